@@ -1,0 +1,18 @@
+//! canopy's only door to AWS: the one crate that sees `aws-sdk-*` types.
+//!
+//! It loads credentials through the standard chain (profiles, environment, SSO, IMDS, ECS),
+//! assumes roles into accounts, paces and retries every call itself (the SDK's own retries are
+//! off, because its retry budget is shared process-wide by service and region, so one throttled
+//! account would slow every other), and converts SDK types into `canopy-model` types at the edge.
+
+mod error;
+mod org;
+mod pace;
+mod retry;
+mod session;
+
+pub use error::{AwsError, ErrorKind};
+pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};
+pub use pace::{OrgRates, Rate};
+pub use retry::{CallStats, RetryPolicy};
+pub use session::{AccountSession, AwsSession, Caller, RoleSpec};

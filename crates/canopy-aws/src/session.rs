@@ -1,0 +1,319 @@
+//! Credentials: the caller's own (standard chain) and roles assumed into other accounts, each
+//! wrapped in a provider that refreshes before expiry so one assume-role serves every region.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use canopy_model::{AccountId, Partition};
+use tokio::sync::{Mutex, OnceCell};
+
+use crate::error::{AwsError, ErrorKind};
+use crate::retry::{CallStats, RetryPolicy, Scope, call};
+
+/// The identity behind the current credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub account: AccountId,
+    pub arn: String,
+    pub partition: Partition,
+}
+
+/// A role to assume in other accounts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RoleSpec {
+    /// A role name, possibly with a path (`security-audit`, `audit/reader`).
+    pub name: String,
+    pub external_id: Option<String>,
+    pub session_name: String,
+}
+
+impl std::fmt::Debug for RoleSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // an external id is a shared secret of sorts: never print it
+        f.debug_struct("RoleSpec")
+            .field("name", &self.name)
+            .field("external_id", &self.external_id.as_ref().map(|_| "<redacted>"))
+            .field("session_name", &self.session_name)
+            .finish()
+    }
+}
+
+impl RoleSpec {
+    pub fn arn(&self, partition: &Partition, account: &AccountId) -> String {
+        format!(
+            "arn:{partition}:iam::{account}:role/{}",
+            self.name.trim_start_matches('/')
+        )
+    }
+}
+
+/// The caller's base configuration (standard credential chain, SDK retries off) and shared
+/// call accounting.
+pub struct AwsSession {
+    base: SdkConfig,
+    retry: RetryPolicy,
+    stats: Arc<CallStats>,
+    caller: OnceCell<Caller>,
+}
+
+impl std::fmt::Debug for AwsSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsSession")
+            .field("region", &self.base.region())
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// An account's credentials and where it sits.
+#[derive(Clone)]
+pub struct AccountSession {
+    pub account: AccountId,
+    pub partition: Partition,
+    pub(crate) config: SdkConfig,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) stats: Arc<CallStats>,
+}
+
+impl std::fmt::Debug for AccountSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountSession")
+            .field("account", &self.account)
+            .field("partition", &self.partition)
+            .finish()
+    }
+}
+
+impl AccountSession {
+    pub(crate) fn scope(&self) -> Scope<'_> {
+        Scope {
+            account: self.account.as_str(),
+            retry: &self.retry,
+            stats: &self.stats,
+        }
+    }
+}
+
+impl AwsSession {
+    /// Loads the standard chain (`AWS_PROFILE`, environment, SSO, IMDS, ECS; `AWS_REGION`,
+    /// `AWS_ENDPOINT_URL`), with the SDK's retries off: canopy retries per account itself.
+    pub async fn load(retry: RetryPolicy, region: Option<String>) -> Self {
+        let region = RegionProviderChain::first_try(region.map(aws_config::Region::new))
+            .or_default_provider()
+            .or_else("us-east-1");
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .region(region)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            )
+            .load()
+            .await;
+        Self {
+            base,
+            retry,
+            stats: Arc::new(CallStats::default()),
+            caller: OnceCell::new(),
+        }
+    }
+
+    /// Every call made through this session and the accounts it reached.
+    pub fn stats(&self) -> &CallStats {
+        &self.stats
+    }
+
+    /// Who the current credentials belong to (`sts:GetCallerIdentity`, asked once).
+    pub async fn caller(&self) -> Result<&Caller, AwsError> {
+        self.caller
+            .get_or_try_init(|| async {
+                let sts = aws_sdk_sts::Client::new(&self.base);
+                let scope = Scope {
+                    account: "current credentials",
+                    retry: &self.retry,
+                    stats: &self.stats,
+                };
+                let out = call(&scope, "sts:GetCallerIdentity", None, || {
+                    sts.get_caller_identity().send()
+                })
+                .await?;
+                let arn = out.arn().unwrap_or_default().to_owned();
+                let account = out
+                    .account()
+                    .unwrap_or_default()
+                    .parse::<AccountId>()
+                    .map_err(|e| AwsError {
+                        kind: ErrorKind::Other,
+                        account: None,
+                        operation: "sts:GetCallerIdentity".into(),
+                        code: "MalformedResponse".into(),
+                        message: e.to_string(),
+                    })?;
+                Ok(Caller {
+                    partition: Partition::of_arn(&arn).unwrap_or_else(Partition::aws),
+                    account,
+                    arn,
+                })
+            })
+            .await
+    }
+
+    /// The caller's own account, with the caller's credentials.
+    pub async fn own_account(&self) -> Result<AccountSession, AwsError> {
+        let caller = self.caller().await?;
+        Ok(AccountSession {
+            account: caller.account.clone(),
+            partition: caller.partition.clone(),
+            config: self.base.clone(),
+            retry: self.retry,
+            stats: self.stats.clone(),
+        })
+    }
+
+    /// Credentials in `account`: the caller's own when it is the caller's account, otherwise
+    /// `role` assumed there (eagerly, so a role that cannot be assumed fails here, by name).
+    pub async fn account(
+        &self,
+        account: &AccountId,
+        role: &RoleSpec,
+    ) -> Result<AccountSession, AwsError> {
+        let caller = self.caller().await?;
+        if &caller.account == account {
+            return self.own_account().await;
+        }
+        let provider = AssumedRole {
+            sts: aws_sdk_sts::Client::new(&self.base),
+            role_arn: role.arn(&caller.partition, account),
+            role: role.clone(),
+            account: account.clone(),
+            retry: self.retry,
+            stats: self.stats.clone(),
+            prefetched: Mutex::new(None),
+        };
+        let first = provider.assume().await?;
+        *provider.prefetched.lock().await = Some(first);
+        let config = self
+            .base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        Ok(AccountSession {
+            account: account.clone(),
+            partition: caller.partition.clone(),
+            config,
+            retry: self.retry,
+            stats: self.stats.clone(),
+        })
+    }
+}
+
+/// `sts:AssumeRole` as a credentials provider. The SDK's identity cache asks again shortly
+/// before expiry; the first answer was fetched eagerly to surface errors early.
+struct AssumedRole {
+    sts: aws_sdk_sts::Client,
+    role_arn: String,
+    role: RoleSpec,
+    account: AccountId,
+    retry: RetryPolicy,
+    stats: Arc<CallStats>,
+    prefetched: Mutex<Option<Credentials>>,
+}
+
+impl std::fmt::Debug for AssumedRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssumedRole")
+            .field("role_arn", &self.role_arn)
+            .finish()
+    }
+}
+
+impl AssumedRole {
+    async fn assume(&self) -> Result<Credentials, AwsError> {
+        let scope = Scope {
+            account: self.account.as_str(),
+            retry: &self.retry,
+            stats: &self.stats,
+        };
+        let out = call(&scope, "sts:AssumeRole", None, || {
+            self.sts
+                .assume_role()
+                .role_arn(&self.role_arn)
+                .role_session_name(&self.role.session_name)
+                .set_external_id(self.role.external_id.clone())
+                .send()
+        })
+        .await
+        .map_err(|mut e| {
+            e.message = format!("assuming `{}`: {}", self.role_arn, e.message);
+            e
+        })?;
+        let creds = out.credentials().ok_or_else(|| AwsError {
+            kind: ErrorKind::Other,
+            account: Some(self.account.to_string()),
+            operation: "sts:AssumeRole".into(),
+            code: "MalformedResponse".into(),
+            message: "the response carried no credentials".into(),
+        })?;
+        let expiry = SystemTime::try_from(*creds.expiration()).ok();
+        Ok(Credentials::new(
+            creds.access_key_id(),
+            creds.secret_access_key(),
+            Some(creds.session_token().to_owned()),
+            expiry,
+            "canopy-assume-role",
+        ))
+    }
+}
+
+impl ProvideCredentials for AssumedRole {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let fresh_enough = |c: &Credentials| {
+                c.expiry().is_none_or(|at| {
+                    at.duration_since(SystemTime::now())
+                        .is_ok_and(|left| left > Duration::from_secs(300))
+                })
+            };
+            if let Some(creds) = self.prefetched.lock().await.take() {
+                if fresh_enough(&creds) {
+                    return Ok(creds);
+                }
+            }
+            self.assume()
+                .await
+                .map_err(CredentialsError::provider_error)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_follow_the_partition_and_keep_paths() {
+        let role = RoleSpec {
+            name: "audit/reader".into(),
+            external_id: Some("s3cr3t".into()),
+            session_name: "canopy".into(),
+        };
+        let account: AccountId = "111122223333".parse().unwrap();
+        assert_eq!(
+            role.arn(&Partition::of_arn("arn:aws-cn:x").unwrap(), &account),
+            "arn:aws-cn:iam::111122223333:role/audit/reader"
+        );
+        assert!(!format!("{role:?}").contains("s3cr3t"));
+    }
+}

@@ -1,0 +1,197 @@
+"""The AWS emulator canopy's tests, demo and benchmarks run against.
+
+moto's own server application, wrapped in a small WSGI middleware that
+  * counts calls per (service, action, account, region),
+  * injects faults: AWS errors in each protocol's own shape (JSON, query, EC2, REST-XML),
+    optionally only for some accounts, regions, actions, or the first N matching calls,
+  * adds latency to every call (benchmarks).
+
+Control endpoints (plain JSON over HTTP, never reached by the AWS SDK):
+  GET  /_canopy/calls           -> {"calls": [{"service","action","account","region","count"}]}
+  POST /_canopy/calls/reset
+  POST /_canopy/faults          <- {"latency_ms": 0, "rules": [rule, ...]} (replaces the previous set)
+  rule: {"service": "organizations", "action": "ListRoots", "account": "123456789012",
+         "region": "us-east-1", "code": "AccessDeniedException", "message": "...",
+         "status": 400, "times": 2}   every key but "code" optional; "times" absent = always
+
+Usage: python moto_server.py [--port N]  (port 0 = any free port; prints "PORT <n>" once listening)
+"""
+
+import argparse
+import io
+import json
+import re
+import sys
+import threading
+import time
+from urllib.parse import parse_qs
+
+from werkzeug.serving import make_server
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+CREDENTIAL_RE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/")
+
+
+class Faults:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latency_ms = 0
+        self.rules = []
+        self.calls = {}
+
+    def configure(self, spec):
+        with self.lock:
+            self.latency_ms = int(spec.get("latency_ms", 0))
+            self.rules = [dict(rule) for rule in spec.get("rules", [])]
+
+    def record(self, key):
+        with self.lock:
+            self.calls[key] = self.calls.get(key, 0) + 1
+
+    def match(self, service, action, account, region):
+        with self.lock:
+            for rule in self.rules:
+                if any(
+                    rule.get(field) not in (None, value)
+                    for field, value in (
+                        ("service", service),
+                        ("action", action),
+                        ("account", account),
+                        ("region", region),
+                    )
+                ):
+                    continue
+                times = rule.get("times")
+                if times is not None:
+                    if times <= 0:
+                        continue
+                    rule["times"] = times - 1
+                return rule
+        return None
+
+
+def account_of(environ, access_key):
+    header = environ.get("HTTP_X_MOTO_ACCOUNT_ID")
+    if header:
+        return header
+    if not access_key:
+        return "123456789012"
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key)
+
+
+def error_response(protocol, code, message, status):
+    if protocol == "json":
+        body = json.dumps({"__type": code, "message": message})
+        return status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)], body
+    if protocol == "ec2":
+        body = (
+            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code>"
+            f"<Message>{message}</Message></Error></Errors><RequestID>canopy-fault</RequestID></Response>"
+        )
+        return status, [("Content-Type", "text/xml")], body
+    if protocol == "query":
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+            f"</Error><RequestId>canopy-fault</RequestId></ErrorResponse>"
+        )
+        return status, [("Content-Type", "text/xml")], body
+    body = f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>canopy-fault</RequestId></Error>"
+    return status, [("Content-Type", "application/xml")], body
+
+
+class Middleware:
+    def __init__(self, app, faults):
+        self.app = app
+        self.faults = faults
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_canopy/"):
+            return self.control(environ, start_response, path)
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        found = CREDENTIAL_RE.search(auth)
+        access_key, region, service = found.groups() if found else (None, "us-east-1", "unknown")
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            protocol, action = "json", target.split(".")[-1]
+        else:
+            form = parse_qs(body.decode("utf-8", "replace")) if body else {}
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            action = (form.get("Action") or query.get("Action") or [None])[0]
+            if action:
+                protocol = "ec2" if service == "ec2" else "query"
+            else:
+                protocol, action = "rest", f"{environ.get('REQUEST_METHOD')} {path}"
+        account = account_of(environ, access_key)
+
+        self.faults.record((service, action, account, region))
+        if self.faults.latency_ms:
+            time.sleep(self.faults.latency_ms / 1000.0)
+        rule = self.faults.match(service, action, account, region)
+        if rule is not None:
+            status, headers, text = error_response(
+                protocol,
+                rule["code"],
+                rule.get("message", "injected by the canopy test harness"),
+                int(rule.get("status", 400)),
+            )
+            data = text.encode("utf-8")
+            headers.append(("Content-Length", str(len(data))))
+            start_response(f"{status} Error", headers)
+            return [data]
+        return self.app(environ, start_response)
+
+    def control(self, environ, start_response, path):
+        method = environ.get("REQUEST_METHOD")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        if path == "/_canopy/calls" and method == "GET":
+            with self.faults.lock:
+                calls = [
+                    {"service": s, "action": a, "account": acct, "region": r, "count": n}
+                    for (s, a, acct, r), n in sorted(self.faults.calls.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
+                ]
+            payload = {"calls": calls}
+        elif path == "/_canopy/calls/reset" and method == "POST":
+            with self.faults.lock:
+                self.faults.calls.clear()
+            payload = {"ok": True}
+        elif path == "/_canopy/faults" and method == "POST":
+            self.faults.configure(json.loads(body or b"{}"))
+            payload = {"ok": True}
+        else:
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [b'{"error": "unknown control endpoint"}']
+        data = json.dumps(payload).encode("utf-8")
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    app = Middleware(DomainDispatcherApplication(create_backend_app), Faults())
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    print(f"PORT {server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
