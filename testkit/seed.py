@@ -3,7 +3,7 @@
 Scenario:
 {"organizations": [{
    "management_account_id": "123456789012",          # the account that creates the organization
-   "policy_types": ["SERVICE_CONTROL_POLICY", ...],   # enabled on the root
+   "policy_types": ["SERVICE_CONTROL_POLICY", ...],   # enabled on the root (default: SCPs)
    "tree": {"accounts": [ACCOUNT, ...], "ous": [{"name": "Sports", "tags": {}, "accounts": [...], "ous": [...]}]},
    "policies": [{"name": "...", "type": "SERVICE_CONTROL_POLICY", "content": {...}, "targets": ["Root", "Root/Sports", "account:prod"]}],
    "service_access": ["guardduty.amazonaws.com"],
@@ -61,12 +61,7 @@ class Seeder:
         org_client = client("organizations", self.endpoint, mgmt)
         org = org_client.create_organization(FeatureSet=spec.get("feature_set", "ALL"))["Organization"]
         root_id = org_client.list_roots()["Roots"][0]["Id"]
-        for policy_type in spec.get("policy_types", []):
-            if policy_type == "SERVICE_CONTROL_POLICY":
-                # moto enables SCPs on creation; enabling twice is an error
-                roots = org_client.list_roots()["Roots"][0]
-                if any(p["Type"] == policy_type for p in roots.get("PolicyTypes", [])):
-                    continue
+        for policy_type in spec.get("policy_types", ["SERVICE_CONTROL_POLICY"]):
             org_client.enable_policy_type(RootId=root_id, PolicyType=policy_type)
         made = {
             "id": org["Id"],

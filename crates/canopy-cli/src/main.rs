@@ -1,1 +1,90 @@
-fn main() {}
+//! `canopy`: see and act across every account and region of your AWS Organizations.
+//!
+//! The binary owns the terminal: flags, settings, output formats, progress, exit codes
+//! (0 success, 1 partial failure, 2 error). Everything else lives in the library crates.
+
+mod cli;
+mod commands;
+mod env;
+mod output;
+mod progress;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = std::env::var(env::LOG)
+        .ok()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| {
+            EnvFilter::new(format!(
+                "{default},aws_config=warn,aws_smithy_runtime=warn,hyper=warn"
+            ))
+        });
+    let color = std::env::var_os(env::NO_COLOR).is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .init();
+}
+
+fn report(err: &anyhow::Error) {
+    eprintln!("error: {err}");
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !err.to_string().contains(&text) {
+            eprintln!("  caused by: {text}");
+        }
+    }
+    let hint = err.chain().find_map(|c| {
+        c.downcast_ref::<canopy_aws::AwsError>()
+            .and_then(canopy_aws::AwsError::hint)
+            .or_else(|| match c.downcast_ref::<canopy_engine::EngineError>() {
+                Some(canopy_engine::EngineError::Aws(e)) => e.hint(),
+                _ => None,
+            })
+    });
+    if let Some(hint) = hint {
+        eprintln!("  hint: {hint}");
+    }
+}
+
+/// `canopy ... | head` closes stdout early: that is the reader's choice, not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    init_logging(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(commands::Outcome::Success) => ExitCode::SUCCESS,
+        Ok(commands::Outcome::Partial) => ExitCode::from(1),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            report(&err);
+            ExitCode::from(2)
+        }
+    }
+}

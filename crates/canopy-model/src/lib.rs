@@ -10,7 +10,7 @@ mod snapshot;
 pub use ids::{AccountId, IdError, OrgId, Partition, RootOrOuId};
 pub use snapshot::{
     Account, AccountRecord, AccountState, DelegatedAdmin, OrgIndex, OrgSnapshot, OrgUnit,
-    Organization, Policy, PolicyTarget, Root, ServiceAccess, TargetType,
+    Organization, Policy, PolicyTarget, Root, ServiceAccess, TargetType, account_records,
 };
 
 /// The RFC 3339 timestamp format every canopy output and the store use (UTC, seconds).

@@ -217,6 +217,31 @@ pub struct AccountRecord {
     pub joined_timestamp: Option<String>,
 }
 
+/// Every account of several snapshots, one record per account id: an account seen in two
+/// snapshots (it moved between organizations) is taken from the most recently synced one.
+pub fn account_records(snapshots: &[OrgSnapshot]) -> Vec<AccountRecord> {
+    let mut newest: HashMap<AccountId, (OffsetDateTime, AccountRecord)> = HashMap::new();
+    for snap in snapshots {
+        for record in snap.index().account_records() {
+            match newest.get(&record.id) {
+                Some((at, _)) if *at >= snap.synced_at => {}
+                _ => {
+                    newest.insert(record.id.clone(), (snap.synced_at, record));
+                }
+            }
+        }
+    }
+    let mut records: Vec<AccountRecord> = newest.into_values().map(|(_, r)| r).collect();
+    records.sort_by(|a, b| {
+        (a.org_id.as_str(), a.name.as_str(), a.id.as_str()).cmp(&(
+            b.org_id.as_str(),
+            b.name.as_str(),
+            b.id.as_str(),
+        ))
+    });
+    records
+}
+
 /// Lookups derived from a snapshot: OU paths in both forms, children of each node, subtrees.
 pub struct OrgIndex<'a> {
     snapshot: &'a OrgSnapshot,

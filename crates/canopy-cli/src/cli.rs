@@ -1,0 +1,207 @@
+//! The command line, as clap sees it: raw flags only. `settings` merges them with the
+//! environment and the settings file before anything runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::env;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "canopy",
+    version,
+    about = "See and act across every account and region of your AWS Organizations",
+    after_help = "Exit codes: 0 success, 1 partial failure (some payer or account failed), 2 error.\n\nExamples:\n  canopy org sync --payer 111122223333 --payer 444455556666 --payer-role OrganizationAccountAccessRole\n  canopy accounts list --state ACTIVE --format json\n  canopy config generate --role security-audit --source-profile security --dry-run"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Settings file (TOML) [default: the user's config folder, canopy/config.toml]
+    #[arg(long, global = true, env = env::CONFIG, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The store (SQLite) [default: the user's data folder, canopy/canopy.db]
+    #[arg(long, global = true, env = env::DB, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// A management or delegated-administrator account to read an organization through
+    /// (repeatable); without it, the current credentials' organization
+    #[arg(long = "payer", global = true, env = env::PAYERS, value_delimiter = ',', value_name = "ACCOUNT_ID")]
+    pub payers: Vec<String>,
+    /// Role assumed in each payer account [default: OrganizationAccountAccessRole]
+    #[arg(long, global = true, env = env::PAYER_ROLE, value_name = "ROLE_NAME")]
+    pub payer_role: Option<String>,
+    /// External id passed when assuming roles
+    #[arg(long, global = true, env = env::EXTERNAL_ID, value_name = "ID", hide_env_values = true)]
+    pub external_id: Option<String>,
+    /// Session name for assumed roles [default: canopy]
+    #[arg(long, global = true, env = env::SESSION_NAME, value_name = "NAME")]
+    pub session_name: Option<String>,
+    /// How old stored organization data may be before commands sync it again [default: 1h]
+    #[arg(long, global = true, env = env::ORG_TTL, value_name = "DURATION")]
+    pub org_ttl: Option<String>,
+    /// Sync organizations before running, however fresh the stored data is
+    #[arg(long, global = true)]
+    pub refresh: bool,
+    /// More log output on stderr (-v info, -vv debug); CANOPY_LOG takes a tracing filter
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// No progress display
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Organizations: sync, show, forget
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Accounts of every synced organization
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Generate AWS CLI profiles and Steampipe connections for every account
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print shell completions
+    #[command(after_help = "Example:\n  canopy completions bash > ~/.local/share/bash-completion/completions/canopy")]
+    Completions {
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Discover every payer's organization (tree, accounts, tags, policies, delegations) and store it
+    #[command(after_help = "Examples:\n  canopy org sync\n  canopy org sync --payer 111122223333 --payer 444455556666 --payer-role OrganizationAccountAccessRole\n  canopy org sync --format json")]
+    Sync {
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+        /// Organizations API requests in flight at once, per payer
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
+    },
+    /// Each organization's hierarchy with its accounts and their state
+    #[command(after_help = "Examples:\n  canopy org tree\n  canopy org tree --format mermaid > org.mmd\n  canopy org tree --format dot | dot -Tsvg > org.svg")]
+    Tree {
+        #[arg(long, value_enum, default_value_t = TreeFormat::Text)]
+        format: TreeFormat,
+        /// Only this organization
+        #[arg(long, value_name = "ORG_ID")]
+        org: Option<String>,
+    },
+    /// Remove an organization's stored snapshot (for a payer you no longer use)
+    #[command(after_help = "Example:\n  canopy org forget o-a1b2c3d4e5")]
+    Forget {
+        #[arg(value_name = "ORG_ID")]
+        org: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// List accounts (the management accounts included)
+    #[command(after_help = "Examples:\n  canopy accounts list\n  canopy accounts list --state SUSPENDED\n  canopy accounts list --ou Sports --tag env=prod --format csv\n  canopy accounts list --format json | jq -r '.[].id'")]
+    List {
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+        /// Only accounts in this state (ACTIVE, SUSPENDED, PENDING_CLOSURE, ...)
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        /// Only accounts in or below this OU: an id (ou-..., r-...) or a name path (Sports/Baseball)
+        #[arg(long, value_name = "OU")]
+        ou: Option<String>,
+        /// Only accounts with this tag (repeatable: all must match)
+        #[arg(long = "tag", value_name = "KEY=VALUE")]
+        tags: Vec<String>,
+        /// Only this organization
+        #[arg(long, value_name = "ORG_ID")]
+        org: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write one AWS CLI profile and one Steampipe connection per active account
+    #[command(after_help = "canopy owns a marked block in each file; everything outside it is kept byte for byte.\n\nExamples:\n  canopy config generate --role security-audit --source-profile security\n  canopy config generate --role security-audit --credential-source Ec2InstanceMetadata --no-steampipe\n  canopy config generate --role audit --source-profile sso --name-template 'sp_{name}' --dry-run")]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The role each profile assumes in its account
+    #[arg(long, env = env::ROLE, value_name = "ROLE_NAME")]
+    pub role: Option<String>,
+    /// Profile holding the credentials that assume the role
+    #[arg(long, value_name = "NAME", conflicts_with = "credential_source")]
+    pub source_profile: Option<String>,
+    /// Built-in credential source instead of a source profile
+    #[arg(long, value_enum, value_name = "SOURCE")]
+    pub credential_source: Option<CredentialSourceArg>,
+    /// role_session_name in each profile [default: canopy]
+    #[arg(long, value_name = "NAME")]
+    pub profile_session_name: Option<String>,
+    /// AWS config file [default: $AWS_CONFIG_FILE or ~/.aws/config]
+    #[arg(long, value_name = "PATH")]
+    pub aws_config: Option<PathBuf>,
+    /// Steampipe connections file [default: ~/.steampipe/config/aws.spc]
+    #[arg(long, value_name = "PATH")]
+    pub steampipe_config: Option<PathBuf>,
+    /// Leave Steampipe's file alone
+    #[arg(long)]
+    pub no_steampipe: bool,
+    /// Names: {name}, {id}, {org}, {ou}, {email}, {tag:KEY} [default: {name}]
+    #[arg(long, value_name = "TEMPLATE")]
+    pub name_template: Option<String>,
+    /// Also write profiles for suspended or closed accounts
+    #[arg(long)]
+    pub include_suspended: bool,
+    /// Print the diff of each file instead of writing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CredentialSourceArg {
+    #[value(name = "Ec2InstanceMetadata")]
+    Ec2InstanceMetadata,
+    #[value(name = "EcsContainer")]
+    EcsContainer,
+    #[value(name = "Environment")]
+    Environment,
+}
+
+impl CredentialSourceArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ec2InstanceMetadata => "Ec2InstanceMetadata",
+            Self::EcsContainer => "EcsContainer",
+            Self::Environment => "Environment",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TreeFormat {
+    Text,
+    Json,
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Text,
+    Json,
+}

@@ -1,0 +1,29 @@
+//! Every environment variable canopy reads, in one place. (The AWS ones, `AWS_PROFILE`,
+//! `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_CONFIG_FILE`, ..., are read by the AWS SDK as usual.)
+
+/// Settings file path.
+pub const CONFIG: &str = "CANOPY_CONFIG";
+/// Store path.
+pub const DB: &str = "CANOPY_DB";
+/// Comma-separated payer account ids.
+pub const PAYERS: &str = "CANOPY_PAYERS";
+/// Role assumed in payer accounts.
+pub const PAYER_ROLE: &str = "CANOPY_PAYER_ROLE";
+/// Role assumed in member accounts (profiles, collection).
+pub const ROLE: &str = "CANOPY_ROLE";
+/// External id for assumed roles.
+pub const EXTERNAL_ID: &str = "CANOPY_EXTERNAL_ID";
+/// Session name for assumed roles.
+pub const SESSION_NAME: &str = "CANOPY_SESSION_NAME";
+/// How old organization data may be (`1h`, `30m`).
+pub const ORG_TTL: &str = "CANOPY_ORG_TTL";
+/// A tracing filter for logs on stderr (`canopy=debug`).
+pub const LOG: &str = "CANOPY_LOG";
+/// Attempts per AWS call, retries included (default 10). Tests turn it down.
+pub const RETRY_MAX_ATTEMPTS: &str = "CANOPY_RETRY_MAX_ATTEMPTS";
+/// First backoff ceiling in milliseconds (default 200). Tests turn it down.
+pub const RETRY_BASE_DELAY_MS: &str = "CANOPY_RETRY_BASE_DELAY_MS";
+/// `0` turns off client-side pacing at AWS's documented rates (emulators only).
+pub const PACING: &str = "CANOPY_PACING";
+/// Disables colour, as everywhere.
+pub const NO_COLOR: &str = "NO_COLOR";

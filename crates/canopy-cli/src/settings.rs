@@ -1,0 +1,157 @@
+//! Settings in two stages: the raw flags (clap, which already falls back to `CANOPY_*`
+//! variables), then one merge with the settings file, before any AWS call.
+//! Precedence: flags > environment > file > built-in defaults.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use canopy_aws::{RetryPolicy, RoleSpec};
+use canopy_engine::sync::{Payers, SyncOptions};
+use canopy_model::AccountId;
+use serde::Deserialize;
+
+use crate::cli::GlobalArgs;
+use crate::env;
+
+/// The settings file, as written by the user. Unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub db: Option<PathBuf>,
+    #[serde(default)]
+    pub payers: Vec<String>,
+    pub payer_role: Option<String>,
+    pub role: Option<String>,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
+    pub org_ttl: Option<String>,
+    pub source_profile: Option<String>,
+    pub credential_source: Option<String>,
+    pub name_template: Option<String>,
+    pub aws_config: Option<PathBuf>,
+    pub steampipe_config: Option<PathBuf>,
+}
+
+/// Everything a command needs, merged.
+#[derive(Debug)]
+pub struct Settings {
+    pub file: FileSettings,
+    pub db: PathBuf,
+    pub payers: Payers,
+    pub org_ttl: time::Duration,
+    pub refresh: bool,
+    pub retry: RetryPolicy,
+    pub sync: SyncOptions,
+    pub quiet: bool,
+}
+
+fn default_config_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("canopy").join("config.toml"))
+}
+
+fn load_file(explicit: Option<&Path>) -> Result<FileSettings> {
+    let (path, required) = match explicit {
+        Some(p) => (p.to_owned(), true),
+        None => match default_config_path() {
+            Some(p) => (p, false),
+            None => return Ok(FileSettings::default()),
+        },
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            return Ok(FileSettings::default());
+        }
+        Err(e) => bail!("cannot read the settings file `{}`: {e}", path.display()),
+    };
+    toml::from_str(&text).map_err(|e| {
+        anyhow!(
+            "invalid settings file `{}`: {}",
+            path.display(),
+            e.to_string().trim_end()
+        )
+    })
+}
+
+fn env_number(name: &str) -> Result<Option<u64>> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .with_context(|| format!("`{name}` must be a whole number, not `{v}`")),
+        Err(_) => Ok(None),
+    }
+}
+
+fn parse_payers(raw: &[String], origin: &str) -> Result<Vec<AccountId>> {
+    raw.iter()
+        .map(|p| {
+            p.parse::<AccountId>()
+                .with_context(|| format!("invalid payer in {origin}"))
+        })
+        .collect()
+}
+
+impl Settings {
+    pub fn load(global: &GlobalArgs) -> Result<Self> {
+        let file = load_file(global.config.as_deref())?;
+        let db = match global.db.clone().or_else(|| file.db.clone()) {
+            Some(db) => db,
+            None => dirs::data_dir()
+                .map(|d| d.join("canopy").join("canopy.db"))
+                .ok_or_else(|| anyhow!("cannot find a data folder for the store; pass --db PATH"))?,
+        };
+        let payers = if global.payers.is_empty() {
+            parse_payers(&file.payers, "the settings file's `payers`")?
+        } else {
+            parse_payers(&global.payers, "--payer")?
+        };
+        let role = RoleSpec {
+            name: global
+                .payer_role
+                .clone()
+                .or_else(|| file.payer_role.clone())
+                .unwrap_or_else(|| "OrganizationAccountAccessRole".to_owned()),
+            external_id: global.external_id.clone().or_else(|| file.external_id.clone()),
+            session_name: global
+                .session_name
+                .clone()
+                .or_else(|| file.session_name.clone())
+                .unwrap_or_else(|| "canopy".to_owned()),
+        };
+        let ttl_text = global
+            .org_ttl
+            .clone()
+            .or_else(|| file.org_ttl.clone())
+            .unwrap_or_else(|| "1h".to_owned());
+        let ttl = humantime::parse_duration(&ttl_text)
+            .with_context(|| format!("invalid org ttl `{ttl_text}` (try `1h` or `30m`)"))?;
+        let mut retry = RetryPolicy::default();
+        if let Some(n) = env_number(env::RETRY_MAX_ATTEMPTS)? {
+            retry.max_attempts = n.clamp(1, 100) as u32;
+        }
+        if let Some(ms) = env_number(env::RETRY_BASE_DELAY_MS)? {
+            retry.base_delay = Duration::from_millis(ms);
+            retry.max_delay = retry.max_delay.max(retry.base_delay);
+        }
+        let paced = std::env::var(env::PACING).map_or(true, |v| v.trim() != "0");
+        Ok(Self {
+            db,
+            payers: Payers {
+                accounts: payers,
+                role,
+            },
+            org_ttl: time::Duration::try_from(ttl).unwrap_or(time::Duration::HOUR),
+            refresh: global.refresh,
+            retry,
+            sync: SyncOptions {
+                concurrency: 8,
+                paced,
+            },
+            quiet: global.quiet,
+            file,
+        })
+    }
+}
