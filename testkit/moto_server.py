@@ -12,7 +12,8 @@ Control endpoints (plain JSON over HTTP, never reached by the AWS SDK):
   POST /_canopy/faults          <- {"latency_ms": 0, "rules": [rule, ...]} (replaces the previous set)
   rule: {"service": "organizations", "action": "ListRoots", "account": "123456789012",
          "region": "us-east-1", "code": "AccessDeniedException", "message": "...",
-         "status": 400, "times": 2}   every key but "code" optional; "times" absent = always
+         "status": 400, "times": 2, "contains": "text"}
+  every key but "code" optional; "times" absent = always; "contains" matches the URL-decoded body
 
 Usage: python moto_server.py [--port N]  (port 0 = any free port; prints "PORT <n>" once listening)
 """
@@ -24,7 +25,7 @@ import re
 import sys
 import threading
 import time
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 from werkzeug.serving import make_server
 
@@ -53,9 +54,11 @@ class Faults:
         with self.lock:
             self.calls[key] = self.calls.get(key, 0) + 1
 
-    def match(self, service, action, account, region):
+    def match(self, service, action, account, region, body):
         with self.lock:
             for rule in self.rules:
+                if rule.get("contains") is not None and rule["contains"] not in body:
+                    continue
                 if any(
                     rule.get(field) not in (None, value)
                     for field, value in (
@@ -139,7 +142,7 @@ class Middleware:
         self.faults.record((service, action, account, region))
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000.0)
-        rule = self.faults.match(service, action, account, region)
+        rule = self.faults.match(service, action, account, region, unquote_plus(body.decode("utf-8", "replace")))
         if rule is not None:
             status, headers, text = error_response(
                 protocol,

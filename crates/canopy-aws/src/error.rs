@@ -124,9 +124,18 @@ mod tests {
 
     #[test]
     fn codes_are_classified() {
-        assert_eq!(classify("ThrottlingException", Some(400)), ErrorKind::Throttled);
-        assert_eq!(classify("TooManyRequestsException", Some(400)), ErrorKind::Throttled);
-        assert_eq!(classify("AccessDeniedException", Some(400)), ErrorKind::AccessDenied);
+        assert_eq!(
+            classify("ThrottlingException", Some(400)),
+            ErrorKind::Throttled
+        );
+        assert_eq!(
+            classify("TooManyRequestsException", Some(400)),
+            ErrorKind::Throttled
+        );
+        assert_eq!(
+            classify("AccessDeniedException", Some(400)),
+            ErrorKind::AccessDenied
+        );
         assert_eq!(classify("Whatever", Some(503)), ErrorKind::Transient);
         assert_eq!(classify("Whatever", Some(429)), ErrorKind::Throttled);
         assert_eq!(classify("ValidationException", Some(400)), ErrorKind::Other);

@@ -22,6 +22,8 @@ use crate::pace::OrgRates;
 use crate::retry::call;
 use crate::session::AccountSession;
 
+type Tags = BTreeMap<String, String>;
+
 /// How to discover.
 #[derive(Debug)]
 pub struct DiscoverOptions {
@@ -74,7 +76,11 @@ fn to_text(dt: Option<&aws_smithy_types::DateTime>) -> Option<String> {
 }
 
 /// A missing optional permission becomes a warning; anything else stays an error.
-fn optional<T>(result: Result<T, AwsError>, what: &str, warnings: &mut Vec<String>) -> Result<Option<T>, AwsError> {
+fn optional<T>(
+    result: Result<T, AwsError>,
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<T>, AwsError> {
     match result {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.kind == ErrorKind::AccessDenied => {
@@ -109,16 +115,22 @@ pub async fn discover_organization(
         || client.describe_organization().send(),
     )
     .await?;
-    let org = described
-        .organization()
-        .ok_or_else(|| malformed(session, "organizations:DescribeOrganization", "no organization"))?;
+    let org = described.organization().ok_or_else(|| {
+        malformed(
+            session,
+            "organizations:DescribeOrganization",
+            "no organization",
+        )
+    })?;
     let org_arn = org.arn().unwrap_or_default().to_owned();
     let organization = Organization {
-        id: org
-            .id()
-            .unwrap_or_default()
-            .parse::<OrgId>()
-            .map_err(|e| malformed(session, "organizations:DescribeOrganization", &e.to_string()))?,
+        id: org.id().unwrap_or_default().parse::<OrgId>().map_err(|e| {
+            malformed(
+                session,
+                "organizations:DescribeOrganization",
+                &e.to_string(),
+            )
+        })?,
         feature_set: org
             .feature_set()
             .map(|f| f.as_str().to_owned())
@@ -127,7 +139,13 @@ pub async fn discover_organization(
             .master_account_id()
             .unwrap_or_default()
             .parse::<AccountId>()
-            .map_err(|e| malformed(session, "organizations:DescribeOrganization", &e.to_string()))?,
+            .map_err(|e| {
+                malformed(
+                    session,
+                    "organizations:DescribeOrganization",
+                    &e.to_string(),
+                )
+            })?,
         management_account_email: org.master_account_email().map(str::to_owned),
         partition: Partition::of_arn(&org_arn).unwrap_or_else(|| session.partition.clone()),
         arn: org_arn,
@@ -136,9 +154,12 @@ pub async fn discover_organization(
     let mut roots = Vec::new();
     let mut token = None;
     loop {
-        let page = call(&scope, "organizations:ListRoots", Some(&rates.list_roots), || {
-            client.list_roots().set_next_token(token.clone()).send()
-        })
+        let page = call(
+            &scope,
+            "organizations:ListRoots",
+            Some(&rates.list_roots),
+            || client.list_roots().set_next_token(token.clone()).send(),
+        )
         .await?;
         roots.extend(page.roots().iter().cloned());
         token = page.next_token().map(str::to_owned);
@@ -146,9 +167,13 @@ pub async fn discover_organization(
             break;
         }
     }
-    let sdk_root = roots
-        .first()
-        .ok_or_else(|| malformed(session, "organizations:ListRoots", "the organization has no root"))?;
+    let sdk_root = roots.first().ok_or_else(|| {
+        malformed(
+            session,
+            "organizations:ListRoots",
+            "the organization has no root",
+        )
+    })?;
     let root = Root {
         id: sdk_root.id().unwrap_or_default().to_owned(),
         arn: sdk_root.arn().unwrap_or_default().to_owned(),
@@ -176,7 +201,8 @@ pub async fn discover_organization(
                 async move {
                     let children = list_ous(client, scope, rates, &parent).await?;
                     let members = list_accounts(client, scope, rates, &parent).await?;
-                    let ous = ou_count.fetch_add(children.len(), Ordering::Relaxed) + children.len();
+                    let ous =
+                        ou_count.fetch_add(children.len(), Ordering::Relaxed) + children.len();
                     let accounts =
                         account_count.fetch_add(members.len(), Ordering::Relaxed) + members.len();
                     progress(DiscoverProgress {
@@ -203,7 +229,7 @@ pub async fn discover_organization(
     let total_ous = ous.len();
     let total_accounts = accounts.len();
     let tagged = AtomicUsize::new(0);
-    let tag_results: Vec<Result<(AccountId, BTreeMap<String, String>), AwsError>> =
+    let tag_results: Vec<Result<(AccountId, Tags), AwsError>> =
         stream::iter(accounts.iter().map(|a| a.id.clone()))
             .map(|id| {
                 let client = &client;
@@ -358,7 +384,10 @@ async fn list_accounts(
         .await?;
         for a in page.accounts() {
             let Ok(id) = a.id().unwrap_or_default().parse::<AccountId>() else {
-                tracing::warn!(id = a.id().unwrap_or_default(), "ignoring an account with a malformed id");
+                tracing::warn!(
+                    id = a.id().unwrap_or_default(),
+                    "ignoring an account with a malformed id"
+                );
                 continue;
             };
             // `Status` is retired: read `State`, and `Status` only when `State` is absent
@@ -428,13 +457,18 @@ async fn list_policies(
     let mut summaries = Vec::new();
     let mut token = None;
     loop {
-        let page = call(scope, "organizations:ListPolicies", Some(&rates.list_policies), || {
-            client
-                .list_policies()
-                .filter(PolicyType::from(policy_type))
-                .set_next_token(token.clone())
-                .send()
-        })
+        let page = call(
+            scope,
+            "organizations:ListPolicies",
+            Some(&rates.list_policies),
+            || {
+                client
+                    .list_policies()
+                    .filter(PolicyType::from(policy_type))
+                    .set_next_token(token.clone())
+                    .send()
+            },
+        )
         .await?;
         summaries.extend(page.policies().iter().cloned());
         token = page.next_token().map(str::to_owned);
@@ -590,10 +624,14 @@ async fn list_service_access(
             },
         )
         .await?;
-        out.extend(page.enabled_service_principals().iter().map(|s| ServiceAccess {
-            service_principal: s.service_principal().unwrap_or_default().to_owned(),
-            date_enabled: to_text(s.date_enabled()),
-        }));
+        out.extend(
+            page.enabled_service_principals()
+                .iter()
+                .map(|s| ServiceAccess {
+                    service_principal: s.service_principal().unwrap_or_default().to_owned(),
+                    date_enabled: to_text(s.date_enabled()),
+                }),
+        );
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
             break;

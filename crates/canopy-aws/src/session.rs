@@ -39,7 +39,10 @@ impl std::fmt::Debug for RoleSpec {
         // an external id is a shared secret of sorts: never print it
         f.debug_struct("RoleSpec")
             .field("name", &self.name)
-            .field("external_id", &self.external_id.as_ref().map(|_| "<redacted>"))
+            .field(
+                "external_id",
+                &self.external_id.as_ref().map(|_| "<redacted>"),
+            )
             .field("session_name", &self.session_name)
             .finish()
     }
@@ -286,10 +289,9 @@ impl ProvideCredentials for AssumedRole {
                         .is_ok_and(|left| left > Duration::from_secs(300))
                 })
             };
-            if let Some(creds) = self.prefetched.lock().await.take() {
-                if fresh_enough(&creds) {
-                    return Ok(creds);
-                }
+            let prefetched = self.prefetched.lock().await.take();
+            if let Some(creds) = prefetched.filter(fresh_enough) {
+                return Ok(creds);
             }
             self.assume()
                 .await

@@ -68,16 +68,18 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Print shell completions
-    #[command(after_help = "Example:\n  canopy completions bash > ~/.local/share/bash-completion/completions/canopy")]
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    #[command(
+        after_help = "Example:\n  canopy completions bash > ~/.local/share/bash-completion/completions/canopy"
+    )]
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
     /// Discover every payer's organization (tree, accounts, tags, policies, delegations) and store it
-    #[command(after_help = "Examples:\n  canopy org sync\n  canopy org sync --payer 111122223333 --payer 444455556666 --payer-role OrganizationAccountAccessRole\n  canopy org sync --format json")]
+    #[command(
+        after_help = "Examples:\n  canopy org sync\n  canopy org sync --payer 111122223333 --payer 444455556666 --payer-role OrganizationAccountAccessRole\n  canopy org sync --format json"
+    )]
     Sync {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
@@ -86,7 +88,9 @@ pub enum OrgCommand {
         concurrency: u16,
     },
     /// Each organization's hierarchy with its accounts and their state
-    #[command(after_help = "Examples:\n  canopy org tree\n  canopy org tree --format mermaid > org.mmd\n  canopy org tree --format dot | dot -Tsvg > org.svg")]
+    #[command(
+        after_help = "Examples:\n  canopy org tree\n  canopy org tree --format mermaid > org.mmd\n  canopy org tree --format dot | dot -Tsvg > org.svg"
+    )]
     Tree {
         #[arg(long, value_enum, default_value_t = TreeFormat::Text)]
         format: TreeFormat,
@@ -105,7 +109,9 @@ pub enum OrgCommand {
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
     /// List accounts (the management accounts included)
-    #[command(after_help = "Examples:\n  canopy accounts list\n  canopy accounts list --state SUSPENDED\n  canopy accounts list --ou Sports --tag env=prod --format csv\n  canopy accounts list --format json | jq -r '.[].id'")]
+    #[command(
+        after_help = "Examples:\n  canopy accounts list\n  canopy accounts list --state SUSPENDED\n  canopy accounts list --ou Sports --tag env=prod --format csv\n  canopy accounts list --format json | jq -r '.[].id'"
+    )]
     List {
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
         format: TableFormat,
@@ -127,7 +133,9 @@ pub enum AccountsCommand {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Write one AWS CLI profile and one Steampipe connection per active account
-    #[command(after_help = "canopy owns a marked block in each file; everything outside it is kept byte for byte.\n\nExamples:\n  canopy config generate --role security-audit --source-profile security\n  canopy config generate --role security-audit --credential-source Ec2InstanceMetadata --no-steampipe\n  canopy config generate --role audit --source-profile sso --name-template 'sp_{name}' --dry-run")]
+    #[command(
+        after_help = "canopy owns a marked block in each file; everything outside it is kept byte for byte.\n\nExamples:\n  canopy config generate --role security-audit --source-profile security\n  canopy config generate --role security-audit --credential-source Ec2InstanceMetadata --no-steampipe\n  canopy config generate --role audit --source-profile sso --name-template 'sp_{name}' --dry-run"
+    )]
     Generate(GenerateArgs),
 }
 

@@ -60,7 +60,11 @@ fn open_store(settings: &Settings) -> Result<Store> {
     Ok(Store::open(&settings.db)?)
 }
 
-async fn run_sync(settings: &Settings, store: &mut Store, concurrency: usize) -> Result<SyncReport> {
+async fn run_sync(
+    settings: &Settings,
+    store: &mut Store,
+    concurrency: usize,
+) -> Result<SyncReport> {
     let aws = AwsSession::load(settings.retry, None).await;
     let progress = SyncProgress::new(settings.quiet);
     let mut options = settings.sync;
@@ -75,7 +79,11 @@ async fn run_sync(settings: &Settings, store: &mut Store, concurrency: usize) ->
     Ok(report?)
 }
 
-async fn org_sync(settings: &Settings, format: SummaryFormat, concurrency: usize) -> Result<Outcome> {
+async fn org_sync(
+    settings: &Settings,
+    format: SummaryFormat,
+    concurrency: usize,
+) -> Result<Outcome> {
     let mut store = open_store(settings)?;
     let report = run_sync(settings, &mut store, concurrency).await?;
     let mut out = std::io::stdout().lock();
@@ -142,7 +150,9 @@ async fn org_sync(settings: &Settings, format: SummaryFormat, concurrency: usize
                 .collect();
             output::table(
                 &mut out,
-                &["PAYER", "ORG", "ACCOUNTS", "ACTIVE", "OUS", "POLICIES", "STATUS"],
+                &[
+                    "PAYER", "ORG", "ACCOUNTS", "ACTIVE", "OUS", "POLICIES", "STATUS",
+                ],
                 &rows,
             )?;
         }
@@ -173,12 +183,17 @@ async fn snapshots(settings: &Settings) -> Result<(Vec<OrgSnapshot>, Outcome)> {
         let report = run_sync(settings, &mut store, settings.sync.concurrency).await?;
         if report.failed() > 0 {
             outcome = Outcome::Partial;
-            eprintln!("warning: some payers could not be synced; using their stored data where there is some");
+            eprintln!(
+                "warning: some payers could not be synced; using their stored data where there is some"
+            );
         }
     }
     let snaps = store.snapshots()?;
     if snaps.is_empty() {
-        bail!("no organization is stored in `{}`; run `canopy org sync` first", settings.db.display());
+        bail!(
+            "no organization is stored in `{}`; run `canopy org sync` first",
+            settings.db.display()
+        );
     }
     Ok((snaps, outcome))
 }
@@ -187,7 +202,10 @@ fn filter_org(snaps: Vec<OrgSnapshot>, org: Option<&str>) -> Result<Vec<OrgSnaps
     let Some(org) = org else {
         return Ok(snaps);
     };
-    let known: Vec<String> = snaps.iter().map(|s| s.organization.id.to_string()).collect();
+    let known: Vec<String> = snaps
+        .iter()
+        .map(|s| s.organization.id.to_string())
+        .collect();
     let kept: Vec<OrgSnapshot> = snaps
         .into_iter()
         .filter(|s| s.organization.id.as_str() == org)
@@ -218,7 +236,10 @@ fn org_forget(settings: &Settings, org: &str) -> Result<Outcome> {
     let id = org.parse().map_err(|e| anyhow!("{e}"))?;
     let mut store = open_store(settings)?;
     if !store.forget_org(&id)? {
-        bail!("organization `{org}` is not in the store `{}`", settings.db.display());
+        bail!(
+            "organization `{org}` is not in the store `{}`",
+            settings.db.display()
+        );
     }
     eprintln!("forgot organization `{org}`");
     Ok(Outcome::Success)
@@ -255,7 +276,9 @@ async fn accounts_list(
             }
         }
         if nodes.is_empty() {
-            bail!("no OU matches `{ou}`; give an id (ou-...) or a name path such as `Sports/Baseball` (see `canopy org tree`)");
+            bail!(
+                "no OU matches `{ou}`; give an id (ou-...) or a name path such as `Sports/Baseball` (see `canopy org tree`)"
+            );
         }
         within = Some(nodes);
     }
@@ -310,15 +333,15 @@ async fn accounts_list(
 }
 
 fn home() -> Result<PathBuf> {
-    dirs::home_dir().ok_or_else(|| anyhow!("cannot find the home folder; pass the file paths explicitly"))
+    dirs::home_dir()
+        .ok_or_else(|| anyhow!("cannot find the home folder; pass the file paths explicitly"))
 }
 
 async fn config_generate(settings: &Settings, args: GenerateArgs) -> Result<Outcome> {
     let file = &settings.file;
-    let role = args
-        .role
-        .or_else(|| file.role.clone())
-        .ok_or_else(|| anyhow!("--role is required: the role each profile assumes (e.g. `--role security-audit`)"))?;
+    let role = args.role.or_else(|| file.role.clone()).ok_or_else(|| {
+        anyhow!("--role is required: the role each profile assumes (e.g. `--role security-audit`)")
+    })?;
     let source = match (
         args.source_profile.or_else(|| file.source_profile.clone()),
         args.credential_source
@@ -328,11 +351,15 @@ async fn config_generate(settings: &Settings, args: GenerateArgs) -> Result<Outc
         (Some(p), None) => CredentialSource::Profile(p),
         (None, Some(c)) => {
             if !["Ec2InstanceMetadata", "EcsContainer", "Environment"].contains(&c.as_str()) {
-                bail!("credential source `{c}` must be Ec2InstanceMetadata, EcsContainer or Environment");
+                bail!(
+                    "credential source `{c}` must be Ec2InstanceMetadata, EcsContainer or Environment"
+                );
             }
             CredentialSource::Builtin(c)
         }
-        (Some(_), Some(_)) => bail!("give either a source profile or a credential source, not both"),
+        (Some(_), Some(_)) => {
+            bail!("give either a source profile or a credential source, not both")
+        }
         (None, None) => bail!(
             "say where the profiles get credentials: --source-profile NAME or --credential-source Ec2InstanceMetadata|EcsContainer|Environment"
         ),
@@ -351,10 +378,15 @@ async fn config_generate(settings: &Settings, args: GenerateArgs) -> Result<Outc
     let steampipe_config = if args.no_steampipe {
         None
     } else {
-        Some(match args.steampipe_config.or_else(|| file.steampipe_config.clone()) {
-            Some(p) => p,
-            None => home()?.join(".steampipe").join("config").join("aws.spc"),
-        })
+        Some(
+            match args
+                .steampipe_config
+                .or_else(|| file.steampipe_config.clone())
+            {
+                Some(p) => p,
+                None => home()?.join(".steampipe").join("config").join("aws.spc"),
+            },
+        )
     };
     let options = GenerateOptions {
         role,
@@ -394,7 +426,11 @@ async fn config_generate(settings: &Settings, args: GenerateArgs) -> Result<Outc
         } else {
             "profiles"
         };
-        let status = if written.contains(&f.path) { "written" } else { "unchanged" };
+        let status = if written.contains(&f.path) {
+            "written"
+        } else {
+            "unchanged"
+        };
         eprintln!("{}: {} {what}, {status}", f.path.display(), f.entries);
     }
     Ok(outcome)

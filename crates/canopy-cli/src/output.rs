@@ -41,9 +41,24 @@ fn csv_cell(cell: &str) -> String {
 
 /// Writes rows as CSV with a header line.
 pub fn csv(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> Result<()> {
-    writeln!(out, "{}", header.iter().map(|h| csv_cell(h)).collect::<Vec<_>>().join(","))?;
+    writeln!(
+        out,
+        "{}",
+        header
+            .iter()
+            .map(|h| csv_cell(h))
+            .collect::<Vec<_>>()
+            .join(",")
+    )?;
     for row in rows {
-        writeln!(out, "{}", row.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","))?;
+        writeln!(
+            out,
+            "{}",
+            row.iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(",")
+        )?;
     }
     Ok(())
 }
@@ -62,14 +77,27 @@ mod tests {
     #[test]
     fn csv_quotes_what_needs_quoting() {
         let mut buf = Vec::new();
-        csv(&mut buf, &["a", "b"], &[vec!["x,y".into(), "say \"hi\"".into()]]).unwrap();
-        assert_eq!(String::from_utf8(buf).unwrap(), "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n");
+        csv(
+            &mut buf,
+            &["a", "b"],
+            &[vec!["x,y".into(), "say \"hi\"".into()]],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n"
+        );
     }
 
     #[test]
     fn tables_align_columns() {
         let mut buf = Vec::new();
-        table(&mut buf, &["ID", "NAME"], &[vec!["1".into(), "prod".into()]]).unwrap();
+        table(
+            &mut buf,
+            &["ID", "NAME"],
+            &[vec!["1".into(), "prod".into()]],
+        )
+        .unwrap();
         assert_eq!(String::from_utf8(buf).unwrap(), "ID  NAME\n1   prod\n");
     }
 }

@@ -54,11 +54,11 @@ impl SyncReporter for SyncProgress {
                 "syncing {payer}: {} ({} OUs, {} accounts)",
                 p.phase, p.ous, p.accounts
             );
-            if let Ok(mut last) = self.last.lock() {
-                if *last != msg {
-                    bar.set_message(msg.clone());
-                    *last = msg;
-                }
+            if let Ok(mut last) = self.last.lock()
+                && *last != msg
+            {
+                bar.set_message(msg.clone());
+                *last = msg;
             }
         }
     }

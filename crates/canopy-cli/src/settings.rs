@@ -101,7 +101,9 @@ impl Settings {
             Some(db) => db,
             None => dirs::data_dir()
                 .map(|d| d.join("canopy").join("canopy.db"))
-                .ok_or_else(|| anyhow!("cannot find a data folder for the store; pass --db PATH"))?,
+                .ok_or_else(|| {
+                    anyhow!("cannot find a data folder for the store; pass --db PATH")
+                })?,
         };
         let payers = if global.payers.is_empty() {
             parse_payers(&file.payers, "the settings file's `payers`")?
@@ -114,7 +116,10 @@ impl Settings {
                 .clone()
                 .or_else(|| file.payer_role.clone())
                 .unwrap_or_else(|| "OrganizationAccountAccessRole".to_owned()),
-            external_id: global.external_id.clone().or_else(|| file.external_id.clone()),
+            external_id: global
+                .external_id
+                .clone()
+                .or_else(|| file.external_id.clone()),
             session_name: global
                 .session_name
                 .clone()

@@ -69,7 +69,10 @@ fn read_existing(path: &Path) -> Result<Option<String>, EngineError> {
 }
 
 /// Plans both files. Nothing is written; any error leaves every file untouched.
-pub fn plan(snapshots: &[OrgSnapshot], options: &GenerateOptions) -> Result<GeneratePlan, EngineError> {
+pub fn plan(
+    snapshots: &[OrgSnapshot],
+    options: &GenerateOptions,
+) -> Result<GeneratePlan, EngineError> {
     let mut warnings = Vec::new();
     let records: Vec<AccountRecord> = account_records(snapshots)
         .into_iter()
@@ -114,14 +117,18 @@ pub fn plan(snapshots: &[OrgSnapshot], options: &GenerateOptions) -> Result<Gene
             clashes,
         });
     }
-    if let CredentialSource::Profile(source) = &options.source {
-        if !defined.contains_key(source) {
-            warnings.push(format!(
-                "source profile `{source}` is not defined in `{aws_label}` outside canopy's block; the generated profiles need it (it may live in the credentials file)"
-            ));
-        }
+    if let CredentialSource::Profile(source) = &options.source
+        && !defined.contains_key(source)
+    {
+        warnings.push(format!(
+            "source profile `{source}` is not defined in `{aws_label}` outside canopy's block; the generated profiles need it (it may live in the credentials file)"
+        ));
     }
-    let block = managed::block(&aws_profiles(&entries, &options.source, &options.session_name));
+    let block = managed::block(&aws_profiles(
+        &entries,
+        &options.source,
+        &options.session_name,
+    ));
     files.push(FileChange {
         path: aws_path.clone(),
         new: managed::merge(&split, &block),
@@ -194,7 +201,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
     if !dir.exists() {
-        create_private_dir(dir).map_err(|e| fail(format!("cannot create `{}`: {e}", dir.display())))?;
+        create_private_dir(dir)
+            .map_err(|e| fail(format!("cannot create `{}`: {e}", dir.display())))?;
     }
     let existing = std::fs::metadata(&target).ok().map(|m| m.permissions());
     let mut tmp = tempfile::Builder::new()
@@ -228,7 +236,10 @@ fn owner_only(_path: &Path) -> std::io::Result<()> {
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 #[cfg(not(unix))]
@@ -256,7 +267,12 @@ mod tests {
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&shared, &link).unwrap();
         write_atomically(&link, b"new").unwrap();
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(std::fs::read_to_string(&shared).unwrap(), "new");
         let mode = std::fs::metadata(&shared).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o644);

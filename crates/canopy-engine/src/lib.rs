@@ -23,7 +23,7 @@ pub enum EngineError {
     File { path: PathBuf, why: String },
     #[error(
         "{} with {kind}s defined outside canopy's block in `{}`: {}; rename those, or choose other names with --name-template (nothing was written)",
-        plural(*kind, clashes.len()),
+        plural(kind, clashes.len()),
         path.display(),
         clashes.iter().map(|(n, l)| format!("`{n}` (line {l})")).collect::<Vec<_>>().join(", ")
     )]

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 pub enum IdError {
     #[error("`{0}` is not an AWS account id (expected 12 digits)")]
     Account(String),
-    #[error("`{0}` is not an organization id (expected `o-` and 10 to 32 lowercase letters or digits)")]
+    #[error(
+        "`{0}` is not an organization id (expected `o-` and 10 to 32 lowercase letters or digits)"
+    )]
     Org(String),
     #[error("`{0}` is not a root or OU id (expected `r-...` or `ou-...`)")]
     Node(String),

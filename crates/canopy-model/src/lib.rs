@@ -16,9 +16,8 @@ pub use snapshot::{
 /// The RFC 3339 timestamp format every canopy output and the store use (UTC, seconds).
 pub fn format_time(at: time::OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     at.format(&format).unwrap_or_else(|_| at.to_string())
 }
 

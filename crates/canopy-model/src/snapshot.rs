@@ -464,8 +464,14 @@ mod tests {
     fn nodes_are_found_by_id_or_name_path() {
         let snap = sample();
         let index = snap.index();
-        assert_eq!(index.find_nodes("ou-ab12-11111111"), vec!["ou-ab12-11111111"]);
-        assert_eq!(index.find_nodes("sports/baseball"), vec!["ou-ab12-22222222"]);
+        assert_eq!(
+            index.find_nodes("ou-ab12-11111111"),
+            vec!["ou-ab12-11111111"]
+        );
+        assert_eq!(
+            index.find_nodes("sports/baseball"),
+            vec!["ou-ab12-22222222"]
+        );
         assert_eq!(index.find_nodes("Root"), vec!["r-ab12"]);
         assert!(index.find_nodes("Media").is_empty());
         assert!(index.is_within("ou-ab12-22222222", "ou-ab12-11111111"));

@@ -92,7 +92,10 @@ pub const AGGREGATOR: &str = "aws";
 ///
 /// Refuses what botocore refuses: settings before the first section, a malformed line, a
 /// section defined twice.
-pub fn aws_profiles_defined(text: &str, file: &str) -> Result<BTreeMap<String, usize>, RenderError> {
+pub fn aws_profiles_defined(
+    text: &str,
+    file: &str,
+) -> Result<BTreeMap<String, usize>, RenderError> {
     let mut profiles = BTreeMap::new();
     let mut sections: BTreeMap<String, usize> = BTreeMap::new();
     let mut in_section = false;

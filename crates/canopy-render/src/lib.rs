@@ -15,7 +15,11 @@ pub enum RenderError {
     #[error("invalid name template `{template}`: {why}")]
     Template { template: String, why: String },
     #[error("cannot parse `{file}:{line}`: {why}")]
-    Unparseable { file: String, line: usize, why: String },
+    Unparseable {
+        file: String,
+        line: usize,
+        why: String,
+    },
 }
 
 /// A unified diff of `old` to `new`, labelled with the file name.

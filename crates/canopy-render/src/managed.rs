@@ -5,7 +5,8 @@ use crate::RenderError;
 
 pub const BEGIN: &str = "# >>> canopy managed block >>>";
 pub const END: &str = "# <<< canopy managed block <<<";
-const NOTE: &str = "# Written by `canopy config generate`; edits inside this block are overwritten.";
+const NOTE: &str =
+    "# Written by `canopy config generate`; edits inside this block are overwritten.";
 
 /// A file split around canopy's block.
 #[derive(Debug, Clone, PartialEq, Eq)]

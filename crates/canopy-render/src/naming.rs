@@ -242,7 +242,12 @@ mod tests {
         let profiles: Vec<_> = names.iter().map(|n| n.profile.as_str()).collect();
         assert_eq!(
             profiles,
-            vec!["dev_111111111111", "dev_222222222222", "dev_333333333333", "prod"]
+            vec![
+                "dev_111111111111",
+                "dev_222222222222",
+                "dev_333333333333",
+                "prod"
+            ]
         );
         assert_eq!(names[3].connection, "aws_prod");
 

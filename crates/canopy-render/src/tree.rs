@@ -128,7 +128,10 @@ pub fn mermaid(snapshots: &[OrgSnapshot]) -> String {
         ));
         let index = snap.index();
         let root = mermaid_id(&snap.root.id);
-        out.push_str(&format!("  {root}[\"{}\"]\n", quoted(&snap.root.name).replace('"', "#quot;")));
+        out.push_str(&format!(
+            "  {root}[\"{}\"]\n",
+            quoted(&snap.root.name).replace('"', "#quot;")
+        ));
         out.push_str(&format!("  {org_node} --> {root}\n"));
         let mut stack = vec![snap.root.id.clone()];
         while let Some(node) = stack.pop() {
@@ -141,7 +144,8 @@ pub fn mermaid(snapshots: &[OrgSnapshot]) -> String {
             }
             for a in index.child_accounts(&node) {
                 let to = format!("a{}", a.id);
-                let label = account_label(a, a.id == org.management_account_id).replace('"', "#quot;");
+                let label =
+                    account_label(a, a.id == org.management_account_id).replace('"', "#quot;");
                 out.push_str(&format!("  {to}([\"{label}\"])\n"));
                 out.push_str(&format!("  {from} --> {to}\n"));
                 if !a.state.is_active() {
@@ -184,7 +188,11 @@ pub fn dot(snapshots: &[OrgSnapshot]) -> String {
                 stack.push(ou.id.clone());
             }
             for a in index.child_accounts(&node) {
-                let style = if a.state.is_active() { "" } else { ", style=dashed" };
+                let style = if a.state.is_active() {
+                    ""
+                } else {
+                    ", style=dashed"
+                };
                 out.push_str(&format!(
                     "  \"{}\" [label=\"{}\", shape=ellipse{style}];\n  \"{}\" -> \"{}\";\n",
                     a.id,

@@ -65,13 +65,14 @@ impl Store {
     /// Opens (creating when missing, owner-only) the store at `path` and brings its schema up
     /// to date.
     pub fn open(path: &Path) -> Result<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.exists() {
-                create_private_dir(dir).map_err(|source| StoreError::CreateDir {
-                    path: dir.to_owned(),
-                    source,
-                })?;
-            }
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
+            create_private_dir(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
         }
         let is_new = !path.exists();
         let mut conn = Connection::open(path).map_err(|source| StoreError::Open {

@@ -329,15 +329,12 @@ impl Store {
             let mut rows = stmt.query(params![org_id])?;
             while let Some(row) = rows.next()? {
                 let kind: String = row.get(2)?;
-                targets
-                    .entry(row.get(0)?)
-                    .or_default()
-                    .push(PolicyTarget {
-                        target_id: row.get(1)?,
-                        target_type: TargetType::parse(&kind)
-                            .ok_or_else(|| corrupt("org_policy_targets", "target_type", &kind))?,
-                        name: row.get(3)?,
-                    });
+                targets.entry(row.get(0)?).or_default().push(PolicyTarget {
+                    target_id: row.get(1)?,
+                    target_type: TargetType::parse(&kind)
+                        .ok_or_else(|| corrupt("org_policy_targets", "target_type", &kind))?,
+                    name: row.get(3)?,
+                });
             }
         }
         let mut stmt = self.conn.prepare(
@@ -410,9 +407,7 @@ fn account_from(row: &Row<'_>) -> Result<Account> {
     let tags: String = row.get(8)?;
     let state: String = row.get(4)?;
     Ok(Account {
-        id: id
-            .parse()
-            .map_err(|_| corrupt("org_accounts", "id", &id))?,
+        id: id.parse().map_err(|_| corrupt("org_accounts", "id", &id))?,
         arn: row.get(1)?,
         name: row.get(2)?,
         email: row.get(3)?,
@@ -511,7 +506,11 @@ mod tests {
         store.save_snapshot(&second).unwrap();
         let loaded = store.snapshots().unwrap();
         assert_eq!(loaded.len(), 1);
-        assert_eq!(loaded[0].accounts.len(), 1, "the old snapshot is replaced, not merged");
+        assert_eq!(
+            loaded[0].accounts.len(),
+            1,
+            "the old snapshot is replaced, not merged"
+        );
 
         let other = snapshot("o-bbbbbbbbbb", &[("444444444444", "prod")]);
         store.save_snapshot(&other).unwrap();
@@ -532,12 +531,12 @@ mod tests {
         }
         let store = Store::open(&path).unwrap();
         assert_eq!(store.snapshots().unwrap().len(), 1);
-        store
-            .conn
-            .pragma_update(None, "user_version", 999)
-            .unwrap();
+        store.conn.pragma_update(None, "user_version", 999).unwrap();
         drop(store);
         let err = Store::open(&path).unwrap_err();
-        assert!(err.to_string().contains("newer than this canopy knows"), "{err}");
+        assert!(
+            err.to_string().contains("newer than this canopy knows"),
+            "{err}"
+        );
     }
 }
