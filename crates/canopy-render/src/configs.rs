@@ -217,3 +217,54 @@ mod tests {
         assert!(e.to_string().starts_with("cannot parse `aws.spc"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod snapshots {
+    use super::*;
+    use crate::naming::{NameTemplate, assign};
+    use canopy_model::{AccountState, Partition};
+
+    fn record(id: &str, name: &str, ou: &str) -> AccountRecord {
+        AccountRecord {
+            id: id.parse().unwrap(),
+            name: name.to_owned(),
+            email: format!("{id}@example.com"),
+            state: AccountState::Active,
+            org_id: "o-aaaaaaaaaa".parse().unwrap(),
+            management_account_id: "111111111111".parse().unwrap(),
+            is_management_account: false,
+            parent_id: "r-ab12".into(),
+            ou_path: "o-aaaaaaaaaa/r-ab12/".into(),
+            ou_names: ou.into(),
+            tags: Default::default(),
+            arn: String::new(),
+            partition: Partition::aws(),
+            joined_method: None,
+            joined_timestamp: None,
+        }
+    }
+
+    #[test]
+    fn rendered_profiles_and_connections() {
+        let accounts = vec![
+            record("222222222222", "Prod (EU)", "Root/Sports"),
+            record("333333333333", "dev", "Root"),
+            record("444444444444", "Dev\nnewline", "Root"),
+        ];
+        let names = assign(&accounts, &NameTemplate::default());
+        let entries: Vec<ProfileEntry<'_>> = accounts
+            .iter()
+            .zip(names)
+            .map(|(account, naming)| ProfileEntry {
+                role_arn: format!("arn:aws:iam::{}:role/audit", account.id),
+                account,
+                naming,
+            })
+            .collect();
+        insta::assert_snapshot!(
+            "aws_profiles",
+            aws_profiles(&entries, &CredentialSource::Profile("security".into()), "canopy")
+        );
+        insta::assert_snapshot!("steampipe_connections", steampipe_connections(&entries));
+    }
+}
