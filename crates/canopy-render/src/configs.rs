@@ -263,7 +263,11 @@ mod snapshots {
             .collect();
         insta::assert_snapshot!(
             "aws_profiles",
-            aws_profiles(&entries, &CredentialSource::Profile("security".into()), "canopy")
+            aws_profiles(
+                &entries,
+                &CredentialSource::Profile("security".into()),
+                "canopy"
+            )
         );
         insta::assert_snapshot!("steampipe_connections", steampipe_connections(&entries));
     }
