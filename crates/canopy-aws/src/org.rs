@@ -228,16 +228,13 @@ pub async fn discover_organization(
     // tags, one call (or more pages) per account
     let total_ous = ous.len();
     let total_accounts = accounts.len();
-    let tagged = AtomicUsize::new(0);
     let tag_results: Vec<Result<(AccountId, Tags), AwsError>> =
         stream::iter(accounts.iter().map(|a| a.id.clone()))
             .map(|id| {
                 let client = &client;
                 let scope = &scope;
-                let tagged = &tagged;
                 async move {
                     let tags = list_tags(client, scope, rates, id.as_str()).await?;
-                    tagged.fetch_add(1, Ordering::Relaxed);
                     progress(DiscoverProgress {
                         phase: "tags",
                         ous: total_ous,

@@ -50,10 +50,7 @@ impl std::fmt::Debug for RoleSpec {
 
 impl RoleSpec {
     pub fn arn(&self, partition: &Partition, account: &AccountId) -> String {
-        format!(
-            "arn:{partition}:iam::{account}:role/{}",
-            self.name.trim_start_matches('/')
-        )
+        canopy_model::role_arn(partition, account, &self.name)
     }
 }
 

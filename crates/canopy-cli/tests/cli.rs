@@ -48,6 +48,15 @@ impl Sandbox {
         cmd
     }
 
+    /// `canopy config generate ARGS...`, run to completion.
+    fn generate(&self, args: &[&str]) -> std::process::Output {
+        self.canopy()
+            .args(["config", "generate"])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     fn json(&self, args: &[&str]) -> Value {
         let out = self.canopy().args(args).output().unwrap();
         assert!(
@@ -355,17 +364,11 @@ fn config_generate_names_awkward_accounts_keeps_user_content_and_is_idempotent()
         ])
         .assert()
         .success();
-    s.canopy()
-        .args([
-            "config",
-            "generate",
-            "--role",
-            "security-audit",
-            "--source-profile",
-            "security",
-        ])
-        .assert()
-        .success();
+    assert!(
+        s.generate(&["--role", "security-audit", "--source-profile", "security"])
+            .status
+            .success()
+    );
     let config = read(&s.aws_config());
     assert!(config.starts_with(user), "user content kept byte for byte");
     let profiles: Vec<&str> = config
@@ -411,36 +414,24 @@ fn config_generate_names_awkward_accounts_keeps_user_content_and_is_idempotent()
     }
 
     // a rerun leaves both files byte-identical
-    s.canopy()
-        .args([
-            "config",
-            "generate",
-            "--role",
-            "security-audit",
-            "--source-profile",
-            "security",
-        ])
-        .assert()
-        .success();
+    assert!(
+        s.generate(&["--role", "security-audit", "--source-profile", "security"])
+            .status
+            .success()
+    );
     assert_eq!(read(&s.aws_config()), config);
     assert_eq!(read(&s.spc()), spc);
 
     // user edits after the block are kept; --dry-run shows a diff and writes nothing
     let edited = format!("{config}\n[profile later]\nregion = ap-south-1\n");
     std::fs::write(s.aws_config(), &edited).unwrap();
-    let out = s
-        .canopy()
-        .args([
-            "config",
-            "generate",
-            "--role",
-            "other-role",
-            "--credential-source",
-            "Ec2InstanceMetadata",
-            "--dry-run",
-        ])
-        .output()
-        .unwrap();
+    let out = s.generate(&[
+        "--role",
+        "other-role",
+        "--credential-source",
+        "Ec2InstanceMetadata",
+        "--dry-run",
+    ]);
     assert!(out.status.success());
     let diff = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -448,17 +439,11 @@ fn config_generate_names_awkward_accounts_keeps_user_content_and_is_idempotent()
         "{diff}"
     );
     assert_eq!(read(&s.aws_config()), edited, "a dry run writes nothing");
-    s.canopy()
-        .args([
-            "config",
-            "generate",
-            "--role",
-            "security-audit",
-            "--source-profile",
-            "security",
-        ])
-        .assert()
-        .success();
+    assert!(
+        s.generate(&["--role", "security-audit", "--source-profile", "security"])
+            .status
+            .success()
+    );
     assert!(read(&s.aws_config()).ends_with("\n[profile later]\nregion = ap-south-1\n"));
 }
 
@@ -473,18 +458,7 @@ fn config_generate_refuses_clashes_and_unparseable_files_and_writes_nothing() {
 
     let clashing = "[profile prod]\nregion = us-east-1\n";
     std::fs::write(s.aws_config(), clashing).unwrap();
-    let out = s
-        .canopy()
-        .args([
-            "config",
-            "generate",
-            "--role",
-            "audit",
-            "--source-profile",
-            "prod",
-        ])
-        .output()
-        .unwrap();
+    let out = s.generate(&["--role", "audit", "--source-profile", "prod"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -499,18 +473,7 @@ fn config_generate_refuses_clashes_and_unparseable_files_and_writes_nothing() {
 
     let broken = "region = us-east-1\n[default]\n";
     std::fs::write(s.aws_config(), broken).unwrap();
-    let out = s
-        .canopy()
-        .args([
-            "config",
-            "generate",
-            "--role",
-            "audit",
-            "--credential-source",
-            "Environment",
-        ])
-        .output()
-        .unwrap();
+    let out = s.generate(&["--role", "audit", "--credential-source", "Environment"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(":1`"));
     assert_eq!(read(&s.aws_config()), broken);
@@ -518,18 +481,7 @@ fn config_generate_refuses_clashes_and_unparseable_files_and_writes_nothing() {
     std::fs::write(s.aws_config(), "[default]\n").unwrap();
     let bad_hcl = "connection \"mine\" {\n  plugin = \n";
     std::fs::write(s.spc(), bad_hcl).unwrap();
-    let out = s
-        .canopy()
-        .args([
-            "config",
-            "generate",
-            "--role",
-            "audit",
-            "--credential-source",
-            "Environment",
-        ])
-        .output()
-        .unwrap();
+    let out = s.generate(&["--role", "audit", "--credential-source", "Environment"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("aws.spc"));
     assert_eq!(read(&s.spc()), bad_hcl);
@@ -540,18 +492,7 @@ fn config_generate_refuses_clashes_and_unparseable_files_and_writes_nothing() {
     );
 
     std::fs::write(s.spc(), "connection \"aws\" {\n  plugin = \"aws\"\n}\n").unwrap();
-    let out = s
-        .canopy()
-        .args([
-            "config",
-            "generate",
-            "--role",
-            "audit",
-            "--credential-source",
-            "Environment",
-        ])
-        .output()
-        .unwrap();
+    let out = s.generate(&["--role", "audit", "--credential-source", "Environment"]);
     assert_eq!(out.status.code(), Some(2), "the aggregator name is taken");
 }
 
@@ -559,18 +500,17 @@ fn config_generate_refuses_clashes_and_unparseable_files_and_writes_nothing() {
 fn suspended_accounts_leave_the_block_after_a_refresh() {
     let s = Sandbox::new();
     let seeded = s.moto.seed(&json!({ "organizations": [org("123456789012", vec![account("alpha"), account("beta")], vec![])] }));
-    s.canopy()
-        .args([
-            "config",
-            "generate",
+    assert!(
+        s.generate(&[
             "--role",
             "audit",
             "--credential-source",
             "Environment",
             "--no-steampipe",
         ])
-        .assert()
-        .success();
+        .status
+        .success()
+    );
     assert!(read(&s.aws_config()).contains("[profile beta]"));
     assert!(!s.spc().exists(), "--no-steampipe leaves Steampipe alone");
 
@@ -584,10 +524,8 @@ fn suspended_accounts_leave_the_block_after_a_refresh() {
         .status()
         .unwrap();
     assert!(status.success());
-    s.canopy()
-        .args([
-            "config",
-            "generate",
+    assert!(
+        s.generate(&[
             "--role",
             "audit",
             "--credential-source",
@@ -595,8 +533,9 @@ fn suspended_accounts_leave_the_block_after_a_refresh() {
             "--no-steampipe",
             "--refresh",
         ])
-        .assert()
-        .success();
+        .status
+        .success()
+    );
     let config = read(&s.aws_config());
     assert!(
         config.contains("[profile alpha]") && !config.contains("[profile beta]"),
@@ -678,11 +617,7 @@ fn usage_errors_and_completions() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("`12345` is not an AWS account id"));
     let out = s.canopy().args(["completions", "bash"]).output().unwrap();
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("canopy"));
-    let out = s
-        .canopy()
-        .args(["config", "generate", "--role", "x"])
-        .output()
-        .unwrap();
+    let out = s.generate(&["--role", "x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--source-profile"));
 }

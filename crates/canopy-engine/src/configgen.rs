@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use canopy_model::{AccountRecord, OrgSnapshot, account_records};
+use canopy_model::{AccountRecord, OrgSnapshot, account_records, role_arn};
 use canopy_render::configs::{
     AGGREGATOR, CredentialSource, ProfileEntry, aws_profiles, aws_profiles_defined,
     steampipe_connections, steampipe_connections_defined,
@@ -85,12 +85,7 @@ pub fn plan(
         .map(|(account, naming)| ProfileEntry {
             account,
             naming: naming.clone(),
-            role_arn: format!(
-                "arn:{}:iam::{}:role/{}",
-                account.partition,
-                account.id,
-                options.role.trim_start_matches('/')
-            ),
+            role_arn: role_arn(&account.partition, &account.id, &options.role),
         })
         .collect();
 

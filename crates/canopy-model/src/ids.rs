@@ -184,6 +184,15 @@ impl fmt::Display for Partition {
     }
 }
 
+/// The ARN of an IAM role in an account: `arn:PARTITION:iam::ACCOUNT:role/NAME` (the name may
+/// carry a path, `audit/reader`).
+pub fn role_arn(partition: &Partition, account: &AccountId, role: &str) -> String {
+    format!(
+        "arn:{partition}:iam::{account}:role/{}",
+        role.trim_start_matches('/')
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

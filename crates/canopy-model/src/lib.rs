@@ -7,7 +7,7 @@
 mod ids;
 mod snapshot;
 
-pub use ids::{AccountId, IdError, OrgId, Partition, RootOrOuId};
+pub use ids::{AccountId, IdError, OrgId, Partition, RootOrOuId, role_arn};
 pub use snapshot::{
     Account, AccountRecord, AccountState, DelegatedAdmin, OrgIndex, OrgSnapshot, OrgUnit,
     Organization, Policy, PolicyTarget, Root, ServiceAccess, TargetType, account_records,

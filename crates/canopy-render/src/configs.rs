@@ -222,26 +222,9 @@ mod tests {
 mod snapshots {
     use super::*;
     use crate::naming::{NameTemplate, assign};
-    use canopy_model::{AccountState, Partition};
 
     fn record(id: &str, name: &str, ou: &str) -> AccountRecord {
-        AccountRecord {
-            id: id.parse().unwrap(),
-            name: name.to_owned(),
-            email: format!("{id}@example.com"),
-            state: AccountState::Active,
-            org_id: "o-aaaaaaaaaa".parse().unwrap(),
-            management_account_id: "111111111111".parse().unwrap(),
-            is_management_account: false,
-            parent_id: "r-ab12".into(),
-            ou_path: "o-aaaaaaaaaa/r-ab12/".into(),
-            ou_names: ou.into(),
-            tags: Default::default(),
-            arn: String::new(),
-            partition: Partition::aws(),
-            joined_method: None,
-            joined_timestamp: None,
-        }
+        crate::fixtures::record(id, name, "o-aaaaaaaaaa", ou)
     }
 
     #[test]

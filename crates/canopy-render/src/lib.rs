@@ -9,6 +9,34 @@ pub mod managed;
 pub mod naming;
 pub mod tree;
 
+/// Account records for this crate's tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use canopy_model::{AccountRecord, AccountState, Partition};
+
+    /// An active account in `org`, under the OU named by the last part of `ou_names`, tagged
+    /// `team = Blue Team`.
+    pub fn record(id: &str, name: &str, org: &str, ou_names: &str) -> AccountRecord {
+        AccountRecord {
+            id: id.parse().unwrap(),
+            name: name.to_owned(),
+            email: format!("ops+{id}@example.com"),
+            state: AccountState::Active,
+            org_id: org.parse().unwrap(),
+            management_account_id: "999999999999".parse().unwrap(),
+            is_management_account: false,
+            parent_id: "r-ab12".into(),
+            ou_path: format!("{org}/r-ab12/"),
+            ou_names: ou_names.into(),
+            tags: [("team".to_owned(), "Blue Team".to_owned())].into(),
+            arn: String::new(),
+            partition: Partition::aws(),
+            joined_method: None,
+            joined_timestamp: None,
+        }
+    }
+}
+
 /// Invalid template, or a user's file that cannot be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {

@@ -198,26 +198,9 @@ pub fn assign(accounts: &[AccountRecord], template: &NameTemplate) -> Vec<Naming
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canopy_model::{AccountState, Partition};
 
     fn record(id: &str, name: &str, org: &str) -> AccountRecord {
-        AccountRecord {
-            id: id.parse().unwrap(),
-            name: name.to_owned(),
-            email: format!("ops+{id}@example.com"),
-            state: AccountState::Active,
-            org_id: org.parse().unwrap(),
-            management_account_id: "999999999999".parse().unwrap(),
-            is_management_account: false,
-            parent_id: "r-ab12".into(),
-            ou_path: format!("{org}/r-ab12/"),
-            ou_names: "Root/Sports".into(),
-            tags: [("team".to_owned(), "Blue Team".to_owned())].into(),
-            arn: String::new(),
-            partition: Partition::aws(),
-            joined_method: None,
-            joined_timestamp: None,
-        }
+        crate::fixtures::record(id, name, org, "Root/Sports")
     }
 
     #[test]
