@@ -9,15 +9,12 @@ Usage: .venv/bin/python bench/org_sync.py [--accounts 200] [--ous 20] [--unpaced
 """
 
 import argparse
-import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from emulator import calls_by_action, canopy_binary, control, emulator, seed
 
 
 def main():
@@ -26,26 +23,16 @@ def main():
     parser.add_argument("--ous", type=int, default=20)
     parser.add_argument("--unpaced", action="store_true")
     args = parser.parse_args()
-    binary = os.environ.get("CANOPY_BIN") or str(
-        Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug" / "canopy"
-    )
+    binary = canopy_binary()
 
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "testkit/moto_server.py"), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    try:
-        port = int(server.stdout.readline().split()[1])
-        endpoint = f"http://127.0.0.1:{port}"
+    with emulator() as endpoint:
         per_ou = args.accounts // (args.ous + 1)
         ous = [{"name": f"ou-{i:03}", "accounts": [{"name": f"a-{i:03}-{j:03}"} for j in range(per_ou)]}
                for i in range(args.ous)]
         rest = args.accounts - per_ou * args.ous
         scenario = {"organizations": [{"tree": {"accounts": [{"name": f"root-{j:03}"} for j in range(rest)], "ous": ous}}]}
-        subprocess.run([sys.executable, str(ROOT / "testkit/seed.py"), "--endpoint", endpoint],
-                       input=json.dumps(scenario), text=True, check=True, stdout=subprocess.DEVNULL)
-        import urllib.request
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/_canopy/calls/reset", method="POST"))
+        seed(endpoint, scenario)
+        control(endpoint, "/_canopy/calls/reset", {})
 
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench",
@@ -54,13 +41,8 @@ def main():
             start = time.monotonic()
             subprocess.run([binary, "org", "sync", "--quiet"], env=env, check=True, stdout=subprocess.DEVNULL)
             wall = time.monotonic() - start
-        calls = json.load(urllib.request.urlopen(f"{endpoint}/_canopy/calls"))["calls"]
-    finally:
-        server.kill()
+        by_action = calls_by_action(endpoint)
 
-    by_action = {}
-    for c in calls:
-        by_action[c["action"]] = by_action.get(c["action"], 0) + c["count"]
     nodes = args.ous + 1
     pages = sum(-(-n // 20) or 1 for n in [rest + 1] + [per_ou] * args.ous)
     minimum_tree = nodes + pages

@@ -7,12 +7,21 @@ Scenario:
    "tree": {"accounts": [ACCOUNT, ...], "ous": [{"name": "Sports", "tags": {}, "accounts": [...], "ous": [...]}]},
    "policies": [{"name": "...", "type": "SERVICE_CONTROL_POLICY", "content": {...}, "targets": ["Root", "Root/Sports", "account:prod"]}],
    "service_access": ["guardduty.amazonaws.com"],
-   "delegated_admins": [{"account": "security", "service": "guardduty.amazonaws.com"}]}]}
+   "delegated_admins": [{"account": "security", "service": "guardduty.amazonaws.com"}],
+   "resources": [RESOURCES, ...]}]}
 ACCOUNT: {"name": "prod", "email": "optional", "tags": {"env": "prod"}, "state": "ACTIVE" | "SUSPENDED"}
+RESOURCES: {"account": "prod" (a name in this organization, or an id), "region": "eu-west-1",
+            "vpc": {"cidr": "10.1.0.0/16", "internet": true},   # a VPC, a subnet, and with
+                                                               # internet: an IGW and a 0.0.0.0/0 route
+            "instances": [{"name": "web-1", "elastic_ip": true}],  # in the VPC's subnet
+            "roles": [{"name": "app", "trusts": "444455556666"}]}  # IAM (global)
 
 Output: {"organizations": [{"id", "arn", "root_id", "management_account_id",
                             "ous": {"Root/Sports": "ou-..."},
-                            "accounts": [{"name", "id", "ou": "Root/Sports", "state"}]}]}
+                            "accounts": [{"name", "id", "ou": "Root/Sports", "state"}],
+                            "resources": [{"account", "region", "instances": [...], "public_ips": [...]}]}]}
+
+Resources may also sit at the top level ({"resources": [RESOURCES, ...]}), with accounts by id.
 
 Usage: python seed.py --endpoint http://127.0.0.1:PORT < scenario.json
 """
@@ -27,11 +36,15 @@ import boto3
 DEFAULT_MANAGEMENT = "123456789012"
 
 
-def client(service, endpoint, account_id):
+# one of moto's built-in images (moto is pinned, so it is always there)
+IMAGE_ID = "ami-03cf127a"
+
+
+def client(service, endpoint, account_id, region="us-east-1"):
     c = boto3.client(
         service,
         endpoint_url=endpoint,
-        region_name="us-east-1",
+        region_name=region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
@@ -95,6 +108,59 @@ class Seeder:
             org_client.register_delegated_administrator(
                 AccountId=by_name[admin["account"]], ServicePrincipal=admin["service"]
             )
+        made["resources"] = [
+            self.resources(r, by_name.get(r["account"], r["account"])) for r in spec.get("resources", [])
+        ]
+        return made
+
+    def resources(self, spec, account_id):
+        region = spec.get("region", "us-east-1")
+        made = {"account": account_id, "region": region, "instances": [], "public_ips": []}
+        ec2 = client("ec2", self.endpoint, account_id, region)
+        subnet_id = None
+        if "vpc" in spec:
+            cidr = spec["vpc"].get("cidr", "10.1.0.0/16")
+            vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+            subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr.replace("0.0/16", "1.0/24"))["Subnet"]["SubnetId"]
+            made["vpc_id"] = vpc_id
+            if spec["vpc"].get("internet"):
+                igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+                ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+                table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+                ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+                ec2.associate_route_table(RouteTableId=table, SubnetId=subnet_id)
+                made["internet_gateway_id"] = igw
+        for instance in spec.get("instances", []):
+            extra = {"SubnetId": subnet_id} if subnet_id else {}
+            created = ec2.run_instances(
+                ImageId=IMAGE_ID,
+                MinCount=1,
+                MaxCount=1,
+                InstanceType=instance.get("type", "t3.micro"),
+                TagSpecifications=[
+                    {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": instance["name"]}]}
+                ],
+                **extra,
+            )["Instances"][0]
+            made["instances"].append(created["InstanceId"])
+            if instance.get("elastic_ip"):
+                eip = ec2.allocate_address(Domain="vpc")
+                ec2.associate_address(AllocationId=eip["AllocationId"], InstanceId=created["InstanceId"])
+                made["public_ips"].append(eip["PublicIp"])
+        if spec.get("roles"):
+            iam = client("iam", self.endpoint, account_id)
+            for role in spec["roles"]:
+                trust = {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": f"arn:aws:iam::{role.get('trusts', account_id)}:root"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+                iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=json.dumps(trust))
         return made
 
     def walk(self, org_client, node, parent_id, path, made):
@@ -133,6 +199,8 @@ def main():
     scenario = json.load(sys.stdin)
     seeder = Seeder(args.endpoint)
     made = {"organizations": [seeder.organization(spec) for spec in scenario.get("organizations", [])]}
+    # resources in accounts given by id, outside any organization spec
+    made["resources"] = [seeder.resources(r, r["account"]) for r in scenario.get("resources", [])]
     json.dump(made, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
     return 0

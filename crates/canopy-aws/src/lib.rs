@@ -6,13 +6,15 @@
 //! account would slow every other), and converts SDK types into `canopy-model` types at the edge.
 
 mod error;
+mod inventory;
 mod org;
 mod pace;
 mod retry;
 mod session;
 
 pub use error::{AwsError, ErrorKind};
+pub use inventory::{collect, describe_regions, region_batch};
 pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};
-pub use pace::{OrgRates, Rate};
+pub use pace::{ApiBuckets, OrgRates, Rate};
 pub use retry::{CallStats, RetryPolicy};
 pub use session::{AccountSession, AwsSession, Caller, RoleSpec};

@@ -2,7 +2,9 @@
 //! limits instead of hammering an API and backing off. One set of buckets per management account,
 //! because that is how Organizations throttles.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
@@ -92,6 +94,48 @@ impl OrgRates {
     }
 }
 
+/// Token buckets for the APIs AWS throttles per account, per region and per API family (EC2,
+/// IAM), made on first use. One set per account, dropped with the account's work, so memory
+/// follows the accounts in flight, not the estate.
+#[derive(Debug)]
+pub struct ApiBuckets {
+    paced: bool,
+    buckets: Mutex<HashMap<(String, &'static str), Arc<Rate>>>,
+}
+
+impl ApiBuckets {
+    /// `paced: false` gives no limits (emulators).
+    pub fn new(paced: bool) -> Self {
+        Self {
+            paced,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The bucket of `service` in `region` of this account.
+    pub(crate) fn get(&self, region: &str, service: &'static str) -> Option<Arc<Rate>> {
+        if !self.paced {
+            return None;
+        }
+        let mut map = self.buckets.lock().ok()?;
+        Some(
+            map.entry((region.to_owned(), service))
+                .or_insert_with(|| Arc::new(documented_rate(service)))
+                .clone(),
+        )
+    }
+}
+
+/// EC2 read APIs: a bucket of 100 refilled at 20/s per account, region and API (EC2 API
+/// reference, "Request throttling"). IAM publishes no per-API rate: 10/s with a burst of 20 is
+/// a conservative guess, and IAM is asked once per account anyway.
+fn documented_rate(service: &str) -> Rate {
+    match service {
+        "ec2" => Rate::new(20, 100),
+        _ => Rate::new(10, 20),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +149,16 @@ mod tests {
         }
         assert!(limiter.check().is_err(), "the sixth call must wait");
         assert!(Rate::unlimited().limiter.is_none());
+    }
+
+    #[test]
+    fn buckets_are_per_region_and_service() {
+        let buckets = ApiBuckets::new(true);
+        let a = buckets.get("eu-west-1", "ec2").unwrap();
+        let b = buckets.get("eu-west-1", "ec2").unwrap();
+        let c = buckets.get("us-east-1", "ec2").unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert!(ApiBuckets::new(false).get("eu-west-1", "ec2").is_none());
     }
 }

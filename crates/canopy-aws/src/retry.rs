@@ -7,6 +7,8 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
+
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -96,6 +98,9 @@ pub(crate) struct Scope<'a> {
     pub account: &'a str,
     pub retry: &'a RetryPolicy,
     pub stats: &'a CallStats,
+    /// The process-wide cap on requests in flight, if any. A permit is held only while a
+    /// request is on the wire: never while pacing or backing off.
+    pub slots: Option<&'a Semaphore>,
 }
 
 /// Sends one request (built afresh by `send` for each attempt) with pacing and retries.
@@ -115,8 +120,15 @@ where
         if let Some(rate) = rate {
             rate.acquire().await;
         }
+        let permit = match scope.slots {
+            // a closed semaphore only means nobody limits any more
+            Some(slots) => slots.acquire().await.ok(),
+            None => None,
+        };
         scope.stats.record(operation, attempt > 1);
-        let err = match send().await {
+        let result = send().await;
+        drop(permit);
+        let err = match result {
             Ok(out) => return Ok(out),
             Err(err) => to_aws_error(scope.account, operation, err),
         };

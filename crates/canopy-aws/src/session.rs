@@ -12,7 +12,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use canopy_model::{AccountId, Partition};
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::{Mutex, OnceCell, Semaphore};
 
 use crate::error::{AwsError, ErrorKind};
 use crate::retry::{CallStats, RetryPolicy, Scope, call};
@@ -61,6 +61,7 @@ pub struct AwsSession {
     retry: RetryPolicy,
     stats: Arc<CallStats>,
     caller: OnceCell<Caller>,
+    slots: Option<Arc<Semaphore>>,
 }
 
 impl std::fmt::Debug for AwsSession {
@@ -80,6 +81,7 @@ pub struct AccountSession {
     pub(crate) config: SdkConfig,
     pub(crate) retry: RetryPolicy,
     pub(crate) stats: Arc<CallStats>,
+    pub(crate) slots: Option<Arc<Semaphore>>,
 }
 
 impl std::fmt::Debug for AccountSession {
@@ -97,7 +99,16 @@ impl AccountSession {
             account: self.account.as_str(),
             retry: &self.retry,
             stats: &self.stats,
+            slots: self.slots.as_deref(),
         }
+    }
+
+    /// The SDK configuration for `region`, with these credentials.
+    pub(crate) fn config_in(&self, region: &str) -> SdkConfig {
+        self.config
+            .to_builder()
+            .region(aws_config::Region::new(region.to_owned()))
+            .build()
     }
 }
 
@@ -124,7 +135,15 @@ impl AwsSession {
             retry,
             stats: Arc::new(CallStats::default()),
             caller: OnceCell::new(),
+            slots: None,
         }
+    }
+
+    /// Caps the requests in flight at once, across every account and region this session
+    /// reaches (`--concurrency`). Without it, callers bound their own concurrency.
+    pub fn with_request_limit(mut self, limit: usize) -> Self {
+        self.slots = Some(Arc::new(Semaphore::new(limit.max(1))));
+        self
     }
 
     /// Every call made through this session and the accounts it reached.
@@ -141,6 +160,7 @@ impl AwsSession {
                     account: "current credentials",
                     retry: &self.retry,
                     stats: &self.stats,
+                    slots: self.slots.as_deref(),
                 };
                 let out = call(&scope, "sts:GetCallerIdentity", None, || {
                     sts.get_caller_identity().send()
@@ -176,6 +196,7 @@ impl AwsSession {
             config: self.base.clone(),
             retry: self.retry,
             stats: self.stats.clone(),
+            slots: self.slots.clone(),
         })
     }
 
@@ -199,7 +220,9 @@ impl AwsSession {
             stats: self.stats.clone(),
             prefetched: Mutex::new(None),
         };
-        let first = provider.assume().await?;
+        // the first assume holds a request slot like any call; refreshes happen inside other
+        // requests that already hold one, so they must not wait for another
+        let first = provider.assume(self.slots.as_deref()).await?;
         *provider.prefetched.lock().await = Some(first);
         let config = self
             .base
@@ -212,6 +235,7 @@ impl AwsSession {
             config,
             retry: self.retry,
             stats: self.stats.clone(),
+            slots: self.slots.clone(),
         })
     }
 }
@@ -237,11 +261,12 @@ impl std::fmt::Debug for AssumedRole {
 }
 
 impl AssumedRole {
-    async fn assume(&self) -> Result<Credentials, AwsError> {
+    async fn assume(&self, slots: Option<&Semaphore>) -> Result<Credentials, AwsError> {
         let scope = Scope {
             account: self.account.as_str(),
             retry: &self.retry,
             stats: &self.stats,
+            slots,
         };
         let out = call(&scope, "sts:AssumeRole", None, || {
             self.sts
@@ -290,7 +315,7 @@ impl ProvideCredentials for AssumedRole {
             if let Some(creds) = prefetched.filter(fresh_enough) {
                 return Ok(creds);
             }
-            self.assume()
+            self.assume(None)
                 .await
                 .map_err(CredentialsError::provider_error)
         })

@@ -67,6 +67,36 @@ pub enum Command {
     /// Generate AWS CLI profiles and Steampipe connections for every account
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Collect inventory from every active account and region into the store
+    #[command(
+        after_help = "Units of work are (account, region, table). Suspended and closed accounts are never attempted; regions not enabled in an account are skipped and counted. A failed unit keeps its earlier rows; exit code 1 when any unit failed.\n\nExamples:\n  canopy collect --role security-audit\n  canopy collect --tables aws_ec2_instance,aws_ec2_network_interface --regions eu-west-1,us-east-1\n  canopy collect --ou Sports --exclude-accounts 111122223333 --concurrency 64"
+    )]
+    Collect(CollectArgs),
+    /// Run read-only SQL over the store (Steampipe's table and column names)
+    #[command(
+        after_help = "SQLite's SQL: `tags ->> 'Name'` reads a JSON field. Statements that would write are refused.\n\nExamples:\n  canopy query \"select instance_id, region, account_id, tags ->> 'Name' as name from aws_ec2_instance\"\n  canopy query \"select * from canopy_errors\" --format json"
+    )]
+    Query {
+        /// One SQL statement
+        sql: String,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// The tables and views you can query, with their row counts
+    Tables {
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// The columns of a table
+    #[command(after_help = "Example:\n  canopy schema aws_ec2_network_interface")]
+    Schema {
+        table: String,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Canned reports over the collected inventory
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Print shell completions
     #[command(
         after_help = "Example:\n  canopy completions bash > ~/.local/share/bash-completion/completions/canopy"
@@ -128,6 +158,59 @@ pub enum AccountsCommand {
         #[arg(long, value_name = "ORG_ID")]
         org: Option<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Tables to fill (comma-separated), or `all`
+    #[arg(long, value_delimiter = ',', value_name = "TABLES|all")]
+    pub tables: Vec<String>,
+    /// Regions (comma-separated), or `all` enabled in each account [default: the settings
+    /// file's `regions`, else all]
+    #[arg(long, value_delimiter = ',', value_name = "REGIONS|all")]
+    pub regions: Vec<String>,
+    /// The role assumed in each account [default: the settings file's `role`, else
+    /// OrganizationAccountAccessRole]
+    #[arg(long, env = env::ROLE, value_name = "ROLE_NAME")]
+    pub role: Option<String>,
+    /// Only these accounts (comma-separated ids)
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub accounts: Vec<String>,
+    /// Only accounts in or below this OU: an id or a name path (Sports/Baseball)
+    #[arg(long, value_name = "OU")]
+    pub ou: Option<String>,
+    /// Leave these accounts out (comma-separated ids)
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub exclude_accounts: Vec<String>,
+    /// AWS requests in flight at once, across all accounts and regions
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// The summary's format
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Every network interface with a public address: account, OU path, region, address, attachment
+    PublicIps {
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Every route to an internet gateway
+    InternetRoutes {
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+}
+
+impl ReportCommand {
+    pub fn name_and_format(&self) -> (&'static str, TableFormat) {
+        match self {
+            Self::PublicIps { format } => ("public-ips", *format),
+            Self::InternetRoutes { format } => ("internet-routes", *format),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

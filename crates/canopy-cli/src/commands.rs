@@ -5,9 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
 use canopy_aws::AwsSession;
+use canopy_engine::collect::{self, CollectOptions, CollectRequest, RegionChoice, Target};
 use canopy_engine::configgen::{self, GenerateOptions};
+use canopy_engine::select::{self, Selection};
 use canopy_engine::sync::{self, SyncReport};
-use canopy_model::{AccountRecord, AccountState, OrgSnapshot, account_records};
+use canopy_model::inventory::{Collector, ORGANIZATION_TABLES};
+use canopy_model::{AccountId, AccountState, OrgSnapshot};
 use canopy_render::configs::CredentialSource;
 use canopy_render::naming::NameTemplate;
 use canopy_store::Store;
@@ -15,11 +18,11 @@ use clap::CommandFactory;
 use serde_json::json;
 
 use crate::cli::{
-    AccountsCommand, Cli, Command, ConfigCommand, GenerateArgs, OrgCommand, SummaryFormat,
-    TableFormat, TreeFormat,
+    AccountsCommand, Cli, CollectArgs, Command, ConfigCommand, GenerateArgs, OrgCommand,
+    SummaryFormat, TableFormat, TreeFormat,
 };
 use crate::output;
-use crate::progress::SyncProgress;
+use crate::progress::{CollectProgress, SyncProgress};
 use crate::settings::Settings;
 
 /// How a command ended, when it did not fail outright.
@@ -52,6 +55,14 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             org,
         }) => accounts_list(&settings, format, state, ou, tags, org).await,
         Command::Config(ConfigCommand::Generate(args)) => config_generate(&settings, args).await,
+        Command::Collect(args) => collect_inventory(&settings, args).await,
+        Command::Query { sql, format } => query(&settings, &sql, format),
+        Command::Tables { format } => tables(&settings, format),
+        Command::Schema { table, format } => schema(&settings, &table, format),
+        Command::Report(report) => {
+            let (name, format) = report.name_and_format();
+            run_report(&settings, name, format)
+        }
         Command::Completions { .. } => Ok(Outcome::Success),
     }
 }
@@ -264,40 +275,15 @@ async fn accounts_list(
     let state = state.map(|s| AccountState::from(s.trim().to_owned()));
     let (snaps, outcome) = snapshots(settings).await?;
     let snaps = filter_org(snaps, org.as_deref())?;
-
-    // --ou: an id or a name path, matching the node and everything below it, in any organization
-    let mut within: Option<Vec<(String, String)>> = None;
-    if let Some(ou) = &ou {
-        let mut nodes = Vec::new();
-        for snap in &snaps {
-            let index = snap.index();
-            for node in index.find_nodes(ou) {
-                nodes.push((snap.organization.id.to_string(), node.to_owned()));
-            }
-        }
-        if nodes.is_empty() {
-            bail!(
-                "no OU matches `{ou}`; give an id (ou-...) or a name path such as `Sports/Baseball` (see `canopy org tree`)"
-            );
-        }
-        within = Some(nodes);
-    }
-    let mut records: Vec<AccountRecord> = account_records(&snaps)
-        .into_iter()
-        .filter(|r| state.as_ref().is_none_or(|s| &r.state == s))
-        .filter(|r| {
-            wanted_tags
-                .iter()
-                .all(|(k, v)| r.tags.get(k).is_some_and(|x| x == v))
-        })
-        .collect();
-    if let Some(nodes) = &within {
-        records.retain(|r| {
-            nodes.iter().any(|(org, node)| {
-                r.org_id.as_str() == org && r.ou_path.contains(&format!("/{node}/"))
-            })
-        });
-    }
+    let records = select::select(
+        &snaps,
+        &Selection {
+            ou,
+            state,
+            tags: wanted_tags,
+            ..Selection::default()
+        },
+    )?;
 
     let mut out = std::io::stdout().lock();
     match format {
@@ -434,4 +420,321 @@ async fn config_generate(settings: &Settings, args: GenerateArgs) -> Result<Outc
         eprintln!("{}: {} {what}, {status}", f.path.display(), f.entries);
     }
     Ok(outcome)
+}
+
+fn parse_accounts(raw: &[String], flag: &str) -> Result<Vec<AccountId>> {
+    raw.iter()
+        .map(|a| a.trim())
+        .filter(|a| !a.is_empty())
+        .map(|a| a.parse::<AccountId>().map_err(|e| anyhow!("{flag}: {e}")))
+        .collect()
+}
+
+/// `--tables`: names or `all` -> the collectors that fill them.
+fn parse_tables(raw: &[String]) -> Result<Vec<Collector>> {
+    let names: Vec<&str> = raw
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if names.is_empty() || names.iter().any(|t| t.eq_ignore_ascii_case("all")) {
+        return Ok(Collector::ALL.to_vec());
+    }
+    let mut collectors = Vec::new();
+    for name in names {
+        if ORGANIZATION_TABLES.contains(&name) {
+            eprintln!(
+                "note: `{name}` comes from `canopy org sync` (refreshed with --refresh), not from collection"
+            );
+            continue;
+        }
+        let Some(c) = Collector::for_table(name) else {
+            let known: Vec<&str> = Collector::ALL
+                .iter()
+                .flat_map(|c| c.tables().iter().copied())
+                .collect();
+            bail!(
+                "unknown table `{name}` for --tables; known: {}, or `all`",
+                known.join(", ")
+            );
+        };
+        if !collectors.contains(&c) {
+            collectors.push(c);
+        }
+    }
+    Ok(collectors)
+}
+
+fn parse_regions(raw: &[String], file: Option<&Vec<String>>) -> Result<RegionChoice> {
+    let given: Vec<String> = if raw.is_empty() {
+        file.cloned().unwrap_or_default()
+    } else {
+        raw.to_vec()
+    };
+    let given: Vec<String> = given
+        .iter()
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if given.is_empty() || given.iter().any(|r| r.eq_ignore_ascii_case("all")) {
+        return Ok(RegionChoice::All);
+    }
+    for region in &given {
+        let valid = region.split('-').count() >= 3
+            && region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            bail!("`{region}` is not a region name (like `eu-west-1`); give a list or `all`");
+        }
+    }
+    let mut unique = given;
+    unique.sort();
+    unique.dedup();
+    Ok(RegionChoice::List(unique))
+}
+
+async fn collect_inventory(settings: &Settings, args: CollectArgs) -> Result<Outcome> {
+    let collectors = parse_tables(&args.tables)?;
+    let regions = parse_regions(&args.regions, settings.file.regions.as_ref())?;
+    let selection = Selection {
+        accounts: parse_accounts(&args.accounts, "--accounts")?,
+        exclude: parse_accounts(&args.exclude_accounts, "--exclude-accounts")?,
+        ou: args.ou.clone(),
+        ..Selection::default()
+    };
+    let role = canopy_aws::RoleSpec {
+        name: args
+            .role
+            .clone()
+            .or_else(|| settings.file.role.clone())
+            .unwrap_or_else(|| "OrganizationAccountAccessRole".to_owned()),
+        ..settings.payers.role.clone()
+    };
+    let (snaps, mut outcome) = snapshots(settings).await?;
+    let records = select::select(&snaps, &selection)?;
+    let (active, inactive): (Vec<_>, Vec<_>) =
+        records.into_iter().partition(|r| r.state.is_active());
+    if !inactive.is_empty() {
+        eprintln!(
+            "skipping {} account(s) that are not ACTIVE: {}",
+            inactive.len(),
+            inactive
+                .iter()
+                .map(|r| format!("{} ({})", r.id, r.state))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if active.is_empty() {
+        bail!("no active account is selected; see `canopy accounts list`");
+    }
+    let targets: Vec<Target> = active
+        .iter()
+        .map(|r| Target {
+            account: r.id.clone(),
+            name: r.name.clone(),
+            partition: r.partition.clone(),
+        })
+        .collect();
+    let request = CollectRequest {
+        targets,
+        collectors: collectors.clone(),
+        regions: regions.clone(),
+        role: role.clone(),
+        options: json!({
+            "tables": collectors.iter().map(|c| c.table()).collect::<Vec<_>>(),
+            "regions": match &regions { RegionChoice::All => json!("all"), RegionChoice::List(l) => json!(l) },
+            "role": role.name,
+            "accounts": active.len(),
+            "concurrency": args.concurrency,
+        }),
+    };
+    let concurrency = usize::from(args.concurrency);
+    let aws = std::sync::Arc::new(
+        AwsSession::load(settings.retry, None)
+            .await
+            .with_request_limit(concurrency),
+    );
+    let store = open_store(settings)?;
+    let progress = CollectProgress::new(settings.quiet, request.targets.len(), aws.stats());
+    let started = std::time::Instant::now();
+    let shutdown = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let report = collect::collect(
+        aws.clone(),
+        store,
+        request,
+        CollectOptions::for_concurrency(concurrency, settings.sync.paced),
+        &progress,
+        shutdown,
+    )
+    .await;
+    progress.finish();
+    let report = report?;
+    let elapsed = started.elapsed();
+    let calls = aws.stats().total();
+    let retries = aws.stats().retries();
+    let groups = report.failures_by_code();
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        SummaryFormat::Json => {
+            let failures: Vec<_> = groups
+                .iter()
+                .map(|(code, (units, accounts))| {
+                    json!({"code": code, "units": units, "accounts": accounts})
+                })
+                .collect();
+            output::json(
+                &mut out,
+                &json!({
+                    "run_id": report.run_id,
+                    "status": if report.interrupted { "interrupted" } else if report.failures.is_empty() { "ok" } else { "partial" },
+                    "accounts": report.accounts,
+                    "units": report.units,
+                    "failed_units": report.failures.len(),
+                    "skipped_regions": report.skipped_regions,
+                    "rows": report.rows,
+                    "failures": failures,
+                    "calls": calls,
+                    "retries": retries,
+                    "seconds": (elapsed.as_secs_f64() * 100.0).round() / 100.0,
+                }),
+            )?;
+        }
+        SummaryFormat::Text => {
+            let rows: Vec<Vec<String>> = report
+                .rows
+                .iter()
+                .map(|(t, n)| vec![t.clone(), n.to_string()])
+                .collect();
+            output::table(&mut out, &["TABLE", "ROWS"], &rows)?;
+            writeln!(
+                out,
+                "\n{} accounts, {} units ({} failed), {} regions skipped (not enabled), {} calls ({} retries) in {:.1}s; run {}",
+                report.accounts,
+                report.units,
+                report.failures.len(),
+                report.skipped_regions,
+                calls,
+                retries,
+                elapsed.as_secs_f64(),
+                report.run_id
+            )?;
+            if !groups.is_empty() {
+                writeln!(out, "\nfailures by error code:")?;
+                for (code, (units, accounts)) in &groups {
+                    let mut list: Vec<String> =
+                        accounts.iter().take(10).map(ToString::to_string).collect();
+                    if accounts.len() > 10 {
+                        list.push(format!("and {} more", accounts.len() - 10));
+                    }
+                    writeln!(
+                        out,
+                        "  {code}: {units} units in {} accounts: {}",
+                        accounts.len(),
+                        list.join(", ")
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "details: canopy query \"select * from canopy_errors where run_id = {}\"",
+                    report.run_id
+                )?;
+            }
+        }
+    }
+    if report.interrupted {
+        eprintln!("interrupted: every unit finished before the interruption is stored");
+        outcome = Outcome::Partial;
+    }
+    if !report.failures.is_empty() {
+        outcome = Outcome::Partial;
+    }
+    Ok(outcome)
+}
+
+fn query(settings: &Settings, sql: &str, format: TableFormat) -> Result<Outcome> {
+    let store = open_store(settings)?;
+    let mut out = output::QueryOutput::new(std::io::stdout().lock(), format);
+    store.query(sql, &mut out)?;
+    out.finish()?;
+    Ok(Outcome::Success)
+}
+
+fn run_report(settings: &Settings, name: &str, format: TableFormat) -> Result<Outcome> {
+    let report = canopy_store::REPORTS
+        .iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| anyhow!("no report named `{name}`"))?;
+    query(settings, report.sql, format)
+}
+
+fn tables(settings: &Settings, format: TableFormat) -> Result<Outcome> {
+    let store = open_store(settings)?;
+    let tables = store.tables()?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        TableFormat::Json => {
+            let list: Vec<_> = tables
+                .iter()
+                .map(|t| json!({"name": t.doc.name, "description": t.doc.description, "filled_by": t.doc.filled_by, "rows": t.rows}))
+                .collect();
+            output::json(&mut out, &list)?;
+        }
+        TableFormat::Table | TableFormat::Csv => {
+            let rows: Vec<Vec<String>> = tables
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.doc.name.to_owned(),
+                        t.rows.to_string(),
+                        t.doc.filled_by.to_owned(),
+                        t.doc.description.to_owned(),
+                    ]
+                })
+                .collect();
+            let header = ["TABLE", "ROWS", "FILLED BY", "DESCRIPTION"];
+            if format == TableFormat::Csv {
+                output::csv(&mut out, &header, &rows)?;
+            } else {
+                output::table(&mut out, &header, &rows)?;
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+fn schema(settings: &Settings, table: &str, format: TableFormat) -> Result<Outcome> {
+    let store = open_store(settings)?;
+    let columns = store.schema(table)?;
+    if columns.is_empty() {
+        bail!("no table named `{table}`; see `canopy tables`");
+    }
+    let mut out = std::io::stdout().lock();
+    match format {
+        TableFormat::Json => {
+            let list: Vec<_> = columns
+                .iter()
+                .map(|c| json!({"name": c.name, "type": c.sql_type, "description": c.description}))
+                .collect();
+            output::json(&mut out, &list)?;
+        }
+        TableFormat::Table | TableFormat::Csv => {
+            let rows: Vec<Vec<String>> = columns
+                .iter()
+                .map(|c| vec![c.name.clone(), c.sql_type.clone(), c.description.to_owned()])
+                .collect();
+            let header = ["COLUMN", "TYPE", "DESCRIPTION"];
+            if format == TableFormat::Csv {
+                output::csv(&mut out, &header, &rows)?;
+            } else {
+                output::table(&mut out, &header, &rows)?;
+            }
+        }
+    }
+    Ok(Outcome::Success)
 }

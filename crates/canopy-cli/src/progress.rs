@@ -9,6 +9,27 @@ use canopy_aws::DiscoverProgress;
 use canopy_engine::sync::{PayerOutcome, SyncReporter};
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// A spinner on stderr, when it is a terminal and --quiet was not given.
+fn spinner(quiet: bool) -> Option<ProgressBar> {
+    (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    })
+}
+
+/// Prints a line on stderr without tearing the spinner.
+fn line_above(bar: Option<&ProgressBar>, text: &str) {
+    match bar {
+        Some(bar) => bar.suspend(|| eprintln!("{text}")),
+        None => eprintln!("{text}"),
+    }
+}
+
 /// The sync reporter of the command line.
 pub struct SyncProgress {
     bar: Option<ProgressBar>,
@@ -17,15 +38,7 @@ pub struct SyncProgress {
 
 impl SyncProgress {
     pub fn new(quiet: bool) -> Self {
-        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        });
+        let bar = spinner(quiet);
         Self {
             bar,
             last: Mutex::new(String::new()),
@@ -34,10 +47,7 @@ impl SyncProgress {
 
     /// Prints a line on stderr without tearing the spinner.
     pub fn line(&self, text: &str) {
-        match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("{text}")),
-            None => eprintln!("{text}"),
-        }
+        line_above(self.bar.as_ref(), text);
     }
 
     pub fn finish(&self) {
@@ -76,6 +86,108 @@ impl SyncReporter for SyncProgress {
                     self.line(&format!("  hint: {hint}"));
                 }
             }
+        }
+    }
+}
+
+/// The collect reporter of the command line: accounts ready, units done of queued, errors and
+/// the request rate, on one line; failed accounts as lines above it.
+pub struct CollectProgress<'a> {
+    bar: Option<ProgressBar>,
+    accounts: usize,
+    stats: &'a canopy_aws::CallStats,
+    started: std::time::Instant,
+    counts: Mutex<CollectCounts>,
+}
+
+#[derive(Default)]
+struct CollectCounts {
+    ready: usize,
+    queued: usize,
+    done: usize,
+    errors: usize,
+}
+
+impl<'a> CollectProgress<'a> {
+    pub fn new(quiet: bool, accounts: usize, stats: &'a canopy_aws::CallStats) -> Self {
+        let bar = spinner(quiet);
+        Self {
+            bar,
+            accounts,
+            stats,
+            started: std::time::Instant::now(),
+            counts: Mutex::new(CollectCounts::default()),
+        }
+    }
+
+    fn update(&self, change: impl FnOnce(&mut CollectCounts)) {
+        let Ok(mut c) = self.counts.lock() else {
+            return;
+        };
+        change(&mut c);
+        if let Some(bar) = &self.bar {
+            let secs = self.started.elapsed().as_secs_f64().max(0.001);
+            bar.set_message(format!(
+                "accounts {}/{} · units {}/{} · {} errors · {:.0} req/s",
+                c.ready,
+                self.accounts,
+                c.done,
+                c.queued,
+                c.errors,
+                self.stats.total() as f64 / secs
+            ));
+        }
+    }
+
+    fn line(&self, text: &str) {
+        line_above(self.bar.as_ref(), text);
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl canopy_engine::collect::CollectReporter for CollectProgress<'_> {
+    fn account_ready(&self, _account: &canopy_model::AccountId, units: usize, _skipped: usize) {
+        self.update(|c| {
+            c.ready += 1;
+            c.queued += units;
+        });
+    }
+
+    fn account_failed(&self, f: &canopy_engine::collect::Failure) {
+        self.update(|c| {
+            c.ready += 1;
+            c.errors += 1;
+        });
+        self.line(&format!(
+            "error: account `{}`: `{}` failed: {}: {}",
+            f.account, f.operation, f.code, f.message
+        ));
+        if let Some(hint) = &f.hint {
+            self.line(&format!("  hint: {hint}"));
+        }
+    }
+
+    fn unit_done(&self, _rows: u64, failure: Option<&canopy_engine::collect::Failure>) {
+        self.update(|c| {
+            c.done += 1;
+            if failure.is_some() {
+                c.errors += 1;
+            }
+        });
+        if let Some(f) = failure {
+            tracing::info!(
+                account = %f.account,
+                region = %f.region,
+                table = %f.table,
+                code = %f.code,
+                "unit failed: {}",
+                f.message
+            );
         }
     }
 }

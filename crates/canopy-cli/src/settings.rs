@@ -31,6 +31,8 @@ pub struct FileSettings {
     pub name_template: Option<String>,
     pub aws_config: Option<PathBuf>,
     pub steampipe_config: Option<PathBuf>,
+    /// Regions `collect` works in when --regions is not given.
+    pub regions: Option<Vec<String>>,
 }
 
 /// Everything a command needs, merged.

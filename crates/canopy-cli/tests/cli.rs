@@ -10,6 +10,8 @@ use canopy_testkit::Moto;
 use canopy_testkit::scenario::{account, org, ou, suspended, tagged};
 use serde_json::{Value, json};
 
+mod collect;
+
 /// A sandbox: a temporary HOME (so no user file is touched), a store, and the emulator's env.
 struct Sandbox {
     dir: tempfile::TempDir,

@@ -1,11 +1,14 @@
 //! canopy's operations: each combines AWS access, the store and the renderers into one job a
 //! command runs (sync the payers' organizations, decide whether stored data is fresh enough,
-//! generate the users' config files).
+//! select accounts, fan out collection across accounts and regions, generate the users' config
+//! files).
 //!
 //! Operations report progress through traits the CLI implements, collect per-payer failures
 //! instead of aborting, and never print.
 
+pub mod collect;
 pub mod configgen;
+pub mod select;
 pub mod sync;
 
 use std::path::PathBuf;
@@ -19,6 +22,10 @@ pub enum EngineError {
     Render(#[from] canopy_render::RenderError),
     #[error(transparent)]
     Aws(#[from] canopy_aws::AwsError),
+    #[error("{0}")]
+    Selection(String),
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("`{}`: {why}", path.display())]
     File { path: PathBuf, why: String },
     #[error(

@@ -5,6 +5,7 @@
 //! fills it, the store persists it, the renderers and the CLI read it.
 
 mod ids;
+pub mod inventory;
 mod snapshot;
 
 pub use ids::{AccountId, IdError, OrgId, Partition, RootOrOuId, role_arn};

@@ -1,13 +1,20 @@
-//! canopy's embedded store: one SQLite file holding each organization's latest snapshot (and,
-//! in later versions, collected inventory).
+//! canopy's embedded store: one SQLite file holding each organization's latest snapshot, the
+//! collected inventory under Steampipe's table names, and the record of collection runs.
 //!
 //! This is the only crate that holds SQL. Every write happens in one transaction, so a reader or
 //! a crash never sees half a snapshot. The schema evolves through an append-only list of
 //! migrations tracked by `PRAGMA user_version`.
 
+pub mod catalog;
+mod inventory;
 mod migrations;
+mod query;
+mod reports;
 mod snapshots;
 
+pub use inventory::{RunTotals, UnitError, UnitKey};
+pub use query::{Collected, ColumnInfo, ColumnKind, QueryColumn, QuerySink, QueryValue, TableInfo};
+pub use reports::{REPORTS, Report};
 pub use snapshots::SyncStamp;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +46,14 @@ pub enum StoreError {
     },
     #[error("store error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Query(String),
+    #[error("canopy query is read-only: the statement would change the store; use SELECT")]
+    WriteRefused,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Output(std::io::Error),
     #[error("the store holds a malformed value in `{table}.{column}`: `{value}`")]
     Corrupt {
         table: &'static str,
@@ -84,6 +99,8 @@ impl Store {
         }
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        // in WAL mode, NORMAL never corrupts; a power cut may lose the last commits only
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::apply(&mut conn, path)?;
         Ok(Self {

@@ -84,6 +84,241 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (org_id, service_principal)
     ) STRICT;
     "#,
+    // 2: inventory (Steampipe's table and column names), collection runs and errors, and the
+    // organization tables as Steampipe names them, as views over the snapshots
+    r#"
+    CREATE TABLE aws_region (
+        name          TEXT NOT NULL,
+        opt_in_status TEXT,
+        title         TEXT,
+        akas          JSON,
+        partition     TEXT,
+        account_id    TEXT NOT NULL,
+        region        TEXT NOT NULL,
+        collected_at  TIMESTAMP NOT NULL
+    );
+    CREATE INDEX aws_region_unit ON aws_region(account_id, region);
+    CREATE TABLE aws_ec2_instance (
+        instance_id                 TEXT NOT NULL,
+        arn                         TEXT,
+        instance_type               TEXT,
+        instance_state              TEXT,
+        launch_time                 TIMESTAMP,
+        private_ip_address          TEXT,
+        public_ip_address           TEXT,
+        private_dns_name            TEXT,
+        public_dns_name             TEXT,
+        vpc_id                      TEXT,
+        subnet_id                   TEXT,
+        image_id                    TEXT,
+        key_name                    TEXT,
+        architecture                TEXT,
+        platform                    TEXT,
+        platform_details            TEXT,
+        iam_instance_profile_arn    TEXT,
+        monitoring_state            TEXT,
+        placement_availability_zone TEXT,
+        placement_tenancy           TEXT,
+        root_device_type            TEXT,
+        root_device_name            TEXT,
+        ebs_optimized               BOOLEAN,
+        security_groups             JSON,
+        network_interfaces          JSON,
+        tags_src                    JSON,
+        tags                        JSON,
+        title                       TEXT,
+        partition                   TEXT,
+        account_id                  TEXT NOT NULL,
+        region                      TEXT NOT NULL,
+        collected_at                TIMESTAMP NOT NULL
+    );
+    CREATE INDEX aws_ec2_instance_unit ON aws_ec2_instance(account_id, region);
+    CREATE TABLE aws_ec2_network_interface (
+        network_interface_id           TEXT NOT NULL,
+        status                         TEXT,
+        interface_type                 TEXT,
+        description                    TEXT,
+        availability_zone              TEXT,
+        owner_id                       TEXT,
+        association_allocation_id      TEXT,
+        association_id                 TEXT,
+        association_ip_owner_id        TEXT,
+        association_public_dns_name    TEXT,
+        association_public_ip          TEXT,
+        association_carrier_ip         TEXT,
+        attached_instance_id           TEXT,
+        attached_instance_owner_id     TEXT,
+        attachment_id                  TEXT,
+        attachment_status              TEXT,
+        attachment_time                TIMESTAMP,
+        delete_on_instance_termination BOOLEAN,
+        device_index                   INTEGER,
+        mac_address                    TEXT,
+        private_dns_name               TEXT,
+        private_ip_address             TEXT,
+        requester_id                   TEXT,
+        requester_managed              BOOLEAN,
+        source_dest_check              BOOLEAN,
+        subnet_id                      TEXT,
+        vpc_id                         TEXT,
+        groups                         JSON,
+        ipv6_addresses                 JSON,
+        private_ip_addresses           JSON,
+        tags_src                       JSON,
+        tags                           JSON,
+        title                          TEXT,
+        partition                      TEXT,
+        account_id                     TEXT NOT NULL,
+        region                         TEXT NOT NULL,
+        collected_at                   TIMESTAMP NOT NULL
+    );
+    CREATE INDEX aws_ec2_network_interface_unit ON aws_ec2_network_interface(account_id, region);
+    CREATE TABLE aws_vpc_route_table (
+        route_table_id   TEXT NOT NULL,
+        vpc_id           TEXT,
+        owner_id         TEXT,
+        associations     JSON,
+        routes           JSON,
+        propagating_vgws JSON,
+        tags_src         JSON,
+        tags             JSON,
+        title            TEXT,
+        akas             JSON,
+        partition        TEXT,
+        account_id       TEXT NOT NULL,
+        region           TEXT NOT NULL,
+        collected_at     TIMESTAMP NOT NULL
+    );
+    CREATE INDEX aws_vpc_route_table_unit ON aws_vpc_route_table(account_id, region);
+    CREATE TABLE aws_vpc_route (
+        route_table_id                  TEXT NOT NULL,
+        vpc_id                          TEXT,
+        owner_id                        TEXT,
+        destination_cidr_block          TEXT,
+        destination_ipv6_cidr_block     TEXT,
+        destination_prefix_list_id      TEXT,
+        gateway_id                      TEXT,
+        nat_gateway_id                  TEXT,
+        transit_gateway_id              TEXT,
+        vpc_peering_connection_id       TEXT,
+        network_interface_id            TEXT,
+        instance_id                     TEXT,
+        egress_only_internet_gateway_id TEXT,
+        carrier_gateway_id              TEXT,
+        local_gateway_id                TEXT,
+        origin                          TEXT,
+        state                           TEXT,
+        title                           TEXT,
+        partition                       TEXT,
+        account_id                      TEXT NOT NULL,
+        region                          TEXT NOT NULL,
+        collected_at                    TIMESTAMP NOT NULL
+    );
+    CREATE INDEX aws_vpc_route_unit ON aws_vpc_route(account_id, region);
+    CREATE TABLE aws_vpc_internet_gateway (
+        internet_gateway_id TEXT NOT NULL,
+        owner_id            TEXT,
+        attachments         JSON,
+        tags_src            JSON,
+        tags                JSON,
+        title               TEXT,
+        akas                JSON,
+        partition           TEXT,
+        account_id          TEXT NOT NULL,
+        region              TEXT NOT NULL,
+        collected_at        TIMESTAMP NOT NULL
+    );
+    CREATE INDEX aws_vpc_internet_gateway_unit ON aws_vpc_internet_gateway(account_id, region);
+    CREATE TABLE aws_iam_role (
+        name                      TEXT NOT NULL,
+        arn                       TEXT NOT NULL,
+        role_id                   TEXT,
+        create_date               TIMESTAMP,
+        description               TEXT,
+        path                      TEXT,
+        max_session_duration      INTEGER,
+        permissions_boundary_arn  TEXT,
+        permissions_boundary_type TEXT,
+        role_last_used_date       TIMESTAMP,
+        role_last_used_region     TEXT,
+        assume_role_policy        JSON,
+        tags_src                  JSON,
+        tags                      JSON,
+        title                     TEXT,
+        akas                      JSON,
+        partition                 TEXT,
+        account_id                TEXT NOT NULL,
+        region                    TEXT NOT NULL,
+        collected_at              TIMESTAMP NOT NULL
+    );
+    CREATE INDEX aws_iam_role_unit ON aws_iam_role(account_id, region);
+
+    CREATE TABLE canopy_runs (
+        run_id       INTEGER PRIMARY KEY,
+        command      TEXT NOT NULL,
+        started_at   TEXT NOT NULL,
+        finished_at  TEXT,
+        status       TEXT NOT NULL, -- running | ok | partial | interrupted
+        accounts     INTEGER NOT NULL DEFAULT 0,
+        units        INTEGER NOT NULL DEFAULT 0,
+        failed_units INTEGER NOT NULL DEFAULT 0,
+        rows         INTEGER NOT NULL DEFAULT 0,
+        options      TEXT -- JSON: what was asked
+    ) STRICT;
+    CREATE TABLE canopy_errors (
+        run_id     INTEGER NOT NULL REFERENCES canopy_runs(run_id) ON DELETE CASCADE,
+        account_id TEXT NOT NULL,
+        region     TEXT NOT NULL,
+        table_name TEXT NOT NULL,
+        error_code TEXT NOT NULL,
+        message    TEXT NOT NULL,
+        at         TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX canopy_errors_by_run ON canopy_errors(run_id);
+
+    -- one row per account: the newest snapshot that holds it
+    CREATE VIEW canopy_accounts AS
+    SELECT id, name, email, state, org_id, ou_path, ou_names, tags, management_account_id,
+           partition, synced_at
+    FROM (
+        SELECT a.id, a.name, a.email, a.state, a.org_id, a.ou_path, a.ou_names, a.tags,
+               o.management_account_id, o.partition, o.synced_at,
+               row_number() OVER (PARTITION BY a.id ORDER BY o.synced_at DESC, a.org_id) AS newest
+        FROM org_accounts a JOIN org_organizations o USING (org_id)
+    )
+    WHERE newest = 1;
+
+    CREATE VIEW aws_organizations_account AS
+    SELECT a.id, a.arn, a.name, a.email, a.state AS status, a.state, a.joined_method,
+           a.joined_timestamp, a.parent_id, a.tags, a.name AS title, json_array(a.arn) AS akas,
+           a.org_id, a.ou_path, a.ou_names, o.partition,
+           o.management_account_id AS account_id, 'global' AS region, o.synced_at AS collected_at
+    FROM org_accounts a JOIN org_organizations o USING (org_id);
+
+    CREATE VIEW aws_organizations_organizational_unit AS
+    SELECT u.name, u.id, u.arn, u.parent_id,
+           replace(replace(rtrim(substr(u.ou_path, instr(u.ou_path, '/') + 1), '/'), '/', '.'), '-', '_') AS path,
+           NULL AS tags, u.name AS title, json_array(u.arn) AS akas,
+           u.org_id, u.ou_path, u.ou_names, o.partition,
+           o.management_account_id AS account_id, 'global' AS region, o.synced_at AS collected_at
+    FROM org_units u JOIN org_organizations o USING (org_id);
+
+    CREATE VIEW aws_organizations_policy AS
+    SELECT p.name, p.id, p.arn, p.policy_type AS type, p.aws_managed = 1 AS aws_managed,
+           p.description, p.content, NULL AS tags, p.name AS title, json_array(p.arn) AS akas,
+           p.org_id, o.partition,
+           o.management_account_id AS account_id, 'global' AS region, o.synced_at AS collected_at
+    FROM org_policies p JOIN org_organizations o USING (org_id);
+
+    CREATE VIEW aws_organizations_policy_target AS
+    SELECT p.name, p.id, p.arn, p.policy_type AS type, t.target_id, t.target_type, t.target_name,
+           p.aws_managed = 1 AS aws_managed, p.description, p.content, NULL AS tags,
+           p.name AS title, json_array(p.arn) AS akas, p.org_id, o.partition,
+           o.management_account_id AS account_id, 'global' AS region, o.synced_at AS collected_at
+    FROM org_policy_targets t
+    JOIN org_policies p ON p.org_id = t.org_id AND p.id = t.policy_id
+    JOIN org_organizations o ON o.org_id = t.org_id;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,442 @@
+//! `canopy collect`, `query`, `tables`, `schema` and the reports, end to end.
+
+use serde_json::{Value, json};
+
+use super::{Sandbox, ids_named};
+use canopy_testkit::scenario::{account, org, ou, suspended};
+
+const REGIONS: &str = "eu-west-1,us-east-1";
+
+/// An organization with workloads in two regions, a public web server behind an internet
+/// gateway, a suspended account, and a role trusting another account.
+fn estate(s: &Sandbox) -> Value {
+    let mut spec = org(
+        "123456789012",
+        vec![account("dev")],
+        vec![ou(
+            "Workloads",
+            vec![account("prod"), suspended("old")],
+            vec![],
+        )],
+    );
+    spec["resources"] = json!([
+        {"account": "prod", "region": "eu-west-1",
+         "vpc": {"cidr": "10.1.0.0/16", "internet": true},
+         "instances": [{"name": "web-1", "elastic_ip": true}, {"name": "worker-1"}],
+         "roles": [{"name": "deployer", "trusts": "444455556666"}]},
+        {"account": "prod", "region": "us-east-1", "instances": [{"name": "api-1"}]},
+        {"account": "dev", "region": "eu-west-1", "instances": [{"name": "batch-1"}]},
+    ]);
+    s.moto.seed(&json!({ "organizations": [spec] }))
+}
+
+fn collect(s: &Sandbox, extra: &[&str]) -> (i32, Value, String) {
+    let out = s
+        .canopy()
+        .args(["collect", "--regions", REGIONS, "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let summary = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON summary ({e}): {stderr}"));
+    (out.status.code().unwrap(), summary, stderr)
+}
+
+fn query(s: &Sandbox, sql: &str) -> Vec<Value> {
+    s.json(&["query", sql, "--format", "json"])
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    let prod = &ids_named(&seeded, "prod")[0];
+    let dev = &ids_named(&seeded, "dev")[0];
+    let old = &ids_named(&seeded, "old")[0];
+    s.json(&["org", "sync", "--format", "json"]);
+    s.moto.reset_calls();
+
+    let (code, summary, stderr) = collect(&s, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(old),
+        "the suspended account is named: {stderr}"
+    );
+    assert_eq!(summary["status"], "ok");
+    assert_eq!(summary["accounts"], 3, "management, prod, dev");
+    // per account: aws_region + 2 regions x 4 regional collectors + IAM once
+    assert_eq!(summary["units"], 3 * (1 + 2 * 4 + 1));
+    assert_eq!(summary["failed_units"], 0);
+
+    // calls: one assume-role per member account, the management account uses the caller's
+    // credentials; global services once per account; nothing at all for the suspended one
+    assert_eq!(s.moto.count("AssumeRole"), 2);
+    assert_eq!(s.moto.count("DescribeRegions"), 3);
+    assert_eq!(s.moto.count("ListRoles"), 3);
+    assert_eq!(s.moto.count("DescribeInstances"), 3 * 2);
+    assert_eq!(s.moto.count("DescribeRouteTables"), 3 * 2);
+    let calls = s.moto.calls();
+    assert!(
+        !calls.iter().any(|c| &c.account == old),
+        "the suspended account was called: {calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .filter(|c| c.service == "ec2" && c.action != "DescribeRegions")
+            .all(|c| c.region == "eu-west-1" || c.region == "us-east-1")
+    );
+
+    // the seed's queries, verbatim
+    let instances = query(
+        &s,
+        "select instance_id, region, account_id, tags ->> 'Name' as name from aws_ec2_instance",
+    );
+    let mut names: Vec<(String, String, String)> = instances
+        .iter()
+        .map(|i| {
+            (
+                i["name"].as_str().unwrap().to_owned(),
+                i["region"].as_str().unwrap().to_owned(),
+                i["account_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            ("api-1".into(), "us-east-1".into(), prod.clone()),
+            ("batch-1".into(), "eu-west-1".into(), dev.clone()),
+            ("web-1".into(), "eu-west-1".into(), prod.clone()),
+            ("worker-1".into(), "eu-west-1".into(), prod.clone()),
+        ]
+    );
+    let joined = query(
+        &s,
+        "select ec2.instance_id, ec2.region, ec2.account_id, org.name as account_name, ec2.tags ->> 'Name' as instance_name from aws_ec2_instance as ec2, aws_organizations_account as org where org.id = ec2.account_id",
+    );
+    assert_eq!(joined.len(), 4);
+    let web = joined
+        .iter()
+        .find(|r| r["instance_name"] == "web-1")
+        .unwrap();
+    assert_eq!(web["account_name"], "prod");
+
+    // JSON columns come out as JSON, booleans as booleans
+    let eni = query(
+        &s,
+        "select groups, source_dest_check, association_public_ip, attached_instance_id from aws_ec2_network_interface where association_allocation_id is not null",
+    );
+    assert_eq!(eni.len(), 1, "one Elastic IP");
+    assert!(eni[0]["groups"].is_array());
+    assert_eq!(eni[0]["source_dest_check"], true);
+    let seeded_ip = &seeded["organizations"][0]["resources"][0]["public_ips"][0];
+    assert_eq!(&eni[0]["association_public_ip"], seeded_ip);
+
+    let role = query(
+        &s,
+        "select assume_role_policy -> 'Statement' -> 0 -> 'Principal' ->> 'AWS' as trusted from aws_iam_role where name = 'deployer'",
+    );
+    assert_eq!(role[0]["trusted"], "arn:aws:iam::444455556666:root");
+
+    // every row carries account_id, region and collected_at
+    for table in [
+        "aws_region",
+        "aws_ec2_instance",
+        "aws_ec2_network_interface",
+        "aws_vpc_route_table",
+        "aws_vpc_route",
+        "aws_vpc_internet_gateway",
+        "aws_iam_role",
+        "aws_organizations_account",
+    ] {
+        let missing = query(
+            &s,
+            &format!(
+                "select count(*) as n from {table} where account_id is null or region is null or collected_at is null"
+            ),
+        );
+        assert_eq!(missing[0]["n"], 0, "{table}");
+        let present = query(&s, &format!("select count(*) as n from {table}"));
+        assert!(present[0]["n"].as_i64().unwrap() > 0, "{table} is empty");
+    }
+    let iam_regions = query(&s, "select distinct region from aws_iam_role");
+    assert_eq!(iam_regions, vec![json!({"region": "global"})]);
+
+    // the reports
+    let ips = s.json(&["report", "public-ips", "--format", "json"]);
+    let ips = ips.as_array().unwrap();
+    assert_eq!(
+        ips.len(),
+        3,
+        "the Elastic IP, and the addresses default subnets give api-1 and batch-1"
+    );
+    let eip = ips.iter().find(|ip| &ip["public_ip"] == seeded_ip).unwrap();
+    assert_eq!(eip["account_name"], "prod");
+    assert_eq!(eip["ou_path"], "Root/Workloads");
+    assert_eq!(eip["region"], "eu-west-1");
+    assert_eq!(
+        eip["attachment"].as_str().unwrap(),
+        seeded["organizations"][0]["resources"][0]["instances"][0]
+            .as_str()
+            .unwrap()
+    );
+    let routes = s.json(&["report", "internet-routes", "--format", "json"]);
+    let igw = seeded["organizations"][0]["resources"][0]["internet_gateway_id"]
+        .as_str()
+        .unwrap();
+    let ours: Vec<&Value> = routes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["gateway_id"] == igw)
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0]["destination"], "0.0.0.0/0");
+    assert_eq!(ours[0]["account_name"], "prod");
+    assert!(
+        ours[0]["associations"]
+            .as_str()
+            .unwrap()
+            .starts_with("subnet-")
+    );
+
+    // tables and schema describe what is there
+    let tables = s.json(&["tables", "--format", "json"]);
+    let instance_table = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "aws_ec2_instance")
+        .unwrap();
+    assert_eq!(instance_table["rows"], 4);
+    let schema = s.json(&["schema", "aws_vpc_route", "--format", "json"]);
+    let columns: Vec<&str> = schema
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for wanted in [
+        "route_table_id",
+        "vpc_id",
+        "destination_cidr_block",
+        "destination_ipv6_cidr_block",
+        "gateway_id",
+        "nat_gateway_id",
+        "state",
+    ] {
+        assert!(columns.contains(&wanted), "{wanted} in {columns:?}");
+    }
+    let out = s.canopy().args(["schema", "aws_nothing"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_refusing_region_is_recorded_keeps_its_rows_and_the_rest_completes() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    let prod = ids_named(&seeded, "prod")[0].clone();
+    let (code, _, stderr) = collect(&s, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let before = query(
+        &s,
+        "select instance_id, collected_at from aws_ec2_instance where region = 'eu-west-1' order by instance_id",
+    );
+    assert_eq!(before.len(), 3);
+
+    // eu-west-1 now refuses every EC2 call, in EC2's own error shape
+    s.moto.faults(&json!({"rules": [
+        {"service": "ec2", "region": "eu-west-1", "code": "UnauthorizedOperation",
+         "message": "You are not authorized to perform this operation.", "status": 403}
+    ]}));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (code, summary, stderr) = collect(&s, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(summary["status"], "partial");
+    assert_eq!(
+        summary["failed_units"],
+        3 * 4,
+        "3 accounts x 4 EC2 tables in eu-west-1"
+    );
+    assert_eq!(summary["failures"][0]["code"], "UnauthorizedOperation");
+    assert_eq!(
+        summary["failures"][0]["accounts"].as_array().unwrap().len(),
+        3
+    );
+
+    // recorded, by run, account, region and table
+    let errors = query(
+        &s,
+        &format!(
+            "select account_id, region, table_name, error_code from canopy_errors where run_id = {}",
+            summary["run_id"]
+        ),
+    );
+    assert_eq!(errors.len(), 12);
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["region"] == "eu-west-1" && e["error_code"] == "UnauthorizedOperation")
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["account_id"] == prod.as_str() && e["table_name"] == "aws_ec2_instance")
+    );
+
+    // the failing region's earlier rows are still there, untouched; the other region refreshed
+    let after = query(
+        &s,
+        "select instance_id, collected_at from aws_ec2_instance where region = 'eu-west-1' order by instance_id",
+    );
+    assert_eq!(after, before);
+    let refreshed = query(
+        &s,
+        &format!(
+            "select count(*) as n from aws_ec2_instance where region = 'us-east-1' and collected_at > '{}'",
+            before[0]["collected_at"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(refreshed[0]["n"], 1);
+    let runs = query(
+        &s,
+        "select status, failed_units from canopy_runs order by run_id",
+    );
+    assert_eq!(
+        runs,
+        vec![
+            json!({"status": "ok", "failed_units": 0}),
+            json!({"status": "partial", "failed_units": 12})
+        ]
+    );
+}
+
+#[test]
+fn throttling_is_absorbed_by_retries() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.json(&["org", "sync", "--format", "json"]);
+    s.moto.faults(&json!({"rules": [
+        {"service": "ec2", "action": "DescribeInstances", "code": "RequestLimitExceeded",
+         "message": "Request limit exceeded.", "status": 503, "times": 3}
+    ]}));
+    s.moto.reset_calls();
+    let (code, summary, stderr) = collect(&s, &["--tables", "aws_ec2_instance"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["failed_units"], 0);
+    assert_eq!(summary["retries"], 3);
+    assert_eq!(s.moto.count("DescribeInstances"), 3 * 2 + 3);
+    assert_eq!(summary["rows"]["aws_ec2_instance"], 4);
+    // only what was asked: no other table was collected
+    assert_eq!(s.moto.count("DescribeRouteTables"), 0);
+    assert_eq!(s.moto.count("ListRoles"), 0);
+}
+
+#[test]
+fn selection_flags_pick_accounts_and_regions() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    let prod = ids_named(&seeded, "prod")[0].clone();
+    let (code, summary, stderr) = collect(
+        &s,
+        &[
+            "--ou",
+            "Workloads",
+            "--tables",
+            "aws_ec2_instance,aws_vpc_route",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        summary["accounts"], 1,
+        "only prod is active under Workloads"
+    );
+    assert_eq!(summary["units"], 2 * 2);
+    let accounts = query(&s, "select distinct account_id from aws_ec2_instance");
+    assert_eq!(accounts, vec![json!({"account_id": prod})]);
+
+    let (code, summary, _) = collect(
+        &s,
+        &["--exclude-accounts", &prod, "--tables", "aws_iam_role"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(summary["accounts"], 2);
+
+    for (args, wanted) in [
+        (
+            vec!["--tables", "aws_nothing"],
+            "unknown table `aws_nothing`",
+        ),
+        (vec!["--regions", "Europe"], "not a region name"),
+        (
+            vec!["--accounts", "999999999999"],
+            "not in any synced organization",
+        ),
+        (vec!["--ou", "Nowhere"], "no OU matches"),
+    ] {
+        let out = s.canopy().arg("collect").args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(wanted), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn query_is_read_only_and_bad_sql_gets_sqlite_message() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.json(&["org", "sync", "--format", "json"]);
+    for sql in [
+        "delete from aws_ec2_instance",
+        "drop table org_accounts",
+        "insert into canopy_runs (command, started_at, status) values ('x', 'y', 'z')",
+        "attach database 'elsewhere.db' as other",
+    ] {
+        let out = s.canopy().args(["query", sql]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{sql}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("read-only"), "{sql}: {stderr}");
+    }
+    let n = s.json(&[
+        "query",
+        "select count(*) as n from org_accounts",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(n[0]["n"], 4, "nothing was deleted");
+
+    let out = s
+        .canopy()
+        .args(["query", "selec * from x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("syntax error"));
+    let out = s
+        .canopy()
+        .args(["query", "select * from no_such_table"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such table: no_such_table"));
+
+    let csv = s
+        .canopy()
+        .args([
+            "query",
+            "select name, state from aws_organizations_account order by name",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&csv.stdout),
+        "name,state\ndev,ACTIVE\nmaster,ACTIVE\nold,SUSPENDED\nprod,ACTIVE\n"
+    );
+}

@@ -1,0 +1,66 @@
+//! Which accounts a command acts on: by id, by OU (an id or a name path, the OU and everything
+//! below it), by state and tags, minus exclusions. Shared by `accounts list` and `collect`.
+
+use canopy_model::{AccountId, AccountRecord, AccountState, OrgSnapshot, account_records};
+
+use crate::EngineError;
+
+/// A selection of accounts; empty fields select everything.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub accounts: Vec<AccountId>,
+    pub exclude: Vec<AccountId>,
+    /// An OU id (`ou-...`, `r-...`) or a name path (`Sports/Baseball`).
+    pub ou: Option<String>,
+    pub state: Option<AccountState>,
+    /// `KEY=VALUE` pairs, all of which must match.
+    pub tags: Vec<(String, String)>,
+}
+
+/// The accounts of `snapshots` that `selection` picks, one record per account.
+pub fn select(
+    snapshots: &[OrgSnapshot],
+    selection: &Selection,
+) -> Result<Vec<AccountRecord>, EngineError> {
+    let mut records = account_records(snapshots);
+    for wanted in &selection.accounts {
+        if !records.iter().any(|r| &r.id == wanted) {
+            return Err(EngineError::Selection(format!(
+                "account `{wanted}` is not in any synced organization; check the id, or sync its payer with `canopy org sync --payer ACCOUNT_ID`"
+            )));
+        }
+    }
+    if !selection.accounts.is_empty() {
+        records.retain(|r| selection.accounts.contains(&r.id));
+    }
+    records.retain(|r| !selection.exclude.contains(&r.id));
+    if let Some(state) = &selection.state {
+        records.retain(|r| &r.state == state);
+    }
+    records.retain(|r| {
+        selection
+            .tags
+            .iter()
+            .all(|(k, v)| r.tags.get(k).is_some_and(|x| x == v))
+    });
+    if let Some(ou) = &selection.ou {
+        let mut nodes = Vec::new();
+        for snap in snapshots {
+            let index = snap.index();
+            for node in index.find_nodes(ou) {
+                nodes.push((snap.organization.id.clone(), node.to_owned()));
+            }
+        }
+        if nodes.is_empty() {
+            return Err(EngineError::Selection(format!(
+                "no OU matches `{ou}`; give an id (ou-...) or a name path such as `Sports/Baseball` (see `canopy org tree`)"
+            )));
+        }
+        records.retain(|r| {
+            nodes
+                .iter()
+                .any(|(org, node)| &r.org_id == org && r.ou_path.contains(&format!("/{node}/")))
+        });
+    }
+    Ok(records)
+}
