@@ -440,3 +440,24 @@ fn query_is_read_only_and_bad_sql_gets_sqlite_message() {
         "name,state\ndev,ACTIVE\nmaster,ACTIVE\nold,SUSPENDED\nprod,ACTIVE\n"
     );
 }
+
+#[test]
+fn more_accounts_in_flight_than_the_sdk_identity_cache_holds_still_assume_once_each() {
+    // the SDK's shared identity cache keeps 64 providers and evicts at random; with more
+    // accounts in flight, each account's provider must answer from its own copy
+    let s = Sandbox::new();
+    let members: Vec<Value> = (0..79).map(|i| account(&format!("m-{i:02}"))).collect();
+    s.moto
+        .seed(&json!({ "organizations": [org("123456789012", members, vec![])] }));
+    s.json(&["org", "sync", "--format", "json"]);
+    s.moto.reset_calls();
+    let (code, summary, stderr) = collect(
+        &s,
+        &["--tables", "aws_region,aws_iam_role", "--concurrency", "64"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["accounts"], 80);
+    assert_eq!(s.moto.count("AssumeRole"), 79, "one per member account");
+    assert_eq!(s.moto.count("DescribeRegions"), 80);
+    assert_eq!(s.moto.count("ListRoles"), 80);
+}
