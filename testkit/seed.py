@@ -14,7 +14,8 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "vpc": {"cidr": "10.1.0.0/16", "internet": true},   # a VPC, a subnet, and with
                                                                # internet: an IGW and a 0.0.0.0/0 route
             "instances": [{"name": "web-1", "elastic_ip": true}],  # in the VPC's subnet
-            "roles": [{"name": "app", "trusts": "444455556666"}]}  # IAM (global)
+            "roles": [{"name": "app", "trusts": "444455556666"}],  # IAM (global)
+            "users": [{"name": "alice", "access_keys": 2, "password": true}]}  # IAM (global)
 
 Output: {"organizations": [{"id", "arn", "root_id", "management_account_id",
                             "ous": {"Root/Sports": "ou-..."},
@@ -147,8 +148,14 @@ class Seeder:
                 eip = ec2.allocate_address(Domain="vpc")
                 ec2.associate_address(AllocationId=eip["AllocationId"], InstanceId=created["InstanceId"])
                 made["public_ips"].append(eip["PublicIp"])
+        iam = client("iam", self.endpoint, account_id)
+        for user in spec.get("users", []):
+            iam.create_user(UserName=user["name"])
+            for _ in range(user.get("access_keys", 0)):
+                iam.create_access_key(UserName=user["name"])
+            if user.get("password"):
+                iam.create_login_profile(UserName=user["name"], Password="Demo-passw0rd!")
         if spec.get("roles"):
-            iam = client("iam", self.endpoint, account_id)
             for role in spec["roles"]:
                 trust = {
                     "Version": "2012-10-17",

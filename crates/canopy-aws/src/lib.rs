@@ -5,6 +5,7 @@
 //! off, because its retry budget is shared process-wide by service and region, so one throttled
 //! account would slow every other), and converts SDK types into `canopy-model` types at the edge.
 
+mod credreport;
 mod error;
 mod inventory;
 mod org;
@@ -12,6 +13,10 @@ mod pace;
 mod retry;
 mod session;
 
+pub use credreport::{
+    CredentialReport, ReportError, ReportState, generate_credential_report, get_credential_report,
+    parse_credential_report,
+};
 pub use error::{AwsError, ErrorKind};
 pub use inventory::{collect, describe_regions, region_batch};
 pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};

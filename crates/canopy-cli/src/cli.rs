@@ -97,6 +97,9 @@ pub enum Command {
     /// Canned reports over the collected inventory
     #[command(subcommand)]
     Report(ReportCommand),
+    /// IAM credential reports for every active account
+    #[command(subcommand)]
+    Credreport(CredreportCommand),
     /// Print shell completions
     #[command(
         after_help = "Example:\n  canopy completions bash > ~/.local/share/bash-completion/completions/canopy"
@@ -169,6 +172,19 @@ pub struct CollectArgs {
     /// file's `regions`, else all]
     #[arg(long, value_delimiter = ',', value_name = "REGIONS|all")]
     pub regions: Vec<String>,
+    #[command(flatten)]
+    pub scope: AccountScope,
+    /// AWS requests in flight at once, across all accounts and regions
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// The summary's format
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+/// Which accounts a fan-out command acts on, and the role it assumes there.
+#[derive(Debug, Args)]
+pub struct AccountScope {
     /// The role assumed in each account [default: the settings file's `role`, else
     /// OrganizationAccountAccessRole]
     #[arg(long, env = env::ROLE, value_name = "ROLE_NAME")]
@@ -182,7 +198,28 @@ pub struct CollectArgs {
     /// Leave these accounts out (comma-separated ids)
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub exclude_accounts: Vec<String>,
-    /// AWS requests in flight at once, across all accounts and regions
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredreportCommand {
+    /// Generate, fetch and store every active account's IAM credential report
+    #[command(
+        after_help = "Reports are asked for in every account at once, then each is polled with backoff, so the run takes about as long as the slowest report. AWS returns a report younger than four hours as it is: each report's generation time is recorded.\n\nFiles: <out>/<YYYY-MM-DD>/<HHMMSSZ>/credential-report-<account>.csv and manifest.json, a new folder per run (UTC).\n\nExamples:\n  canopy credreport collect --role security-audit --out ./reports\n  canopy credreport collect --ou Sports --max-polls 60 --format json"
+    )]
+    Collect(CredreportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CredreportArgs {
+    #[command(flatten)]
+    pub scope: AccountScope,
+    /// Folder for the CSV files and the manifest (without it, the reports go to the store only)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Polls of each report's generation before giving up on it
+    #[arg(long, default_value_t = 45, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_polls: u32,
+    /// AWS requests in flight at once, across all accounts
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
     /// The summary's format

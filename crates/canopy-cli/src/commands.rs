@@ -7,6 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use canopy_aws::AwsSession;
 use canopy_engine::collect::{self, CollectOptions, CollectRequest, RegionChoice, Target};
 use canopy_engine::configgen::{self, GenerateOptions};
+use canopy_engine::credreport::{self, CredReportRequest};
 use canopy_engine::select::{self, Selection};
 use canopy_engine::sync::{self, SyncReport};
 use canopy_model::inventory::{Collector, ORGANIZATION_TABLES};
@@ -18,8 +19,8 @@ use clap::CommandFactory;
 use serde_json::json;
 
 use crate::cli::{
-    AccountsCommand, Cli, CollectArgs, Command, ConfigCommand, GenerateArgs, OrgCommand,
-    SummaryFormat, TableFormat, TreeFormat,
+    AccountScope, AccountsCommand, Cli, CollectArgs, Command, ConfigCommand, CredreportArgs,
+    CredreportCommand, GenerateArgs, OrgCommand, SummaryFormat, TableFormat, TreeFormat,
 };
 use crate::output;
 use crate::progress::{CollectProgress, SyncProgress};
@@ -59,6 +60,9 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Query { sql, format } => query(&settings, &sql, format),
         Command::Tables { format } => tables(&settings, format),
         Command::Schema { table, format } => schema(&settings, &table, format),
+        Command::Credreport(CredreportCommand::Collect(args)) => {
+            credreport_collect(&settings, args).await
+        }
         Command::Report(report) => {
             let (name, format) = report.name_and_format();
             run_report(&settings, name, format)
@@ -497,46 +501,8 @@ fn parse_regions(raw: &[String], file: Option<&Vec<String>>) -> Result<RegionCho
 async fn collect_inventory(settings: &Settings, args: CollectArgs) -> Result<Outcome> {
     let collectors = parse_tables(&args.tables)?;
     let regions = parse_regions(&args.regions, settings.file.regions.as_ref())?;
-    let selection = Selection {
-        accounts: parse_accounts(&args.accounts, "--accounts")?,
-        exclude: parse_accounts(&args.exclude_accounts, "--exclude-accounts")?,
-        ou: args.ou.clone(),
-        ..Selection::default()
-    };
-    let role = canopy_aws::RoleSpec {
-        name: args
-            .role
-            .clone()
-            .or_else(|| settings.file.role.clone())
-            .unwrap_or_else(|| "OrganizationAccountAccessRole".to_owned()),
-        ..settings.payers.role.clone()
-    };
-    let (snaps, mut outcome) = snapshots(settings).await?;
-    let records = select::select(&snaps, &selection)?;
-    let (active, inactive): (Vec<_>, Vec<_>) =
-        records.into_iter().partition(|r| r.state.is_active());
-    if !inactive.is_empty() {
-        eprintln!(
-            "skipping {} account(s) that are not ACTIVE: {}",
-            inactive.len(),
-            inactive
-                .iter()
-                .map(|r| format!("{} ({})", r.id, r.state))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    if active.is_empty() {
-        bail!("no active account is selected; see `canopy accounts list`");
-    }
-    let targets: Vec<Target> = active
-        .iter()
-        .map(|r| Target {
-            account: r.id.clone(),
-            name: r.name.clone(),
-            partition: r.partition.clone(),
-        })
-        .collect();
+    let (role, targets, mut outcome) = scope_targets(settings, &args.scope).await?;
+    let accounts = targets.len();
     let request = CollectRequest {
         targets,
         collectors: collectors.clone(),
@@ -546,7 +512,7 @@ async fn collect_inventory(settings: &Settings, args: CollectArgs) -> Result<Out
             "tables": collectors.iter().map(|c| c.table()).collect::<Vec<_>>(),
             "regions": match &regions { RegionChoice::All => json!("all"), RegionChoice::List(l) => json!(l) },
             "role": role.name,
-            "accounts": active.len(),
+            "accounts": accounts,
             "concurrency": args.concurrency,
         }),
     };
@@ -737,4 +703,150 @@ fn schema(settings: &Settings, table: &str, format: TableFormat) -> Result<Outco
         }
     }
     Ok(Outcome::Success)
+}
+
+/// The role and the ACTIVE accounts of `--role`, `--accounts`, `--ou`, `--exclude-accounts`.
+async fn scope_targets(
+    settings: &Settings,
+    scope: &AccountScope,
+) -> Result<(canopy_aws::RoleSpec, Vec<Target>, Outcome)> {
+    let selection = Selection {
+        accounts: parse_accounts(&scope.accounts, "--accounts")?,
+        exclude: parse_accounts(&scope.exclude_accounts, "--exclude-accounts")?,
+        ou: scope.ou.clone(),
+        ..Selection::default()
+    };
+    let role = member_role(settings, scope.role.as_deref());
+    let (targets, outcome) = active_targets(settings, &selection).await?;
+    Ok((role, targets, outcome))
+}
+
+/// The role assumed in member accounts: the flag (or `CANOPY_ROLE`), the settings file's
+/// `role`, else `OrganizationAccountAccessRole`.
+fn member_role(settings: &Settings, flag: Option<&str>) -> canopy_aws::RoleSpec {
+    canopy_aws::RoleSpec {
+        name: flag
+            .map(str::to_owned)
+            .or_else(|| settings.file.role.clone())
+            .unwrap_or_else(|| "OrganizationAccountAccessRole".to_owned()),
+        ..settings.payers.role.clone()
+    }
+}
+
+/// The ACTIVE accounts `selection` picks (synced first when stale); the others are named on
+/// stderr and left out.
+async fn active_targets(
+    settings: &Settings,
+    selection: &Selection,
+) -> Result<(Vec<Target>, Outcome)> {
+    let (snaps, outcome) = snapshots(settings).await?;
+    let records = select::select(&snaps, selection)?;
+    let (active, inactive): (Vec<_>, Vec<_>) =
+        records.into_iter().partition(|r| r.state.is_active());
+    if !inactive.is_empty() {
+        eprintln!(
+            "skipping {} account(s) that are not ACTIVE: {}",
+            inactive.len(),
+            inactive
+                .iter()
+                .map(|r| format!("{} ({})", r.id, r.state))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if active.is_empty() {
+        bail!("no active account is selected; see `canopy accounts list`");
+    }
+    let targets = active
+        .iter()
+        .map(|r| Target {
+            account: r.id.clone(),
+            name: r.name.clone(),
+            partition: r.partition.clone(),
+        })
+        .collect();
+    Ok((targets, outcome))
+}
+
+async fn credreport_collect(settings: &Settings, args: CredreportArgs) -> Result<Outcome> {
+    if let Some(out) = &args.out
+        && out.to_string_lossy().starts_with("s3://")
+    {
+        bail!("--out s3://... is not supported yet; give a local folder");
+    }
+    let (role, targets, mut outcome) = scope_targets(settings, &args.scope).await?;
+    let request = CredReportRequest {
+        options: json!({
+            "role": role.name,
+            "accounts": targets.len(),
+            "out": args.out.as_ref().map(|p| p.display().to_string()),
+            "max_polls": args.max_polls,
+        }),
+        targets,
+        role,
+        out: args.out.clone(),
+        max_polls: args.max_polls,
+        first_wait: std::time::Duration::from_secs(1),
+        max_wait: std::time::Duration::from_secs(10),
+    };
+    let aws = std::sync::Arc::new(
+        AwsSession::load(settings.retry, None)
+            .await
+            .with_request_limit(usize::from(args.concurrency)),
+    );
+    let mut store = open_store(settings)?;
+    let quiet = settings.quiet;
+    let run = credreport::collect_credential_reports(aws, &mut store, request, &|a| {
+        if quiet {
+            return;
+        }
+        match &a.failure {
+            Some(f) => eprintln!(
+                "error: account `{}`: `{}` failed: {}: {}",
+                a.account, f.operation, f.code, f.message
+            ),
+            None => {
+                tracing::info!(account = %a.account, users = a.users, "credential report stored")
+            }
+        }
+    })
+    .await?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        SummaryFormat::Json => {
+            let mut manifest = credreport::manifest(&run);
+            manifest["folder"] = json!(run.folder.as_ref().map(|f| f.display().to_string()));
+            output::json(&mut out, &manifest)?;
+        }
+        SummaryFormat::Text => {
+            let rows: Vec<Vec<String>> = run
+                .accounts
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.account.to_string(),
+                        a.name.clone(),
+                        a.users.to_string(),
+                        a.generated_time.clone().unwrap_or_default(),
+                        match &a.failure {
+                            Some(f) => format!("failed: {}", f.code),
+                            None => "ok".to_owned(),
+                        },
+                    ]
+                })
+                .collect();
+            output::table(
+                &mut out,
+                &["ACCOUNT", "NAME", "USERS", "GENERATED", "STATUS"],
+                &rows,
+            )?;
+            if let Some(folder) = &run.folder {
+                writeln!(out, "\nfiles and manifest.json in {}", folder.display())?;
+            }
+        }
+    }
+    if run.failed() > 0 {
+        outcome = Outcome::Partial;
+    }
+    Ok(outcome)
 }

@@ -11,6 +11,7 @@ use canopy_testkit::scenario::{account, org, ou, suspended, tagged};
 use serde_json::{Value, json};
 
 mod collect;
+mod credreport;
 
 /// A sandbox: a temporary HOME (so no user file is touched), a store, and the emulator's env.
 struct Sandbox {

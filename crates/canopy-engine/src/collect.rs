@@ -90,7 +90,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn of(account: &AccountId, region: &str, table: &str, e: &AwsError) -> Self {
+    pub(crate) fn of(account: &AccountId, region: &str, table: &str, e: &AwsError) -> Self {
         Self {
             account: account.clone(),
             region: region.to_owned(),

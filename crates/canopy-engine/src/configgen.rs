@@ -228,18 +228,24 @@ fn owner_only(_path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Creates `dir` and its missing parents, owner-only; with `recursive: false`, only `dir`, and
+/// an existing `dir` is an error (`AlreadyExists`).
 #[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir_with(dir: &Path, recursive: bool) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
-        .recursive(true)
+        .recursive(recursive)
         .mode(0o700)
         .create(dir)
 }
 
 #[cfg(not(unix))]
+pub(crate) fn create_private_dir_with(dir: &Path, recursive: bool) -> std::io::Result<()> {
+    std::fs::DirBuilder::new().recursive(recursive).create(dir)
+}
+
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
+    create_private_dir_with(dir, true)
 }
 
 #[cfg(test)]

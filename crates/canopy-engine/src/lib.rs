@@ -8,6 +8,7 @@
 
 pub mod collect;
 pub mod configgen;
+pub mod credreport;
 pub mod select;
 pub mod sync;
 

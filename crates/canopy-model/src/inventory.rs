@@ -95,6 +95,10 @@ pub enum Collector {
 /// The region value of rows from global services.
 pub const GLOBAL_REGION: &str = "global";
 
+/// The table `canopy credreport collect` fills, one row per IAM user (and the root user) per
+/// account, region `global`.
+pub const CREDENTIAL_REPORT_TABLE: &str = "aws_iam_credential_report";
+
 /// Tables that come from `canopy org sync` rather than from collection.
 pub const ORGANIZATION_TABLES: &[&str] = &[
     "aws_organizations_account",

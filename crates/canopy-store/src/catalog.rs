@@ -71,6 +71,11 @@ pub const TABLES: &[TableDoc] = &[
         filled_by: "collect",
     },
     TableDoc {
+        name: "aws_iam_credential_report",
+        description: "IAM credential reports: every user (and the root user) of every account, typed",
+        filled_by: "credreport collect",
+    },
+    TableDoc {
         name: "canopy_runs",
         description: "canopy's collection runs: when, what was asked, how it ended",
         filled_by: "collect",
@@ -114,6 +119,10 @@ pub fn column_description(table: &str, column: &str) -> &'static str {
             "Internet or virtual private gateway (igw-..., vgw-..., local)"
         }
         ("aws_iam_role", "assume_role_policy") => "The trust policy, decoded to JSON",
+        ("aws_iam_credential_report", "generated_time") => {
+            "When AWS generated the report (a report under four hours old is reused by AWS)"
+        }
+        ("aws_iam_credential_report", "user_name") => "The user, or `<root_account>`",
         ("canopy_errors", "error_code") => {
             "AWS's error code (AccessDenied, UnauthorizedOperation, ...)"
         }
@@ -127,6 +136,7 @@ pub(crate) fn inventory_table(name: &str) -> Result<&'static str> {
     canopy_model::inventory::Collector::ALL
         .iter()
         .flat_map(|c| c.tables().iter().copied())
+        .chain([canopy_model::inventory::CREDENTIAL_REPORT_TABLE])
         .find(|t| *t == name)
         .ok_or_else(|| StoreError::Invalid(format!("`{name}` is not an inventory table")))
 }

@@ -319,6 +319,38 @@ const MIGRATIONS: &[&str] = &[
     JOIN org_policies p ON p.org_id = t.org_id AND p.id = t.policy_id
     JOIN org_organizations o ON o.org_id = t.org_id;
     "#,
+    // 3: IAM credential reports, one row per user (the root user included) per account
+    r#"
+    CREATE TABLE aws_iam_credential_report (
+        user_name                      TEXT NOT NULL,
+        user_arn                       TEXT,
+        user_creation_time             TIMESTAMP,
+        password_enabled               BOOLEAN,
+        password_last_used             TIMESTAMP,
+        password_last_changed          TIMESTAMP,
+        password_next_rotation         TIMESTAMP,
+        mfa_active                     BOOLEAN,
+        access_key_1_active            BOOLEAN,
+        access_key_1_last_rotated      TIMESTAMP,
+        access_key_1_last_used_date    TIMESTAMP,
+        access_key_1_last_used_region  TEXT,
+        access_key_1_last_used_service TEXT,
+        access_key_2_active            BOOLEAN,
+        access_key_2_last_rotated      TIMESTAMP,
+        access_key_2_last_used_date    TIMESTAMP,
+        access_key_2_last_used_region  TEXT,
+        access_key_2_last_used_service TEXT,
+        cert_1_active                  BOOLEAN,
+        cert_1_last_rotated            TIMESTAMP,
+        cert_2_active                  BOOLEAN,
+        cert_2_last_rotated            TIMESTAMP,
+        generated_time                 TIMESTAMP,
+        account_id                     TEXT NOT NULL,
+        region                         TEXT NOT NULL,
+        collected_at                   TIMESTAMP NOT NULL
+    );
+    CREATE INDEX aws_iam_credential_report_unit ON aws_iam_credential_report(account_id, region);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,172 @@
+//! `canopy credreport collect`, end to end.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use super::{Sandbox, ids_named};
+use canopy_testkit::scenario::{account, org, suspended};
+
+fn estate(s: &Sandbox) -> Value {
+    let mut spec = org(
+        "123456789012",
+        vec![account("prod"), account("dev"), suspended("old")],
+        vec![],
+    );
+    spec["resources"] = json!([
+        {"account": "prod", "users": [{"name": "alice", "access_keys": 2, "password": true},
+                                      {"name": "deploy-bot", "access_keys": 1}]},
+        {"account": "dev", "users": [{"name": "bob", "password": true}]},
+    ]);
+    s.moto.seed(&json!({ "organizations": [spec] }))
+}
+
+fn run(s: &Sandbox, out: &Path) -> (i32, Value, String) {
+    let output = s
+        .canopy()
+        .args(["credreport", "collect", "--format", "json", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let summary = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON summary ({e}): {stderr}"));
+    (output.status.code().unwrap(), summary, stderr)
+}
+
+fn csv_files(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn reports_land_in_a_new_folder_per_run_and_in_the_store() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    let prod = ids_named(&seeded, "prod")[0].clone();
+    let dev = ids_named(&seeded, "dev")[0].clone();
+    let out = s.dir.path().join("reports");
+
+    let (code, first, stderr) = run(&s, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let folder = PathBuf::from(first["folder"].as_str().unwrap());
+    assert!(folder.starts_with(&out));
+    let mut wanted = vec![
+        format!("credential-report-{prod}.csv"),
+        format!("credential-report-{dev}.csv"),
+        "credential-report-123456789012.csv".to_owned(),
+        "manifest.json".to_owned(),
+    ];
+    wanted.sort();
+    assert_eq!(
+        csv_files(&folder),
+        wanted,
+        "suspended accounts are left out"
+    );
+    let csv =
+        std::fs::read_to_string(folder.join(format!("credential-report-{prod}.csv"))).unwrap();
+    assert!(csv.starts_with("user,arn,user_creation_time,"));
+    assert!(csv.contains("deploy-bot"));
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["accounts"].as_array().unwrap().len(), 3);
+    assert!(
+        manifest["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["status"] == "ok" && a["generated_time"].is_string())
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(folder.join("manifest.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // typed rows, per account
+    let rows = s.json(&[
+        "query",
+        "select account_id, user_name, password_enabled, access_key_1_active, access_key_2_active, mfa_active from aws_iam_credential_report order by account_id, user_name",
+        "--format",
+        "json",
+    ]);
+    let alice = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_name"] == "alice")
+        .unwrap();
+    assert_eq!(alice["account_id"], prod.as_str());
+    assert_eq!(alice["password_enabled"], true);
+    assert_eq!(alice["access_key_2_active"], true);
+    assert_eq!(alice["mfa_active"], false);
+    let bob = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_name"] == "bob")
+        .unwrap();
+    assert_eq!(bob["access_key_1_active"], false);
+
+    // the same day again: a new folder, the first one untouched
+    let (code, second, _) = run(&s, &out);
+    assert_eq!(code, 0);
+    let second_folder = PathBuf::from(second["folder"].as_str().unwrap());
+    assert_ne!(second_folder, folder);
+    assert_eq!(csv_files(&folder), wanted);
+    assert_eq!(csv_files(&second_folder), wanted);
+    let users = s.json(&[
+        "query",
+        "select count(*) as n from aws_iam_credential_report",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(users[0]["n"], 3, "replaced, not doubled");
+}
+
+#[test]
+fn a_refusing_account_is_reported_and_the_others_complete() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    let dev = ids_named(&seeded, "dev")[0].clone();
+    s.json(&["org", "sync", "--format", "json"]);
+    s.moto.faults(&json!({"rules": [
+        {"service": "iam", "action": "GenerateCredentialReport", "account": dev,
+         "code": "AccessDenied", "message": "not authorized to perform iam:GenerateCredentialReport",
+         "status": 403}
+    ]}));
+    let out = s.dir.path().join("reports");
+    let (code, summary, stderr) = run(&s, &out);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains(&dev), "{stderr}");
+    let accounts = summary["accounts"].as_array().unwrap();
+    let failed: Vec<&Value> = accounts
+        .iter()
+        .filter(|a| a["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["account_id"], dev.as_str());
+    assert_eq!(failed[0]["error"]["code"], "AccessDenied");
+    assert_eq!(accounts.iter().filter(|a| a["status"] == "ok").count(), 2);
+    let folder = PathBuf::from(summary["folder"].as_str().unwrap());
+    assert_eq!(csv_files(&folder).len(), 3, "two reports and the manifest");
+    let errors = s.json(&[
+        "query",
+        "select account_id, table_name, error_code from canopy_errors",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        errors,
+        json!([{"account_id": dev, "table_name": "aws_iam_credential_report", "error_code": "AccessDenied"}])
+    );
+}
