@@ -239,13 +239,40 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
         format: TableFormat,
     },
+    /// Credential hygiene across the organization, from the stored IAM credential reports
+    #[command(
+        after_help = "Findings: root user with active access keys or without MFA; console users without MFA; active access keys older than --max-key-age; passwords or active keys unused for longer than --max-unused (never used counts from creation or rotation); users with two active keys.\n\nRun `canopy credreport collect` first.\n\nExample:\n  canopy report credentials --max-key-age 90 --max-unused 45 --format csv"
+    )]
+    Credentials {
+        /// Active access keys older than this many days are findings
+        #[arg(long, default_value_t = 90, value_name = "DAYS")]
+        max_key_age: u32,
+        /// Passwords and active keys unused for longer than this many days are findings
+        #[arg(long, default_value_t = 90, value_name = "DAYS")]
+        max_unused: u32,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
 }
 
 impl ReportCommand {
-    pub fn name_and_format(&self) -> (&'static str, TableFormat) {
+    /// The report's name, its parameters and the output format.
+    pub fn parts(&self) -> (&'static str, Vec<(&'static str, i64)>, TableFormat) {
         match self {
-            Self::PublicIps { format } => ("public-ips", *format),
-            Self::InternetRoutes { format } => ("internet-routes", *format),
+            Self::PublicIps { format } => ("public-ips", vec![], *format),
+            Self::InternetRoutes { format } => ("internet-routes", vec![], *format),
+            Self::Credentials {
+                max_key_age,
+                max_unused,
+                format,
+            } => (
+                "credentials",
+                vec![
+                    (":max_key_age", i64::from(*max_key_age)),
+                    (":max_unused", i64::from(*max_unused)),
+                ],
+                *format,
+            ),
         }
     }
 }

@@ -64,8 +64,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             credreport_collect(&settings, args).await
         }
         Command::Report(report) => {
-            let (name, format) = report.name_and_format();
-            run_report(&settings, name, format)
+            let (name, params, format) = report.parts();
+            run_report(&settings, name, &params, format)
         }
         Command::Completions { .. } => Ok(Outcome::Success),
     }
@@ -624,19 +624,40 @@ async fn collect_inventory(settings: &Settings, args: CollectArgs) -> Result<Out
 }
 
 fn query(settings: &Settings, sql: &str, format: TableFormat) -> Result<Outcome> {
+    query_with(settings, sql, &[], format)
+}
+
+fn query_with(
+    settings: &Settings,
+    sql: &str,
+    params: &[(&str, i64)],
+    format: TableFormat,
+) -> Result<Outcome> {
     let store = open_store(settings)?;
     let mut out = output::QueryOutput::new(std::io::stdout().lock(), format);
-    store.query(sql, &mut out)?;
+    store.query_with(sql, params, &mut out)?;
     out.finish()?;
     Ok(Outcome::Success)
 }
 
-fn run_report(settings: &Settings, name: &str, format: TableFormat) -> Result<Outcome> {
+fn run_report(
+    settings: &Settings,
+    name: &str,
+    params: &[(&'static str, i64)],
+    format: TableFormat,
+) -> Result<Outcome> {
     let report = canopy_store::REPORTS
         .iter()
         .find(|r| r.name == name)
         .ok_or_else(|| anyhow!("no report named `{name}`"))?;
-    query(settings, report.sql, format)
+    // the report's defaults, overridden by what was given
+    let mut values: Vec<(&str, i64)> = report.params.to_vec();
+    for (name, value) in params {
+        if let Some(slot) = values.iter_mut().find(|(n, _)| n == name) {
+            slot.1 = *value;
+        }
+    }
+    query_with(settings, report.sql, &values, format)
 }
 
 fn tables(settings: &Settings, format: TableFormat) -> Result<Outcome> {

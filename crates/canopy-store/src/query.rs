@@ -109,6 +109,16 @@ impl Store {
     /// Runs one read-only statement into `sink`, row by row. A statement that would write is
     /// refused before it runs.
     pub fn query(&self, sql: &str, sink: &mut dyn QuerySink) -> Result<u64> {
+        self.query_with(sql, &[], sink)
+    }
+
+    /// [`Store::query`] with named integer parameters (`:max_key_age`), as the reports take.
+    pub fn query_with(
+        &self,
+        sql: &str,
+        params: &[(&str, i64)],
+        sink: &mut dyn QuerySink,
+    ) -> Result<u64> {
         let conn = self.readonly_connection()?;
         let mut stmt = conn.prepare(sql).map_err(|e| match e {
             rusqlite::Error::MultipleStatement => {
@@ -147,7 +157,7 @@ impl Store {
         sink.header(&columns).map_err(StoreError::Output)?;
         let width = columns.len();
         let mut rows = stmt
-            .query([])
+            .query(params)
             .map_err(|e| StoreError::Query(sql_message(&e)))?;
         let mut count = 0u64;
         while let Some(r) = rows

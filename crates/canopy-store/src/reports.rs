@@ -7,6 +7,8 @@ pub struct Report {
     pub name: &'static str,
     pub description: &'static str,
     pub sql: &'static str,
+    /// Named integer parameters the SQL takes, with their defaults.
+    pub params: &'static [(&'static str, i64)],
 }
 
 /// Every report, by the name `canopy report` takes.
@@ -30,6 +32,7 @@ LEFT JOIN canopy_accounts AS a ON a.id = n.account_id
 WHERE n.association_public_ip IS NOT NULL
 ORDER BY n.account_id, n.region, n.association_public_ip
 "#,
+        params: &[],
     },
     Report {
         name: "internet-routes",
@@ -54,6 +57,58 @@ LEFT JOIN canopy_accounts AS a ON a.id = r.account_id
 WHERE r.gateway_id LIKE 'igw-%'
 ORDER BY r.account_id, r.region, r.vpc_id, r.route_table_id, destination
 "#,
+        params: &[],
+    },
+    Report {
+        name: "credentials",
+        description: "Credential hygiene from the IAM credential reports: root keys and MFA, console users without MFA, old and unused keys and passwords, users with two active keys",
+        sql: r#"
+WITH r AS (
+    SELECT c.*, julianday('now') AS today FROM aws_iam_credential_report AS c
+),
+findings AS (
+    SELECT account_id, user_name, 'root user has an active access key' AS finding,
+           'delete the root access keys' AS detail
+      FROM r WHERE user_name = '<root_account>' AND (access_key_1_active OR access_key_2_active)
+    UNION ALL
+    SELECT account_id, user_name, 'root user without MFA', 'enable MFA on the root user'
+      FROM r WHERE user_name = '<root_account>' AND NOT mfa_active
+    UNION ALL
+    SELECT account_id, user_name, 'console user without MFA', 'password enabled, no MFA device'
+      FROM r WHERE user_name <> '<root_account>' AND password_enabled AND NOT mfa_active
+    UNION ALL
+    SELECT account_id, user_name, 'access key 1 older than ' || :max_key_age || ' days',
+           'last rotated ' || access_key_1_last_rotated
+      FROM r WHERE access_key_1_active AND today - julianday(access_key_1_last_rotated) > :max_key_age
+    UNION ALL
+    SELECT account_id, user_name, 'access key 2 older than ' || :max_key_age || ' days',
+           'last rotated ' || access_key_2_last_rotated
+      FROM r WHERE access_key_2_active AND today - julianday(access_key_2_last_rotated) > :max_key_age
+    UNION ALL
+    SELECT account_id, user_name, 'access key 1 unused for ' || :max_unused || ' days',
+           coalesce('last used ' || access_key_1_last_used_date, 'never used')
+      FROM r WHERE access_key_1_active
+       AND today - julianday(coalesce(access_key_1_last_used_date, access_key_1_last_rotated)) > :max_unused
+    UNION ALL
+    SELECT account_id, user_name, 'access key 2 unused for ' || :max_unused || ' days',
+           coalesce('last used ' || access_key_2_last_used_date, 'never used')
+      FROM r WHERE access_key_2_active
+       AND today - julianday(coalesce(access_key_2_last_used_date, access_key_2_last_rotated)) > :max_unused
+    UNION ALL
+    SELECT account_id, user_name, 'password unused for ' || :max_unused || ' days',
+           coalesce('last used ' || password_last_used, 'never used')
+      FROM r WHERE password_enabled AND user_name <> '<root_account>'
+       AND today - julianday(coalesce(password_last_used, user_creation_time)) > :max_unused
+    UNION ALL
+    SELECT account_id, user_name, 'two active access keys', 'keep one key per user'
+      FROM r WHERE access_key_1_active AND access_key_2_active
+)
+SELECT f.account_id, a.name AS account_name, a.ou_names AS ou_path, f.user_name, f.finding, f.detail
+FROM findings AS f
+LEFT JOIN canopy_accounts AS a ON a.id = f.account_id
+ORDER BY f.account_id, f.user_name, f.finding
+"#,
+        params: &[(":max_key_age", 90), (":max_unused", 90)],
     },
 ];
 
@@ -68,7 +123,11 @@ mod tests {
         let store = Store::open(&dir.path().join("s.db")).unwrap();
         for report in REPORTS {
             let rows = store
-                .query(report.sql, &mut crate::query::Collected::default())
+                .query_with(
+                    report.sql,
+                    report.params,
+                    &mut crate::query::Collected::default(),
+                )
                 .unwrap();
             assert_eq!(rows, 0, "{}", report.name);
         }

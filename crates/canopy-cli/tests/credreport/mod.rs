@@ -170,3 +170,72 @@ fn a_refusing_account_is_reported_and_the_others_complete() {
         json!([{"account_id": dev, "table_name": "aws_iam_credential_report", "error_code": "AccessDenied"}])
     );
 }
+
+#[test]
+fn the_credentials_report_names_account_ou_and_user() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    let prod = ids_named(&seeded, "prod")[0].clone();
+    let out = s.dir.path().join("reports");
+    let (code, _, stderr) = run(&s, &out);
+    assert_eq!(code, 0, "{stderr}");
+
+    let findings = s.json(&["report", "credentials", "--format", "json"]);
+    let mut seen: Vec<(String, String)> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["user_name"].as_str().unwrap().to_owned(),
+                f["finding"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("alice".to_owned(), "console user without MFA".to_owned()),
+            ("alice".to_owned(), "two active access keys".to_owned()),
+            ("bob".to_owned(), "console user without MFA".to_owned()),
+        ],
+        "fresh keys and passwords are not findings at the default 90 days"
+    );
+    let alice = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["user_name"] == "alice")
+        .unwrap();
+    assert_eq!(alice["account_id"], prod.as_str());
+    assert_eq!(alice["account_name"], "prod");
+    assert_eq!(alice["ou_path"], "Root");
+
+    // with no tolerance, every active key is too old and every unused credential a finding
+    let strict = s.json(&[
+        "report",
+        "credentials",
+        "--max-key-age",
+        "0",
+        "--max-unused",
+        "0",
+        "--format",
+        "json",
+    ]);
+    let strict: Vec<&str> = strict
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["finding"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        strict
+            .iter()
+            .filter(|f| f.starts_with("access key") && f.contains("older than 0 days"))
+            .count(),
+        3,
+        "alice's two keys and deploy-bot's one: {strict:?}"
+    );
+    assert!(strict.iter().any(|f| f.starts_with("password unused")));
+}
