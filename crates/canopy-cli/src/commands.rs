@@ -312,11 +312,7 @@ async fn accounts_list(
                     ]
                 })
                 .collect();
-            if format == TableFormat::Csv {
-                output::csv(&mut out, &header, &rows)?;
-            } else {
-                output::table(&mut out, &header, &rows)?;
-            }
+            output::rows(&mut out, format, &header, &rows)?;
         }
     }
     Ok(outcome)
@@ -685,11 +681,7 @@ fn tables(settings: &Settings, format: TableFormat) -> Result<Outcome> {
                 })
                 .collect();
             let header = ["TABLE", "ROWS", "FILLED BY", "DESCRIPTION"];
-            if format == TableFormat::Csv {
-                output::csv(&mut out, &header, &rows)?;
-            } else {
-                output::table(&mut out, &header, &rows)?;
-            }
+            output::rows(&mut out, format, &header, &rows)?;
         }
     }
     Ok(Outcome::Success)
@@ -716,11 +708,7 @@ fn schema(settings: &Settings, table: &str, format: TableFormat) -> Result<Outco
                 .map(|c| vec![c.name.clone(), c.sql_type.clone(), c.description.to_owned()])
                 .collect();
             let header = ["COLUMN", "TYPE", "DESCRIPTION"];
-            if format == TableFormat::Csv {
-                output::csv(&mut out, &header, &rows)?;
-            } else {
-                output::table(&mut out, &header, &rows)?;
-            }
+            output::rows(&mut out, format, &header, &rows)?;
         }
     }
     Ok(Outcome::Success)

@@ -63,6 +63,20 @@ pub fn csv(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> Resul
     Ok(())
 }
 
+/// Writes rows as a table or as CSV, as `format` says (JSON callers shape their own objects).
+pub fn rows(
+    out: &mut impl Write,
+    format: crate::cli::TableFormat,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> Result<()> {
+    if format == crate::cli::TableFormat::Csv {
+        csv(out, header, rows)
+    } else {
+        table(out, header, rows)
+    }
+}
+
 /// Writes pretty JSON and a newline.
 pub fn json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;

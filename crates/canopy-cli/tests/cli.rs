@@ -60,6 +60,14 @@ impl Sandbox {
             .unwrap()
     }
 
+    /// `canopy query SQL --format json`, as rows.
+    fn query(&self, sql: &str) -> Vec<Value> {
+        self.json(&["query", sql, "--format", "json"])
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
     fn json(&self, args: &[&str]) -> Value {
         let out = self.canopy().args(args).output().unwrap();
         assert!(

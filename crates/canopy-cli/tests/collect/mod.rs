@@ -43,13 +43,6 @@ fn collect(s: &Sandbox, extra: &[&str]) -> (i32, Value, String) {
     (out.status.code().unwrap(), summary, stderr)
 }
 
-fn query(s: &Sandbox, sql: &str) -> Vec<Value> {
-    s.json(&["query", sql, "--format", "json"])
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 #[test]
 fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     let s = Sandbox::new();
@@ -92,8 +85,7 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     );
 
     // the seed's queries, verbatim
-    let instances = query(
-        &s,
+    let instances = s.query(
         "select instance_id, region, account_id, tags ->> 'Name' as name from aws_ec2_instance",
     );
     let mut names: Vec<(String, String, String)> = instances
@@ -116,9 +108,7 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
             ("worker-1".into(), "eu-west-1".into(), prod.clone()),
         ]
     );
-    let joined = query(
-        &s,
-        "select ec2.instance_id, ec2.region, ec2.account_id, org.name as account_name, ec2.tags ->> 'Name' as instance_name from aws_ec2_instance as ec2, aws_organizations_account as org where org.id = ec2.account_id",
+    let joined = s.query("select ec2.instance_id, ec2.region, ec2.account_id, org.name as account_name, ec2.tags ->> 'Name' as instance_name from aws_ec2_instance as ec2, aws_organizations_account as org where org.id = ec2.account_id",
     );
     assert_eq!(joined.len(), 4);
     let web = joined
@@ -128,9 +118,7 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(web["account_name"], "prod");
 
     // JSON columns come out as JSON, booleans as booleans
-    let eni = query(
-        &s,
-        "select groups, source_dest_check, association_public_ip, attached_instance_id from aws_ec2_network_interface where association_allocation_id is not null",
+    let eni = s.query("select groups, source_dest_check, association_public_ip, attached_instance_id from aws_ec2_network_interface where association_allocation_id is not null",
     );
     assert_eq!(eni.len(), 1, "one Elastic IP");
     assert!(eni[0]["groups"].is_array());
@@ -138,9 +126,7 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     let seeded_ip = &seeded["organizations"][0]["resources"][0]["public_ips"][0];
     assert_eq!(&eni[0]["association_public_ip"], seeded_ip);
 
-    let role = query(
-        &s,
-        "select assume_role_policy -> 'Statement' -> 0 -> 'Principal' ->> 'AWS' as trusted from aws_iam_role where name = 'deployer'",
+    let role = s.query("select assume_role_policy -> 'Statement' -> 0 -> 'Principal' ->> 'AWS' as trusted from aws_iam_role where name = 'deployer'",
     );
     assert_eq!(role[0]["trusted"], "arn:aws:iam::444455556666:root");
 
@@ -155,17 +141,15 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         "aws_iam_role",
         "aws_organizations_account",
     ] {
-        let missing = query(
-            &s,
-            &format!(
+        let missing = s.query(&format!(
                 "select count(*) as n from {table} where account_id is null or region is null or collected_at is null"
             ),
         );
         assert_eq!(missing[0]["n"], 0, "{table}");
-        let present = query(&s, &format!("select count(*) as n from {table}"));
+        let present = s.query(&format!("select count(*) as n from {table}"));
         assert!(present[0]["n"].as_i64().unwrap() > 0, "{table} is empty");
     }
-    let iam_regions = query(&s, "select distinct region from aws_iam_role");
+    let iam_regions = s.query("select distinct region from aws_iam_role");
     assert_eq!(iam_regions, vec![json!({"region": "global"})]);
 
     // the reports
@@ -244,9 +228,7 @@ fn a_refusing_region_is_recorded_keeps_its_rows_and_the_rest_completes() {
     let prod = ids_named(&seeded, "prod")[0].clone();
     let (code, _, stderr) = collect(&s, &[]);
     assert_eq!(code, 0, "{stderr}");
-    let before = query(
-        &s,
-        "select instance_id, collected_at from aws_ec2_instance where region = 'eu-west-1' order by instance_id",
+    let before = s.query("select instance_id, collected_at from aws_ec2_instance where region = 'eu-west-1' order by instance_id",
     );
     assert_eq!(before.len(), 3);
 
@@ -271,13 +253,10 @@ fn a_refusing_region_is_recorded_keeps_its_rows_and_the_rest_completes() {
     );
 
     // recorded, by run, account, region and table
-    let errors = query(
-        &s,
-        &format!(
-            "select account_id, region, table_name, error_code from canopy_errors where run_id = {}",
-            summary["run_id"]
-        ),
-    );
+    let errors = s.query(&format!(
+        "select account_id, region, table_name, error_code from canopy_errors where run_id = {}",
+        summary["run_id"]
+    ));
     assert_eq!(errors.len(), 12);
     assert!(
         errors
@@ -291,23 +270,16 @@ fn a_refusing_region_is_recorded_keeps_its_rows_and_the_rest_completes() {
     );
 
     // the failing region's earlier rows are still there, untouched; the other region refreshed
-    let after = query(
-        &s,
-        "select instance_id, collected_at from aws_ec2_instance where region = 'eu-west-1' order by instance_id",
+    let after = s.query("select instance_id, collected_at from aws_ec2_instance where region = 'eu-west-1' order by instance_id",
     );
     assert_eq!(after, before);
-    let refreshed = query(
-        &s,
-        &format!(
+    let refreshed = s.query(&format!(
             "select count(*) as n from aws_ec2_instance where region = 'us-east-1' and collected_at > '{}'",
             before[0]["collected_at"].as_str().unwrap()
         ),
     );
     assert_eq!(refreshed[0]["n"], 1);
-    let runs = query(
-        &s,
-        "select status, failed_units from canopy_runs order by run_id",
-    );
+    let runs = s.query("select status, failed_units from canopy_runs order by run_id");
     assert_eq!(
         runs,
         vec![
@@ -358,7 +330,7 @@ fn selection_flags_pick_accounts_and_regions() {
         "only prod is active under Workloads"
     );
     assert_eq!(summary["units"], 2 * 2);
-    let accounts = query(&s, "select distinct account_id from aws_ec2_instance");
+    let accounts = s.query("select distinct account_id from aws_ec2_instance");
     assert_eq!(accounts, vec![json!({"account_id": prod})]);
 
     let (code, summary, _) = collect(

@@ -93,12 +93,7 @@ fn reports_land_in_a_new_folder_per_run_and_in_the_store() {
     }
 
     // typed rows, per account
-    let rows = s.json(&[
-        "query",
-        "select account_id, user_name, password_enabled, access_key_1_active, access_key_2_active, mfa_active from aws_iam_credential_report order by account_id, user_name",
-        "--format",
-        "json",
-    ]);
+    let rows = Value::Array(s.query("select account_id, user_name, password_enabled, access_key_1_active, access_key_2_active, mfa_active from aws_iam_credential_report order by account_id, user_name"));
     let alice = rows
         .as_array()
         .unwrap()
@@ -124,12 +119,7 @@ fn reports_land_in_a_new_folder_per_run_and_in_the_store() {
     assert_ne!(second_folder, folder);
     assert_eq!(csv_files(&folder), wanted);
     assert_eq!(csv_files(&second_folder), wanted);
-    let users = s.json(&[
-        "query",
-        "select count(*) as n from aws_iam_credential_report",
-        "--format",
-        "json",
-    ]);
+    let users = Value::Array(s.query("select count(*) as n from aws_iam_credential_report"));
     assert_eq!(users[0]["n"], 3, "replaced, not doubled");
 }
 
@@ -159,12 +149,8 @@ fn a_refusing_account_is_reported_and_the_others_complete() {
     assert_eq!(accounts.iter().filter(|a| a["status"] == "ok").count(), 2);
     let folder = PathBuf::from(summary["folder"].as_str().unwrap());
     assert_eq!(csv_files(&folder).len(), 3, "two reports and the manifest");
-    let errors = s.json(&[
-        "query",
-        "select account_id, table_name, error_code from canopy_errors",
-        "--format",
-        "json",
-    ]);
+    let errors =
+        Value::Array(s.query("select account_id, table_name, error_code from canopy_errors"));
     assert_eq!(
         errors,
         json!([{"account_id": dev, "table_name": "aws_iam_credential_report", "error_code": "AccessDenied"}])
