@@ -4,12 +4,18 @@ moto's own server application, wrapped in a small WSGI middleware that
   * counts calls per (service, action, account, region),
   * injects faults: AWS errors in each protocol's own shape (JSON, query, EC2, REST-XML),
     optionally only for some accounts, regions, actions, or the first N matching calls,
-  * adds latency to every call (benchmarks).
+  * adds latency to every call (benchmarks),
+  * keeps the bodies of chosen actions' requests (to check what was sent, e.g. SNS messages),
+  * holds IAM credential reports back: an account's first GenerateCredentialReport answers STARTED
+    (a fresh generation), later ones INPROGRESS until `report_generation_s` seconds have passed
+    (benchmarks of report generation).
 
 Control endpoints (plain JSON over HTTP, never reached by the AWS SDK):
   GET  /_canopy/calls           -> {"calls": [{"service","action","account","region","count"}]}
   POST /_canopy/calls/reset
-  POST /_canopy/faults          <- {"latency_ms": 0, "rules": [rule, ...]} (replaces the previous set)
+  GET  /_canopy/requests        -> {"requests": [{"service","action","account","region","body"}]}
+  POST /_canopy/faults          <- {"latency_ms": 0, "rules": [rule, ...], "record": ["Publish"],
+                                    "report_generation_s": 0} (replaces the previous set)
   rule: {"service": "organizations", "action": "ListRoots", "account": "123456789012",
          "region": "us-east-1", "code": "AccessDeniedException", "message": "...",
          "status": 400, "times": 2, "contains": "text"}
@@ -44,11 +50,38 @@ class Faults:
         self.latency_ms = 0
         self.rules = []
         self.calls = {}
+        self.record_actions = set()
+        self.requests = []
+        self.generation_s = 0.0
+        self.generation_started = {}
 
     def configure(self, spec):
         with self.lock:
             self.latency_ms = int(spec.get("latency_ms", 0))
             self.rules = [dict(rule) for rule in spec.get("rules", [])]
+            self.record_actions = set(spec.get("record", []))
+            self.generation_s = float(spec.get("report_generation_s", 0))
+            self.generation_started = {}
+
+    def keep(self, service, action, account, region, body):
+        with self.lock:
+            if action in self.record_actions:
+                self.requests.append(
+                    {"service": service, "action": action, "account": account, "region": region, "body": body}
+                )
+
+    def generating(self, account):
+        """None when reports are not held back or this one is done; else the state to answer:
+        STARTED for an account's first call (a fresh generation, even if moto has a report),
+        INPROGRESS until `generation_s` seconds have passed."""
+        with self.lock:
+            if not self.generation_s:
+                return None
+            now = time.monotonic()
+            started = self.generation_started.setdefault(account, now)
+            if started == now:
+                return "STARTED"
+            return "INPROGRESS" if now - started < self.generation_s else None
 
     def record(self, key):
         with self.lock:
@@ -142,7 +175,25 @@ class Middleware:
         self.faults.record((service, action, account, region))
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000.0)
-        rule = self.faults.match(service, action, account, region, unquote_plus(body.decode("utf-8", "replace")))
+        text = unquote_plus(body.decode("utf-8", "replace"))
+        self.faults.keep(service, action, account, region, text)
+        state = self.faults.generating(account) if action == "GenerateCredentialReport" else None
+        if state is not None:
+            if state == "STARTED":
+                # moto makes its report now (answering STARTED or, with one already there,
+                # COMPLETE): its answer is replaced, so every run waits for a fresh generation
+                for _ in self.app(environ, lambda *a, **k: None):
+                    pass
+            data = (
+                '<GenerateCredentialReportResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+                f"<GenerateCredentialReportResult><State>{state}</State>"
+                "<Description>held back by the canopy test harness</Description>"
+                "</GenerateCredentialReportResult><ResponseMetadata><RequestId>canopy-held</RequestId>"
+                "</ResponseMetadata></GenerateCredentialReportResponse>"
+            ).encode("utf-8")
+            start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
+            return [data]
+        rule = self.faults.match(service, action, account, region, text)
         if rule is not None:
             status, headers, text = error_response(
                 protocol,
@@ -167,9 +218,13 @@ class Middleware:
                     for (s, a, acct, r), n in sorted(self.faults.calls.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
                 ]
             payload = {"calls": calls}
+        elif path == "/_canopy/requests" and method == "GET":
+            with self.faults.lock:
+                payload = {"requests": list(self.faults.requests)}
         elif path == "/_canopy/calls/reset" and method == "POST":
             with self.faults.lock:
                 self.faults.calls.clear()
+                self.faults.requests.clear()
             payload = {"ok": True}
         elif path == "/_canopy/faults" and method == "POST":
             self.faults.configure(json.loads(body or b"{}"))

@@ -15,14 +15,21 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
                                                                # internet: an IGW and a 0.0.0.0/0 route
             "instances": [{"name": "web-1", "elastic_ip": true}],  # in the VPC's subnet
             "roles": [{"name": "app", "trusts": "444455556666"}],  # IAM (global)
-            "users": [{"name": "alice", "access_keys": 2, "password": true}]}  # IAM (global)
+            "users": [{"name": "alice", "access_keys": 2, "password": true}],  # IAM (global)
+            "buckets": [{"name": "reports"}],                        # S3, in the region
+            "topics": [{"name": "alerts"}],                          # SNS, in the region
+            "kms_keys": [{"alias": "alias/reports"}]}                # KMS, in the region
 
 Output: {"organizations": [{"id", "arn", "root_id", "management_account_id",
                             "ous": {"Root/Sports": "ou-..."},
                             "accounts": [{"name", "id", "ou": "Root/Sports", "state"}],
                             "resources": [{"account", "region", "instances": [...], "public_ips": [...]}]}]}
 
-Resources may also sit at the top level ({"resources": [RESOURCES, ...]}), with accounts by id.
+Resources may also sit at the top level ({"resources": [RESOURCES, ...]}), with accounts by id;
+made topics and keys come back as "topics": {name: arn}, "kms_keys": {alias: arn}.
+
+Reading back (for tests): {"read_s3": [{"account": "123456789012", "bucket": "reports",
+"region": "us-east-1"}]} adds "s3": {bucket: [{"key", "size", "sse", "kms_key_id", "body"}]}.
 
 Usage: python seed.py --endpoint http://127.0.0.1:PORT < scenario.json
 """
@@ -155,6 +162,18 @@ class Seeder:
                 iam.create_access_key(UserName=user["name"])
             if user.get("password"):
                 iam.create_login_profile(UserName=user["name"], Password="Demo-passw0rd!")
+        for bucket in spec.get("buckets", []):
+            s3 = client("s3", self.endpoint, account_id, region)
+            extra = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            s3.create_bucket(Bucket=bucket["name"], **extra)
+        sns = client("sns", self.endpoint, account_id, region)
+        made["topics"] = {t["name"]: sns.create_topic(Name=t["name"])["TopicArn"] for t in spec.get("topics", [])}
+        kms = client("kms", self.endpoint, account_id, region)
+        made["kms_keys"] = {}
+        for key in spec.get("kms_keys", []):
+            arn = kms.create_key()["KeyMetadata"]["Arn"]
+            kms.create_alias(AliasName=key["alias"], TargetKeyId=arn)
+            made["kms_keys"][key["alias"]] = arn
         if spec.get("roles"):
             for role in spec["roles"]:
                 trust = {
@@ -199,6 +218,25 @@ class Seeder:
             self.walk(org_client, ou, ou_id, child_path, made)
 
 
+def read_s3(endpoint, spec):
+    s3 = client("s3", endpoint, spec.get("account", DEFAULT_MANAGEMENT), spec.get("region", "us-east-1"))
+    objects = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=spec["bucket"]):
+        for item in page.get("Contents", []):
+            got = s3.get_object(Bucket=spec["bucket"], Key=item["Key"])
+            objects.append(
+                {
+                    "key": item["Key"],
+                    "size": item["Size"],
+                    "sse": got.get("ServerSideEncryption"),
+                    "kms_key_id": got.get("SSEKMSKeyId"),
+                    "content_type": got.get("ContentType"),
+                    "body": got["Body"].read().decode("utf-8"),
+                }
+            )
+    return objects
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint", required=True)
@@ -208,6 +246,8 @@ def main():
     made = {"organizations": [seeder.organization(spec) for spec in scenario.get("organizations", [])]}
     # resources in accounts given by id, outside any organization spec
     made["resources"] = [seeder.resources(r, r["account"]) for r in scenario.get("resources", [])]
+    if scenario.get("read_s3"):
+        made["s3"] = {spec["bucket"]: read_s3(args.endpoint, spec) for spec in scenario["read_s3"]}
     json.dump(made, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
     return 0

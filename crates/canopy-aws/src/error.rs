@@ -42,6 +42,18 @@ impl AwsError {
             (ErrorKind::AccessDenied, op) if op.starts_with("organizations:") => Some(format!(
                 "the account must be the organization's management account or a delegated administrator allowed `{op}`"
             )),
+            (_, "s3:HeadBucket") if self.code == "NotFound" || self.code == "NoSuchBucket" => {
+                Some("the bucket does not exist (or is not visible to your current credentials); create it or fix --out".to_owned())
+            }
+            (ErrorKind::AccessDenied, op) if op.starts_with("s3:") => Some(
+                "your current credentials need s3:ListBucket and s3:PutObject on the bucket (and kms:GenerateDataKey on the key with --sse-kms-key)".to_owned(),
+            ),
+            (_, "s3:PutObject") if self.code == "PreconditionFailed" => Some(
+                "an object already has that key; canopy never overwrites one: run again".to_owned(),
+            ),
+            (ErrorKind::AccessDenied, "sns:Publish") => {
+                Some("your current credentials need sns:Publish on the topic".to_owned())
+            }
             (ErrorKind::NotInOrganization, _) => {
                 Some("the account is not a member of an organization".to_owned())
             }

@@ -6,6 +6,7 @@
 //! account would slow every other), and converts SDK types into `canopy-model` types at the edge.
 
 mod credreport;
+mod deliver;
 mod error;
 mod inventory;
 mod org;
@@ -17,6 +18,7 @@ pub use credreport::{
     CredentialReport, ReportError, ReportState, generate_credential_report, get_credential_report,
     parse_credential_report,
 };
+pub use deliver::{Encryption, s3_bucket_region, s3_prefix_used, s3_put_new, sns_publish};
 pub use error::{AwsError, ErrorKind};
 pub use inventory::{collect, describe_regions, region_batch};
 pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};

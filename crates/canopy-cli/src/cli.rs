@@ -100,6 +100,9 @@ pub enum Command {
     /// IAM credential reports for every active account
     #[command(subcommand)]
     Credreport(CredreportCommand),
+    /// IAM policies and SCPs, evaluated offline
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Print shell completions
     #[command(
         after_help = "Example:\n  canopy completions bash > ~/.local/share/bash-completion/completions/canopy"
@@ -204,7 +207,7 @@ pub struct AccountScope {
 pub enum CredreportCommand {
     /// Generate, fetch and store every active account's IAM credential report
     #[command(
-        after_help = "Reports are asked for in every account at once, then each is polled with backoff, so the run takes about as long as the slowest report. AWS returns a report younger than four hours as it is: each report's generation time is recorded.\n\nFiles: <out>/<YYYY-MM-DD>/<HHMMSSZ>/credential-report-<account>.csv and manifest.json, a new folder per run (UTC).\n\nExamples:\n  canopy credreport collect --role security-audit --out ./reports\n  canopy credreport collect --ou Sports --max-polls 60 --format json"
+        after_help = "Reports are asked for in every account at once, then each is polled with backoff, so the run takes about as long as the slowest report. AWS returns a report younger than four hours as it is: each report's generation time is recorded.\n\nFiles: <out>/<YYYY-MM-DD>/<HHMMSSZ>/credential-report-<account>.csv and manifest.json, a new folder per run (UTC). In S3, objects are written with your current credentials, only if new, encrypted by the bucket's default encryption or --sse-kms-key.\n\nExamples:\n  canopy credreport collect --role security-audit --out ./reports\n  canopy credreport collect --out s3://audit-reports/credential-reports --sse-kms-key alias/audit --notify-sns arn:aws:sns:us-east-1:111122223333:audit\n  canopy credreport collect --ou Sports --max-polls 60 --format json"
     )]
     Collect(CredreportArgs),
 }
@@ -213,9 +216,15 @@ pub enum CredreportCommand {
 pub struct CredreportArgs {
     #[command(flatten)]
     pub scope: AccountScope,
-    /// Folder for the CSV files and the manifest (without it, the reports go to the store only)
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    /// Folder or s3://BUCKET/PREFIX for the CSV files and the manifest (without it, the reports go to the store only)
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub out: Option<String>,
+    /// With an s3:// --out: encrypt the objects with this KMS key (id, ARN or alias) instead of the bucket's default encryption
+    #[arg(long, value_name = "KEY", requires = "out")]
+    pub sse_kms_key: Option<String>,
+    /// Publish one message (JSON) to this SNS topic when any account failed
+    #[arg(long, value_name = "TOPIC_ARN")]
+    pub notify_sns: Option<String>,
     /// Polls of each report's generation before giving up on it
     #[arg(long, default_value_t = 45, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub max_polls: u32,
@@ -225,6 +234,50 @@ pub struct CredreportArgs {
     /// The summary's format
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Evaluate a file of cases: each request against its identity, resource and SCP policies
+    #[command(
+        after_help = "The case file is a JSON list of {\"name\", \"request\": {\"principal\", \"action\", \"resource\", \"resource_account\", \"context\"}, \"identity_policies\", \"resource_policy\", \"scp_levels\": [{\"node\", \"policies\"}], \"expected\"} (see the README). Output: one {\"name\", \"decision\", \"decided_by\", \"missing_context_keys\"} per case, in input order. Cases whose decision differs from their \"expected\" are listed on stderr and the exit code is 1.\n\nExamples:\n  canopy policy eval --cases cases.json\n  canopy policy eval --cases cases.json --format table"
+    )]
+    Eval {
+        /// The case file (`-` reads standard input)
+        #[arg(long, value_name = "FILE")]
+        cases: PathBuf,
+        #[arg(long, value_enum, default_value_t = EvalFormat::Json)]
+        format: EvalFormat,
+    },
+    /// Check policy documents: grammar, SCP limits, and conditions that rarely mean what they say
+    #[command(
+        after_help = "Errors (exit code 1): documents AWS would refuse or that cannot work as the given kind. Warnings, each with a JSON path and a fix: ForAllValues in an Allow, set operators on single-valued keys, single-valued operators on multivalued keys, Bool on aws:MultiFactorAuthPresent in a Deny, StringLike without a wildcard.\n\nExamples:\n  canopy policy lint scp/*.json --as scp\n  canopy policy lint bucket-policy.json --as resource --format json"
+    )]
+    Lint {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// How the documents are used
+        #[arg(long = "as", value_enum, default_value_t = PolicyAs::Identity)]
+        kind: PolicyAs,
+        /// Exit code 1 on warnings too
+        #[arg(long)]
+        deny_warnings: bool,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyAs {
+    Identity,
+    Resource,
+    Scp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    Json,
+    Table,
 }
 
 #[derive(Debug, Subcommand)]

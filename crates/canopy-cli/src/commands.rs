@@ -20,7 +20,8 @@ use serde_json::json;
 
 use crate::cli::{
     AccountScope, AccountsCommand, Cli, CollectArgs, Command, ConfigCommand, CredreportArgs,
-    CredreportCommand, GenerateArgs, OrgCommand, SummaryFormat, TableFormat, TreeFormat,
+    CredreportCommand, GenerateArgs, OrgCommand, PolicyCommand, SummaryFormat, TableFormat,
+    TreeFormat,
 };
 use crate::output;
 use crate::progress::{CollectProgress, SyncProgress};
@@ -67,6 +68,15 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             let (name, params, format) = report.parts();
             run_report(&settings, name, &params, format)
         }
+        Command::Policy(PolicyCommand::Eval { cases, format }) => {
+            crate::policy::eval(&cases, format)
+        }
+        Command::Policy(PolicyCommand::Lint {
+            files,
+            kind,
+            deny_warnings,
+            format,
+        }) => crate::policy::lint(&files, kind, deny_warnings, format),
         Command::Completions { .. } => Ok(Outcome::Success),
     }
 }
@@ -778,25 +788,36 @@ async fn active_targets(
 }
 
 async fn credreport_collect(settings: &Settings, args: CredreportArgs) -> Result<Outcome> {
-    if let Some(out) = &args.out
-        && out.to_string_lossy().starts_with("s3://")
-    {
-        bail!("--out s3://... is not supported yet; give a local folder");
+    let out = args
+        .out
+        .as_deref()
+        .map(|out| credreport::Destination::parse(out, args.sse_kms_key.clone()))
+        .transpose()?;
+    if let Some(topic) = &args.notify_sns {
+        let parts: Vec<&str> = topic.split(':').collect();
+        if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[5].is_empty() {
+            bail!(
+                "--notify-sns `{topic}` is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+            );
+        }
     }
     let (role, targets, mut outcome) = scope_targets(settings, &args.scope).await?;
     let request = CredReportRequest {
         options: json!({
             "role": role.name,
             "accounts": targets.len(),
-            "out": args.out.as_ref().map(|p| p.display().to_string()),
+            "out": args.out,
+            "sse_kms_key": args.sse_kms_key.is_some(),
+            "notify_sns": args.notify_sns,
             "max_polls": args.max_polls,
         }),
         targets,
         role,
-        out: args.out.clone(),
+        out,
         max_polls: args.max_polls,
         first_wait: std::time::Duration::from_secs(1),
-        max_wait: std::time::Duration::from_secs(10),
+        max_wait: std::time::Duration::from_secs(5),
+        notify_sns: args.notify_sns.clone(),
     };
     let aws = std::sync::Arc::new(
         AwsSession::load(settings.retry, None)
@@ -824,7 +845,7 @@ async fn credreport_collect(settings: &Settings, args: CredreportArgs) -> Result
     match args.format {
         SummaryFormat::Json => {
             let mut manifest = credreport::manifest(&run);
-            manifest["folder"] = json!(run.folder.as_ref().map(|f| f.display().to_string()));
+            manifest["folder"] = json!(run.folder);
             output::json(&mut out, &manifest)?;
         }
         SummaryFormat::Text => {
@@ -850,9 +871,21 @@ async fn credreport_collect(settings: &Settings, args: CredreportArgs) -> Result
                 &rows,
             )?;
             if let Some(folder) = &run.folder {
-                writeln!(out, "\nfiles and manifest.json in {}", folder.display())?;
+                writeln!(out, "\nfiles and manifest.json in {folder}")?;
             }
         }
+    }
+    match &run.notified {
+        Some(Ok(id)) if !quiet => eprintln!(
+            "notified {} of {} failed account(s) (message {id})",
+            args.notify_sns.as_deref().unwrap_or_default(),
+            run.failed()
+        ),
+        Some(Err(e)) => match e.hint() {
+            Some(hint) => eprintln!("error: could not notify the SNS topic: {e}\n  hint: {hint}"),
+            None => eprintln!("error: could not notify the SNS topic: {e}"),
+        },
+        _ => {}
     }
     if run.failed() > 0 {
         outcome = Outcome::Partial;

@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod env;
 mod output;
+mod policy;
 mod progress;
 mod settings;
 

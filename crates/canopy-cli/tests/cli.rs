@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 mod collect;
 mod credreport;
+mod policy;
 
 /// A sandbox: a temporary HOME (so no user file is touched), a store, and the emulator's env.
 struct Sandbox {

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use canopy_aws::{AwsError, AwsSession, ReportState, RoleSpec};
+use canopy_aws::{AccountSession, AwsError, AwsSession, Encryption, ReportState, RoleSpec};
 use canopy_model::AccountId;
-use canopy_model::inventory::{Batch, CREDENTIAL_REPORT_TABLE, GLOBAL_REGION};
+use canopy_model::inventory::{Batch, CREDENTIAL_REPORT_TABLE, GLOBAL_REGION, Row};
 use canopy_store::{RunTotals, Store, UnitError, UnitKey};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -20,18 +20,73 @@ use tokio::task::JoinSet;
 use crate::EngineError;
 use crate::collect::{Failure, Target};
 
+/// Where a run's files go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A local folder.
+    Dir(PathBuf),
+    /// `s3://bucket/prefix`, written with the caller's own credentials.
+    S3 {
+        bucket: String,
+        /// Without leading or trailing `/`; may be empty.
+        prefix: String,
+        encryption: Encryption,
+    },
+}
+
+impl Destination {
+    /// `s3://BUCKET[/PREFIX]` or a local folder; `kms_key` only goes with S3.
+    pub fn parse(out: &str, kms_key: Option<String>) -> Result<Self, EngineError> {
+        let bad = |why: String| EngineError::Selection(format!("--out `{out}`: {why}"));
+        let Some(rest) = out.strip_prefix("s3://") else {
+            if kms_key.is_some() {
+                return Err(bad(
+                    "--sse-kms-key goes with an s3:// destination; local files are owner-only instead"
+                        .to_owned(),
+                ));
+            }
+            return Ok(Self::Dir(PathBuf::from(out)));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if !valid {
+            return Err(bad(format!(
+                "`{bucket}` is not a bucket name (3 to 63 lowercase letters, digits, dots and hyphens); write s3://BUCKET/PREFIX"
+            )));
+        }
+        Ok(Self::S3 {
+            bucket: bucket.to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+            encryption: match kms_key {
+                Some(key) if key.trim().is_empty() => {
+                    return Err(bad("--sse-kms-key is empty".to_owned()));
+                }
+                Some(key) => Encryption::Kms(key),
+                None => Encryption::BucketDefault,
+            },
+        })
+    }
+}
+
 /// What to collect, and where to put the files.
 #[derive(Debug, Clone)]
 pub struct CredReportRequest {
     pub targets: Vec<Target>,
     pub role: RoleSpec,
-    /// The folder the run's folder goes under; no files without it.
-    pub out: Option<PathBuf>,
+    /// Where the run's folder goes; no files without it.
+    pub out: Option<Destination>,
     /// Polls of a report's generation before giving up on it.
     pub max_polls: u32,
     /// The first wait between polls; it doubles up to `max_wait`.
     pub first_wait: Duration,
     pub max_wait: Duration,
+    /// An SNS topic told about failures (one message per run, only when something failed).
+    pub notify_sns: Option<String>,
     /// What was asked, as recorded in `canopy_runs.options`.
     pub options: serde_json::Value,
 }
@@ -41,8 +96,8 @@ pub struct CredReportRequest {
 pub struct AccountReport {
     pub account: AccountId,
     pub name: String,
-    /// The CSV file written, when `out` was given.
-    pub file: Option<PathBuf>,
+    /// The file or object written (its path or `s3://` URL), when there is a destination.
+    pub file: Option<String>,
     /// When AWS generated the report (it reuses one under four hours old).
     pub generated_time: Option<String>,
     pub users: usize,
@@ -55,9 +110,11 @@ pub struct AccountReport {
 pub struct CredReportRun {
     pub run_id: i64,
     pub started_at: OffsetDateTime,
-    /// `<out>/<YYYY-MM-DD>/<run start>`, when `out` was given.
-    pub folder: Option<PathBuf>,
+    /// `<out>/<YYYY-MM-DD>/<run start>` (a path or an `s3://` URL ending in `/`).
+    pub folder: Option<String>,
     pub accounts: Vec<AccountReport>,
+    /// With `notify_sns` and failures: the message id, or why it could not be sent.
+    pub notified: Option<Result<String, AwsError>>,
 }
 
 impl CredReportRun {
@@ -66,27 +123,39 @@ impl CredReportRun {
     }
 }
 
+fn day_and_stamp(at: OffsetDateTime) -> (String, String) {
+    (
+        format!(
+            "{:04}-{:02}-{:02}",
+            at.year(),
+            u8::from(at.month()),
+            at.day()
+        ),
+        format!("{:02}{:02}{:02}Z", at.hour(), at.minute(), at.second()),
+    )
+}
+
+/// `HHMMSSZ`, then `HHMMSSZ-2`, `-3`, ...: the names a run's folder may take.
+fn folder_names(stamp: &str) -> impl Iterator<Item = String> + '_ {
+    (1..1000).map(move |n| {
+        if n == 1 {
+            stamp.to_owned()
+        } else {
+            format!("{stamp}-{n}")
+        }
+    })
+}
+
 /// `<out>/<YYYY-MM-DD>/<HHMMSSZ>` for the run's start (UTC); `-2`, `-3`, ... when a run of the
 /// same second already has that folder. Created owner-only.
 fn run_folder(out: &Path, at: OffsetDateTime) -> Result<PathBuf, EngineError> {
-    let day = format!(
-        "{:04}-{:02}-{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day()
-    );
-    let stamp = format!("{:02}{:02}{:02}Z", at.hour(), at.minute(), at.second());
+    let (day, stamp) = day_and_stamp(at);
     let parent = out.join(day);
     crate::configgen::create_private_dir_with(&parent, true).map_err(|e| EngineError::File {
         path: parent.clone(),
         why: format!("cannot create the folder: {e}"),
     })?;
-    for n in 1..1000 {
-        let name = if n == 1 {
-            stamp.clone()
-        } else {
-            format!("{stamp}-{n}")
-        };
+    for name in folder_names(&stamp) {
         let folder = parent.join(name);
         match crate::configgen::create_private_dir_with(&folder, false) {
             Ok(()) => return Ok(folder),
@@ -105,69 +174,216 @@ fn run_folder(out: &Path, at: OffsetDateTime) -> Result<PathBuf, EngineError> {
     })
 }
 
-struct Fetched {
-    csv: String,
-    generated_time: Option<String>,
-    polls: u32,
+/// A run's folder, ready for files.
+enum Sink {
+    Dir(PathBuf),
+    S3 {
+        session: Box<AccountSession>,
+        region: String,
+        bucket: String,
+        /// `prefix/YYYY-MM-DD/HHMMSSZ/` (no leading `/`).
+        folder: String,
+        encryption: Encryption,
+    },
 }
 
+impl Sink {
+    /// Makes the run's folder: locally a new owner-only folder; in S3 the first
+    /// `<day>/<stamp>[-n]/` no object uses yet (every object is then written only if new).
+    async fn open(
+        aws: &AwsSession,
+        out: &Destination,
+        at: OffsetDateTime,
+    ) -> Result<Self, EngineError> {
+        match out {
+            Destination::Dir(dir) => Ok(Self::Dir(run_folder(dir, at)?)),
+            Destination::S3 {
+                bucket,
+                prefix,
+                encryption,
+            } => {
+                let session = aws.own_account().await?;
+                let region = canopy_aws::s3_bucket_region(&session, bucket).await?;
+                let (day, stamp) = day_and_stamp(at);
+                let base = if prefix.is_empty() {
+                    format!("{day}/")
+                } else {
+                    format!("{prefix}/{day}/")
+                };
+                for name in folder_names(&stamp) {
+                    let folder = format!("{base}{name}/");
+                    if !canopy_aws::s3_prefix_used(&session, &region, bucket, &folder).await? {
+                        return Ok(Self::S3 {
+                            session: Box::new(session),
+                            region,
+                            bucket: bucket.clone(),
+                            folder,
+                            encryption: encryption.clone(),
+                        });
+                    }
+                }
+                Err(EngineError::Selection(format!(
+                    "s3://{bucket}/{base}: too many runs in the same second"
+                )))
+            }
+        }
+    }
+
+    fn location(&self) -> String {
+        match self {
+            Self::Dir(path) => path.display().to_string(),
+            Self::S3 { bucket, folder, .. } => format!("s3://{bucket}/{folder}"),
+        }
+    }
+
+    /// Writes a new file in the run's folder; returns its path or URL.
+    async fn put(&self, name: &str, content_type: &str, bytes: &[u8]) -> Result<String, PutError> {
+        match self {
+            Self::Dir(folder) => {
+                let path = folder.join(name);
+                // new files in a new owner-only folder: written atomically, created 0600
+                crate::configgen::write_atomically(&path, bytes).map_err(PutError::Local)?;
+                Ok(path.display().to_string())
+            }
+            Self::S3 {
+                session,
+                region,
+                bucket,
+                folder,
+                encryption,
+            } => {
+                let key = format!("{folder}{name}");
+                canopy_aws::s3_put_new(
+                    session,
+                    region,
+                    bucket,
+                    &key,
+                    content_type,
+                    bytes,
+                    encryption,
+                )
+                .await
+                .map_err(PutError::Aws)?;
+                Ok(format!("s3://{bucket}/{key}"))
+            }
+        }
+    }
+}
+
+enum PutError {
+    /// The local disk refused: the whole run stops.
+    Local(EngineError),
+    /// S3 refused: that account's report is a failure, the others go on.
+    Aws(AwsError),
+}
+
+/// One account's result, as its task hands it back.
+struct Fetched {
+    target: Target,
+    polls: u32,
+    generated_time: Option<String>,
+    outcome: Result<(Vec<Row>, Option<String>), Failure>,
+}
+
+fn not_ready(account: &AccountId, polls: u32) -> AwsError {
+    AwsError {
+        kind: canopy_aws::ErrorKind::Other,
+        account: Some(account.to_string()),
+        operation: "iam:GenerateCredentialReport".to_owned(),
+        code: "ReportNotReady".to_owned(),
+        message: format!("the report was not ready after {polls} polls; raise --max-polls"),
+    }
+}
+
+struct Polling {
+    max_polls: u32,
+    first_wait: Duration,
+    max_wait: Duration,
+}
+
+/// Generates (polling with backoff), fetches, reads and delivers one account's report.
 async fn fetch_one(
     aws: Arc<AwsSession>,
     target: Target,
     role: RoleSpec,
-    max_polls: u32,
-    first_wait: Duration,
-    max_wait: Duration,
-) -> (Target, Result<Fetched, (AwsError, u32)>) {
-    let result = async {
-        let session = aws
-            .account(&target.account, &role)
-            .await
-            .map_err(|e| (e, 0))?;
-        let mut polls = 0u32;
-        let mut wait = first_wait;
-        loop {
-            polls += 1;
-            match canopy_aws::generate_credential_report(&session).await {
-                Ok(ReportState::Complete) => break,
-                Ok(_) => {}
-                // "no more capacity": AWS is busy generating reports; try again later
-                Err(e) if e.code == "LimitExceeded" || e.code == "LimitExceededException" => {}
-                Err(e) => return Err((e, polls)),
-            }
-            if polls >= max_polls.max(1) {
-                return Err((
-                    AwsError {
-                        kind: canopy_aws::ErrorKind::Other,
-                        account: Some(target.account.to_string()),
-                        operation: "iam:GenerateCredentialReport".to_owned(),
-                        code: "ReportNotReady".to_owned(),
-                        message: format!(
-                            "the report was not ready after {polls} polls; raise --max-polls"
-                        ),
-                    },
-                    polls,
-                ));
-            }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(max_wait);
+    polling: Arc<Polling>,
+    sink: Option<Arc<Sink>>,
+) -> Result<Fetched, EngineError> {
+    let mut fetched = Fetched {
+        target,
+        polls: 0,
+        generated_time: None,
+        outcome: Ok((Vec::new(), None)),
+    };
+    let account = fetched.target.account.clone();
+    let failure = |e: &AwsError| Failure::of(&account, GLOBAL_REGION, CREDENTIAL_REPORT_TABLE, e);
+    let session = match aws.account(&account, &role).await {
+        Ok(session) => session,
+        Err(e) => {
+            fetched.outcome = Err(failure(&e));
+            return Ok(fetched);
         }
-        let report = canopy_aws::get_credential_report(&session)
-            .await
-            .map_err(|e| (e, polls))?;
-        Ok(Fetched {
-            csv: report.csv,
-            generated_time: report.generated_time,
-            polls,
-        })
+    };
+    let mut wait = polling.first_wait;
+    loop {
+        fetched.polls += 1;
+        match canopy_aws::generate_credential_report(&session).await {
+            Ok(ReportState::Complete) => break,
+            Ok(_) => {}
+            // "no more capacity": AWS is busy generating reports; try again later
+            Err(e) if e.code == "LimitExceeded" || e.code == "LimitExceededException" => {}
+            Err(e) => {
+                fetched.outcome = Err(failure(&e));
+                return Ok(fetched);
+            }
+        }
+        if fetched.polls >= polling.max_polls.max(1) {
+            fetched.outcome = Err(failure(&not_ready(&account, fetched.polls)));
+            return Ok(fetched);
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(polling.max_wait);
     }
-    .await;
-    (target, result)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
-    // new files in a new owner-only folder: written atomically, created 0600
-    crate::configgen::write_atomically(path, bytes)
+    let report = match canopy_aws::get_credential_report(&session).await {
+        Ok(report) => report,
+        Err(e) => {
+            fetched.outcome = Err(failure(&e));
+            return Ok(fetched);
+        }
+    };
+    fetched.generated_time = report.generated_time.clone();
+    let rows =
+        match canopy_aws::parse_credential_report(&report.csv, report.generated_time.as_deref()) {
+            Ok(rows) => rows,
+            Err(e) => {
+                fetched.outcome = Err(Failure {
+                    account: account.clone(),
+                    region: GLOBAL_REGION.to_owned(),
+                    table: CREDENTIAL_REPORT_TABLE.to_owned(),
+                    operation: "iam:GetCredentialReport".to_owned(),
+                    code: "MalformedReport".to_owned(),
+                    message: e.to_string(),
+                    hint: None,
+                });
+                return Ok(fetched);
+            }
+        };
+    let file = match &sink {
+        None => None,
+        Some(sink) => {
+            let name = format!("credential-report-{account}.csv");
+            match sink.put(&name, "text/csv", report.csv.as_bytes()).await {
+                Ok(location) => Some(location),
+                Err(PutError::Local(e)) => return Err(e),
+                Err(PutError::Aws(e)) => {
+                    fetched.outcome = Err(failure(&e));
+                    return Ok(fetched);
+                }
+            }
+        }
+    };
+    fetched.outcome = Ok((rows, file));
+    Ok(fetched)
 }
 
 /// Collects every target's credential report.
@@ -178,115 +394,83 @@ pub async fn collect_credential_reports(
     on_account: &(dyn Fn(&AccountReport) + Sync),
 ) -> Result<CredReportRun, EngineError> {
     let started_at = OffsetDateTime::now_utc();
-    let folder = match &request.out {
-        Some(out) => Some(run_folder(out, started_at)?),
+    // the destination is checked (and the run's folder chosen) before any account is asked
+    let sink = match &request.out {
+        Some(out) => Some(Arc::new(Sink::open(&aws, out, started_at).await?)),
         None => None,
     };
     let run_id = store.begin_run("credreport collect", &request.options)?;
+    let polling = Arc::new(Polling {
+        max_polls: request.max_polls,
+        first_wait: request.first_wait,
+        max_wait: request.max_wait,
+    });
     let mut tasks = JoinSet::new();
     for target in request.targets {
         tasks.spawn(fetch_one(
             aws.clone(),
             target,
             request.role.clone(),
-            request.max_polls,
-            request.first_wait,
-            request.max_wait,
+            polling.clone(),
+            sink.clone(),
         ));
     }
     let mut accounts = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let (target, result) =
-            joined.map_err(|e| EngineError::Internal(format!("a report task failed: {e}")))?;
+        let fetched =
+            joined.map_err(|e| EngineError::Internal(format!("a report task failed: {e}")))??;
+        let target = fetched.target;
         let mut report = AccountReport {
             account: target.account.clone(),
             name: target.name.clone(),
             file: None,
-            generated_time: None,
+            generated_time: fetched.generated_time,
             users: 0,
-            polls: 0,
+            polls: fetched.polls,
             failure: None,
         };
-        let failure = match result {
-            Err((e, polls)) => {
-                report.polls = polls;
-                Some(Failure::of(
-                    &target.account,
-                    GLOBAL_REGION,
-                    CREDENTIAL_REPORT_TABLE,
-                    &e,
-                ))
+        match fetched.outcome {
+            Ok((rows, file)) => {
+                report.users = rows.len();
+                report.file = file;
+                store.replace_unit(
+                    UnitKey {
+                        account_id: target.account.as_str(),
+                        region: Some(GLOBAL_REGION),
+                    },
+                    &[CREDENTIAL_REPORT_TABLE],
+                    &[Batch {
+                        table: CREDENTIAL_REPORT_TABLE,
+                        rows,
+                    }],
+                    OffsetDateTime::now_utc(),
+                )?;
             }
-            Ok(fetched) => {
-                report.polls = fetched.polls;
-                report.generated_time = fetched.generated_time.clone();
-                match canopy_aws::parse_credential_report(
-                    &fetched.csv,
-                    fetched.generated_time.as_deref(),
-                ) {
-                    Err(e) => Some(Failure {
-                        account: target.account.clone(),
-                        region: GLOBAL_REGION.to_owned(),
-                        table: CREDENTIAL_REPORT_TABLE.to_owned(),
-                        operation: "iam:GetCredentialReport".to_owned(),
-                        code: "MalformedReport".to_owned(),
-                        message: e.to_string(),
-                        hint: None,
-                    }),
-                    Ok(rows) => {
-                        if let Some(folder) = &folder {
-                            let file =
-                                folder.join(format!("credential-report-{}.csv", target.account));
-                            write_private(&file, fetched.csv.as_bytes())?;
-                            report.file = Some(file);
-                        }
-                        report.users = rows.len();
-                        store.replace_unit(
-                            UnitKey {
-                                account_id: target.account.as_str(),
-                                region: Some(GLOBAL_REGION),
-                            },
-                            &[CREDENTIAL_REPORT_TABLE],
-                            &[Batch {
-                                table: CREDENTIAL_REPORT_TABLE,
-                                rows,
-                            }],
-                            OffsetDateTime::now_utc(),
-                        )?;
-                        None
-                    }
-                }
+            Err(f) => {
+                store.record_error(
+                    run_id,
+                    &UnitError {
+                        account_id: f.account.to_string(),
+                        region: f.region.clone(),
+                        table_name: f.table.clone(),
+                        error_code: f.code.clone(),
+                        message: format!("{}: {}", f.operation, f.message),
+                    },
+                )?;
+                report.failure = Some(f);
             }
-        };
-        if let Some(f) = &failure {
-            store.record_error(
-                run_id,
-                &UnitError {
-                    account_id: f.account.to_string(),
-                    region: f.region.clone(),
-                    table_name: f.table.clone(),
-                    error_code: f.code.clone(),
-                    message: format!("{}: {}", f.operation, f.message),
-                },
-            )?;
         }
-        report.failure = failure;
         on_account(&report);
         accounts.push(report);
     }
     accounts.sort_by(|a, b| a.account.cmp(&b.account));
-    let run = CredReportRun {
+    let mut run = CredReportRun {
         run_id,
         started_at,
-        folder,
+        folder: sink.as_ref().map(|s| s.location()),
         accounts,
+        notified: None,
     };
-    if let Some(folder) = &run.folder {
-        write_private(
-            &folder.join("manifest.json"),
-            manifest(&run).to_string().as_bytes(),
-        )?;
-    }
     let failed = run.failed() as u64;
     store.finish_run(
         run_id,
@@ -298,15 +482,78 @@ pub async fn collect_credential_reports(
             rows: run.accounts.iter().map(|a| a.users as u64).sum(),
         },
     )?;
+    if let Some(sink) = &sink {
+        let bytes = manifest(&run).to_string();
+        match sink
+            .put("manifest.json", "application/json", bytes.as_bytes())
+            .await
+        {
+            Ok(_) => {}
+            Err(PutError::Local(e)) => return Err(e),
+            Err(PutError::Aws(e)) => return Err(e.into()),
+        }
+    }
+    if let (Some(topic), true) = (&request.notify_sns, failed > 0) {
+        let (subject, message) = failure_message(&run);
+        let sent = match aws.own_account().await {
+            Ok(session) => canopy_aws::sns_publish(&session, topic, &subject, &message).await,
+            Err(e) => Err(e),
+        };
+        run.notified = Some(sent);
+    }
     Ok(run)
+}
+
+/// At most this many failed accounts are listed in a notification (SNS takes 256 KiB).
+const NOTIFY_MAX_ACCOUNTS: usize = 500;
+
+/// The notification of a run with failures: a subject (under SNS's 100 characters) and a JSON
+/// body a workflow can act on (and a person can read).
+pub fn failure_message(run: &CredReportRun) -> (String, String) {
+    let failed: Vec<&AccountReport> = run
+        .accounts
+        .iter()
+        .filter(|a| a.failure.is_some())
+        .collect();
+    let subject = format!(
+        "canopy: credential reports failed in {} of {} accounts",
+        failed.len(),
+        run.accounts.len()
+    );
+    let body = json!({
+        "source": "canopy credreport collect",
+        "run_id": run.run_id,
+        "started_at": canopy_model::format_time(run.started_at),
+        "location": run.folder,
+        "accounts": run.accounts.len(),
+        "failed": failed.len(),
+        "failures": failed.iter().take(NOTIFY_MAX_ACCOUNTS).map(|a| {
+            let f = a.failure.as_ref();
+            json!({
+                "account_id": a.account,
+                "account_name": a.name,
+                "operation": f.map(|f| &f.operation),
+                "code": f.map(|f| &f.code),
+                "message": f.map(|f| &f.message),
+            })
+        }).collect::<Vec<_>>(),
+        "not_listed": failed.len().saturating_sub(NOTIFY_MAX_ACCOUNTS),
+    });
+    (
+        subject,
+        serde_json::to_string_pretty(&body).unwrap_or_else(|_| body.to_string()),
+    )
 }
 
 /// The run's manifest: one entry per account, whether its report came or not.
 pub fn manifest(run: &CredReportRun) -> serde_json::Value {
-    let file_name = |p: &Option<PathBuf>| {
-        p.as_ref()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
+    let file_name = |p: &Option<String>| {
+        p.as_ref().map(|p| {
+            p.rsplit(['/', std::path::MAIN_SEPARATOR])
+                .next()
+                .unwrap_or(p)
+                .to_owned()
+        })
     };
     json!({
         "run_id": run.run_id,
@@ -338,5 +585,38 @@ mod tests {
         let second = run_folder(dir.path(), at).unwrap();
         assert_eq!(first, dir.path().join("2026-11-21").join("235959Z"));
         assert_eq!(second, dir.path().join("2026-11-21").join("235959Z-2"));
+    }
+
+    #[test]
+    fn destinations_are_read_and_bad_ones_named() {
+        assert_eq!(
+            Destination::parse("s3://reports-bucket/cred/reports/", None).unwrap(),
+            Destination::S3 {
+                bucket: "reports-bucket".into(),
+                prefix: "cred/reports".into(),
+                encryption: Encryption::BucketDefault,
+            }
+        );
+        assert_eq!(
+            Destination::parse("s3://reports-bucket", Some("alias/reports".into())).unwrap(),
+            Destination::S3 {
+                bucket: "reports-bucket".into(),
+                prefix: String::new(),
+                encryption: Encryption::Kms("alias/reports".into()),
+            }
+        );
+        assert_eq!(
+            Destination::parse("./reports", None).unwrap(),
+            Destination::Dir(PathBuf::from("./reports"))
+        );
+        let err = |out: &str, kms: Option<&str>| {
+            Destination::parse(out, kms.map(str::to_owned))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err("s3://Reports_Bucket/x", None).contains("is not a bucket name"));
+        assert!(err("s3://", None).contains("is not a bucket name"));
+        assert!(err("./reports", Some("alias/k")).contains("goes with an s3:// destination"));
+        assert!(err("s3://reports-bucket", Some(" ")).contains("--sse-kms-key is empty"));
     }
 }

@@ -142,6 +142,12 @@ impl Moto {
         serde_json::from_value(v["calls"].clone()).unwrap()
     }
 
+    /// The requests of the actions named in the faults' `record` list, oldest first.
+    pub fn requests(&self) -> Vec<Value> {
+        let v = self.request("GET", "/_canopy/requests", "");
+        v["requests"].as_array().cloned().unwrap_or_default()
+    }
+
     pub fn reset_calls(&self) {
         self.request("POST", "/_canopy/calls/reset", "");
     }

@@ -225,3 +225,189 @@ fn the_credentials_report_names_account_ou_and_user() {
     );
     assert!(strict.iter().any(|f| f.starts_with("password unused")));
 }
+
+/// The estate plus a bucket, a KMS key and a topic in the management account.
+fn estate_with_delivery(s: &Sandbox) -> Value {
+    let mut spec = org(
+        "123456789012",
+        vec![account("prod"), account("dev")],
+        vec![],
+    );
+    spec["resources"] = json!([
+        {"account": "prod", "users": [{"name": "alice", "access_keys": 1}]},
+    ]);
+    s.moto.seed(&json!({
+        "organizations": [spec],
+        "resources": [{"account": "123456789012", "region": "eu-west-1",
+                       "buckets": [{"name": "audit-reports"}],
+                       "topics": [{"name": "audit"}],
+                       "kms_keys": [{"alias": "alias/audit"}]}],
+    }))
+}
+
+fn objects(s: &Sandbox) -> Vec<Value> {
+    let read = s.moto.seed(&json!({"read_s3": [
+        {"account": "123456789012", "bucket": "audit-reports", "region": "eu-west-1"}
+    ]}));
+    read["s3"]["audit-reports"].as_array().unwrap().clone()
+}
+
+#[test]
+fn reports_go_to_s3_never_overwriting_and_failures_are_notified_once() {
+    let s = Sandbox::new();
+    let seeded = estate_with_delivery(&s);
+    let prod = ids_named(&seeded, "prod")[0].clone();
+    let dev = ids_named(&seeded, "dev")[0].clone();
+    let topic = seeded["resources"][0]["topics"]["audit"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key_arn = seeded["resources"][0]["kms_keys"]["alias/audit"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // the bucket is in eu-west-1, canopy's region us-east-1: the bucket's region is found
+    let collect = |extra: &[&str]| {
+        let output = s
+            .canopy()
+            .args(["credreport", "collect", "--format", "json"])
+            .args(["--out", "s3://audit-reports/credential-reports/"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let summary: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("no JSON summary ({e}): {stderr}"));
+        (output.status.code().unwrap(), summary, stderr)
+    };
+    let (code, first, stderr) = collect(&[]);
+    assert_eq!(code, 0, "{stderr}");
+    let folder = first["folder"].as_str().unwrap().to_owned();
+    assert!(
+        folder.starts_with("s3://audit-reports/credential-reports/") && folder.ends_with("Z/"),
+        "{folder}"
+    );
+    let prefix = folder.trim_start_matches("s3://audit-reports/").to_owned();
+    let listed = objects(&s);
+    let mut keys: Vec<&str> = listed.iter().map(|o| o["key"].as_str().unwrap()).collect();
+    keys.sort();
+    let mut wanted = vec![
+        format!("{prefix}credential-report-{prod}.csv"),
+        format!("{prefix}credential-report-{dev}.csv"),
+        format!("{prefix}credential-report-123456789012.csv"),
+        format!("{prefix}manifest.json"),
+    ];
+    wanted.sort();
+    assert_eq!(keys, wanted);
+    let report = listed
+        .iter()
+        .find(|o| o["key"].as_str().unwrap().ends_with(&format!("{prod}.csv")))
+        .unwrap();
+    assert!(report["body"].as_str().unwrap().contains("alice"));
+    assert_eq!(report["content_type"], "text/csv");
+    assert_eq!(
+        report["sse"],
+        Value::Null,
+        "the bucket's default encryption"
+    );
+    let manifest: Value = serde_json::from_str(
+        listed
+            .iter()
+            .find(|o| o["key"].as_str().unwrap().ends_with("manifest.json"))
+            .unwrap()["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["accounts"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        manifest["accounts"][0]["file"],
+        "credential-report-123456789012.csv"
+    );
+    assert_eq!(s.moto.count("sns:Publish") + s.moto.count("Publish"), 0);
+
+    // a second run the same second or later: new objects, the first run's untouched; dev
+    // refuses, so one message goes to the topic; this run's objects are under the KMS key
+    s.moto.faults(&json!({"record": ["Publish"], "rules": [
+        {"service": "iam", "action": "GenerateCredentialReport", "account": dev,
+         "code": "AccessDenied", "message": "not authorized", "status": 403}
+    ]}));
+    let (code, second, stderr) = collect(&["--sse-kms-key", &key_arn, "--notify-sns", &topic]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("notified"), "{stderr}");
+    let second_folder = second["folder"].as_str().unwrap();
+    assert_ne!(second_folder, folder);
+    let after = objects(&s);
+    assert_eq!(after.len(), 4 + 3, "two reports and a manifest more");
+    for old in &listed {
+        let now = after.iter().find(|o| o["key"] == old["key"]).unwrap();
+        assert_eq!(now["body"], old["body"], "{} unchanged", old["key"]);
+    }
+    let second_prefix = second_folder.trim_start_matches("s3://audit-reports/");
+    for new in after
+        .iter()
+        .filter(|o| o["key"].as_str().unwrap().starts_with(second_prefix))
+    {
+        assert_eq!(new["sse"], "aws:kms", "{}", new["key"]);
+        assert_eq!(new["kms_key_id"], key_arn.as_str(), "{}", new["key"]);
+    }
+    let published = s.moto.requests();
+    assert_eq!(published.len(), 1, "one message for the run: {published:?}");
+    assert_eq!(
+        published[0]["region"], "eu-west-1",
+        "the topic's own region"
+    );
+    let body = published[0]["body"].as_str().unwrap();
+    let message = body
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Message="))
+        .unwrap();
+    let message: Value = serde_json::from_str(message).unwrap();
+    assert_eq!(message["failed"], 1);
+    assert_eq!(message["accounts"], 3);
+    assert_eq!(message["failures"][0]["account_id"], dev.as_str());
+    assert_eq!(message["failures"][0]["code"], "AccessDenied");
+    assert_eq!(message["location"], second_folder);
+}
+
+#[test]
+fn a_missing_bucket_stops_the_run_before_any_account_is_asked() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.json(&["org", "sync", "--format", "json"]);
+    s.moto.reset_calls();
+    let output = s
+        .canopy()
+        .args(["credreport", "collect", "--out", "s3://no-such-bucket/x"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("s3:HeadBucket"), "{stderr}");
+    assert!(stderr.contains("the bucket does not exist"), "{stderr}");
+    assert_eq!(s.moto.count("GenerateCredentialReport"), 0);
+    assert_eq!(s.moto.count("AssumeRole"), 0);
+
+    let output = s
+        .canopy()
+        .args([
+            "credreport",
+            "collect",
+            "--out",
+            "./r",
+            "--sse-kms-key",
+            "k",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("goes with an s3:// destination"));
+    let output = s
+        .canopy()
+        .args(["credreport", "collect", "--notify-sns", "audit-topic"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not an SNS topic ARN"));
+}
