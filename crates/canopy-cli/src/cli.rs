@@ -249,6 +249,37 @@ pub enum PolicyCommand {
         #[arg(long, value_enum, default_value_t = EvalFormat::Json)]
         format: EvalFormat,
     },
+    /// Would this request be allowed from this account, and why: its SCP path from the synced organization, level by level
+    #[command(
+        after_help = "Derived from the synced organizations: aws:PrincipalAccount, aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalArn, and aws:ResourceAccount (plus aws:ResourceOrgID and aws:ResourceOrgPaths when the resource's account is in a synced organization); --context wins over them. SCPs are left out for the management account. Without --identity-policy the principal's identity policies are assumed to allow, so the answer is what the SCPs and the resource policy let through.\n\nExamples:\n  canopy policy simulate --account 111122223333 --action s3:PutObject --resource arn:aws:s3:::logs/x --resource-account 444455556666\n  canopy policy simulate --account 111122223333 --action ec2:RunInstances --context aws:RequestedRegion=us-east-1 --identity-policy admin.json"
+    )]
+    Simulate(SimulateArgs),
+    /// The policies in force at each level of an account's path, root first
+    #[command(after_help = "Example:\n  canopy policy effective 111122223333 --format json")]
+    Effective {
+        #[arg(value_name = "ACCOUNT_ID")]
+        account: String,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// A deny-outside-boundary policy for the synced tree (aws:ResourceOrgID, aws:ResourceOrgPaths, aws:ResourceAccount)
+    #[command(
+        after_help = "--scope organization: resources of the principal's own organization only (aws:ResourceOrgID against ${aws:PrincipalOrgID}). --scope ou:OU (repeatable; an id or a name path): resources in those OUs and the OUs below them (ForAllValues:StringNotLike on aws:ResourceOrgPaths). --scope account:ID (repeatable): resources of those accounts (aws:ResourceAccount). With --as resource: the principal-side keys instead (who may reach the resource). The policy denies only; attach it beside the policies that allow.\n\nExamples:\n  canopy policy boundary --scope organization --as scp > boundary-scp.json\n  canopy policy boundary --scope ou:Media --scope ou:Sports --actions s3:* --actions kms:*"
+    )]
+    Boundary {
+        #[arg(
+            long = "scope",
+            required = true,
+            value_name = "organization|ou:OU|account:ID"
+        )]
+        scopes: Vec<String>,
+        /// The actions bounded (repeatable)
+        #[arg(long = "actions", value_name = "ACTION", default_values_t = vec!["s3:*".to_owned()])]
+        actions: Vec<String>,
+        /// Where the policy goes
+        #[arg(long = "as", value_enum, default_value_t = PolicyAs::Identity)]
+        kind: PolicyAs,
+    },
     /// Check policy documents: grammar, SCP limits, and conditions that rarely mean what they say
     #[command(
         after_help = "Errors (exit code 1): documents AWS would refuse or that cannot work as the given kind. Warnings, each with a JSON path and a fix: ForAllValues in an Allow, set operators on single-valued keys, single-valued operators on multivalued keys, Bool on aws:MultiFactorAuthPresent in a Deny, StringLike without a wildcard.\n\nExamples:\n  canopy policy lint scp/*.json --as scp\n  canopy policy lint bucket-policy.json --as resource --format json"
@@ -265,6 +296,36 @@ pub enum PolicyCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The account the request is made from (its SCP path and organization keys are used)
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// The action (`s3:GetObject`)
+    #[arg(long)]
+    pub action: String,
+    /// The resource ARN (none: `*`)
+    #[arg(long, value_name = "ARN")]
+    pub resource: Option<String>,
+    /// The account owning the resource (default: the ARN's account field)
+    #[arg(long, value_name = "ID")]
+    pub resource_account: Option<String>,
+    /// Who asks (default: a role named canopy-simulated in the account)
+    #[arg(long, value_name = "ARN")]
+    pub principal: Option<String>,
+    /// A request context key (repeat a key for a list); wins over the derived keys
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// An identity-based policy of the principal (repeatable; none: assumed to allow everything)
+    #[arg(long = "identity-policy", value_name = "FILE")]
+    pub identity_policies: Vec<PathBuf>,
+    /// The resource's resource-based policy
+    #[arg(long, value_name = "FILE")]
+    pub resource_policy: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

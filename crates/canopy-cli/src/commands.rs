@@ -71,6 +71,22 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Policy(PolicyCommand::Eval { cases, format }) => {
             crate::policy::eval(&cases, format)
         }
+        Command::Policy(PolicyCommand::Simulate(args)) => {
+            let (snaps, outcome) = snapshots(&settings).await?;
+            crate::policy::simulate(&snaps, args).map(|o| worse(outcome, o))
+        }
+        Command::Policy(PolicyCommand::Effective { account, format }) => {
+            let (snaps, outcome) = snapshots(&settings).await?;
+            crate::policy::effective(&snaps, &account, format).map(|o| worse(outcome, o))
+        }
+        Command::Policy(PolicyCommand::Boundary {
+            scopes,
+            actions,
+            kind,
+        }) => {
+            let (snaps, outcome) = snapshots(&settings).await?;
+            crate::policy::boundary(&snaps, &scopes, &actions, kind).map(|o| worse(outcome, o))
+        }
         Command::Policy(PolicyCommand::Lint {
             files,
             kind,
@@ -190,6 +206,15 @@ async fn org_sync(
 }
 
 /// The stored snapshots, synced first when missing, stale or when --refresh says so.
+/// The worse of two outcomes.
+fn worse(a: Outcome, b: Outcome) -> Outcome {
+    if a == Outcome::Partial || b == Outcome::Partial {
+        Outcome::Partial
+    } else {
+        Outcome::Success
+    }
+}
+
 async fn snapshots(settings: &Settings) -> Result<(Vec<OrgSnapshot>, Outcome)> {
     let mut store = open_store(settings)?;
     let reason = if settings.refresh {

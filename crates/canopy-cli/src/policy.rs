@@ -4,10 +4,15 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use canopy_policy::{CaseResult, PolicyKind, SCP_MAX_PER_TARGET, Severity, load_cases, run_case};
+use canopy_engine::policy::{SimulateInput, Simulation};
+use canopy_model::{AccountId, OrgSnapshot};
+use canopy_policy::{
+    CaseResult, PolicyKind, Reason, SCP_MAX_PER_TARGET, Severity, Source, StatementRef, Verdict,
+    load_cases, run_case,
+};
 use serde_json::json;
 
-use crate::cli::{EvalFormat, PolicyAs, SummaryFormat};
+use crate::cli::{EvalFormat, PolicyAs, SimulateArgs, SummaryFormat};
 use crate::commands::Outcome;
 use crate::output;
 
@@ -167,4 +172,382 @@ pub fn lint(
     } else {
         Outcome::Success
     })
+}
+
+fn read_policy(path: &Path) -> Result<(String, canopy_policy::Policy)> {
+    let text = read_input(path)?;
+    let policy =
+        canopy_policy::Policy::parse_str(&text).with_context(|| format!("`{}`", path.display()))?;
+    Ok((path.display().to_string(), policy))
+}
+
+/// How a statement is named in explanations: the policy's name (SCP or file) and the statement.
+fn statement_name(sim: &Simulation, r: &StatementRef) -> String {
+    let policy = match r.source {
+        Source::Scp { level, policy } => sim
+            .levels
+            .get(level)
+            .and_then(|(_, _, names)| names.get(policy))
+            .cloned()
+            .unwrap_or_default(),
+        Source::Identity { policy } => sim
+            .identity_names
+            .get(policy)
+            .cloned()
+            .unwrap_or_else(|| "(assumed identity allow)".to_owned()),
+        Source::Resource => sim.resource_name.clone().unwrap_or_default(),
+    };
+    let sid = r
+        .sid
+        .as_ref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default();
+    format!("{policy} Statement[{}]{sid}", r.statement)
+}
+
+/// A reason with the deciding statement named by its policy.
+fn reason_name(sim: &Simulation, r: &Reason) -> String {
+    match r {
+        Reason::Statement(s) => statement_name(sim, s),
+        Reason::ScpLevelWithoutAllow { level, .. } => {
+            let (node, name, _) = sim.levels.get(*level).cloned().unwrap_or_default();
+            format!("SCPs at {node} ({name}): no statement allows")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn verdict_json(sim: &Simulation, v: &Verdict) -> serde_json::Value {
+    json!({
+        "allowed_by": v.allowed_by.iter().map(|r| statement_name(sim, r)).collect::<Vec<_>>(),
+        "denied_by": v.denied_by.iter().map(|r| statement_name(sim, r)).collect::<Vec<_>>(),
+    })
+}
+
+fn verdict_text(sim: &Simulation, v: &Verdict) -> String {
+    let names = |refs: &[StatementRef]| {
+        refs.iter()
+            .map(|r| statement_name(sim, r))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (v.denied_by.is_empty(), v.allowed_by.is_empty()) {
+        (false, _) => format!("DENIES: {}", names(&v.denied_by)),
+        (true, false) => format!("allows: {}", names(&v.allowed_by)),
+        (true, true) => "no statement allows".to_owned(),
+    }
+}
+
+/// `policy simulate`: the decision for a request from an account of a synced organization,
+/// explained level by level.
+pub fn simulate(snapshots: &[OrgSnapshot], args: SimulateArgs) -> Result<Outcome> {
+    let account = args
+        .account
+        .as_deref()
+        .map(|a| {
+            a.parse::<AccountId>()
+                .map_err(|e| anyhow::anyhow!("--account `{a}`: {e}"))
+        })
+        .transpose()?;
+    let mut context = Vec::new();
+    for pair in &args.context {
+        let Some((k, v)) = pair.split_once('=') else {
+            anyhow::bail!("--context `{pair}`: write KEY=VALUE (aws:SourceIp=203.0.113.10)");
+        };
+        context.push((k.trim().to_owned(), v.to_owned()));
+    }
+    let input = SimulateInput {
+        account,
+        action: args.action.clone(),
+        resource: args.resource.clone(),
+        resource_account: args.resource_account.clone(),
+        principal: args.principal.clone(),
+        context,
+        identity_policies: args
+            .identity_policies
+            .iter()
+            .map(|p| read_policy(p))
+            .collect::<Result<_>>()?,
+        resource_policy: args
+            .resource_policy
+            .as_deref()
+            .map(read_policy)
+            .transpose()?,
+    };
+    let sim = canopy_engine::policy::simulate(snapshots, input)?;
+    let ex = &sim.explanation;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        SummaryFormat::Json => output::json(
+            &mut out,
+            &json!({
+                "principal": sim.principal,
+                "action": args.action,
+                "resource": args.resource.clone().unwrap_or_else(|| "*".to_owned()),
+                "account": sim.account,
+                "organization": sim.org_id,
+                "path": sim.name_path,
+                "management_account": sim.is_management,
+                "context": sim.context.iter().map(|c| json!({
+                    "key": c.key,
+                    "value": if c.list { json!(c.values) } else { json!(c.values.first()) },
+                    "derived": c.derived,
+                })).collect::<Vec<_>>(),
+                "scps_apply": ex.scps_apply,
+                "scp_levels": sim.levels.iter().zip(&ex.scp_levels).map(|((node, name, scps), v)| {
+                    let mut level = verdict_json(&sim, v);
+                    level["node"] = json!(node);
+                    level["name"] = json!(name);
+                    level["scps"] = json!(scps);
+                    level
+                }).collect::<Vec<_>>(),
+                "identity": {
+                    "assumed_allow": sim.assumed_identity_allow,
+                    "policies": sim.identity_names,
+                    "verdict": verdict_json(&sim, &ex.identity),
+                },
+                "resource_policy": sim.resource_name.as_ref().map(|n| json!({
+                    "policy": n, "verdict": verdict_json(&sim, &ex.resource),
+                })),
+                "decision": ex.evaluation.decision,
+                "decided_by": ex.evaluation.decided_by.iter().map(|r| reason_name(&sim, r)).collect::<Vec<_>>(),
+                "missing_context_keys": ex.evaluation.missing_context_keys,
+            }),
+        )?,
+        SummaryFormat::Text => {
+            writeln!(
+                out,
+                "request:  {} {} {}",
+                sim.principal,
+                args.action,
+                args.resource.as_deref().unwrap_or("*")
+            )?;
+            writeln!(
+                out,
+                "account:  {} in {} at {}",
+                sim.account, sim.org_id, sim.name_path
+            )?;
+            writeln!(out, "context:")?;
+            for c in &sim.context {
+                writeln!(
+                    out,
+                    "  {} = {}{}",
+                    c.key,
+                    if c.list {
+                        format!("[{}]", c.values.join(", "))
+                    } else {
+                        c.values.join(", ")
+                    },
+                    if c.derived { "  (derived)" } else { "" }
+                )?;
+            }
+            if sim.is_management {
+                writeln!(
+                    out,
+                    "SCPs:     none (SCPs do not apply to the management account)"
+                )?;
+            } else if !ex.scps_apply && !sim.levels.is_empty() {
+                writeln!(out, "SCPs:     do not apply to this principal")?;
+            } else if sim.levels.is_empty() {
+                writeln!(out, "SCPs:     not enabled in this organization")?;
+            } else {
+                writeln!(out, "SCPs, root to account:")?;
+                for ((node, name, scps), v) in sim.levels.iter().zip(&ex.scp_levels) {
+                    writeln!(
+                        out,
+                        "  {node} {name} [{}]: {}",
+                        scps.join(", "),
+                        verdict_text(&sim, v)
+                    )?;
+                }
+            }
+            if sim.assumed_identity_allow {
+                writeln!(
+                    out,
+                    "identity: assumed to allow (no --identity-policy given)"
+                )?;
+            } else {
+                writeln!(out, "identity: {}", verdict_text(&sim, &ex.identity))?;
+            }
+            match &sim.resource_name {
+                Some(n) => writeln!(
+                    out,
+                    "resource policy ({n}): {}",
+                    verdict_text(&sim, &ex.resource)
+                )?,
+                None => writeln!(out, "resource policy: none")?,
+            }
+            writeln!(out, "decision: {}", ex.evaluation.decision)?;
+            for r in &ex.evaluation.decided_by {
+                writeln!(out, "  decided by {}", reason_name(&sim, r))?;
+            }
+            if !ex.evaluation.missing_context_keys.is_empty() {
+                writeln!(
+                    out,
+                    "missing context keys (the policies ask, the request does not carry): {}",
+                    ex.evaluation.missing_context_keys.join(", ")
+                )?;
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+/// `policy effective ACCOUNT`: the policies attached at each level of the account's path.
+pub fn effective(
+    snapshots: &[OrgSnapshot],
+    account: &str,
+    format: SummaryFormat,
+) -> Result<Outcome> {
+    let id: AccountId = account
+        .parse()
+        .map_err(|e| anyhow::anyhow!("`{account}`: {e}"))?;
+    let eff = canopy_engine::policy::effective(snapshots, &id)?;
+    let too_many = |level: &canopy_engine::policy::Level| level.scps().count() > SCP_MAX_PER_TARGET;
+    let mut out = std::io::stdout().lock();
+    match format {
+        SummaryFormat::Json => output::json(
+            &mut out,
+            &json!({
+                "account_id": eff.account.id,
+                "account_name": eff.account.name,
+                "state": eff.account.state.as_str(),
+                "organization": eff.snapshot.organization.id,
+                "path": eff.name_path,
+                "org_path": eff.org_path,
+                "management_account": eff.is_management,
+                "scps_enabled": eff.scps_enabled,
+                "scps_apply": eff.scps_enabled && !eff.is_management,
+                "levels": eff.levels.iter().map(|l| json!({
+                    "node": l.node,
+                    "kind": l.kind,
+                    "name": l.name,
+                    "policies": l.policies.iter().map(|p| json!({
+                        "id": p.id, "name": p.name, "type": p.policy_type, "aws_managed": p.aws_managed,
+                    })).collect::<Vec<_>>(),
+                    "warnings": if too_many(l) {
+                        vec![format!("{} SCPs attached: AWS allows at most {SCP_MAX_PER_TARGET} per target", l.scps().count())]
+                    } else { Vec::new() },
+                })).collect::<Vec<_>>(),
+            }),
+        )?,
+        SummaryFormat::Text => {
+            writeln!(
+                out,
+                "{} {} ({}) in {}, {}",
+                eff.account.id,
+                eff.account.name,
+                eff.account.state,
+                eff.snapshot.organization.id,
+                eff.name_path
+            )?;
+            writeln!(out, "aws:PrincipalOrgPaths: {}", eff.org_path)?;
+            if eff.is_management {
+                writeln!(out, "the management account: SCPs do not apply to it")?;
+            } else if !eff.scps_enabled {
+                writeln!(out, "SCPs are not enabled on this organization's root")?;
+            }
+            let rows: Vec<Vec<String>> = eff
+                .levels
+                .iter()
+                .flat_map(|l| {
+                    let head = vec![l.kind.to_owned(), l.node.clone(), l.name.clone()];
+                    if l.policies.is_empty() {
+                        return vec![
+                            [
+                                head,
+                                vec!["-".to_owned(), "(none)".to_owned(), String::new()],
+                            ]
+                            .concat(),
+                        ];
+                    }
+                    l.policies
+                        .iter()
+                        .map(|p| {
+                            [
+                                head.clone(),
+                                vec![
+                                    p.policy_type.clone(),
+                                    p.name.clone(),
+                                    format!(
+                                        "{}{}",
+                                        p.id,
+                                        if p.aws_managed { " (AWS managed)" } else { "" }
+                                    ),
+                                ],
+                            ]
+                            .concat()
+                        })
+                        .collect()
+                })
+                .collect();
+            output::table(
+                &mut out,
+                &["LEVEL", "NODE", "NAME", "TYPE", "POLICY", "ID"],
+                &rows,
+            )?;
+            for l in eff.levels.iter().filter(|l| too_many(l)) {
+                writeln!(
+                    out,
+                    "warning: {} SCPs attached to {} ({}): AWS allows at most {SCP_MAX_PER_TARGET} per target",
+                    l.scps().count(),
+                    l.node,
+                    l.name
+                )?;
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+/// `policy boundary`: a deny-outside-boundary policy for the synced tree, on stdout.
+pub fn boundary(
+    snapshots: &[OrgSnapshot],
+    scopes: &[String],
+    actions: &[String],
+    kind: PolicyAs,
+) -> Result<Outcome> {
+    use canopy_engine::policy::{BoundaryKind, Scope};
+    let mut scope: Option<Scope> = None;
+    for s in scopes {
+        let next = if s.eq_ignore_ascii_case("organization") {
+            Scope::Organization
+        } else if let Some(ou) = s.strip_prefix("ou:") {
+            Scope::Ous(vec![ou.to_owned()])
+        } else if let Some(id) = s.strip_prefix("account:") {
+            Scope::Accounts(vec![
+                id.parse()
+                    .map_err(|e| anyhow::anyhow!("--scope `{s}`: {e}"))?,
+            ])
+        } else {
+            anyhow::bail!("--scope `{s}`: write organization, ou:OU_ID_OR_PATH or account:ID");
+        };
+        scope = Some(match (scope, next) {
+            (None, n) => n,
+            (Some(Scope::Ous(mut a)), Scope::Ous(b)) => {
+                a.extend(b);
+                Scope::Ous(a)
+            }
+            (Some(Scope::Accounts(mut a)), Scope::Accounts(b)) => {
+                a.extend(b);
+                Scope::Accounts(a)
+            }
+            (Some(Scope::Organization), Scope::Organization) => Scope::Organization,
+            _ => anyhow::bail!(
+                "--scope: give organization, or OUs, or accounts (one kind per boundary)"
+            ),
+        });
+    }
+    let Some(scope) = scope else {
+        anyhow::bail!("--scope is required");
+    };
+    let kind = match kind {
+        PolicyAs::Identity => BoundaryKind::Identity,
+        PolicyAs::Scp => BoundaryKind::Scp,
+        PolicyAs::Resource => BoundaryKind::Resource,
+    };
+    let policy = canopy_engine::policy::boundary(snapshots, &scope, actions, kind)?;
+    let mut out = std::io::stdout().lock();
+    output::json(&mut out, &policy)?;
+    Ok(Outcome::Success)
 }

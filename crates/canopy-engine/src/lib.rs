@@ -9,6 +9,7 @@
 pub mod collect;
 pub mod configgen;
 pub mod credreport;
+pub mod policy;
 pub mod select;
 pub mod sync;
 

@@ -471,3 +471,97 @@ impl PolicySet {
         }
     }
 }
+
+/// What one group of policies (one SCP level, the identity policies, the resource policy) says
+/// about a request: the statements that allow it and those that deny it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    pub allowed_by: Vec<StatementRef>,
+    pub denied_by: Vec<StatementRef>,
+}
+
+/// A request explained group by group, with the overall evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    pub evaluation: Evaluation,
+    /// Whether the SCP levels apply to this principal (not to service-linked roles, anonymous
+    /// requests or service principals).
+    pub scps_apply: bool,
+    pub scp_levels: Vec<Verdict>,
+    pub identity: Verdict,
+    pub resource: Verdict,
+}
+
+fn verdict<'a>(
+    policies: impl Iterator<Item = (Source, &'a Policy)>,
+    req: &Request,
+    resource_policy: bool,
+) -> Verdict {
+    let mut v = Verdict::default();
+    let mut keys = Keys::default();
+    for (source, policy) in policies {
+        for (i, stmt) in policy.statements.iter().enumerate() {
+            if applies(stmt, req, resource_policy, &mut keys).is_some() {
+                let r = StatementRef {
+                    source,
+                    statement: i,
+                    sid: stmt.sid.clone(),
+                };
+                match stmt.effect {
+                    Effect::Allow => v.allowed_by.push(r),
+                    Effect::Deny => v.denied_by.push(r),
+                }
+            }
+        }
+    }
+    v
+}
+
+impl PolicySet {
+    /// The evaluation, and what each SCP level, the identity policies and the resource policy
+    /// say on their own.
+    pub fn explain(&self, req: &Request) -> Explanation {
+        let scp_levels = self
+            .scp_levels
+            .iter()
+            .enumerate()
+            .map(|(l, level)| {
+                verdict(
+                    level.policies.iter().enumerate().map(move |(p, policy)| {
+                        (
+                            Source::Scp {
+                                level: l,
+                                policy: p,
+                            },
+                            policy,
+                        )
+                    }),
+                    req,
+                    false,
+                )
+            })
+            .collect();
+        Explanation {
+            evaluation: self.evaluate(req),
+            scps_apply: !self.scp_levels.is_empty()
+                && matches!(req.principal, Principal::Arn { .. })
+                && !req.principal.is_service_linked_role(),
+            scp_levels,
+            identity: verdict(
+                self.identity
+                    .iter()
+                    .enumerate()
+                    .map(|(p, policy)| (Source::Identity { policy: p }, policy)),
+                req,
+                false,
+            ),
+            resource: verdict(
+                self.resource
+                    .iter()
+                    .map(|policy| (Source::Resource, policy)),
+                req,
+                true,
+            ),
+        }
+    }
+}

@@ -24,7 +24,9 @@ mod request;
 pub use cases::{Case, CaseError, CaseResult, ScpLevelInput, load_cases, run_case};
 pub use condition::{ArnPattern, Family, Operator, SetOp, operator_names};
 pub use document::{Effect, Negatable, ParseError, Policy, PrincipalEntry, Statement, Version};
-pub use eval::{Decision, Evaluation, PolicySet, Reason, ScpLevel, Source, StatementRef};
+pub use eval::{
+    Decision, Evaluation, Explanation, PolicySet, Reason, ScpLevel, Source, StatementRef, Verdict,
+};
 pub use lint::{Finding, PolicyKind, SCP_MAX_CHARS, SCP_MAX_PER_TARGET, Severity, lint};
 pub use pattern::Pattern;
 pub use request::{Context, Principal, Request};

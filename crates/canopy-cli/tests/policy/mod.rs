@@ -2,7 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::Sandbox;
+use super::{Sandbox, ids_named};
+use canopy_testkit::scenario::{account, org, ou};
 
 fn write(s: &Sandbox, name: &str, value: &Value) -> std::path::PathBuf {
     let path = s.dir.path().join(name);
@@ -172,4 +173,302 @@ fn lint_reports_paths_and_fixes() {
         report["files"][0]["findings"][0]["path"],
         "Statement.Principal"
     );
+}
+
+/// Sports (with Baseball below) denies S3 by SCP; Media and Governance do not; the root also
+/// denies leaving the organization. Returns the seeded ids by account name.
+fn org_with_scps(s: &Sandbox) -> Value {
+    let mut spec = org(
+        "123456789012",
+        vec![],
+        vec![
+            ou(
+                "Sports",
+                vec![account("sports")],
+                vec![ou("Baseball", vec![account("baseball")], vec![])],
+            ),
+            ou("Media", vec![account("media")], vec![]),
+            ou("Governance", vec![account("audit")], vec![]),
+        ],
+    );
+    spec["policies"] = json!([
+        {"name": "DenyS3", "type": "SERVICE_CONTROL_POLICY",
+         "content": {"Version": "2012-10-17", "Statement": [{"Sid": "NoS3", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]},
+         "targets": ["Root/Sports"]},
+        {"name": "StayInOrg", "type": "SERVICE_CONTROL_POLICY",
+         "content": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]},
+         "targets": ["Root"]},
+    ]);
+    s.moto.seed(&json!({"organizations": [spec]}))
+}
+
+/// An identity policy allowing everything, as a file.
+fn admin_policy(s: &Sandbox) -> std::path::PathBuf {
+    write(
+        s,
+        "admin.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+    )
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn effective_lists_the_policies_of_each_level() {
+    let s = Sandbox::new();
+    let seeded = org_with_scps(&s);
+    let baseball = ids_named(&seeded, "baseball")[0].clone();
+    let eff = s.json(&["policy", "effective", &baseball, "--format", "json"]);
+    assert_eq!(eff["path"], "Root/Sports/Baseball");
+    assert_eq!(eff["management_account"], false);
+    let levels = eff["levels"].as_array().unwrap();
+    let kinds: Vec<&str> = levels.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["root", "ou", "ou", "account"]);
+    let names = |i: usize| -> Vec<String> {
+        levels[i]["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(0), ["FullAWSAccess", "StayInOrg"]);
+    assert_eq!(names(1), ["DenyS3", "FullAWSAccess"]);
+    assert_eq!(names(2), ["FullAWSAccess"]);
+    assert!(eff["org_path"].as_str().unwrap().ends_with('/'));
+
+    let mgmt = s.json(&["policy", "effective", "123456789012", "--format", "json"]);
+    assert_eq!(mgmt["management_account"], true);
+    assert_eq!(mgmt["scps_apply"], false);
+
+    let out = s
+        .canopy()
+        .args(["policy", "effective", "999988887777"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is in no synced organization"));
+}
+
+#[test]
+fn simulate_walks_the_scp_path_with_derived_keys() {
+    let s = Sandbox::new();
+    let seeded = org_with_scps(&s);
+    let baseball = ids_named(&seeded, "baseball")[0].clone();
+    let media = ids_named(&seeded, "media")[0].clone();
+    let allow_all = admin_policy(&s);
+    let sim = |account: &str, extra: &[&str]| {
+        let mut args = vec![
+            "policy",
+            "simulate",
+            "--account",
+            account,
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::logs/x",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        json_of(&s.canopy().args(&args).output().unwrap())
+    };
+    let denied = sim(&baseball, &[]);
+    assert_eq!(denied["decision"], "ExplicitlyDenied");
+    assert_eq!(denied["path"], "Root/Sports/Baseball");
+    let levels = denied["scp_levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 4);
+    assert_eq!(levels[1]["name"], "Sports");
+    assert_eq!(
+        levels[1]["denied_by"],
+        json!(["DenyS3 Statement[0] (NoS3)"])
+    );
+    assert!(
+        denied["decided_by"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("DenyS3 Statement[0] (NoS3)"))
+    );
+    let keys: Vec<&str> = denied["context"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    for k in [
+        "aws:PrincipalAccount",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalArn",
+    ] {
+        assert!(keys.contains(&k), "{k} derived: {keys:?}");
+    }
+    // Media has no S3 deny, but the root's StayInOrg denies everything
+    let media_sim = sim(&media, &["--identity-policy", allow_all.to_str().unwrap()]);
+    assert_eq!(media_sim["decision"], "ExplicitlyDenied");
+    assert_eq!(
+        media_sim["scp_levels"][0]["denied_by"],
+        json!(["StayInOrg Statement[0]"])
+    );
+    assert_eq!(media_sim["identity"]["assumed_allow"], false);
+
+    // the management account: no SCPs apply
+    let mgmt = sim("123456789012", &[]);
+    assert_eq!(mgmt["decision"], "Allowed");
+    assert_eq!(mgmt["management_account"], true);
+    assert_eq!(mgmt["scp_levels"], json!([]));
+
+    // --context wins over a derived key, and a condition asking for a key nobody gave is named
+    let conditional = write(
+        &s,
+        "conditional.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-other", "aws:PrincipalTag/team": "blue"}}}]}),
+    );
+    let overridden = sim(
+        "123456789012",
+        &[
+            "--identity-policy",
+            conditional.to_str().unwrap(),
+            "--context",
+            "aws:PrincipalOrgID=o-other",
+        ],
+    );
+    assert_eq!(overridden["decision"], "ImplicitlyDenied");
+    assert_eq!(
+        overridden["missing_context_keys"],
+        json!(["aws:PrincipalTag/team"])
+    );
+    let given = overridden["context"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "aws:PrincipalOrgID")
+        .unwrap()
+        .clone();
+    assert_eq!(given["derived"], false);
+    assert_eq!(given["value"], "o-other");
+}
+
+#[test]
+fn boundaries_lint_clean_and_allow_inside_deny_outside() {
+    let s = Sandbox::new();
+    let seeded = org_with_scps(&s);
+    let baseball = ids_named(&seeded, "baseball")[0].clone();
+    let media = ids_named(&seeded, "media")[0].clone();
+    let audit = ids_named(&seeded, "audit")[0].clone();
+    let allow_all = admin_policy(&s);
+    let boundary = |name: &str, args: &[&str]| {
+        let mut full = vec!["policy", "boundary"];
+        full.extend_from_slice(args);
+        let policy = json_of(&s.canopy().args(&full).output().unwrap());
+        let file = write(&s, name, &policy);
+        let lint = s
+            .canopy()
+            .args(["policy", "lint", "--deny-warnings", "--as"])
+            .arg(if args.contains(&"scp") {
+                "scp"
+            } else {
+                "identity"
+            })
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(
+            lint.status.code(),
+            Some(0),
+            "{name} lints clean: {}",
+            String::from_utf8_lossy(&lint.stdout)
+        );
+        file
+    };
+    // from the management account (no SCPs), reading an object in `resource_account` whose
+    // bucket policy lets the management account in (cross-account needs both sides)
+    let bucket = write(
+        &s,
+        "bucket.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "123456789012"},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]}),
+    );
+    let decide = |file: &std::path::Path, resource_account: &str| -> String {
+        let out = s
+            .canopy()
+            .args([
+                "policy",
+                "simulate",
+                "--account",
+                "123456789012",
+                "--action",
+                "s3:GetObject",
+                "--resource",
+                "arn:aws:s3:::data/object",
+                "--resource-account",
+                resource_account,
+                "--format",
+                "json",
+                "--identity-policy",
+            ])
+            .arg(&allow_all)
+            .arg("--identity-policy")
+            .arg(file)
+            .arg("--resource-policy")
+            .arg(&bucket)
+            .output()
+            .unwrap();
+        json_of(&out)["decision"].as_str().unwrap().to_owned()
+    };
+
+    let ous = boundary("ous.json", &["--scope", "ou:Sports", "--scope", "ou:Media"]);
+    assert_eq!(
+        decide(&ous, &baseball),
+        "Allowed",
+        "Baseball is below Sports"
+    );
+    assert_eq!(decide(&ous, &media), "Allowed");
+    assert_eq!(
+        decide(&ous, &audit),
+        "ExplicitlyDenied",
+        "Governance is outside"
+    );
+    assert_eq!(
+        decide(&ous, "999988887777"),
+        "ExplicitlyDenied",
+        "outside the organization"
+    );
+
+    let accounts = boundary("accounts.json", &["--scope", &format!("account:{media}")]);
+    assert_eq!(decide(&accounts, &media), "Allowed");
+    assert_eq!(decide(&accounts, &baseball), "ExplicitlyDenied");
+
+    let organization = boundary("org.json", &["--scope", "organization", "--as", "scp"]);
+    assert_eq!(decide(&organization, &audit), "Allowed");
+    assert_eq!(decide(&organization, "999988887777"), "ExplicitlyDenied");
+
+    let out = s
+        .canopy()
+        .args(["policy", "boundary", "--scope", "ou:Nowhere"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no OU `Nowhere`"));
+    let out = s
+        .canopy()
+        .args([
+            "policy",
+            "boundary",
+            "--scope",
+            "organization",
+            "--scope",
+            "ou:Media",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }
