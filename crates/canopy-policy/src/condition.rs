@@ -461,9 +461,7 @@ impl Condition {
                 (Family::Date(cmp), Some(x)) => cmp.holds(x, *d),
                 _ => false,
             },
-            Value::Bool(b) => v
-                .trim()
-                .eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+            Value::Bool(b) => v.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
             Value::Binary(b) => v == b,
             Value::Net(net, prefix) => v
                 .trim()

@@ -373,21 +373,26 @@ fn run<T: Trace>(
     }
 
     // 3. identity-based and resource-based Allows
+    // (the fast path stops at the first identity Allow, and skips the resource policy's Allows
+    // when they cannot change the answer: same account and already allowed)
     let mut identity_allows = Vec::new();
     let mut identity_allowed = false;
-    for (p, policy) in set.identity.iter().enumerate() {
+    'identity: for (p, policy) in set.identity.iter().enumerate() {
         for (i, stmt) in policy.statements.iter().enumerate() {
             if stmt.effect == Effect::Allow && applies(stmt, req, false, trace).is_some() {
                 identity_allowed = true;
-                if T::FULL {
-                    identity_allows.push(reference(Source::Identity { policy: p }, i, stmt));
+                if !T::FULL {
+                    break 'identity;
                 }
+                identity_allows.push(reference(Source::Identity { policy: p }, i, stmt));
             }
         }
     }
+    let anonymous = matches!(req.principal, Principal::Anonymous);
+    let resource_decides = T::FULL || anonymous || req.is_cross_account() || !identity_allowed;
     let mut resource_allows = Vec::new();
     let mut resource_match: Option<PrincipalMatch> = None;
-    if let Some(policy) = &set.resource {
+    if let Some(policy) = set.resource.as_ref().filter(|_| resource_decides) {
         for (i, stmt) in policy.statements.iter().enumerate() {
             if stmt.effect == Effect::Allow
                 && let Some(how) = applies(stmt, req, true, trace)
