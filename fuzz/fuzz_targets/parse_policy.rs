@@ -1,8 +1,8 @@
 //! Fuzz target: any bytes through the policy parser, the linter and (when a document parses)
 //! the evaluator. None of them may panic.
 //!
-//! Run (nightly toolchain and cargo-fuzz): cargo +nightly fuzz run parse_policy
-//! Seeds: fuzz/corpus/parse_policy (copy documents in, e.g. from bench/policy_case.json).
+//! Run: scripts/fuzz [SECONDS] (stable toolchain, seeded with every policy of the test corpus),
+//! or with cargo-fuzz and nightly: cargo +nightly fuzz run parse_policy
 
 #![no_main]
 
