@@ -895,6 +895,29 @@ async fn credreport_collect(settings: &Settings, args: CredreportArgs) -> Result
                 &["ACCOUNT", "NAME", "USERS", "GENERATED", "STATUS"],
                 &rows,
             )?;
+            // AWS hands back a report younger than four hours instead of a new one: say so
+            let earlier = run
+                .accounts
+                .iter()
+                .filter(|a| {
+                    a.generated_time
+                        .as_deref()
+                        .and_then(|t| {
+                            time::OffsetDateTime::parse(
+                                t,
+                                &time::format_description::well_known::Rfc3339,
+                            )
+                            .ok()
+                        })
+                        .is_some_and(|t| t < run.started_at - time::Duration::minutes(1))
+                })
+                .count();
+            if earlier > 0 {
+                writeln!(
+                    out,
+                    "\n{earlier} report(s) were generated before this run started: AWS returns a report younger than four hours as it is (see GENERATED)"
+                )?;
+            }
             if let Some(folder) = &run.folder {
                 writeln!(out, "\nfiles and manifest.json in {folder}")?;
             }
