@@ -399,7 +399,7 @@ pub fn boundary(
             "no organization is synced; run `canopy org sync`".to_owned(),
         ));
     }
-    let (principal_side, sid) = (kind == BoundaryKind::Resource, "DenyOutsideBoundary");
+    let principal_side = kind == BoundaryKind::Resource;
     let condition = match scope {
         Scope::Organization => {
             if principal_side {
@@ -455,7 +455,7 @@ pub fn boundary(
         }
     };
     let mut statement = json!({
-        "Sid": sid,
+        "Sid": "DenyOutsideBoundary",
         "Effect": "Deny",
         "Action": actions,
         "Resource": "*",

@@ -293,9 +293,7 @@ fn run<T: Trace>(
     trace: &mut T,
     reasons: &mut Vec<Reason>,
 ) -> Decision {
-    let scps_apply = !set.scp_levels.is_empty()
-        && matches!(req.principal, Principal::Arn { .. })
-        && !req.principal.is_service_linked_role();
+    let scps_apply = set.scps_apply(req);
 
     // 1. an explicit Deny anywhere
     let mut denied = false;
@@ -455,6 +453,15 @@ fn run<T: Trace>(
 }
 
 impl PolicySet {
+    /// Whether the SCP levels apply to this request's principal: not to anonymous requests,
+    /// service principals or service-linked roles (the caller leaves them out for the
+    /// management account).
+    pub fn scps_apply(&self, req: &Request) -> bool {
+        !self.scp_levels.is_empty()
+            && matches!(req.principal, Principal::Arn { .. })
+            && !req.principal.is_service_linked_role()
+    }
+
     /// The decision only: no reasons, no missing keys, stops as soon as the answer is known,
     /// allocates nothing.
     pub fn decide(&self, req: &Request) -> Decision {
@@ -548,9 +555,7 @@ impl PolicySet {
             .collect();
         Explanation {
             evaluation: self.evaluate(req),
-            scps_apply: !self.scp_levels.is_empty()
-                && matches!(req.principal, Principal::Arn { .. })
-                && !req.principal.is_service_linked_role(),
+            scps_apply: self.scps_apply(req),
             scp_levels,
             identity: verdict(
                 self.identity
