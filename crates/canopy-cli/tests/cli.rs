@@ -69,6 +69,14 @@ impl Sandbox {
             .clone()
     }
 
+    /// `canopy ARGS...` expected to end with exit code `code`; its stderr.
+    fn refused(&self, args: &[&str], code: i32) -> String {
+        let out = self.canopy().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(code), "canopy {args:?}: {stderr}");
+        stderr
+    }
+
     fn json(&self, args: &[&str]) -> Value {
         let out = self.canopy().args(args).output().unwrap();
         assert!(

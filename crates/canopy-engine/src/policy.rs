@@ -357,15 +357,16 @@ pub fn simulate(
 
 /// aws:PrincipalArn of a principal: for an assumed-role session, the role's ARN.
 fn principal_arn(principal: &str) -> String {
-    let parts: Vec<&str> = principal.splitn(6, ':').collect();
-    if parts.len() == 6
-        && parts[2] == "sts"
-        && let Some(rest) = parts[5].strip_prefix("assumed-role/")
-        && let Some(role) = rest.split('/').next()
-    {
-        return format!("arn:{}:iam::{}:role/{role}", parts[1], parts[4]);
+    match Principal::parse(principal) {
+        Principal::Arn {
+            partition,
+            account,
+            kind,
+            role_name: Some(role),
+            ..
+        } if kind == "assumed-role" => format!("arn:{partition}:iam::{account}:role/{role}"),
+        _ => principal.to_owned(),
     }
-    principal.to_owned()
 }
 
 /// The boundary's scope.

@@ -388,37 +388,30 @@ fn a_missing_bucket_stops_the_run_before_any_account_is_asked() {
     estate(&s);
     s.json(&["org", "sync", "--format", "json"]);
     s.moto.reset_calls();
-    let output = s
-        .canopy()
-        .args(["credreport", "collect", "--out", "s3://no-such-bucket/x"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = s.refused(
+        &["credreport", "collect", "--out", "s3://no-such-bucket/x"],
+        2,
+    );
     assert!(stderr.contains("s3:HeadBucket"), "{stderr}");
     assert!(stderr.contains("the bucket does not exist"), "{stderr}");
     assert_eq!(s.moto.count("GenerateCredentialReport"), 0);
     assert_eq!(s.moto.count("AssumeRole"), 0);
 
-    let output = s
-        .canopy()
-        .args([
+    let stderr = s.refused(
+        &[
             "credreport",
             "collect",
             "--out",
             "./r",
             "--sse-kms-key",
             "k",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("goes with an s3:// destination"));
-    let output = s
-        .canopy()
-        .args(["credreport", "collect", "--notify-sns", "audit-topic"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("is not an SNS topic ARN"));
+        ],
+        2,
+    );
+    assert!(
+        stderr.contains("goes with an s3:// destination"),
+        "{stderr}"
+    );
+    let stderr = s.refused(&["credreport", "collect", "--notify-sns", "audit-topic"], 2);
+    assert!(stderr.contains("is not an SNS topic ARN"), "{stderr}");
 }

@@ -211,15 +211,6 @@ fn admin_policy(s: &Sandbox) -> std::path::PathBuf {
     )
 }
 
-fn json_of(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[test]
 fn effective_lists_the_policies_of_each_level() {
     let s = Sandbox::new();
@@ -248,13 +239,8 @@ fn effective_lists_the_policies_of_each_level() {
     assert_eq!(mgmt["management_account"], true);
     assert_eq!(mgmt["scps_apply"], false);
 
-    let out = s
-        .canopy()
-        .args(["policy", "effective", "999988887777"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is in no synced organization"));
+    let stderr = s.refused(&["policy", "effective", "999988887777"], 2);
+    assert!(stderr.contains("is in no synced organization"), "{stderr}");
 }
 
 #[test]
@@ -278,7 +264,7 @@ fn simulate_walks_the_scp_path_with_derived_keys() {
             "json",
         ];
         args.extend_from_slice(extra);
-        json_of(&s.canopy().args(&args).output().unwrap())
+        s.json(&args)
     };
     let denied = sim(&baseball, &[]);
     assert_eq!(denied["decision"], "ExplicitlyDenied");
@@ -368,7 +354,7 @@ fn boundaries_lint_clean_and_allow_inside_deny_outside() {
     let boundary = |name: &str, args: &[&str]| {
         let mut full = vec!["policy", "boundary"];
         full.extend_from_slice(args);
-        let policy = json_of(&s.canopy().args(&full).output().unwrap());
+        let policy = s.json(&full);
         let file = write(&s, name, &policy);
         let lint = s
             .canopy()
@@ -398,31 +384,27 @@ fn boundaries_lint_clean_and_allow_inside_deny_outside() {
             "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]}),
     );
     let decide = |file: &std::path::Path, resource_account: &str| -> String {
-        let out = s
-            .canopy()
-            .args([
-                "policy",
-                "simulate",
-                "--account",
-                "123456789012",
-                "--action",
-                "s3:GetObject",
-                "--resource",
-                "arn:aws:s3:::data/object",
-                "--resource-account",
-                resource_account,
-                "--format",
-                "json",
-                "--identity-policy",
-            ])
-            .arg(&allow_all)
-            .arg("--identity-policy")
-            .arg(file)
-            .arg("--resource-policy")
-            .arg(&bucket)
-            .output()
-            .unwrap();
-        json_of(&out)["decision"].as_str().unwrap().to_owned()
+        let decision = s.json(&[
+            "policy",
+            "simulate",
+            "--account",
+            "123456789012",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::data/object",
+            "--resource-account",
+            resource_account,
+            "--format",
+            "json",
+            "--identity-policy",
+            allow_all.to_str().unwrap(),
+            "--identity-policy",
+            file.to_str().unwrap(),
+            "--resource-policy",
+            bucket.to_str().unwrap(),
+        ]);
+        decision["decision"].as_str().unwrap().to_owned()
     };
 
     let ous = boundary("ous.json", &["--scope", "ou:Sports", "--scope", "ou:Media"]);
@@ -451,24 +433,17 @@ fn boundaries_lint_clean_and_allow_inside_deny_outside() {
     assert_eq!(decide(&organization, &audit), "Allowed");
     assert_eq!(decide(&organization, "999988887777"), "ExplicitlyDenied");
 
-    let out = s
-        .canopy()
-        .args(["policy", "boundary", "--scope", "ou:Nowhere"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no OU `Nowhere`"));
-    let out = s
-        .canopy()
-        .args([
+    let stderr = s.refused(&["policy", "boundary", "--scope", "ou:Nowhere"], 2);
+    assert!(stderr.contains("no OU `Nowhere`"), "{stderr}");
+    s.refused(
+        &[
             "policy",
             "boundary",
             "--scope",
             "organization",
             "--scope",
             "ou:Media",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+        ],
+        2,
+    );
 }
