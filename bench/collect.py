@@ -100,6 +100,7 @@ def main():
             control(endpoint, "/_canopy/calls/reset", {})
             seconds, rss, summary = run(binary, env, collect)
             by_action = calls_by_action(endpoint)
+            connections = control(endpoint, "/_canopy/calls")["connections"]
 
             sample_seconds = None
             if not args.skip_sample and not args.memory_only:
@@ -141,7 +142,7 @@ def main():
     print(f"canopy: {seconds:.2f} s, {summary.get('units')} units, {summary.get('failed_units')} failed, peak RSS {rss:.1f} MiB, CPU {summary['cpu_seconds']:.2f} s, {summary.get('retries')} retries")
     if summary.get("failures"):
         print(f"failures: {summary['failures']}")
-    print(f"calls: {calls} made, {minimum} minimum (+1 GetCallerIdentity)")
+    print(f"calls: {calls} made, {minimum} minimum (+1 GetCallerIdentity); {connections} TCP connections opened")
     for action, n in sorted(by_action.items()):
         print(f"  {action}: {n}")
     if not args.memory_only:

@@ -6,12 +6,15 @@ moto's own server application, wrapped in a small WSGI middleware that
     optionally only for some accounts, regions, actions, or the first N matching calls,
   * adds latency to every call (benchmarks),
   * keeps the bodies of chosen actions' requests (to check what was sent, e.g. SNS messages),
+  * keeps connections alive (HTTP/1.1), as AWS does, where moto's server closes every one, and
+    counts the connections AWS requests arrived on (to test that clients reuse them),
   * holds IAM credential reports back: an account's first GenerateCredentialReport answers STARTED
     (a fresh generation), later ones INPROGRESS until `report_generation_s` seconds have passed
     (benchmarks of report generation).
 
 Control endpoints (plain JSON over HTTP, never reached by the AWS SDK):
-  GET  /_canopy/calls           -> {"calls": [{"service","action","account","region","count"}]}
+  GET  /_canopy/calls           -> {"calls": [{"service","action","account","region","count"}],
+                                    "connections": <connections that carried AWS requests>}
   POST /_canopy/calls/reset
   GET  /_canopy/requests        -> {"requests": [{"service","action","account","region","body"}]}
   POST /_canopy/faults          <- {"latency_ms": 0, "rules": [rule, ...], "record": ["Publish"],
@@ -54,6 +57,7 @@ class Faults:
         self.requests = []
         self.generation_s = 0.0
         self.generation_started = {}
+        self.connections = set()
 
     def configure(self, spec):
         with self.lock:
@@ -83,9 +87,10 @@ class Faults:
                 return "STARTED"
             return "INPROGRESS" if now - started < self.generation_s else None
 
-    def record(self, key):
+    def record(self, key, connection):
         with self.lock:
             self.calls[key] = self.calls.get(key, 0) + 1
+            self.connections.add(connection)
 
     def match(self, service, action, account, region, body):
         with self.lock:
@@ -152,9 +157,17 @@ class Middleware:
         if path.startswith("/_canopy/"):
             return self.control(environ, start_response, path)
 
+        # the whole body is read, so a kept-alive connection is drained for its next request
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
+        if length:
+            body = environ["wsgi.input"].read(length)
+        elif environ.get("wsgi.input_terminated"):
+            body = environ["wsgi.input"].read()
+        else:
+            body = b""
         environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        body_read(environ)
 
         auth = environ.get("HTTP_AUTHORIZATION", "")
         found = CREDENTIAL_RE.search(auth)
@@ -172,7 +185,7 @@ class Middleware:
                 protocol, action = "rest", f"{environ.get('REQUEST_METHOD')} {path}"
         account = account_of(environ, access_key)
 
-        self.faults.record((service, action, account, region))
+        self.faults.record((service, action, account, region), environ.get("canopy.connection"))
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000.0)
         text = unquote_plus(body.decode("utf-8", "replace"))
@@ -211,13 +224,15 @@ class Middleware:
         method = environ.get("REQUEST_METHOD")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
+        body_read(environ)
         if path == "/_canopy/calls" and method == "GET":
             with self.faults.lock:
                 calls = [
                     {"service": s, "action": a, "account": acct, "region": r, "count": n}
                     for (s, a, acct, r), n in sorted(self.faults.calls.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
                 ]
-            payload = {"calls": calls}
+                connections = len(self.faults.connections)
+            payload = {"calls": calls, "connections": connections}
         elif path == "/_canopy/requests" and method == "GET":
             with self.faults.lock:
                 payload = {"requests": list(self.faults.requests)}
@@ -225,6 +240,7 @@ class Middleware:
             with self.faults.lock:
                 self.faults.calls.clear()
                 self.faults.requests.clear()
+                self.faults.connections.clear()
             payload = {"ok": True}
         elif path == "/_canopy/faults" and method == "POST":
             self.faults.configure(json.loads(body or b"{}"))
@@ -237,12 +253,69 @@ class Middleware:
         return [data]
 
 
+class DrainGuard:
+    """The request stream, except that once the middleware has read a request's body whole, reads
+    return nothing until the next request line is read. werkzeug drains whatever is left on the
+    socket after each response (it expects to close the connection): on a kept-alive connection
+    that would swallow the client's next request."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self.body_read = False
+
+    def read(self, *args):
+        if self.body_read:
+            return b""
+        return self._raw.read(*args)
+
+    def readline(self, *args):
+        self.body_read = False
+        return self._raw.readline(*args)
+
+    def __getattr__(self, name):
+        return getattr(self._raw, name)
+
+
+def body_read(environ):
+    """Tells the connection's stream that this request's body has been read whole."""
+    stream = environ.get("canopy.stream")
+    if stream is not None:
+        stream.body_read = True
+
+
+class KeepAliveHandler(MotoRequestHandler):
+    """moto's request handler, but connections stay open between requests (werkzeug's development
+    server always answers `Connection: close`, because it cannot drain a request body it did not
+    read; the middleware reads every body whole). Each connection gets a number."""
+
+    next_id = 0
+    id_lock = threading.Lock()
+
+    def setup(self):
+        super().setup()
+        self.rfile = DrainGuard(self.rfile)
+        with KeepAliveHandler.id_lock:
+            KeepAliveHandler.next_id += 1
+            self.connection_id = KeepAliveHandler.next_id
+
+    def make_environ(self):
+        environ = super().make_environ()
+        environ["canopy.connection"] = self.connection_id
+        environ["canopy.stream"] = self.rfile
+        return environ
+
+    def send_header(self, keyword, value):
+        if keyword.lower() == "connection" and value.lower() == "close" and self.request_version == "HTTP/1.1":
+            return
+        super().send_header(keyword, value)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     app = Middleware(DomainDispatcherApplication(create_backend_app), Faults())
-    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=KeepAliveHandler)
     print(f"PORT {server.server_port}", flush=True)
     try:
         server.serve_forever()

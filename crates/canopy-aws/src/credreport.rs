@@ -4,6 +4,7 @@
 
 use aws_smithy_types::date_time::Format;
 use canopy_model::inventory::{Cell, Row};
+use canopy_model::table::{Column, ColumnType, Scope, TableDef};
 
 use crate::error::AwsError;
 use crate::retry::call;
@@ -72,87 +73,78 @@ pub struct ReportError {
     pub why: String,
 }
 
-/// The report's columns, in AWS's order, and their types.
-#[derive(Clone, Copy)]
-enum Kind {
-    Text,
-    Bool,
-    Time,
-}
+/// `aws_iam_credential_report`: one row per IAM user (the root user included) per account,
+/// typed from AWS's CSV; the columns, in AWS's order, tell how each value is read.
+pub const CREDENTIAL_REPORT: TableDef = TableDef {
+    name: "aws_iam_credential_report",
+    scope: Scope::Global,
+    description: "IAM credential reports: every user (and the root user) of every account, typed",
+    columns: &[
+        Column::text("user_name", "The user, or `<root_account>`").required(),
+        Column::text("user_arn", "User ARN"),
+        Column::time("user_creation_time", "User creation time"),
+        Column::bool("password_enabled", "Password enabled"),
+        Column::time("password_last_used", "Password last used"),
+        Column::time("password_last_changed", "Password last changed"),
+        Column::time("password_next_rotation", "Password next rotation"),
+        Column::bool("mfa_active", "MFA active"),
+        Column::bool("access_key_1_active", "Access key 1 active"),
+        Column::time("access_key_1_last_rotated", "Access key 1 last rotated"),
+        Column::time("access_key_1_last_used_date", "Access key 1 last used date"),
+        Column::text(
+            "access_key_1_last_used_region",
+            "Access key 1 last used region",
+        ),
+        Column::text(
+            "access_key_1_last_used_service",
+            "Access key 1 last used service",
+        ),
+        Column::bool("access_key_2_active", "Access key 2 active"),
+        Column::time("access_key_2_last_rotated", "Access key 2 last rotated"),
+        Column::time("access_key_2_last_used_date", "Access key 2 last used date"),
+        Column::text(
+            "access_key_2_last_used_region",
+            "Access key 2 last used region",
+        ),
+        Column::text(
+            "access_key_2_last_used_service",
+            "Access key 2 last used service",
+        ),
+        Column::bool("cert_1_active", "Cert 1 active"),
+        Column::time("cert_1_last_rotated", "Cert 1 last rotated"),
+        Column::bool("cert_2_active", "Cert 2 active"),
+        Column::time("cert_2_last_rotated", "Cert 2 last rotated"),
+        Column::time(
+            "generated_time",
+            "When AWS generated the report (a report under four hours old is reused by AWS)",
+        ),
+    ],
+    actions: &["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+    filled_by: "credreport collect",
+};
 
-const COLUMNS: &[(&str, &str, Kind)] = &[
-    ("user", "user_name", Kind::Text),
-    ("arn", "user_arn", Kind::Text),
-    ("user_creation_time", "user_creation_time", Kind::Time),
-    ("password_enabled", "password_enabled", Kind::Bool),
-    ("password_last_used", "password_last_used", Kind::Time),
-    ("password_last_changed", "password_last_changed", Kind::Time),
-    (
-        "password_next_rotation",
-        "password_next_rotation",
-        Kind::Time,
-    ),
-    ("mfa_active", "mfa_active", Kind::Bool),
-    ("access_key_1_active", "access_key_1_active", Kind::Bool),
-    (
-        "access_key_1_last_rotated",
-        "access_key_1_last_rotated",
-        Kind::Time,
-    ),
-    (
-        "access_key_1_last_used_date",
-        "access_key_1_last_used_date",
-        Kind::Time,
-    ),
-    (
-        "access_key_1_last_used_region",
-        "access_key_1_last_used_region",
-        Kind::Text,
-    ),
-    (
-        "access_key_1_last_used_service",
-        "access_key_1_last_used_service",
-        Kind::Text,
-    ),
-    ("access_key_2_active", "access_key_2_active", Kind::Bool),
-    (
-        "access_key_2_last_rotated",
-        "access_key_2_last_rotated",
-        Kind::Time,
-    ),
-    (
-        "access_key_2_last_used_date",
-        "access_key_2_last_used_date",
-        Kind::Time,
-    ),
-    (
-        "access_key_2_last_used_region",
-        "access_key_2_last_used_region",
-        Kind::Text,
-    ),
-    (
-        "access_key_2_last_used_service",
-        "access_key_2_last_used_service",
-        Kind::Text,
-    ),
-    ("cert_1_active", "cert_1_active", Kind::Bool),
-    ("cert_1_last_rotated", "cert_1_last_rotated", Kind::Time),
-    ("cert_2_active", "cert_2_active", Kind::Bool),
-    ("cert_2_last_rotated", "cert_2_last_rotated", Kind::Time),
-];
+/// The report's own header for a column (`user` and `arn` are prefixed in Steampipe's names);
+/// `generated_time` is not in the CSV.
+fn csv_header(column: &str) -> Option<&str> {
+    match column {
+        "user_name" => Some("user"),
+        "user_arn" => Some("arn"),
+        "generated_time" => None,
+        other => Some(other),
+    }
+}
 
 /// The values AWS writes for "nothing here".
 fn is_absent(value: &str) -> bool {
     matches!(value, "" | "N/A" | "no_information" | "not_supported")
 }
 
-fn cell(kind: Kind, value: &str, line: u64, column: &str) -> Result<Cell, ReportError> {
+fn cell(kind: ColumnType, value: &str, line: u64, column: &str) -> Result<Cell, ReportError> {
     if is_absent(value) {
         return Ok(Cell::Null);
     }
     match kind {
-        Kind::Text => Ok(Cell::Text(value.to_owned())),
-        Kind::Bool => match value {
+        ColumnType::Bool => match value {
             "true" | "TRUE" => Ok(Cell::Bool(true)),
             "false" | "FALSE" => Ok(Cell::Bool(false)),
             other => Err(ReportError {
@@ -160,12 +152,13 @@ fn cell(kind: Kind, value: &str, line: u64, column: &str) -> Result<Cell, Report
                 why: format!("`{column}` is `{other}`, not true or false"),
             }),
         },
-        Kind::Time => canopy_model::parse_time(value)
+        ColumnType::Timestamp => canopy_model::parse_time(value)
             .map(|t| Cell::Text(canopy_model::format_time(t)))
             .ok_or_else(|| ReportError {
                 line,
                 why: format!("`{column}` is `{value}`, not a timestamp"),
             }),
+        _ => Ok(Cell::Text(value.to_owned())),
     }
 }
 
@@ -185,16 +178,19 @@ pub fn parse_credential_report(
             why: e.to_string(),
         })?
         .clone();
-    let mut positions = Vec::with_capacity(COLUMNS.len());
-    for (source, _, _) in COLUMNS {
+    let mut positions = Vec::with_capacity(CREDENTIAL_REPORT.columns.len());
+    for column in CREDENTIAL_REPORT.columns {
+        let Some(source) = csv_header(column.name) else {
+            continue;
+        };
         let at = headers
             .iter()
-            .position(|h| h == *source)
+            .position(|h| h == source)
             .ok_or_else(|| ReportError {
                 line: 1,
                 why: format!("no `{source}` column"),
             })?;
-        positions.push(at);
+        positions.push((column, at));
     }
     let generated = Cell::text(generated_time);
     let mut rows = Vec::new();
@@ -205,9 +201,9 @@ pub fn parse_credential_report(
         })?;
         let line = record.position().map_or(0, |p| p.line());
         let mut row = Row::default();
-        for ((_, column, kind), at) in COLUMNS.iter().zip(&positions) {
+        for (column, at) in &positions {
             let value = record.get(*at).unwrap_or_default().trim();
-            row = row.with(column, cell(*kind, value, line, column)?);
+            row = row.with(column.name, cell(column.ty, value, line, column.name)?);
         }
         rows.push(row.with("generated_time", generated.clone()));
     }
@@ -258,7 +254,8 @@ alice,arn:aws:iam::111122223333:user/alice,2021-05-05T05:05:05+00:00,true,no_inf
             get(alice, "generated_time"),
             &Cell::Text("2026-11-21T08:00:00Z".into())
         );
-        assert_eq!(alice.0.len(), COLUMNS.len() + 1);
+        assert_eq!(alice.0.len(), CREDENTIAL_REPORT.columns.len());
+        assert_eq!(CREDENTIAL_REPORT.check(alice), Ok(()));
     }
 
     #[test]

@@ -5,22 +5,23 @@
 //! off, because its retry budget is shared process-wide by service and region, so one throttled
 //! account would slow every other), and converts SDK types into `canopy-model` types at the edge.
 
+mod collectors;
 mod credreport;
 mod deliver;
 mod error;
-mod inventory;
 mod org;
 mod pace;
+mod page;
 mod retry;
 mod session;
 
+pub use collectors::{COLLECTORS, Collector, TABLES, Unit, describe_regions};
 pub use credreport::{
-    CredentialReport, ReportError, ReportState, generate_credential_report, get_credential_report,
-    parse_credential_report,
+    CREDENTIAL_REPORT, CredentialReport, ReportError, ReportState, generate_credential_report,
+    get_credential_report, parse_credential_report,
 };
 pub use deliver::{Encryption, s3_bucket_region, s3_prefix_used, s3_put_new, sns_publish};
 pub use error::{AwsError, ErrorKind};
-pub use inventory::{collect, describe_regions, region_batch};
 pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};
 pub use pace::{ApiBuckets, OrgRates, Rate};
 pub use retry::{CallStats, RetryPolicy};

@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 
 use crate::error::{AwsError, ErrorKind};
 use crate::pace::OrgRates;
+use crate::page::{collect_pages, paginate};
 use crate::retry::call;
 use crate::session::AccountSession;
 
@@ -151,22 +152,15 @@ pub async fn discover_organization(
         arn: org_arn,
     };
 
-    let mut roots = Vec::new();
-    let mut token = None;
-    loop {
-        let page = call(
-            &scope,
-            "organizations:ListRoots",
-            Some(&rates.list_roots),
-            || client.list_roots().set_next_token(token.clone()).send(),
-        )
-        .await?;
-        roots.extend(page.roots().iter().cloned());
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+    let roots = collect_pages(
+        &scope,
+        "organizations:ListRoots",
+        Some(&rates.list_roots),
+        |token| client.list_roots().set_next_token(token).send(),
+        |page| page.next_token(),
+        |page| page.roots.unwrap_or_default(),
+    )
+    .await?;
     let sdk_root = roots.first().ok_or_else(|| {
         malformed(
             session,
@@ -329,32 +323,29 @@ async fn list_ous(
     parent: &str,
 ) -> Result<Vec<OrgUnit>, AwsError> {
     let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = call(
-            scope,
-            "organizations:ListOrganizationalUnitsForParent",
-            Some(&rates.list_ous_for_parent),
-            || {
-                client
-                    .list_organizational_units_for_parent()
-                    .parent_id(parent)
-                    .set_next_token(token.clone())
-                    .send()
-            },
-        )
-        .await?;
-        out.extend(page.organizational_units().iter().map(|ou| OrgUnit {
-            id: ou.id().unwrap_or_default().to_owned(),
-            arn: ou.arn().unwrap_or_default().to_owned(),
-            name: ou.name().unwrap_or_default().to_owned(),
-            parent_id: parent.to_owned(),
-        }));
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    paginate(
+        scope,
+        "organizations:ListOrganizationalUnitsForParent",
+        Some(&rates.list_ous_for_parent),
+        |token| {
+            client
+                .list_organizational_units_for_parent()
+                .parent_id(parent)
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.next_token(),
+        |page| {
+            out.extend(page.organizational_units().iter().map(|ou| OrgUnit {
+                id: ou.id().unwrap_or_default().to_owned(),
+                arn: ou.arn().unwrap_or_default().to_owned(),
+                name: ou.name().unwrap_or_default().to_owned(),
+                parent_id: parent.to_owned(),
+            }));
+        },
+    )
+    .await?;
+    Ok(out)
 }
 
 async fn list_accounts(
@@ -364,52 +355,49 @@ async fn list_accounts(
     parent: &str,
 ) -> Result<Vec<Account>, AwsError> {
     let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = call(
-            scope,
-            "organizations:ListAccountsForParent",
-            Some(&rates.list_accounts_for_parent),
-            || {
-                client
-                    .list_accounts_for_parent()
-                    .parent_id(parent)
-                    .set_next_token(token.clone())
-                    .send()
-            },
-        )
-        .await?;
-        for a in page.accounts() {
-            let Ok(id) = a.id().unwrap_or_default().parse::<AccountId>() else {
-                tracing::warn!(
-                    id = a.id().unwrap_or_default(),
-                    "ignoring an account with a malformed id"
-                );
-                continue;
-            };
-            // `Status` is retired: read `State`, and `Status` only when `State` is absent
-            let state = match (a.state(), a.status()) {
-                (Some(state), _) => AccountState::from(state.as_str().to_owned()),
-                (None, Some(status)) => AccountState::from(status.as_str().to_owned()),
-                (None, None) => AccountState::Other("UNKNOWN".to_owned()),
-            };
-            out.push(Account {
-                id,
-                arn: a.arn().unwrap_or_default().to_owned(),
-                name: a.name().unwrap_or_default().to_owned(),
-                email: a.email().unwrap_or_default().to_owned(),
-                state,
-                joined_method: a.joined_method().map(|m| m.as_str().to_owned()),
-                joined_timestamp: to_time(a.joined_timestamp()),
-                parent_id: parent.to_owned(),
-                tags: BTreeMap::new(),
-            });
-        }
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    paginate(
+        scope,
+        "organizations:ListAccountsForParent",
+        Some(&rates.list_accounts_for_parent),
+        |token| {
+            client
+                .list_accounts_for_parent()
+                .parent_id(parent)
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.next_token(),
+        |page| {
+            for a in page.accounts() {
+                let Ok(id) = a.id().unwrap_or_default().parse::<AccountId>() else {
+                    tracing::warn!(
+                        id = a.id().unwrap_or_default(),
+                        "ignoring an account with a malformed id"
+                    );
+                    continue;
+                };
+                // `Status` is retired: read `State`, and `Status` only when `State` is absent
+                let state = match (a.state(), a.status()) {
+                    (Some(state), _) => AccountState::from(state.as_str().to_owned()),
+                    (None, Some(status)) => AccountState::from(status.as_str().to_owned()),
+                    (None, None) => AccountState::Other("UNKNOWN".to_owned()),
+                };
+                out.push(Account {
+                    id,
+                    arn: a.arn().unwrap_or_default().to_owned(),
+                    name: a.name().unwrap_or_default().to_owned(),
+                    email: a.email().unwrap_or_default().to_owned(),
+                    state,
+                    joined_method: a.joined_method().map(|m| m.as_str().to_owned()),
+                    joined_timestamp: to_time(a.joined_timestamp()),
+                    parent_id: parent.to_owned(),
+                    tags: BTreeMap::new(),
+                });
+            }
+        },
+    )
+    .await?;
+    Ok(out)
 }
 
 async fn list_tags(
@@ -419,29 +407,26 @@ async fn list_tags(
     resource: &str,
 ) -> Result<BTreeMap<String, String>, AwsError> {
     let mut out = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let page = call(
-            scope,
-            "organizations:ListTagsForResource",
-            Some(&rates.list_tags_for_resource),
-            || {
-                client
-                    .list_tags_for_resource()
-                    .resource_id(resource)
-                    .set_next_token(token.clone())
-                    .send()
-            },
-        )
-        .await?;
-        for tag in page.tags() {
-            out.insert(tag.key().to_owned(), tag.value().to_owned());
-        }
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    paginate(
+        scope,
+        "organizations:ListTagsForResource",
+        Some(&rates.list_tags_for_resource),
+        |token| {
+            client
+                .list_tags_for_resource()
+                .resource_id(resource)
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.next_token(),
+        |page| {
+            for tag in page.tags() {
+                out.insert(tag.key().to_owned(), tag.value().to_owned());
+            }
+        },
+    )
+    .await?;
+    Ok(out)
 }
 
 async fn list_policies(
@@ -451,28 +436,21 @@ async fn list_policies(
     policy_type: &str,
     concurrency: usize,
 ) -> Result<Vec<Policy>, AwsError> {
-    let mut summaries = Vec::new();
-    let mut token = None;
-    loop {
-        let page = call(
-            scope,
-            "organizations:ListPolicies",
-            Some(&rates.list_policies),
-            || {
-                client
-                    .list_policies()
-                    .filter(PolicyType::from(policy_type))
-                    .set_next_token(token.clone())
-                    .send()
-            },
-        )
-        .await?;
-        summaries.extend(page.policies().iter().cloned());
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+    let summaries = collect_pages(
+        scope,
+        "organizations:ListPolicies",
+        Some(&rates.list_policies),
+        |token| {
+            client
+                .list_policies()
+                .filter(PolicyType::from(policy_type))
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.next_token(),
+        |page| page.policies.unwrap_or_default(),
+    )
+    .await?;
     stream::iter(summaries)
         .map(|summary| async move {
             let id = summary.id().unwrap_or_default().to_owned();
@@ -489,33 +467,29 @@ async fn list_policies(
                 .unwrap_or_default()
                 .to_owned();
             let mut targets = Vec::new();
-            let mut token = None;
-            loop {
-                let page = call(
-                    scope,
-                    "organizations:ListTargetsForPolicy",
-                    Some(&rates.list_targets_for_policy),
-                    || {
-                        client
-                            .list_targets_for_policy()
-                            .policy_id(&id)
-                            .set_next_token(token.clone())
-                            .send()
-                    },
-                )
-                .await?;
-                targets.extend(page.targets().iter().filter_map(|t| {
-                    Some(PolicyTarget {
-                        target_id: t.target_id()?.to_owned(),
-                        target_type: TargetType::parse(t.r#type()?.as_str())?,
-                        name: t.name().unwrap_or_default().to_owned(),
-                    })
-                }));
-                token = page.next_token().map(str::to_owned);
-                if token.is_none() {
-                    break;
-                }
-            }
+            paginate(
+                scope,
+                "organizations:ListTargetsForPolicy",
+                Some(&rates.list_targets_for_policy),
+                |token| {
+                    client
+                        .list_targets_for_policy()
+                        .policy_id(&id)
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| page.next_token(),
+                |page| {
+                    targets.extend(page.targets().iter().filter_map(|t| {
+                        Some(PolicyTarget {
+                            target_id: t.target_id()?.to_owned(),
+                            target_type: TargetType::parse(t.r#type()?.as_str())?,
+                            name: t.name().unwrap_or_default().to_owned(),
+                        })
+                    }));
+                },
+            )
+            .await?;
             targets.sort_by(|a, b| a.target_id.cmp(&b.target_id));
             Ok::<_, AwsError>(Policy {
                 arn: summary.arn().unwrap_or_default().to_owned(),
@@ -538,61 +512,52 @@ async fn list_delegated(
     scope: &crate::retry::Scope<'_>,
     rates: &OrgRates,
 ) -> Result<Vec<DelegatedAdmin>, AwsError> {
-    let mut admins = Vec::new();
-    let mut token = None;
-    loop {
-        let page = call(
-            scope,
-            "organizations:ListDelegatedAdministrators",
-            Some(&rates.list_delegated),
-            || {
-                client
-                    .list_delegated_administrators()
-                    .set_next_token(token.clone())
-                    .send()
-            },
-        )
-        .await?;
-        admins.extend(
-            page.delegated_administrators()
-                .iter()
-                .filter_map(|a| a.id().map(str::to_owned)),
-        );
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+    let admins = collect_pages(
+        scope,
+        "organizations:ListDelegatedAdministrators",
+        Some(&rates.list_delegated),
+        |token| {
+            client
+                .list_delegated_administrators()
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.next_token(),
+        |page| {
+            page.delegated_administrators
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|a| a.id)
+                .collect()
+        },
+    )
+    .await?;
     let mut out = Vec::new();
     for admin in admins {
         let Ok(account_id) = admin.parse::<AccountId>() else {
             continue;
         };
-        let mut token = None;
-        loop {
-            let page = call(
-                scope,
-                "organizations:ListDelegatedServicesForAccount",
-                Some(&rates.list_delegated),
-                || {
-                    client
-                        .list_delegated_services_for_account()
-                        .account_id(&admin)
-                        .set_next_token(token.clone())
-                        .send()
-                },
-            )
-            .await?;
-            out.extend(page.delegated_services().iter().map(|s| DelegatedAdmin {
-                account_id: account_id.clone(),
-                service_principal: s.service_principal().unwrap_or_default().to_owned(),
-                delegation_enabled: to_text(s.delegation_enabled_date()),
-            }));
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
+        paginate(
+            scope,
+            "organizations:ListDelegatedServicesForAccount",
+            Some(&rates.list_delegated),
+            |token| {
+                client
+                    .list_delegated_services_for_account()
+                    .account_id(&admin)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+            |page| {
+                out.extend(page.delegated_services().iter().map(|s| DelegatedAdmin {
+                    account_id: account_id.clone(),
+                    service_principal: s.service_principal().unwrap_or_default().to_owned(),
+                    delegation_enabled: to_text(s.delegation_enabled_date()),
+                }));
+            },
+        )
+        .await?;
     }
     out.sort_by(|a, b| {
         (a.account_id.as_str(), a.service_principal.as_str())
@@ -606,34 +571,28 @@ async fn list_service_access(
     scope: &crate::retry::Scope<'_>,
     rates: &OrgRates,
 ) -> Result<Vec<ServiceAccess>, AwsError> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = call(
-            scope,
-            "organizations:ListAWSServiceAccessForOrganization",
-            Some(&rates.list_service_access),
-            || {
-                client
-                    .list_aws_service_access_for_organization()
-                    .set_next_token(token.clone())
-                    .send()
-            },
-        )
-        .await?;
-        out.extend(
+    let mut out = collect_pages(
+        scope,
+        "organizations:ListAWSServiceAccessForOrganization",
+        Some(&rates.list_service_access),
+        |token| {
+            client
+                .list_aws_service_access_for_organization()
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.next_token(),
+        |page| {
             page.enabled_service_principals()
                 .iter()
                 .map(|s| ServiceAccess {
                     service_principal: s.service_principal().unwrap_or_default().to_owned(),
                     date_enabled: to_text(s.date_enabled()),
-                }),
-        );
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+                })
+                .collect()
+        },
+    )
+    .await?;
     out.sort_by(|a, b| a.service_principal.cmp(&b.service_principal));
     Ok(out)
 }

@@ -94,8 +94,8 @@ impl OrgRates {
     }
 }
 
-/// Token buckets for the APIs AWS throttles per account, per region and per API family (EC2,
-/// IAM), made on first use. One set per account, dropped with the account's work, so memory
+/// Token buckets for the APIs AWS throttles per account, per region and per API
+/// (`ec2:DescribeInstances`), made on first use. One set per account, dropped with the account's work, so memory
 /// follows the accounts in flight, not the estate.
 #[derive(Debug)]
 pub struct ApiBuckets {
@@ -112,15 +112,15 @@ impl ApiBuckets {
         }
     }
 
-    /// The bucket of `service` in `region` of this account.
-    pub(crate) fn get(&self, region: &str, service: &'static str) -> Option<Arc<Rate>> {
+    /// The bucket of `operation` (`ec2:DescribeInstances`) in `region` of this account.
+    pub(crate) fn get(&self, region: &str, operation: &'static str) -> Option<Arc<Rate>> {
         if !self.paced {
             return None;
         }
         let mut map = self.buckets.lock().ok()?;
         Some(
-            map.entry((region.to_owned(), service))
-                .or_insert_with(|| Arc::new(documented_rate(service)))
+            map.entry((region.to_owned(), operation))
+                .or_insert_with(|| Arc::new(documented_rate(operation)))
                 .clone(),
         )
     }
@@ -129,8 +129,11 @@ impl ApiBuckets {
 /// EC2 read APIs: a bucket of 100 refilled at 20/s per account, region and API (EC2 API
 /// reference, "Request throttling"). IAM publishes no per-API rate: 10/s with a burst of 20 is
 /// a conservative guess, and IAM is asked once per account anyway.
-fn documented_rate(service: &str) -> Rate {
-    match service {
+fn documented_rate(operation: &str) -> Rate {
+    match operation
+        .split_once(':')
+        .map_or(operation, |(service, _)| service)
+    {
         "ec2" => Rate::new(20, 100),
         _ => Rate::new(10, 20),
     }
@@ -154,11 +157,17 @@ mod tests {
     #[test]
     fn buckets_are_per_region_and_service() {
         let buckets = ApiBuckets::new(true);
-        let a = buckets.get("eu-west-1", "ec2").unwrap();
-        let b = buckets.get("eu-west-1", "ec2").unwrap();
-        let c = buckets.get("us-east-1", "ec2").unwrap();
+        let a = buckets.get("eu-west-1", "ec2:DescribeInstances").unwrap();
+        let b = buckets.get("eu-west-1", "ec2:DescribeInstances").unwrap();
+        let c = buckets.get("us-east-1", "ec2:DescribeInstances").unwrap();
+        let d = buckets.get("eu-west-1", "ec2:DescribeRouteTables").unwrap();
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
-        assert!(ApiBuckets::new(false).get("eu-west-1", "ec2").is_none());
+        assert!(!Arc::ptr_eq(&a, &d), "each API has its own bucket");
+        assert!(
+            ApiBuckets::new(false)
+                .get("eu-west-1", "ec2:DescribeInstances")
+                .is_none()
+        );
     }
 }

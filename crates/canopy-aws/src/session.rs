@@ -1,5 +1,9 @@
 //! Credentials: the caller's own (standard chain) and roles assumed into other accounts, each
 //! wrapped in a provider that refreshes before expiry so one assume-role serves every region.
+//!
+//! One HTTP client serves the whole process: every SDK client made from an [`AwsSession`]
+//! (every account, region and service) shares its connection pool and its root certificates.
+//! Requests are signed one by one, so a pooled connection is safe to reuse across credentials.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -11,6 +15,9 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use canopy_model::{AccountId, Partition};
 use tokio::sync::{Mutex, OnceCell, Semaphore};
 
@@ -112,6 +119,32 @@ impl AccountSession {
     }
 }
 
+/// The process's one HTTP client: hyper 1 with rustls (aws-lc), proxies from the environment,
+/// exactly as the SDK's default client, but built once. The SDK otherwise builds a new client,
+/// with its own connection pool, for every service client, so every call opened a new TCP (and
+/// TLS) connection and parsed the root certificates again.
+fn shared_http_client() -> SharedHttpClient {
+    static CLIENT: std::sync::OnceLock<SharedHttpClient> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            aws_smithy_http_client::Builder::new().build_with_connector_fn(
+                |settings, components| {
+                    let mut connector = aws_smithy_http_client::ConnectorBuilder::default()
+                        .tls_provider(tls::Provider::Rustls(
+                            tls::rustls_provider::CryptoMode::AwsLc,
+                        ));
+                    connector.set_connector_settings(settings.cloned());
+                    if let Some(components) = components {
+                        connector.set_sleep_impl(components.sleep_impl());
+                    }
+                    connector.set_proxy_config(Some(ProxyConfig::from_env()));
+                    connector.build()
+                },
+            )
+        })
+        .clone()
+}
+
 impl AwsSession {
     /// Loads the standard chain (`AWS_PROFILE`, environment, SSO, IMDS, ECS; `AWS_REGION`,
     /// `AWS_ENDPOINT_URL`), with the SDK's retries off: canopy retries per account itself.
@@ -120,6 +153,7 @@ impl AwsSession {
             .or_default_provider()
             .or_else("us-east-1");
         let base = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(shared_http_client())
             .region(region)
             .retry_config(RetryConfig::disabled())
             .timeout_config(

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
 use canopy_aws::AwsSession;
+use canopy_aws::Collector;
 use canopy_engine::collect::{self, CollectOptions, CollectRequest, RegionChoice, Target};
 use canopy_engine::configgen::{self, GenerateOptions};
 use canopy_engine::credreport::{self, CredReportRequest};
 use canopy_engine::select::{self, Selection};
 use canopy_engine::sync::{self, SyncReport};
-use canopy_model::inventory::{Collector, ORGANIZATION_TABLES};
 use canopy_model::{AccountId, AccountState, OrgSnapshot};
 use canopy_render::configs::CredentialSource;
 use canopy_render::naming::NameTemplate;
@@ -98,7 +98,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
 }
 
 fn open_store(settings: &Settings) -> Result<Store> {
-    Ok(Store::open(&settings.db)?)
+    Ok(canopy_engine::open_store(&settings.db)?)
 }
 
 async fn run_sync(
@@ -466,38 +466,14 @@ fn parse_accounts(raw: &[String], flag: &str) -> Result<Vec<AccountId>> {
 }
 
 /// `--tables`: names or `all` -> the collectors that fill them.
-fn parse_tables(raw: &[String]) -> Result<Vec<Collector>> {
-    let names: Vec<&str> = raw
-        .iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-        .collect();
-    if names.is_empty() || names.iter().any(|t| t.eq_ignore_ascii_case("all")) {
-        return Ok(Collector::ALL.to_vec());
+fn parse_tables(raw: &[String]) -> Result<Vec<&'static Collector>> {
+    let chosen = collect::collectors_for(raw)?;
+    for name in &chosen.from_sync {
+        eprintln!(
+            "note: `{name}` comes from `canopy org sync` (refreshed with --refresh), not from collection"
+        );
     }
-    let mut collectors = Vec::new();
-    for name in names {
-        if ORGANIZATION_TABLES.contains(&name) {
-            eprintln!(
-                "note: `{name}` comes from `canopy org sync` (refreshed with --refresh), not from collection"
-            );
-            continue;
-        }
-        let Some(c) = Collector::for_table(name) else {
-            let known: Vec<&str> = Collector::ALL
-                .iter()
-                .flat_map(|c| c.tables().iter().copied())
-                .collect();
-            bail!(
-                "unknown table `{name}` for --tables; known: {}, or `all`",
-                known.join(", ")
-            );
-        };
-        if !collectors.contains(&c) {
-            collectors.push(c);
-        }
-    }
-    Ok(collectors)
+    Ok(chosen.collectors)
 }
 
 fn parse_regions(raw: &[String], file: Option<&Vec<String>>) -> Result<RegionChoice> {
@@ -540,7 +516,7 @@ async fn collect_inventory(settings: &Settings, args: CollectArgs) -> Result<Out
         regions: regions.clone(),
         role: role.clone(),
         options: json!({
-            "tables": collectors.iter().map(|c| c.table()).collect::<Vec<_>>(),
+            "tables": collectors.iter().map(|c| c.table().name).collect::<Vec<_>>(),
             "regions": match &regions { RegionChoice::All => json!("all"), RegionChoice::List(l) => json!(l) },
             "role": role.name,
             "accounts": accounts,

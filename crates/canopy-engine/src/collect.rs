@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 
-use canopy_aws::{AccountSession, ApiBuckets, AwsError, AwsSession, RoleSpec};
-use canopy_model::inventory::{Batch, Collector, GLOBAL_REGION, RegionInfo, Scope};
+use canopy_aws::{AccountSession, ApiBuckets, AwsError, AwsSession, Collector, RoleSpec, Unit};
+use canopy_model::inventory::{Batch, GLOBAL_REGION, RegionInfo};
+use canopy_model::table::{Scope, TableDef};
 use canopy_model::{AccountId, Partition};
 use canopy_store::{RunTotals, Store, UnitError, UnitKey};
 use time::OffsetDateTime;
@@ -22,6 +23,48 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::EngineError;
+
+/// The collectors `--tables` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ChosenTables {
+    pub collectors: Vec<&'static Collector>,
+    /// Organization tables that were named: `org sync` fills them, not collection.
+    pub from_sync: Vec<String>,
+}
+
+/// Table names (or `all`, or none: every table) -> the collectors that fill them, each once.
+pub fn collectors_for(names: &[String]) -> Result<ChosenTables, EngineError> {
+    let names: Vec<&str> = names
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut chosen = ChosenTables::default();
+    if names.is_empty() || names.iter().any(|t| t.eq_ignore_ascii_case("all")) {
+        chosen.collectors = canopy_aws::COLLECTORS.iter().collect();
+        return Ok(chosen);
+    }
+    for name in names {
+        if canopy_model::inventory::ORGANIZATION_TABLES.contains(&name) {
+            chosen.from_sync.push(name.to_owned());
+            continue;
+        }
+        let Some(c) = Collector::for_table(name) else {
+            let known: Vec<&str> = canopy_aws::COLLECTORS
+                .iter()
+                .flat_map(|c| c.tables.iter().map(|t| t.name))
+                .collect();
+            return Err(EngineError::Selection(format!(
+                "unknown table `{name}`; known: {}, or `all`",
+                known.join(", ")
+            )));
+        };
+        if !chosen.collectors.contains(&c) {
+            chosen.collectors.push(c);
+        }
+    }
+    Ok(chosen)
+}
 
 /// An account to collect from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +88,7 @@ pub enum RegionChoice {
 pub struct CollectRequest {
     /// Active accounts only: the caller leaves suspended and closed accounts out.
     pub targets: Vec<Target>,
-    pub collectors: Vec<Collector>,
+    pub collectors: Vec<&'static Collector>,
     pub regions: RegionChoice,
     pub role: RoleSpec,
     /// What was asked, as recorded in `canopy_runs.options`.
@@ -145,8 +188,8 @@ impl CollectReport {
 enum Write {
     Unit {
         account: AccountId,
-        region: Option<String>,
-        tables: &'static [&'static str],
+        region: String,
+        tables: &'static [&'static TableDef],
         batches: Vec<Batch>,
         at: OffsetDateTime,
     },
@@ -161,7 +204,7 @@ enum Event {
     Unit {
         account: AccountId,
         region: String,
-        collector: Collector,
+        collector: &'static Collector,
         result: Result<Vec<Batch>, AwsError>,
     },
 }
@@ -169,17 +212,24 @@ enum Event {
 struct Prepared {
     session: AccountSession,
     buckets: ApiBuckets,
+    /// The regions to work in.
     regions: Vec<String>,
     skipped: usize,
-    /// `aws_region` rows, when asked for and discovered.
-    region_rows: Option<Result<Batch, AwsError>>,
+    /// The account's regions as discovered (what `aws_region` is filled from), or why not.
+    known: Result<Vec<RegionInfo>, AwsError>,
+}
+
+/// What an account's units share.
+struct AccountShared {
+    session: AccountSession,
+    buckets: ApiBuckets,
+    known: Result<Vec<RegionInfo>, AwsError>,
 }
 
 struct AccountWork {
     account: AccountId,
-    session: Arc<AccountSession>,
-    buckets: Arc<ApiBuckets>,
-    queue: VecDeque<(String, Collector)>,
+    shared: Arc<AccountShared>,
+    queue: VecDeque<(String, &'static Collector)>,
     running: usize,
 }
 
@@ -229,7 +279,6 @@ async fn prepare(
     target: Target,
     role: RoleSpec,
     choice: RegionChoice,
-    want_region_rows: bool,
     paced: bool,
 ) -> Event {
     let result = async {
@@ -239,26 +288,21 @@ async fn prepare(
             .map_err(|e| Failure::of(&target.account, GLOBAL_REGION, "*", &e))?;
         let buckets = ApiBuckets::new(paced);
         let discovered = canopy_aws::describe_regions(&session, &buckets).await;
-        let (regions, skipped, region_rows) = match discovered {
-            Ok(known) => {
-                let (regions, skipped) = choose_regions(&choice, Some(&known), &target.partition);
-                let rows = want_region_rows.then(|| Ok(canopy_aws::region_batch(&session, &known)));
-                (regions, skipped, rows)
-            }
+        let (regions, skipped) = match &discovered {
+            Ok(known) => choose_regions(&choice, Some(known), &target.partition),
             // without the list of enabled regions, a given list is still usable
             Err(e) if matches!(choice, RegionChoice::List(_)) => {
                 tracing::warn!(account = %target.account, "cannot list regions, using the given ones: {e}");
-                let (regions, skipped) = choose_regions(&choice, None, &target.partition);
-                (regions, skipped, want_region_rows.then_some(Err(e)))
+                choose_regions(&choice, None, &target.partition)
             }
-            Err(e) => return Err(Failure::of(&target.account, GLOBAL_REGION, "aws_region", &e)),
+            Err(e) => return Err(Failure::of(&target.account, GLOBAL_REGION, "aws_region", e)),
         };
         Ok(Box::new(Prepared {
             session,
             buckets,
             regions,
             skipped,
-            region_rows,
+            known: discovered,
         }))
     }
     .await;
@@ -290,7 +334,7 @@ pub async fn collect(
                 } => {
                     let key = UnitKey {
                         account_id: account.as_str(),
-                        region: region.as_deref(),
+                        region: &region,
                     };
                     store.replace_unit(key, tables, &batches, at)?;
                 }
@@ -300,19 +344,10 @@ pub async fn collect(
         Ok(store)
     });
 
-    let want_region_rows = request.collectors.contains(&Collector::Regions);
-    let regional: Vec<Collector> = request
+    let (regional, once): (Vec<&'static Collector>, Vec<&'static Collector>) = request
         .collectors
         .iter()
-        .copied()
-        .filter(|c| c.scope() == Scope::Regional)
-        .collect();
-    let global: Vec<Collector> = request
-        .collectors
-        .iter()
-        .copied()
-        .filter(|c| c.scope() == Scope::Global && *c != Collector::Regions)
-        .collect();
+        .partition(|c| c.scope() == Scope::Regional);
 
     let mut report = CollectReport {
         run_id,
@@ -337,7 +372,6 @@ pub async fn collect(
                 target,
                 request.role.clone(),
                 request.regions.clone(),
-                want_region_rows,
                 options.paced,
             ));
         }
@@ -354,11 +388,16 @@ pub async fn collect(
             };
             work.running += 1;
             running_units += 1;
-            let session = work.session.clone();
-            let buckets = work.buckets.clone();
+            let shared = work.shared.clone();
             let account = work.account.clone();
             tasks.spawn(async move {
-                let result = canopy_aws::collect(&session, &region, collector, &buckets).await;
+                let unit = Unit {
+                    session: &shared.session,
+                    region: &region,
+                    buckets: &shared.buckets,
+                    regions: shared.known.as_deref(),
+                };
+                let result = collector.collect(unit).await;
                 Event::Unit {
                     account,
                     region,
@@ -400,50 +439,26 @@ pub async fn collect(
                         report.failures.push(failure);
                     }
                     Ok(prepared) => {
-                        let mut queue = VecDeque::new();
+                        // account-wide and global units first: they do not wait for a region
+                        let mut queue: VecDeque<(String, &'static Collector)> = once
+                            .iter()
+                            .map(|c| (GLOBAL_REGION.to_owned(), *c))
+                            .collect();
                         for collector in &regional {
                             for region in &prepared.regions {
                                 queue.push_back((region.clone(), *collector));
                             }
                         }
-                        for collector in &global {
-                            queue.push_back((GLOBAL_REGION.to_owned(), *collector));
-                        }
                         report.skipped_regions += prepared.skipped as u64;
-                        reporter.account_ready(
-                            &target.account,
-                            queue.len() + usize::from(prepared.region_rows.is_some()),
-                            prepared.skipped,
-                        );
-                        match prepared.region_rows {
-                            Some(Ok(batch)) => {
-                                report.units += 1;
-                                let rows = batch.rows.len() as u64;
-                                *report.rows.entry(batch.table.to_owned()).or_default() += rows;
-                                reporter.unit_done(rows, None);
-                                writes.push(Write::Unit {
-                                    account: target.account.clone(),
-                                    region: None,
-                                    tables: Collector::Regions.tables(),
-                                    batches: vec![batch],
-                                    at: OffsetDateTime::now_utc(),
-                                });
-                            }
-                            Some(Err(e)) => {
-                                report.units += 1;
-                                let failure =
-                                    Failure::of(&target.account, GLOBAL_REGION, "aws_region", &e);
-                                reporter.unit_done(0, Some(&failure));
-                                writes.push(Write::Error(unit_error(&failure)));
-                                report.failures.push(failure);
-                            }
-                            None => {}
-                        }
+                        reporter.account_ready(&target.account, queue.len(), prepared.skipped);
                         if !queue.is_empty() {
                             active.push(AccountWork {
                                 account: target.account,
-                                session: Arc::new(prepared.session),
-                                buckets: Arc::new(prepared.buckets),
+                                shared: Arc::new(AccountShared {
+                                    session: prepared.session,
+                                    buckets: prepared.buckets,
+                                    known: prepared.known,
+                                }),
                                 queue,
                                 running: 0,
                             });
@@ -468,22 +483,22 @@ pub async fn collect(
                         for b in &batches {
                             let n = b.rows.len() as u64;
                             rows += n;
-                            *report.rows.entry(b.table.to_owned()).or_default() += n;
+                            *report.rows.entry(b.table.name.to_owned()).or_default() += n;
                         }
-                        for t in collector.tables() {
-                            report.rows.entry((*t).to_owned()).or_default();
+                        for t in collector.tables {
+                            report.rows.entry(t.name.to_owned()).or_default();
                         }
                         reporter.unit_done(rows, None);
                         writes.push(Write::Unit {
                             account,
-                            region: Some(region),
-                            tables: collector.tables(),
+                            region,
+                            tables: collector.tables,
                             batches,
                             at: OffsetDateTime::now_utc(),
                         });
                     }
                     Err(e) => {
-                        let failure = Failure::of(&account, &region, collector.table(), &e);
+                        let failure = Failure::of(&account, &region, collector.table().name, &e);
                         reporter.unit_done(0, Some(&failure));
                         writes.push(Write::Error(unit_error(&failure)));
                         report.failures.push(failure);

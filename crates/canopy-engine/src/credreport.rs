@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use canopy_aws::CREDENTIAL_REPORT;
 use canopy_aws::{AccountSession, AwsError, AwsSession, Encryption, ReportState, RoleSpec};
 use canopy_model::AccountId;
-use canopy_model::inventory::{Batch, CREDENTIAL_REPORT_TABLE, GLOBAL_REGION, Row};
+use canopy_model::inventory::{Batch, GLOBAL_REGION, Row};
 use canopy_store::{RunTotals, Store, UnitError, UnitKey};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -316,7 +317,7 @@ async fn fetch_one(
         outcome: Ok((Vec::new(), None)),
     };
     let account = fetched.target.account.clone();
-    let failure = |e: &AwsError| Failure::of(&account, GLOBAL_REGION, CREDENTIAL_REPORT_TABLE, e);
+    let failure = |e: &AwsError| Failure::of(&account, GLOBAL_REGION, CREDENTIAL_REPORT.name, e);
     let session = match aws.account(&account, &role).await {
         Ok(session) => session,
         Err(e) => {
@@ -359,7 +360,7 @@ async fn fetch_one(
                 fetched.outcome = Err(Failure {
                     account: account.clone(),
                     region: GLOBAL_REGION.to_owned(),
-                    table: CREDENTIAL_REPORT_TABLE.to_owned(),
+                    table: CREDENTIAL_REPORT.name.to_owned(),
                     operation: "iam:GetCredentialReport".to_owned(),
                     code: "MalformedReport".to_owned(),
                     message: e.to_string(),
@@ -436,13 +437,10 @@ pub async fn collect_credential_reports(
                 store.replace_unit(
                     UnitKey {
                         account_id: target.account.as_str(),
-                        region: Some(GLOBAL_REGION),
+                        region: GLOBAL_REGION,
                     },
-                    &[CREDENTIAL_REPORT_TABLE],
-                    &[Batch {
-                        table: CREDENTIAL_REPORT_TABLE,
-                        rows,
-                    }],
+                    &[&CREDENTIAL_REPORT],
+                    &[Batch::new(&CREDENTIAL_REPORT, rows)],
                     OffsetDateTime::now_utc(),
                 )?;
             }

@@ -13,7 +13,15 @@ pub mod policy;
 pub mod select;
 pub mod sync;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use canopy_store::Store;
+
+/// Opens the store with every inventory table canopy fills (their definitions live beside their
+/// collectors): the one way front ends open it.
+pub fn open_store(path: &Path) -> Result<Store, EngineError> {
+    Ok(Store::open(path, canopy_aws::TABLES)?)
+}
 
 /// What an operation can fail with as a whole (per-payer failures are in the reports instead).
 #[derive(Debug, thiserror::Error)]
@@ -48,5 +56,42 @@ fn plural(kind: &str, n: usize) -> String {
         format!("1 generated {kind} name clashes")
     } else {
         format!("{n} generated {kind} names clash")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_definition_fits_the_released_schema() {
+        // the tables the released migrations created by hand must agree with their definitions
+        // (same types; a definition may only add columns), and a fresh store gets them all
+        let dir = tempfile::tempdir().unwrap();
+        let store = open_store(&dir.path().join("s.db")).unwrap();
+        for def in canopy_aws::TABLES {
+            let mut stored = canopy_store::Collected::default();
+            store
+                .query(
+                    &format!("SELECT name, type FROM pragma_table_info('{}')", def.name),
+                    &mut stored,
+                )
+                .unwrap();
+            for column in def.stored_columns() {
+                let found = stored.rows.iter().any(|r| {
+                    r[0] == canopy_store::QueryValue::Text(column.name.to_owned())
+                        && r[1] == canopy_store::QueryValue::Text(column.ty.sql().to_owned())
+                });
+                assert!(
+                    found,
+                    "`{def}.{}` is not stored as {}",
+                    column.name,
+                    column.ty.sql()
+                );
+            }
+        }
+        drop(store);
+        open_store(&dir.path().join("s.db")).unwrap();
     }
 }

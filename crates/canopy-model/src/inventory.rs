@@ -1,11 +1,11 @@
-//! Inventory: what `canopy collect` gathers. A [`Collector`] is one kind of work done per account
-//! (global) or per account and region (regional); it yields [`Batch`]es of [`Row`]s for the
-//! Steampipe-named tables it fills. Rows are named cells, so a column can never shift.
+//! Inventory: what `canopy collect` gathers. A collector yields [`Batch`]es of [`Row`]s for the
+//! Steampipe-named tables it fills (each declared once as a [`TableDef`]). Rows are named cells,
+//! checked against their table's definition, so a column can never shift.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use crate::Partition;
+use crate::table::TableDef;
 
 /// One value of a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,40 +64,20 @@ impl Row {
 }
 
 /// The rows one unit produced for one table.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
-    pub table: &'static str,
+    pub table: &'static TableDef,
     pub rows: Vec<Row>,
 }
 
-/// Where a collector runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// Once per account and enabled region.
-    Regional,
-    /// Once per account (IAM): rows carry region `global`.
-    Global,
-}
-
-/// One kind of collection work; each fills one or more tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Collector {
-    /// `ec2:DescribeRegions` (done anyway to find the enabled regions) -> `aws_region`.
-    Regions,
-    Ec2Instances,
-    Ec2NetworkInterfaces,
-    /// One call fills both `aws_vpc_route_table` and `aws_vpc_route`.
-    VpcRouteTables,
-    VpcInternetGateways,
-    IamRoles,
+impl Batch {
+    pub fn new(table: &'static TableDef, rows: Vec<Row>) -> Self {
+        Self { table, rows }
+    }
 }
 
 /// The region value of rows from global services.
 pub const GLOBAL_REGION: &str = "global";
-
-/// The table `canopy credreport collect` fills, one row per IAM user (and the root user) per
-/// account, region `global`.
-pub const CREDENTIAL_REPORT_TABLE: &str = "aws_iam_credential_report";
 
 /// Tables that come from `canopy org sync` rather than from collection.
 pub const ORGANIZATION_TABLES: &[&str] = &[
@@ -106,59 +86,6 @@ pub const ORGANIZATION_TABLES: &[&str] = &[
     "aws_organizations_policy",
     "aws_organizations_policy_target",
 ];
-
-impl Collector {
-    pub const ALL: [Collector; 6] = [
-        Collector::Regions,
-        Collector::Ec2Instances,
-        Collector::Ec2NetworkInterfaces,
-        Collector::VpcRouteTables,
-        Collector::VpcInternetGateways,
-        Collector::IamRoles,
-    ];
-
-    /// The tables it fills; the first names it in errors.
-    pub fn tables(self) -> &'static [&'static str] {
-        match self {
-            Self::Regions => &["aws_region"],
-            Self::Ec2Instances => &["aws_ec2_instance"],
-            Self::Ec2NetworkInterfaces => &["aws_ec2_network_interface"],
-            Self::VpcRouteTables => &["aws_vpc_route_table", "aws_vpc_route"],
-            Self::VpcInternetGateways => &["aws_vpc_internet_gateway"],
-            Self::IamRoles => &["aws_iam_role"],
-        }
-    }
-
-    pub fn table(self) -> &'static str {
-        self.tables()[0]
-    }
-
-    pub fn scope(self) -> Scope {
-        match self {
-            Self::IamRoles | Self::Regions => Scope::Global,
-            _ => Scope::Regional,
-        }
-    }
-
-    /// The API whose throttling bucket its calls draw from.
-    pub fn service(self) -> &'static str {
-        match self {
-            Self::IamRoles => "iam",
-            _ => "ec2",
-        }
-    }
-
-    /// The collector that fills `table`.
-    pub fn for_table(table: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.tables().contains(&table))
-    }
-}
-
-impl fmt::Display for Collector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.table())
-    }
-}
 
 /// A region as an account sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,22 +135,6 @@ pub type RowCounts = BTreeMap<String, u64>;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_table_has_one_collector() {
-        let mut seen = std::collections::BTreeSet::new();
-        for c in Collector::ALL {
-            for t in c.tables() {
-                assert!(seen.insert(*t), "{t} filled twice");
-                assert_eq!(Collector::for_table(t), Some(c));
-            }
-        }
-        assert_eq!(
-            Collector::for_table("aws_vpc_route"),
-            Some(Collector::VpcRouteTables)
-        );
-        assert_eq!(Collector::for_table("aws_organizations_account"), None);
-    }
 
     #[test]
     fn regions_map_to_partitions() {

@@ -7,6 +7,7 @@
 mod ids;
 pub mod inventory;
 mod snapshot;
+pub mod table;
 
 pub use ids::{AccountId, IdError, OrgId, Partition, RootOrOuId, role_arn};
 pub use snapshot::{

@@ -1,8 +1,9 @@
-//! The tables users query, described: what `canopy tables` and `canopy schema` print. Column
-//! names and types come from SQLite itself; this adds the words. A test keeps it in step with
-//! the migrations.
+//! The tables users query, described: what `canopy tables` and `canopy schema` print. Inventory
+//! tables are described by their definitions; the organization views and canopy's own records,
+//! which the migrations define, are described here (names and types come from SQLite itself).
+//! A test keeps this in step with the migrations.
 
-use crate::{Result, StoreError};
+use canopy_model::table::TableDef;
 
 /// A queryable table or view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,8 +14,8 @@ pub struct TableDoc {
     pub filled_by: &'static str,
 }
 
-/// Every table users query, in display order.
-pub const TABLES: &[TableDoc] = &[
+/// The organization tables (views over the synced snapshots), shown before the inventory.
+pub const ORGANIZATION: &[TableDoc] = &[
     TableDoc {
         name: "aws_organizations_account",
         description: "Accounts of every synced organization (state, email, tags, OU path)",
@@ -35,46 +36,10 @@ pub const TABLES: &[TableDoc] = &[
         description: "Organization policies, one row per root, OU or account they are attached to",
         filled_by: "org sync",
     },
-    TableDoc {
-        name: "aws_region",
-        description: "Regions each account sees, with their opt-in status",
-        filled_by: "collect",
-    },
-    TableDoc {
-        name: "aws_ec2_instance",
-        description: "EC2 instances",
-        filled_by: "collect",
-    },
-    TableDoc {
-        name: "aws_ec2_network_interface",
-        description: "Elastic network interfaces, with their public address and attachment",
-        filled_by: "collect",
-    },
-    TableDoc {
-        name: "aws_vpc_route_table",
-        description: "VPC route tables, with their associations and routes as JSON",
-        filled_by: "collect",
-    },
-    TableDoc {
-        name: "aws_vpc_route",
-        description: "VPC routes, one row per route of every route table",
-        filled_by: "collect",
-    },
-    TableDoc {
-        name: "aws_vpc_internet_gateway",
-        description: "Internet gateways and the VPCs they are attached to",
-        filled_by: "collect",
-    },
-    TableDoc {
-        name: "aws_iam_role",
-        description: "IAM roles, with their trust policy (assume_role_policy) as JSON",
-        filled_by: "collect",
-    },
-    TableDoc {
-        name: "aws_iam_credential_report",
-        description: "IAM credential reports: every user (and the root user) of every account, typed",
-        filled_by: "credreport collect",
-    },
+];
+
+/// canopy's own records, shown after the inventory.
+pub const RECORDS: &[TableDoc] = &[
     TableDoc {
         name: "canopy_runs",
         description: "canopy's collection runs: when, what was asked, how it ended",
@@ -86,6 +51,17 @@ pub const TABLES: &[TableDoc] = &[
         filled_by: "collect",
     },
 ];
+
+impl TableDoc {
+    /// The words of an inventory table, from its definition.
+    pub fn of(def: &'static TableDef) -> Self {
+        Self {
+            name: def.name,
+            description: def.description,
+            filled_by: def.filled_by,
+        }
+    }
+}
 
 /// Words for the columns many tables share, and for some that need them.
 pub fn column_description(table: &str, column: &str) -> &'static str {
@@ -111,34 +87,11 @@ pub fn column_description(table: &str, column: &str) -> &'static str {
         ("aws_organizations_organizational_unit", "path") => {
             "Steampipe's path form: r_xxxx.ou_xxxx_yyyy"
         }
-        ("aws_ec2_network_interface", "association_public_ip") => {
-            "The public IPv4 address (Elastic IP or auto-assigned)"
-        }
-        ("aws_ec2_network_interface", "attached_instance_id") => "The instance it is attached to",
-        ("aws_vpc_route", "gateway_id") => {
-            "Internet or virtual private gateway (igw-..., vgw-..., local)"
-        }
-        ("aws_iam_role", "assume_role_policy") => "The trust policy, decoded to JSON",
-        ("aws_iam_credential_report", "generated_time") => {
-            "When AWS generated the report (a report under four hours old is reused by AWS)"
-        }
-        ("aws_iam_credential_report", "user_name") => "The user, or `<root_account>`",
         ("canopy_errors", "error_code") => {
             "AWS's error code (AccessDenied, UnauthorizedOperation, ...)"
         }
         _ => "",
     }
-}
-
-/// `name` when it is a table `canopy collect` writes; table names are never taken from
-/// anywhere else into SQL.
-pub(crate) fn inventory_table(name: &str) -> Result<&'static str> {
-    canopy_model::inventory::Collector::ALL
-        .iter()
-        .flat_map(|c| c.tables().iter().copied())
-        .chain([canopy_model::inventory::CREDENTIAL_REPORT_TABLE])
-        .find(|t| *t == name)
-        .ok_or_else(|| StoreError::Invalid(format!("`{name}` is not an inventory table")))
 }
 
 #[cfg(test)]
@@ -147,26 +100,21 @@ mod tests {
     use crate::Store;
 
     #[test]
-    fn every_documented_table_exists_and_every_collected_table_is_documented() {
+    fn every_documented_table_exists_with_the_common_columns() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.db")).unwrap();
-        for doc in TABLES {
+        let store = Store::open(&dir.path().join("s.db"), &[]).unwrap();
+        for doc in ORGANIZATION.iter().chain(RECORDS) {
             assert!(
                 !store.schema(doc.name).unwrap().is_empty(),
                 "{} has no columns",
                 doc.name
             );
         }
-        for c in canopy_model::inventory::Collector::ALL {
-            for t in c.tables() {
-                assert!(TABLES.iter().any(|d| d.name == *t), "{t} undocumented");
-                let columns = store.schema(t).unwrap();
-                for common in ["account_id", "region", "collected_at"] {
-                    assert!(columns.iter().any(|c| c.name == common), "{t}.{common}");
-                }
-            }
-        }
         for t in canopy_model::inventory::ORGANIZATION_TABLES {
+            assert!(
+                ORGANIZATION.iter().any(|d| d.name == *t),
+                "{t} undocumented"
+            );
             let columns = store.schema(t).unwrap();
             for common in ["account_id", "region", "collected_at"] {
                 assert!(columns.iter().any(|c| c.name == common), "{t}.{common}");

@@ -3,18 +3,19 @@
 //! errors are recorded alongside.
 
 use canopy_model::inventory::{Batch, Cell};
+use canopy_model::table::{Scope, TableDef};
 use rusqlite::{params, params_from_iter, types::Value};
 use time::OffsetDateTime;
 
-use crate::catalog;
 use crate::{Result, Store, StoreError};
 
-/// Where a unit's rows belong: they replace the rows of `account_id` in `region` (every region
-/// of the account when `None`: `aws_region` rows carry their own region).
+/// Where a unit's rows belong: they replace the rows of `account_id` in `region` (`global` for
+/// global tables); for [`Scope::Account`] tables, the account's rows in every region, since
+/// each row carries its own.
 #[derive(Debug, Clone, Copy)]
 pub struct UnitKey<'a> {
     pub account_id: &'a str,
-    pub region: Option<&'a str>,
+    pub region: &'a str,
 }
 
 /// A failed unit, as recorded in `canopy_errors`.
@@ -94,71 +95,82 @@ impl Store {
         Ok(())
     }
 
+    /// The store's definition of `table`: table names reach SQL only from definitions the store
+    /// was opened with, never from input.
+    fn inventory_table(&self, table: &'static TableDef) -> Result<&'static TableDef> {
+        self.tables
+            .iter()
+            .copied()
+            .find(|t| std::ptr::eq(*t, table) || t.name == table.name)
+            .ok_or_else(|| StoreError::Invalid(format!("`{table}` is not an inventory table")))
+    }
+
     /// Replaces a successful unit's rows in `tables` with `batches`, in one transaction. Every
-    /// table in `tables` is cleared for the unit, so resources that are gone disappear.
+    /// table in `tables` is cleared for the unit, so resources that are gone disappear. Every row
+    /// must carry exactly its table's columns.
     pub fn replace_unit(
         &mut self,
         key: UnitKey<'_>,
-        tables: &[&'static str],
+        tables: &[&'static TableDef],
         batches: &[Batch],
         collected_at: OffsetDateTime,
     ) -> Result<u64> {
         let at = canopy_model::format_time(collected_at);
+        for table in tables {
+            self.inventory_table(table)?;
+        }
+        for batch in batches {
+            if !tables.iter().any(|t| t.name == batch.table.name) {
+                return Err(StoreError::Invalid(format!(
+                    "rows for `{}` do not belong to this unit",
+                    batch.table
+                )));
+            }
+            for row in &batch.rows {
+                batch
+                    .table
+                    .check(row)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            }
+        }
         let tx = self.conn.transaction()?;
         for table in tables {
-            let table = catalog::inventory_table(table)?;
-            match key.region {
-                Some(region) => tx.execute(
-                    &format!("DELETE FROM {table} WHERE account_id = ?1 AND region = ?2"),
-                    params![key.account_id, region],
-                )?,
-                None => tx.execute(
-                    &format!("DELETE FROM {table} WHERE account_id = ?1"),
+            match table.scope {
+                Scope::Account => tx.execute(
+                    &format!("DELETE FROM {} WHERE account_id = ?1", table.name),
                     params![key.account_id],
+                )?,
+                Scope::Regional | Scope::Global => tx.execute(
+                    &format!(
+                        "DELETE FROM {} WHERE account_id = ?1 AND region = ?2",
+                        table.name
+                    ),
+                    params![key.account_id, key.region],
                 )?,
             };
         }
         let mut written = 0u64;
         for batch in batches {
-            let table = catalog::inventory_table(batch.table)?;
-            if !tables.contains(&table) {
-                return Err(StoreError::Invalid(format!(
-                    "rows for `{table}` do not belong to this unit"
-                )));
+            let table = batch.table;
+            let carries_region = table.scope == Scope::Account;
+            let mut names: Vec<&str> = table.row_columns().map(|c| c.name).collect();
+            names.extend(["account_id", "collected_at"]);
+            if !carries_region {
+                names.push("region");
             }
-            let Some(first) = batch.rows.first() else {
-                continue;
-            };
-            let columns: Vec<&str> = first.columns().collect();
-            let has_region = columns.contains(&"region");
-            let mut names = columns.join(", ");
-            names.push_str(if has_region {
-                ", account_id, collected_at"
-            } else {
-                ", account_id, collected_at, region"
-            });
-            let extra = if has_region { 2 } else { 3 };
-            let marks = (1..=columns.len() + extra)
-                .map(|i| format!("?{i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut stmt =
-                tx.prepare_cached(&format!("INSERT INTO {table} ({names}) VALUES ({marks})"))?;
+            let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+            let mut stmt = tx.prepare_cached(&format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                table.name,
+                names.join(", "),
+                marks.join(", ")
+            ))?;
             for row in &batch.rows {
-                if !row.columns().eq(columns.iter().copied()) {
-                    return Err(StoreError::Invalid(format!(
-                        "rows for `{table}` have different columns"
-                    )));
-                }
                 let mut values: Vec<Value> = row.0.iter().map(|(_, c)| to_sql(c)).collect();
                 values.push(Value::Text(key.account_id.to_owned()));
                 values.push(Value::Text(at.clone()));
-                if !has_region {
-                    values.push(Value::Text(
-                        key.region
-                            .unwrap_or(canopy_model::inventory::GLOBAL_REGION)
-                            .to_owned(),
-                    ));
+                if !carries_region {
+                    values.push(Value::Text(key.region.to_owned()));
                 }
                 stmt.execute(params_from_iter(values))?;
                 written += 1;
@@ -189,8 +201,35 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use canopy_model::inventory::Row;
+    use canopy_model::table::Column;
 
     use super::*;
+
+    pub(crate) const INSTANCES: TableDef = TableDef {
+        name: "aws_ec2_instance",
+        scope: Scope::Regional,
+        description: "EC2 instances",
+        columns: &[
+            Column::text("instance_id", "The id").required(),
+            Column::TAGS,
+            Column::bool("ebs_optimized", "EBS-optimized"),
+        ],
+        actions: &[],
+        filled_by: "collect",
+    };
+    pub(crate) const ROLES: TableDef = TableDef {
+        name: "aws_iam_role",
+        scope: Scope::Global,
+        description: "IAM roles",
+        columns: &[Column::text("name", "The name").required()],
+        actions: &[],
+        filled_by: "collect",
+    };
+    pub(crate) const TEST_TABLES: &[&TableDef] = &[&INSTANCES, &ROLES];
+
+    fn open(dir: &tempfile::TempDir) -> Store {
+        Store::open(&dir.path().join("s.db"), TEST_TABLES).unwrap()
+    }
 
     fn instance(id: &str) -> Row {
         Row::default()
@@ -206,16 +245,14 @@ mod tests {
     #[test]
     fn a_unit_replaces_only_its_own_rows() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let mut store = open(&dir);
         let at = OffsetDateTime::now_utc();
-        let tables = &["aws_ec2_instance"];
-        let batch = |ids: &[&str]| Batch {
-            table: "aws_ec2_instance",
-            rows: ids.iter().map(|i| instance(i)).collect(),
-        };
+        let tables: &[&'static TableDef] = &[&INSTANCES];
+        let batch =
+            |ids: &[&str]| Batch::new(&INSTANCES, ids.iter().map(|i| instance(i)).collect());
         let key = |region| UnitKey {
             account_id: "111122223333",
-            region: Some(region),
+            region,
         };
         store
             .replace_unit(key("eu-west-1"), tables, &[batch(&["i-1", "i-2"])], at)
@@ -248,28 +285,38 @@ mod tests {
     #[test]
     fn unknown_tables_and_stray_rows_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let mut store = open(&dir);
         let key = UnitKey {
             account_id: "111122223333",
-            region: None,
+            region: "global",
         };
         let at = OffsetDateTime::now_utc();
-        assert!(store.replace_unit(key, &["org_accounts"], &[], at).is_err());
-        let stray = Batch {
-            table: "aws_ec2_instance",
-            rows: vec![instance("i-1")],
+        const UNKNOWN: TableDef = TableDef {
+            name: "org_accounts",
+            ..ROLES
         };
+        assert!(store.replace_unit(key, &[&UNKNOWN], &[], at).is_err());
+        let stray = Batch::new(&INSTANCES, vec![instance("i-1")]);
+        assert!(store.replace_unit(key, &[&ROLES], &[stray], at).is_err());
+        // a misspelt column is refused, even in a unit that writes nothing else
+        let misspelt = Batch::new(
+            &ROLES,
+            vec![Row::default().with("nmae", Cell::Text("r".into()))],
+        );
+        let err = store
+            .replace_unit(key, &[&ROLES], &[misspelt], at)
+            .unwrap_err()
+            .to_string();
         assert!(
-            store
-                .replace_unit(key, &["aws_iam_role"], &[stray], at)
-                .is_err()
+            err.contains("has `nmae` where the definition has `name`"),
+            "{err}"
         );
     }
 
     #[test]
     fn runs_and_errors_are_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let mut store = open(&dir);
         let run = store.begin_run("collect", &serde_json::json!({})).unwrap();
         let error = UnitError {
             account_id: "111122223333".into(),

@@ -3,7 +3,8 @@
 //!
 //! This is the only crate that holds SQL. Every write happens in one transaction, so a reader or
 //! a crash never sees half a snapshot. The schema evolves through an append-only list of
-//! migrations tracked by `PRAGMA user_version`.
+//! migrations tracked by `PRAGMA user_version`; inventory tables are derived from their
+//! definitions (`canopy_model::table::TableDef`), handed in when the store is opened.
 
 pub mod catalog;
 mod inventory;
@@ -11,6 +12,7 @@ mod migrations;
 mod query;
 mod reports;
 mod snapshots;
+mod tables;
 
 pub use inventory::{RunTotals, UnitError, UnitKey};
 pub use query::{Collected, ColumnInfo, ColumnKind, QueryColumn, QuerySink, QueryValue, TableInfo};
@@ -19,6 +21,7 @@ pub use snapshots::SyncStamp;
 
 use std::path::{Path, PathBuf};
 
+use canopy_model::table::TableDef;
 use rusqlite::Connection;
 
 /// What can go wrong opening or using the store.
@@ -68,6 +71,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The inventory tables, as their definitions declare them.
+    tables: &'static [&'static TableDef],
 }
 
 impl std::fmt::Debug for Store {
@@ -78,8 +83,8 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens (creating when missing, owner-only) the store at `path` and brings its schema up
-    /// to date.
-    pub fn open(path: &Path) -> Result<Self> {
+    /// to date: the migrations, then the inventory tables of `tables`.
+    pub fn open(path: &Path, tables: &'static [&'static TableDef]) -> Result<Self> {
         if let Some(dir) = path
             .parent()
             .filter(|d| !d.as_os_str().is_empty() && !d.exists())
@@ -103,15 +108,22 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::apply(&mut conn, path)?;
+        tables::ensure(&mut conn, tables)?;
         Ok(Self {
             conn,
             path: path.to_owned(),
+            tables,
         })
     }
 
     /// Where this store lives.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The inventory tables' definitions.
+    pub fn table_defs(&self) -> &'static [&'static TableDef] {
+        self.tables
     }
 
     /// The schema version this store is at.

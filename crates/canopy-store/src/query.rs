@@ -5,7 +5,7 @@
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::catalog::{self, TABLES, TableDoc};
+use crate::catalog::{self, TableDoc};
 use crate::{Result, Store, StoreError};
 
 /// A result column and what its values are, for output formats that have types (JSON).
@@ -181,27 +181,50 @@ impl Store {
         Ok(count)
     }
 
+    /// Every table and view users query, in display order: the organization, the inventory (in
+    /// definition order), canopy's records.
+    pub fn table_docs(&self) -> Vec<TableDoc> {
+        catalog::ORGANIZATION
+            .iter()
+            .copied()
+            .chain(self.tables.iter().map(|def| TableDoc::of(def)))
+            .chain(catalog::RECORDS.iter().copied())
+            .collect()
+    }
+
     /// The tables and views users query, with their row counts.
     pub fn tables(&self) -> Result<Vec<TableInfo>> {
         let conn = self.readonly_connection()?;
-        TABLES
-            .iter()
+        self.table_docs()
+            .into_iter()
             .map(|doc| {
                 let rows: i64 =
                     conn.query_row(&format!("SELECT count(*) FROM {}", doc.name), [], |r| {
                         r.get(0)
                     })?;
                 Ok(TableInfo {
-                    doc: *doc,
+                    doc,
                     rows: rows as u64,
                 })
             })
             .collect()
     }
 
-    /// The columns of a table users query (empty when there is no such table).
+    /// The columns of a table users query (empty when there is no such table): an inventory
+    /// table's from its definition, the others' from SQLite with words from the catalog.
     pub fn schema(&self, table: &str) -> Result<Vec<ColumnInfo>> {
-        let Some(doc) = TABLES.iter().find(|d| d.name == table) else {
+        if let Some(def) = self.tables.iter().find(|d| d.name == table) {
+            return Ok(def
+                .stored_columns()
+                .map(|c| ColumnInfo {
+                    name: c.name.to_owned(),
+                    sql_type: c.ty.sql().to_owned(),
+                    description: c.doc,
+                })
+                .collect());
+        }
+        let docs = self.table_docs();
+        let Some(doc) = docs.iter().find(|d| d.name == table) else {
             return Ok(Vec::new());
         };
         let mut stmt = self
@@ -263,7 +286,7 @@ mod tests {
     #[test]
     fn writes_are_refused_and_reads_run() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.db")).unwrap();
+        let store = Store::open(&dir.path().join("s.db"), &[]).unwrap();
         for sql in [
             "DELETE FROM org_accounts",
             "INSERT INTO canopy_runs (command, started_at, status) VALUES ('x', 'y', 'z')",

@@ -120,7 +120,7 @@ mod tests {
     #[test]
     fn every_report_runs_on_an_empty_store() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.db")).unwrap();
+        let store = Store::open(&dir.path().join("s.db"), &[]).unwrap();
         for report in REPORTS {
             let rows = store
                 .query_with(

@@ -493,7 +493,7 @@ mod tests {
     #[test]
     fn snapshots_round_trip_and_replace_whole() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("sub/canopy.db")).unwrap();
+        let mut store = Store::open(&dir.path().join("sub/canopy.db"), &[]).unwrap();
         assert_eq!(store.schema_version().unwrap(), crate::migrations::LATEST);
         let first = snapshot(
             "o-aaaaaaaaaa",
@@ -524,16 +524,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("canopy.db");
         {
-            let mut store = Store::open(&path).unwrap();
+            let mut store = Store::open(&path, &[]).unwrap();
             store
                 .save_snapshot(&snapshot("o-aaaaaaaaaa", &[("222222222222", "prod")]))
                 .unwrap();
         }
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path, &[]).unwrap();
         assert_eq!(store.snapshots().unwrap().len(), 1);
         store.conn.pragma_update(None, "user_version", 999).unwrap();
         drop(store);
-        let err = Store::open(&path).unwrap_err();
+        let err = Store::open(&path, &[]).unwrap_err();
         assert!(
             err.to_string().contains("newer than this canopy knows"),
             "{err}"

@@ -142,6 +142,14 @@ impl Moto {
         serde_json::from_value(v["calls"].clone()).unwrap()
     }
 
+    /// How many TCP connections AWS requests arrived on since the last reset (the emulator keeps
+    /// connections alive, so a client that pools them opens few).
+    pub fn connections(&self) -> u64 {
+        self.request("GET", "/_canopy/calls", "")["connections"]
+            .as_u64()
+            .unwrap()
+    }
+
     /// The requests of the actions named in the faults' `record` list, oldest first.
     pub fn requests(&self) -> Vec<Value> {
         let v = self.request("GET", "/_canopy/requests", "");

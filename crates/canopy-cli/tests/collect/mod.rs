@@ -433,3 +433,31 @@ fn more_accounts_in_flight_than_the_sdk_identity_cache_holds_still_assume_once_e
     assert_eq!(s.moto.count("DescribeRegions"), 80);
     assert_eq!(s.moto.count("ListRoles"), 80);
 }
+
+#[test]
+fn one_connection_pool_serves_every_account_region_and_service() {
+    // every SDK client shares the process's one HTTP client: connections are reused across
+    // accounts, regions and services (the emulator keeps them alive, as AWS does), so a run opens
+    // about as many as requests are in flight at once, not one per call
+    let s = Sandbox::new();
+    let members: Vec<Value> = (0..7).map(|i| account(&format!("m-{i}"))).collect();
+    s.moto
+        .seed(&json!({ "organizations": [org("123456789012", members, vec![])] }));
+    s.json(&["org", "sync", "--format", "json"]);
+    s.moto.reset_calls();
+    let concurrency = 4;
+    let (code, summary, stderr) = collect(&s, &["--concurrency", &concurrency.to_string()]);
+    assert_eq!(code, 0, "{stderr}");
+    let calls = summary["calls"].as_u64().unwrap();
+    assert!(
+        calls >= 8 * 10,
+        "8 accounts x 2 regions x every table: {calls}"
+    );
+    let connections = s.moto.connections();
+    // the request slots bound what is on the wire at once; one endpoint; a little slack for a
+    // connection handed back to the pool just after the next request started
+    assert!(
+        connections <= concurrency + 2,
+        "{connections} connections for {calls} calls"
+    );
+}

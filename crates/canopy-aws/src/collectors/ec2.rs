@@ -1,46 +1,217 @@
-//! Inventory collectors: one function per [`Collector`], each paging through its API with
-//! `MaxResults` (unfiltered, unpaged EC2 calls draw from a smaller throttling bucket), pacing
-//! every page on the account's bucket for that region and API, and turning SDK types into
-//! named [`Row`]s with Steampipe's column names.
+//! EC2 and VPC: regions, instances, network interfaces, route tables and their routes, internet
+//! gateways. Every listing passes `MaxResults` (unfiltered, unpaged EC2 calls draw from a smaller
+//! throttling bucket).
 
-use std::future::Future;
-
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use canopy_model::inventory::{Batch, Cell, Collector, RegionInfo, Row};
+use aws_sdk_ec2::Client;
+use canopy_model::inventory::{Batch, Cell, RegionInfo, Row};
+use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::{Unit, batch, tags_of, tags_src, time};
 use crate::error::AwsError;
-use crate::pace::{ApiBuckets, Rate};
+use crate::pace::ApiBuckets;
+use crate::page::paginate;
 use crate::retry::call;
 use crate::session::AccountSession;
 
-/// Sends `send(token)` page after page (each paced and retried by [`call`]) until `next`
-/// gives no token, handing each page to `page`.
-async fn for_each_page<T, E, Fut>(
-    session: &AccountSession,
-    operation: &str,
-    rate: Option<&Rate>,
-    mut send: impl FnMut(Option<String>) -> Fut,
-    next: impl Fn(&T) -> Option<&str>,
-    mut page: impl FnMut(&T),
-) -> Result<(), AwsError>
-where
-    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let mut token: Option<String> = None;
-    loop {
-        let out = call(&session.scope(), operation, rate, || send(token.clone())).await?;
-        page(&out);
-        token = next(&out).filter(|t| !t.is_empty()).map(str::to_owned);
-        if token.is_none() {
-            return Ok(());
-        }
-    }
+pub(super) const REGIONS: TableDef = TableDef {
+    name: "aws_region",
+    scope: Scope::Account,
+    description: "Regions each account sees, with their opt-in status",
+    columns: &[
+        Column::text("name", "The name").required(),
+        Column::text(
+            "opt_in_status",
+            "opt-in-not-required, opted-in or not-opted-in",
+        ),
+        Column::TITLE,
+        Column::AKAS,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeRegions"],
+    filled_by: "collect",
+};
+
+pub(super) const INSTANCES: TableDef = TableDef {
+    name: "aws_ec2_instance",
+    scope: Scope::Regional,
+    description: "EC2 instances",
+    columns: &[
+        Column::text("instance_id", "Instance ID").required(),
+        Column::text("arn", "The ARN"),
+        Column::text("instance_type", "Instance type"),
+        Column::text(
+            "instance_state",
+            "pending, running, stopping, stopped, shutting-down or terminated",
+        ),
+        Column::time("launch_time", "When the instance was launched"),
+        Column::text("private_ip_address", "Private IP address"),
+        Column::text("public_ip_address", "Public IP address"),
+        Column::text("private_dns_name", "Private DNS name"),
+        Column::text("public_dns_name", "Public DNS name"),
+        Column::text("vpc_id", "The VPC"),
+        Column::text("subnet_id", "The subnet"),
+        Column::text("image_id", "Image ID"),
+        Column::text("key_name", "Key name"),
+        Column::text("architecture", "Architecture"),
+        Column::text("platform", "Platform"),
+        Column::text("platform_details", "Platform details"),
+        Column::text("iam_instance_profile_arn", "IAM instance profile ARN"),
+        Column::text("monitoring_state", "Monitoring state"),
+        Column::text("placement_availability_zone", "Placement availability zone"),
+        Column::text("placement_tenancy", "Placement tenancy"),
+        Column::text("root_device_type", "Root device type"),
+        Column::text("root_device_name", "Root device name"),
+        Column::bool("ebs_optimized", "EBS optimized"),
+        Column::json(
+            "security_groups",
+            "Security groups, as [{\"GroupId\", \"GroupName\"}]",
+        ),
+        Column::json(
+            "network_interfaces",
+            "Network interfaces, with their addresses and association",
+        ),
+        Column::TAGS_SRC,
+        Column::TAGS,
+        Column::TITLE,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeInstances"],
+    filled_by: "collect",
+};
+
+pub(super) const NETWORK_INTERFACES: TableDef = TableDef {
+    name: "aws_ec2_network_interface",
+    scope: Scope::Regional,
+    description: "Elastic network interfaces, with their public address and attachment",
+    columns: &[
+        Column::text("network_interface_id", "Network interface ID").required(),
+        Column::text("status", "Status"),
+        Column::text("interface_type", "Interface type"),
+        Column::text("description", "Description"),
+        Column::text("availability_zone", "Availability zone"),
+        Column::text("owner_id", "The account that owns it"),
+        Column::text("association_allocation_id", "Association allocation ID"),
+        Column::text("association_id", "Association ID"),
+        Column::text("association_ip_owner_id", "Association IP owner ID"),
+        Column::text("association_public_dns_name", "Association public DNS name"),
+        Column::text(
+            "association_public_ip",
+            "The public IPv4 address (Elastic IP or auto-assigned)",
+        ),
+        Column::text("association_carrier_ip", "Association carrier IP"),
+        Column::text("attached_instance_id", "The instance it is attached to"),
+        Column::text("attached_instance_owner_id", "Attached instance owner ID"),
+        Column::text("attachment_id", "Attachment ID"),
+        Column::text("attachment_status", "Attachment status"),
+        Column::time("attachment_time", "Attachment time"),
+        Column::bool(
+            "delete_on_instance_termination",
+            "Delete on instance termination",
+        ),
+        Column::int("device_index", "Device index"),
+        Column::text("mac_address", "MAC address"),
+        Column::text("private_dns_name", "Private DNS name"),
+        Column::text("private_ip_address", "Private IP address"),
+        Column::text("requester_id", "Requester ID"),
+        Column::bool("requester_managed", "Requester managed"),
+        Column::bool("source_dest_check", "Source dest check"),
+        Column::text("subnet_id", "The subnet"),
+        Column::text("vpc_id", "The VPC"),
+        Column::json(
+            "groups",
+            "Security groups, as [{\"GroupId\", \"GroupName\"}]",
+        ),
+        Column::json("ipv6_addresses", "IPv6 addresses"),
+        Column::json("private_ip_addresses", "Private IP addresses"),
+        Column::TAGS_SRC,
+        Column::TAGS,
+        Column::TITLE,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeNetworkInterfaces"],
+    filled_by: "collect",
+};
+
+pub(super) const ROUTE_TABLES: TableDef = TableDef {
+    name: "aws_vpc_route_table",
+    scope: Scope::Regional,
+    description: "VPC route tables, with their associations and routes as JSON",
+    columns: &[
+        Column::text("route_table_id", "Route table ID").required(),
+        Column::text("vpc_id", "The VPC"),
+        Column::text("owner_id", "The account that owns it"),
+        Column::json(
+            "associations",
+            "Subnet and gateway associations (Main: the VPC main route table)",
+        ),
+        Column::json("routes", "Routes, as AWS returns them"),
+        Column::json("propagating_vgws", "Propagating VGWs"),
+        Column::AKAS,
+        Column::TAGS_SRC,
+        Column::TAGS,
+        Column::TITLE,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeRouteTables"],
+    filled_by: "collect",
+};
+
+pub(super) const ROUTES: TableDef = TableDef {
+    name: "aws_vpc_route",
+    scope: Scope::Regional,
+    description: "VPC routes, one row per route of every route table",
+    columns: &[
+        Column::text("route_table_id", "Route table ID").required(),
+        Column::text("vpc_id", "The VPC"),
+        Column::text("owner_id", "The account that owns it"),
+        Column::text("destination_cidr_block", "Destination CIDR block"),
+        Column::text("destination_ipv6_cidr_block", "Destination IPv6 CIDR block"),
+        Column::text("destination_prefix_list_id", "Destination prefix list ID"),
+        Column::text(
+            "gateway_id",
+            "Internet or virtual private gateway (igw-..., vgw-..., local)",
+        ),
+        Column::text("nat_gateway_id", "Nat gateway ID"),
+        Column::text("transit_gateway_id", "Transit gateway ID"),
+        Column::text("vpc_peering_connection_id", "Vpc peering connection ID"),
+        Column::text("network_interface_id", "Network interface ID"),
+        Column::text("instance_id", "Instance ID"),
+        Column::text(
+            "egress_only_internet_gateway_id",
+            "Egress only internet gateway ID",
+        ),
+        Column::text("carrier_gateway_id", "Carrier gateway ID"),
+        Column::text("local_gateway_id", "Local gateway ID"),
+        Column::text("origin", "Origin"),
+        Column::text("state", "State"),
+        Column::TITLE,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeRouteTables"],
+    filled_by: "collect",
+};
+
+pub(super) const INTERNET_GATEWAYS: TableDef = TableDef {
+    name: "aws_vpc_internet_gateway",
+    scope: Scope::Regional,
+    description: "Internet gateways and the VPCs they are attached to",
+    columns: &[
+        Column::text("internet_gateway_id", "Internet gateway ID").required(),
+        Column::text("owner_id", "The account that owns it"),
+        Column::json("attachments", "VPCs it is attached to, with their state"),
+        Column::AKAS,
+        Column::TAGS_SRC,
+        Column::TAGS,
+        Column::TITLE,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeInternetGateways"],
+    filled_by: "collect",
+};
+
+fn client(unit: &Unit<'_>) -> Client {
+    Client::new(&unit.session.config_in(unit.region))
 }
 
 fn security_groups(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
@@ -52,29 +223,6 @@ fn security_groups(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
     ))
 }
 
-fn time(at: Option<&DateTime>) -> Cell {
-    Cell::text(at.and_then(|t| t.fmt(Format::DateTime).ok()))
-}
-
-fn tags_of<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Cell {
-    Cell::tags(
-        tags.into_iter()
-            .filter_map(|(k, v)| Some((k?, v.unwrap_or_default()))),
-    )
-}
-
-fn tags_src<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Cell {
-    let list: Vec<Value> = tags
-        .into_iter()
-        .map(|(k, v)| json!({"Key": k, "Value": v}))
-        .collect();
-    if list.is_empty() {
-        Cell::Null
-    } else {
-        Cell::Json(Value::Array(list))
-    }
-}
-
 /// The columns every EC2 row ends with: tags (both forms), title, partition.
 fn ec2_tail(row: Row, tags: &[aws_sdk_ec2::types::Tag], title: &str, partition: &Cell) -> Row {
     let pairs = || tags.iter().map(|t| (t.key(), t.value()));
@@ -84,32 +232,16 @@ fn ec2_tail(row: Row, tags: &[aws_sdk_ec2::types::Tag], title: &str, partition: 
         .with("partition", partition.clone())
 }
 
-/// An EC2 client in one region of an account, with that region's bucket.
-struct Ec2 {
-    client: aws_sdk_ec2::Client,
-    rate: Option<std::sync::Arc<Rate>>,
-    partition: Cell,
-}
-
-impl Ec2 {
-    fn new(session: &AccountSession, region: &str, buckets: &ApiBuckets) -> Self {
-        Self {
-            client: aws_sdk_ec2::Client::new(&session.config_in(region)),
-            rate: buckets.get(region, "ec2"),
-            partition: Cell::Text(session.partition.to_string()),
-        }
-    }
-}
-
 /// The regions `session`'s account sees, with their opt-in status (`ec2:DescribeRegions` with
-/// `AllRegions`, asked in the partition's home region).
+/// `AllRegions`, asked in the partition's home region). The fan-out asks once per account, to
+/// choose the regions to work in; `aws_region` is filled from its answer.
 pub async fn describe_regions(
     session: &AccountSession,
     buckets: &ApiBuckets,
 ) -> Result<Vec<RegionInfo>, AwsError> {
     let home = canopy_model::inventory::home_region(&session.partition);
-    let client = aws_sdk_ec2::Client::new(&session.config_in(home));
-    let rate = buckets.get(home, "ec2");
+    let client = Client::new(&session.config_in(home));
+    let rate = buckets.get(home, "ec2:DescribeRegions");
     let out = call(
         &session.scope(),
         "ec2:DescribeRegions",
@@ -134,77 +266,42 @@ pub async fn describe_regions(
     Ok(regions)
 }
 
-/// `aws_region` rows from a region list.
-pub fn region_batch(session: &AccountSession, regions: &[RegionInfo]) -> Batch {
-    let partition = session.partition.as_str();
-    Batch {
-        table: "aws_region",
-        rows: regions
-            .iter()
-            .filter(|r| canopy_model::inventory::region_partition(&r.name) == partition)
-            .map(|r| {
-                Row::default()
-                    .with("name", Cell::Text(r.name.clone()))
-                    .with("opt_in_status", Cell::Text(r.opt_in_status.clone()))
-                    .with("title", Cell::Text(r.name.clone()))
-                    .with(
-                        "akas",
-                        Cell::Json(json!([format!(
-                            "arn:{partition}::{}::{}",
-                            r.name, session.account
-                        )])),
-                    )
-                    .with("partition", Cell::Text(partition.to_owned()))
-                    // as in Steampipe, a region's row is in that region
-                    .with("region", Cell::Text(r.name.clone()))
-            })
-            .collect(),
-    }
+/// `aws_region`: the account's regions of its partition, from the discovery the fan-out made
+/// before the account's units started (no call of its own).
+pub(super) async fn regions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let known = unit.regions.map_err(Clone::clone)?;
+    let partition = unit.session.partition.as_str();
+    let rows = known
+        .iter()
+        .filter(|r| canopy_model::inventory::region_partition(&r.name) == partition)
+        .map(|r| {
+            Row::default()
+                .with("name", Cell::Text(r.name.clone()))
+                .with("opt_in_status", Cell::Text(r.opt_in_status.clone()))
+                .with("title", Cell::Text(r.name.clone()))
+                .with(
+                    "akas",
+                    Cell::Json(json!([format!(
+                        "arn:{partition}::{}::{}",
+                        r.name, unit.session.account
+                    )])),
+                )
+                .with("partition", Cell::Text(partition.to_owned()))
+                // as in Steampipe, a region's row is in that region
+                .with("region", Cell::Text(r.name.clone()))
+        })
+        .collect();
+    Ok(vec![batch(&REGIONS, rows)])
 }
 
-/// Runs one collector in one region (global collectors ignore `region` and ask the partition's
-/// home region). `Collector::Regions` is answered by [`describe_regions`] instead.
-pub async fn collect(
-    session: &AccountSession,
-    region: &str,
-    collector: Collector,
-    buckets: &ApiBuckets,
-) -> Result<Vec<Batch>, AwsError> {
-    match collector {
-        Collector::Regions => {
-            let regions = describe_regions(session, buckets).await?;
-            Ok(vec![region_batch(session, &regions)])
-        }
-        Collector::Ec2Instances => ec2_instances(session, region, buckets).await,
-        Collector::Ec2NetworkInterfaces => network_interfaces(session, region, buckets).await,
-        Collector::VpcRouteTables => route_tables(session, region, buckets).await,
-        Collector::VpcInternetGateways => internet_gateways(session, region, buckets).await,
-        Collector::IamRoles => iam_roles(session, buckets).await,
-    }
-}
-
-fn arn(session: &AccountSession, service: &str, region: &str, resource: &str) -> String {
-    format!(
-        "arn:{}:{service}:{region}:{}:{resource}",
-        session.partition, session.account
-    )
-}
-
-async fn ec2_instances(
-    session: &AccountSession,
-    region: &str,
-    buckets: &ApiBuckets,
-) -> Result<Vec<Batch>, AwsError> {
-    let Ec2 {
-        client,
-        rate,
-        partition,
-    } = Ec2::new(session, region, buckets);
+pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let client = client(&unit);
+    let partition = unit.partition();
     let mut rows = Vec::new();
-    for_each_page(
-        session,
+    paginate(
+        &unit.session.scope(),
         "ec2:DescribeInstances",
-        rate.as_deref(),
+        unit.rate("ec2:DescribeInstances").as_deref(),
         |token| {
             client
                 .describe_instances()
@@ -239,7 +336,7 @@ async fn ec2_instances(
                         .with("instance_id", Cell::Text(id.to_owned()))
                         .with(
                             "arn",
-                            Cell::Text(arn(session, "ec2", region, &format!("instance/{id}"))),
+                            Cell::Text(unit.arn("ec2", &format!("instance/{id}"))),
                         )
                         .with(
                             "instance_type",
@@ -302,27 +399,17 @@ async fn ec2_instances(
         },
     )
     .await?;
-    Ok(vec![Batch {
-        table: "aws_ec2_instance",
-        rows,
-    }])
+    Ok(vec![batch(&INSTANCES, rows)])
 }
 
-async fn network_interfaces(
-    session: &AccountSession,
-    region: &str,
-    buckets: &ApiBuckets,
-) -> Result<Vec<Batch>, AwsError> {
-    let Ec2 {
-        client,
-        rate,
-        partition,
-    } = Ec2::new(session, region, buckets);
+pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let client = client(&unit);
+    let partition = unit.partition();
     let mut rows = Vec::new();
-    for_each_page(
-        session,
+    paginate(
+        &unit.session.scope(),
         "ec2:DescribeNetworkInterfaces",
-        rate.as_deref(),
+        unit.rate("ec2:DescribeNetworkInterfaces").as_deref(),
         |token| {
             client
                 .describe_network_interfaces()
@@ -438,28 +525,18 @@ async fn network_interfaces(
         },
     )
     .await?;
-    Ok(vec![Batch {
-        table: "aws_ec2_network_interface",
-        rows,
-    }])
+    Ok(vec![batch(&NETWORK_INTERFACES, rows)])
 }
 
-async fn route_tables(
-    session: &AccountSession,
-    region: &str,
-    buckets: &ApiBuckets,
-) -> Result<Vec<Batch>, AwsError> {
-    let Ec2 {
-        client,
-        rate,
-        partition,
-    } = Ec2::new(session, region, buckets);
+pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let client = client(&unit);
+    let partition = unit.partition();
     let mut tables = Vec::new();
     let mut routes = Vec::new();
-    for_each_page(
-        session,
+    paginate(
+        &unit.session.scope(),
         "ec2:DescribeRouteTables",
-        rate.as_deref(),
+        unit.rate("ec2:DescribeRouteTables").as_deref(),
         |token| {
             client
                 .describe_route_tables()
@@ -555,12 +632,7 @@ async fn route_tables(
                         .with("propagating_vgws", Cell::Json(Value::Array(vgws)))
                         .with(
                             "akas",
-                            Cell::Json(json!([arn(
-                                session,
-                                "ec2",
-                                region,
-                                &format!("route-table/{id}")
-                            )])),
+                            Cell::Json(json!([unit.arn("ec2", &format!("route-table/{id}"))])),
                         ),
                     tag_list,
                     id,
@@ -570,16 +642,7 @@ async fn route_tables(
         },
     )
     .await?;
-    Ok(vec![
-        Batch {
-            table: "aws_vpc_route_table",
-            rows: tables,
-        },
-        Batch {
-            table: "aws_vpc_route",
-            rows: routes,
-        },
-    ])
+    Ok(vec![batch(&ROUTE_TABLES, tables), batch(&ROUTES, routes)])
 }
 
 fn association_state(a: &aws_sdk_ec2::types::RouteTableAssociation) -> Value {
@@ -596,21 +659,14 @@ fn route_key(r: &aws_sdk_ec2::types::Route) -> &str {
         .unwrap_or_default()
 }
 
-async fn internet_gateways(
-    session: &AccountSession,
-    region: &str,
-    buckets: &ApiBuckets,
-) -> Result<Vec<Batch>, AwsError> {
-    let Ec2 {
-        client,
-        rate,
-        partition,
-    } = Ec2::new(session, region, buckets);
+pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let client = client(&unit);
+    let partition = unit.partition();
     let mut rows = Vec::new();
-    for_each_page(
-        session,
+    paginate(
+        &unit.session.scope(),
         "ec2:DescribeInternetGateways",
-        rate.as_deref(),
+        unit.rate("ec2:DescribeInternetGateways").as_deref(),
         |token| {
             client
                 .describe_internet_gateways()
@@ -635,12 +691,7 @@ async fn internet_gateways(
                         .with("attachments", Cell::Json(Value::Array(attachments)))
                         .with(
                             "akas",
-                            Cell::Json(json!([arn(
-                                session,
-                                "ec2",
-                                region,
-                                &format!("internet-gateway/{id}")
-                            )])),
+                            Cell::Json(json!([unit.arn("ec2", &format!("internet-gateway/{id}"))])),
                         ),
                     tag_list,
                     id,
@@ -650,137 +701,5 @@ async fn internet_gateways(
         },
     )
     .await?;
-    Ok(vec![Batch {
-        table: "aws_vpc_internet_gateway",
-        rows,
-    }])
-}
-
-/// A trust policy as JSON: real IAM returns it URL-encoded (RFC 3986), some emulators plain.
-fn decode_policy(text: &str) -> Cell {
-    let decoded = if text.trim_start().starts_with('{') {
-        std::borrow::Cow::Borrowed(text)
-    } else {
-        percent_decode(text)
-    };
-    match serde_json::from_str::<Value>(&decoded) {
-        Ok(v) => Cell::Json(v),
-        Err(_) => Cell::Text(decoded.into_owned()),
-    }
-}
-
-fn percent_decode(text: &str) -> std::borrow::Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        // RFC 3986 (IAM's encoding): `+` is a plus, not a space
-        out.push(b);
-        i += 1;
-    }
-    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
-}
-
-async fn iam_roles(session: &AccountSession, buckets: &ApiBuckets) -> Result<Vec<Batch>, AwsError> {
-    let home = canopy_model::inventory::home_region(&session.partition);
-    let client = aws_sdk_iam::Client::new(&session.config_in(home));
-    let rate = buckets.get("global", "iam");
-    let partition = Cell::Text(session.partition.to_string());
-    let mut rows = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let out = call(&session.scope(), "iam:ListRoles", rate.as_deref(), || {
-            client
-                .list_roles()
-                .max_items(1000)
-                .set_marker(marker.clone())
-                .send()
-        })
-        .await?;
-        for r in out.roles() {
-            let pairs = || r.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
-            let boundary = r.permissions_boundary();
-            let last_used = r.role_last_used();
-            rows.push(
-                Row::default()
-                    .with("name", Cell::Text(r.role_name().to_owned()))
-                    .with("arn", Cell::Text(r.arn().to_owned()))
-                    .with("role_id", Cell::Text(r.role_id().to_owned()))
-                    .with("create_date", time(Some(r.create_date())))
-                    .with("description", Cell::text(r.description()))
-                    .with("path", Cell::Text(r.path().to_owned()))
-                    .with("max_session_duration", Cell::int(r.max_session_duration()))
-                    .with(
-                        "permissions_boundary_arn",
-                        Cell::text(boundary.and_then(|b| b.permissions_boundary_arn())),
-                    )
-                    .with(
-                        "permissions_boundary_type",
-                        Cell::text(
-                            boundary
-                                .and_then(|b| b.permissions_boundary_type())
-                                .map(|t| t.as_str()),
-                        ),
-                    )
-                    .with(
-                        "role_last_used_date",
-                        time(last_used.and_then(|u| u.last_used_date())),
-                    )
-                    .with(
-                        "role_last_used_region",
-                        Cell::text(last_used.and_then(|u| u.region())),
-                    )
-                    .with(
-                        "assume_role_policy",
-                        r.assume_role_policy_document()
-                            .map_or(Cell::Null, decode_policy),
-                    )
-                    .with("tags_src", tags_src(pairs()))
-                    .with("tags", tags_of(pairs()))
-                    .with("title", Cell::Text(r.role_name().to_owned()))
-                    .with("akas", Cell::Json(json!([r.arn()])))
-                    .with("partition", partition.clone()),
-            );
-        }
-        marker = out
-            .marker()
-            .filter(|_| out.is_truncated())
-            .map(str::to_owned);
-        if marker.is_none() {
-            break;
-        }
-    }
-    Ok(vec![Batch {
-        table: "aws_iam_role",
-        rows,
-    }])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trust_policies_are_decoded_whether_encoded_or_not() {
-        let plain = r#"{"Version":"2012-10-17","Statement":[]}"#;
-        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-        let want = Cell::Json(json!({"Version": "2012-10-17", "Statement": []}));
-        assert_eq!(decode_policy(plain), want);
-        assert_eq!(decode_policy(encoded), want);
-        assert_eq!(
-            decode_policy("not%20json"),
-            Cell::Text("not json".to_owned())
-        );
-    }
+    Ok(vec![batch(&INTERNET_GATEWAYS, rows)])
 }

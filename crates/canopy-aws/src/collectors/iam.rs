@@ -1,0 +1,161 @@
+//! IAM (a global service, asked once per account in the partition's home region): roles, with
+//! their trust policies decoded to JSON.
+
+use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::table::{Column, Scope, TableDef};
+use serde_json::{Value, json};
+
+use super::{Unit, batch, tags_of, tags_src, time};
+use crate::error::AwsError;
+use crate::page::paginate;
+
+pub(super) const ROLES: TableDef = TableDef {
+    name: "aws_iam_role",
+    scope: Scope::Global,
+    description: "IAM roles, with their trust policy (assume_role_policy) as JSON",
+    columns: &[
+        Column::text("name", "The name").required(),
+        Column::text("arn", "The ARN").required(),
+        Column::text("role_id", "Role ID"),
+        Column::time("create_date", "Create date"),
+        Column::text("description", "Description"),
+        Column::text("path", "Path"),
+        Column::int("max_session_duration", "Max session duration"),
+        Column::text("permissions_boundary_arn", "Permissions boundary ARN"),
+        Column::text("permissions_boundary_type", "Permissions boundary type"),
+        Column::time("role_last_used_date", "Role last used date"),
+        Column::text("role_last_used_region", "Role last used region"),
+        Column::json("assume_role_policy", "The trust policy, decoded to JSON"),
+        Column::TAGS_SRC,
+        Column::TAGS,
+        Column::TITLE,
+        Column::AKAS,
+        Column::PARTITION,
+    ],
+    actions: &["iam:ListRoles"],
+    filled_by: "collect",
+};
+
+/// A trust policy as JSON: real IAM returns it URL-encoded (RFC 3986), some emulators plain.
+fn decode_policy(text: &str) -> Cell {
+    let decoded = if text.trim_start().starts_with('{') {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        percent_decode(text)
+    };
+    match serde_json::from_str::<Value>(&decoded) {
+        Ok(v) => Cell::Json(v),
+        Err(_) => Cell::Text(decoded.into_owned()),
+    }
+}
+
+fn percent_decode(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(v) = hex {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        // RFC 3986 (IAM's encoding): `+` is a plus, not a space
+        out.push(b);
+        i += 1;
+    }
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let session = unit.session;
+    let home = canopy_model::inventory::home_region(&session.partition);
+    let client = aws_sdk_iam::Client::new(&session.config_in(home));
+    let partition = unit.partition();
+    let mut rows = Vec::new();
+    paginate(
+        &session.scope(),
+        "iam:ListRoles",
+        unit.rate("iam:ListRoles").as_deref(),
+        |marker| {
+            client
+                .list_roles()
+                .max_items(1000)
+                .set_marker(marker)
+                .send()
+        },
+        |out| out.marker().filter(|_| out.is_truncated()),
+        |out| {
+            for r in out.roles() {
+                let pairs = || r.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
+                let boundary = r.permissions_boundary();
+                let last_used = r.role_last_used();
+                rows.push(
+                    Row::default()
+                        .with("name", Cell::Text(r.role_name().to_owned()))
+                        .with("arn", Cell::Text(r.arn().to_owned()))
+                        .with("role_id", Cell::Text(r.role_id().to_owned()))
+                        .with("create_date", time(Some(r.create_date())))
+                        .with("description", Cell::text(r.description()))
+                        .with("path", Cell::Text(r.path().to_owned()))
+                        .with("max_session_duration", Cell::int(r.max_session_duration()))
+                        .with(
+                            "permissions_boundary_arn",
+                            Cell::text(boundary.and_then(|b| b.permissions_boundary_arn())),
+                        )
+                        .with(
+                            "permissions_boundary_type",
+                            Cell::text(
+                                boundary
+                                    .and_then(|b| b.permissions_boundary_type())
+                                    .map(|t| t.as_str()),
+                            ),
+                        )
+                        .with(
+                            "role_last_used_date",
+                            time(last_used.and_then(|u| u.last_used_date())),
+                        )
+                        .with(
+                            "role_last_used_region",
+                            Cell::text(last_used.and_then(|u| u.region())),
+                        )
+                        .with(
+                            "assume_role_policy",
+                            r.assume_role_policy_document()
+                                .map_or(Cell::Null, decode_policy),
+                        )
+                        .with("tags_src", tags_src(pairs()))
+                        .with("tags", tags_of(pairs()))
+                        .with("title", Cell::Text(r.role_name().to_owned()))
+                        .with("akas", Cell::Json(json!([r.arn()])))
+                        .with("partition", partition.clone()),
+                );
+            }
+        },
+    )
+    .await?;
+    Ok(vec![batch(&ROLES, rows)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_policies_are_decoded_whether_encoded_or_not() {
+        let plain = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        let want = Cell::Json(json!({"Version": "2012-10-17", "Statement": []}));
+        assert_eq!(decode_policy(plain), want);
+        assert_eq!(decode_policy(encoded), want);
+        assert_eq!(
+            decode_policy("not%20json"),
+            Cell::Text("not json".to_owned())
+        );
+    }
+}

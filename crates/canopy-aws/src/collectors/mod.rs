@@ -1,0 +1,175 @@
+//! Inventory collectors, one module per AWS service. Each table is declared once, as a `const`
+//! [`TableDef`] beside the function that fills it, and each collector is registered once, in
+//! [`COLLECTORS`]: the store derives its tables, `canopy tables` and `canopy schema` their words,
+//! and `--tables` its choices from this registry, so nothing else names a table's columns again.
+//!
+//! A collector pages through its APIs with the one pager (largest page size; each page paced on
+//! the account's bucket for that region and API, and retried), and turns SDK types into named
+//! [`Row`]s with Steampipe's column names, which the store checks against the definition.
+//!
+//! Adding a table on an existing SDK crate: a `const` definition and an `async fn` in the
+//! service's module, one line in [`COLLECTORS`], and a fixture response for the test that checks
+//! every collector's rows against its definition.
+
+mod ec2;
+mod iam;
+#[cfg(test)]
+mod tests;
+
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
+use canopy_model::inventory::{Batch, Cell, RegionInfo, Row};
+use canopy_model::table::{Scope, TableDef};
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+
+use crate::error::AwsError;
+use crate::pace::{ApiBuckets, Rate};
+use crate::session::AccountSession;
+
+pub use ec2::describe_regions;
+
+/// What one unit of collection works with.
+#[derive(Clone, Copy)]
+pub struct Unit<'a> {
+    pub session: &'a AccountSession,
+    /// The region to collect in; `global` for global and account-wide tables.
+    pub region: &'a str,
+    pub buckets: &'a ApiBuckets,
+    /// The regions the account sees, as discovered before its units started (or why they could
+    /// not be).
+    pub regions: Result<&'a [RegionInfo], &'a AwsError>,
+}
+
+impl Unit<'_> {
+    /// The bucket of `operation` in this unit's region.
+    fn rate(&self, operation: &'static str) -> Option<std::sync::Arc<Rate>> {
+        self.buckets.get(self.region, operation)
+    }
+
+    fn partition(&self) -> Cell {
+        Cell::Text(self.session.partition.to_string())
+    }
+
+    /// `arn:<partition>:<service>:<region>:<account>:<resource>` for this unit's account.
+    fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.session.partition, self.region, self.session.account
+        )
+    }
+}
+
+type Run = for<'a> fn(Unit<'a>) -> BoxFuture<'a, Result<Vec<Batch>, AwsError>>;
+
+/// One kind of collection work, filling one or more tables of the same scope.
+pub struct Collector {
+    /// The tables it fills; the first names it in errors.
+    pub tables: &'static [&'static TableDef],
+    run: Run,
+}
+
+impl std::fmt::Debug for Collector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.table().name)
+    }
+}
+
+impl PartialEq for Collector {
+    fn eq(&self, other: &Self) -> bool {
+        self.table().name == other.table().name
+    }
+}
+
+impl Eq for Collector {}
+
+impl Collector {
+    /// The table that names it.
+    pub fn table(&self) -> &'static TableDef {
+        self.tables[0]
+    }
+
+    pub fn scope(&self) -> Scope {
+        self.table().scope
+    }
+
+    /// Runs one unit.
+    pub async fn collect(&self, unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+        (self.run)(unit).await
+    }
+
+    /// The collector that fills `table`.
+    pub fn for_table(table: &str) -> Option<&'static Collector> {
+        COLLECTORS
+            .iter()
+            .find(|c| c.tables.iter().any(|t| t.name == table))
+    }
+}
+
+/// Every collector, in the order `canopy tables` lists their tables.
+pub static COLLECTORS: &[Collector] = &[
+    Collector {
+        tables: &[&ec2::REGIONS],
+        run: |u| Box::pin(ec2::regions(u)),
+    },
+    Collector {
+        tables: &[&ec2::INSTANCES],
+        run: |u| Box::pin(ec2::instances(u)),
+    },
+    Collector {
+        tables: &[&ec2::NETWORK_INTERFACES],
+        run: |u| Box::pin(ec2::network_interfaces(u)),
+    },
+    Collector {
+        tables: &[&ec2::ROUTE_TABLES, &ec2::ROUTES],
+        run: |u| Box::pin(ec2::route_tables(u)),
+    },
+    Collector {
+        tables: &[&ec2::INTERNET_GATEWAYS],
+        run: |u| Box::pin(ec2::internet_gateways(u)),
+    },
+    Collector {
+        tables: &[&iam::ROLES],
+        run: |u| Box::pin(iam::roles(u)),
+    },
+];
+
+/// Every inventory table canopy fills: the collectors' and the credential report's.
+pub static TABLES: &[&TableDef] = &[
+    &ec2::REGIONS,
+    &ec2::INSTANCES,
+    &ec2::NETWORK_INTERFACES,
+    &ec2::ROUTE_TABLES,
+    &ec2::ROUTES,
+    &ec2::INTERNET_GATEWAYS,
+    &iam::ROLES,
+    &crate::credreport::CREDENTIAL_REPORT,
+];
+
+fn time(at: Option<&DateTime>) -> Cell {
+    Cell::text(at.and_then(|t| t.fmt(Format::DateTime).ok()))
+}
+
+fn tags_of<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Cell {
+    Cell::tags(
+        tags.into_iter()
+            .filter_map(|(k, v)| Some((k?, v.unwrap_or_default()))),
+    )
+}
+
+fn tags_src<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Cell {
+    let list: Vec<Value> = tags
+        .into_iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
+    if list.is_empty() {
+        Cell::Null
+    } else {
+        Cell::Json(Value::Array(list))
+    }
+}
+
+/// Rows of one table, with their definition.
+fn batch(table: &'static TableDef, rows: Vec<Row>) -> Batch {
+    Batch::new(table, rows)
+}
