@@ -32,39 +32,48 @@ pub struct AwsError {
     pub message: String,
 }
 
+/// What the user can do about a failed call, when the fix is known. The library names the
+/// case; the front end words it (and names its own flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hint {
+    /// The role is missing, does not trust the caller, or the external id does not match.
+    AssumeRoleDenied,
+    /// An Organizations call was refused: not the management account or a delegated
+    /// administrator allowed it.
+    OrganizationsDenied,
+    /// The destination bucket does not exist or is not visible.
+    BucketMissing,
+    /// S3 refused the caller (ListBucket, PutObject, or the KMS key).
+    S3Denied,
+    /// An object already has the key; canopy never overwrites one.
+    ObjectExists,
+    /// SNS refused the publication.
+    SnsPublishDenied,
+    /// The account is not a member of an organization.
+    NotInOrganization,
+    /// No credentials were found.
+    NoCredentials,
+    /// AWS kept throttling after every retry.
+    Throttled,
+}
+
 impl AwsError {
-    /// A short, specific hint for the user when the fix is known.
-    pub fn hint(&self) -> Option<String> {
+    /// What the user can do about it, when the fix is known.
+    pub fn hint(&self) -> Option<Hint> {
         match (self.kind, self.operation.as_str()) {
-            (ErrorKind::AccessDenied, "sts:AssumeRole") => Some(
-                "check that the role exists in that account, trusts your current identity, and that the external id matches".to_owned(),
-            ),
-            (ErrorKind::AccessDenied, op) if op.starts_with("organizations:") => Some(format!(
-                "the account must be the organization's management account or a delegated administrator allowed `{op}`"
-            )),
+            (ErrorKind::AccessDenied, "sts:AssumeRole") => Some(Hint::AssumeRoleDenied),
+            (ErrorKind::AccessDenied, op) if op.starts_with("organizations:") => {
+                Some(Hint::OrganizationsDenied)
+            }
             (_, "s3:HeadBucket") if self.code == "NotFound" || self.code == "NoSuchBucket" => {
-                Some("the bucket does not exist (or is not visible to your current credentials); create it or fix --out".to_owned())
+                Some(Hint::BucketMissing)
             }
-            (ErrorKind::AccessDenied, op) if op.starts_with("s3:") => Some(
-                "your current credentials need s3:ListBucket and s3:PutObject on the bucket (and kms:GenerateDataKey on the key with --sse-kms-key)".to_owned(),
-            ),
-            (_, "s3:PutObject") if self.code == "PreconditionFailed" => Some(
-                "an object already has that key; canopy never overwrites one: run again".to_owned(),
-            ),
-            (ErrorKind::AccessDenied, "sns:Publish") => {
-                Some("your current credentials need sns:Publish on the topic".to_owned())
-            }
-            (ErrorKind::NotInOrganization, _) => {
-                Some("the account is not a member of an organization".to_owned())
-            }
-            (ErrorKind::NoCredentials, _) => Some(
-                "set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`"
-                    .to_owned(),
-            ),
-            (ErrorKind::Throttled, _) => Some(
-                "AWS kept throttling after every retry; try again later or lower --concurrency"
-                    .to_owned(),
-            ),
+            (ErrorKind::AccessDenied, op) if op.starts_with("s3:") => Some(Hint::S3Denied),
+            (_, "s3:PutObject") if self.code == "PreconditionFailed" => Some(Hint::ObjectExists),
+            (ErrorKind::AccessDenied, "sns:Publish") => Some(Hint::SnsPublishDenied),
+            (ErrorKind::NotInOrganization, _) => Some(Hint::NotInOrganization),
+            (ErrorKind::NoCredentials, _) => Some(Hint::NoCredentials),
+            (ErrorKind::Throttled, _) => Some(Hint::Throttled),
             _ => None,
         }
     }
@@ -166,6 +175,6 @@ mod tests {
             e.to_string(),
             "`organizations:ListRoots` failed in account `111122223333`: AccessDeniedException: You don't have permissions"
         );
-        assert!(e.hint().unwrap().contains("delegated administrator"));
+        assert_eq!(e.hint(), Some(Hint::OrganizationsDenied));
     }
 }

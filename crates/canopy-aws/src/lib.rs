@@ -21,7 +21,7 @@ pub use credreport::{
     get_credential_report, parse_credential_report,
 };
 pub use deliver::{Encryption, s3_bucket_region, s3_prefix_used, s3_put_new, sns_publish};
-pub use error::{AwsError, ErrorKind};
+pub use error::{AwsError, ErrorKind, Hint};
 pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};
 pub use pace::{ApiBuckets, OrgRates, Rate};
 pub use retry::{CallStats, RetryPolicy};

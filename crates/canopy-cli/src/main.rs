@@ -7,7 +7,7 @@ mod cli;
 mod commands;
 mod env;
 mod output;
-mod policy;
+mod printer;
 mod progress;
 mod settings;
 
@@ -57,7 +57,7 @@ fn report(err: &anyhow::Error) {
             })
     });
     if let Some(hint) = hint {
-        eprintln!("  hint: {hint}");
+        eprintln!("  hint: {}", printer::word(hint));
     }
 }
 

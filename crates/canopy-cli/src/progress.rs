@@ -6,8 +6,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use canopy_aws::DiscoverProgress;
+use canopy_engine::fanout::{Failure, FanOutReporter};
 use canopy_engine::sync::{PayerOutcome, SyncReporter};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::printer::{Printer, word};
 
 /// A spinner on stderr, when it is a terminal and --quiet was not given.
 fn spinner(quiet: bool) -> Option<ProgressBar> {
@@ -37,8 +40,8 @@ pub struct SyncProgress {
 }
 
 impl SyncProgress {
-    pub fn new(quiet: bool) -> Self {
-        let bar = spinner(quiet);
+    pub fn new(printer: Printer) -> Self {
+        let bar = spinner(printer.quiet());
         Self {
             bar,
             last: Mutex::new(String::new()),
@@ -83,7 +86,7 @@ impl SyncReporter for SyncProgress {
             Err(e) => {
                 self.line(&format!("error: payer `{}`: {e}", outcome.payer));
                 if let Some(hint) = e.hint() {
-                    self.line(&format!("  hint: {hint}"));
+                    self.line(&format!("  hint: {}", word(hint)));
                 }
             }
         }
@@ -109,8 +112,8 @@ struct CollectCounts {
 }
 
 impl<'a> CollectProgress<'a> {
-    pub fn new(quiet: bool, accounts: usize, stats: &'a canopy_aws::CallStats) -> Self {
-        let bar = spinner(quiet);
+    pub fn new(printer: Printer, accounts: usize, stats: &'a canopy_aws::CallStats) -> Self {
+        let bar = spinner(printer.quiet());
         Self {
             bar,
             accounts,
@@ -150,7 +153,7 @@ impl<'a> CollectProgress<'a> {
     }
 }
 
-impl canopy_engine::collect::CollectReporter for CollectProgress<'_> {
+impl FanOutReporter for CollectProgress<'_> {
     fn account_ready(&self, _account: &canopy_model::AccountId, units: usize, _skipped: usize) {
         self.update(|c| {
             c.ready += 1;
@@ -158,21 +161,17 @@ impl canopy_engine::collect::CollectReporter for CollectProgress<'_> {
         });
     }
 
-    fn account_failed(&self, f: &canopy_engine::collect::Failure) {
+    fn account_failed(&self, f: &Failure) {
         self.update(|c| {
             c.ready += 1;
             c.errors += 1;
         });
-        self.line(&format!(
-            "error: account `{}`: `{}` failed: {}: {}",
-            f.account, f.operation, f.code, f.message
-        ));
-        if let Some(hint) = &f.hint {
-            self.line(&format!("  hint: {hint}"));
+        for line in failure_lines(f) {
+            self.line(&line);
         }
     }
 
-    fn unit_done(&self, _rows: u64, failure: Option<&canopy_engine::collect::Failure>) {
+    fn unit_done(&self, _rows: u64, failure: Option<&Failure>) {
         self.update(|c| {
             c.done += 1;
             if failure.is_some() {
@@ -188,6 +187,49 @@ impl canopy_engine::collect::CollectReporter for CollectProgress<'_> {
                 "unit failed: {}",
                 f.message
             );
+        }
+    }
+}
+
+/// An account's failure, as lines for stderr: what failed, and the hint when there is one.
+fn failure_lines(f: &Failure) -> Vec<String> {
+    let mut lines = vec![format!(
+        "error: account `{}`: `{}` failed: {}: {}",
+        f.account, f.operation, f.code, f.message
+    )];
+    if let Some(hint) = f.hint {
+        lines.push(format!("  hint: {}", word(hint)));
+    }
+    lines
+}
+
+/// The credential reports' reporter: each account that failed, as it fails (not with
+/// `--quiet`).
+pub struct CredreportProgress {
+    printer: Printer,
+}
+
+impl CredreportProgress {
+    pub fn new(printer: Printer) -> Self {
+        Self { printer }
+    }
+
+    fn failed(&self, f: &Failure) {
+        for line in failure_lines(f) {
+            self.printer.note(&line);
+        }
+    }
+}
+
+impl FanOutReporter for CredreportProgress {
+    fn account_failed(&self, failure: &Failure) {
+        self.failed(failure);
+    }
+
+    fn unit_done(&self, rows: u64, failure: Option<&Failure>) {
+        match failure {
+            Some(f) => self.failed(f),
+            None => tracing::info!(users = rows, "credential report stored"),
         }
     }
 }

@@ -1,18 +1,32 @@
 //! Settings in two stages: the raw flags (clap, which already falls back to `CANOPY_*`
 //! variables), then one merge with the settings file, before any AWS call.
-//! Precedence: flags > environment > file > built-in defaults.
+//! Precedence: flags > environment > file > built-in defaults. Every default is written once,
+//! here, and every flag a command shares with the settings file (the member role, regions, the
+//! config files' paths) is merged here too.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use canopy_aws::{RetryPolicy, RoleSpec};
+use canopy_engine::fanout::RegionChoice;
 use canopy_engine::sync::{Payers, SyncOptions};
 use canopy_model::AccountId;
 use serde::Deserialize;
 
 use crate::cli::GlobalArgs;
 use crate::env;
+
+/// The role assumed in payer and member accounts when nothing says otherwise.
+pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
+/// The session name of assumed roles.
+pub const DEFAULT_SESSION_NAME: &str = "canopy";
+/// How old stored organization data may be.
+pub const DEFAULT_ORG_TTL: &str = "1h";
+/// AWS requests in flight at once in a fan-out command.
+pub const DEFAULT_CONCURRENCY: u16 = 32;
+/// Organizations requests in flight at once per payer.
+pub const DEFAULT_SYNC_CONCURRENCY: u16 = 8;
 
 /// The settings file, as written by the user. Unknown keys are errors.
 #[derive(Debug, Default, Deserialize)]
@@ -117,7 +131,7 @@ impl Settings {
                 .payer_role
                 .clone()
                 .or_else(|| file.payer_role.clone())
-                .unwrap_or_else(|| "OrganizationAccountAccessRole".to_owned()),
+                .unwrap_or_else(|| DEFAULT_ROLE.to_owned()),
             external_id: global
                 .external_id
                 .clone()
@@ -126,13 +140,13 @@ impl Settings {
                 .session_name
                 .clone()
                 .or_else(|| file.session_name.clone())
-                .unwrap_or_else(|| "canopy".to_owned()),
+                .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
         };
         let ttl_text = global
             .org_ttl
             .clone()
             .or_else(|| file.org_ttl.clone())
-            .unwrap_or_else(|| "1h".to_owned());
+            .unwrap_or_else(|| DEFAULT_ORG_TTL.to_owned());
         let ttl = humantime::parse_duration(&ttl_text)
             .with_context(|| format!("invalid org ttl `{ttl_text}` (try `1h` or `30m`)"))?;
         let mut retry = RetryPolicy::default();
@@ -154,11 +168,64 @@ impl Settings {
             refresh: global.refresh,
             retry,
             sync: SyncOptions {
-                concurrency: 8,
+                concurrency: usize::from(DEFAULT_SYNC_CONCURRENCY),
                 paced,
             },
             quiet: global.quiet,
             file,
         })
     }
+}
+
+impl Settings {
+    /// The role assumed in member accounts: the flag (or `CANOPY_ROLE`), the settings file's
+    /// `role`, else the default; with the payers' external id and session name.
+    pub fn member_role(&self, flag: Option<&str>) -> RoleSpec {
+        RoleSpec {
+            name: flag
+                .map(str::to_owned)
+                .or_else(|| self.file.role.clone())
+                .unwrap_or_else(|| DEFAULT_ROLE.to_owned()),
+            ..self.payers.role.clone()
+        }
+    }
+
+    /// `--regions`, else the settings file's `regions`, else every enabled region.
+    pub fn regions(&self, flag: &[String]) -> Result<RegionChoice> {
+        let given: Vec<String> = if flag.is_empty() {
+            self.file.regions.clone().unwrap_or_default()
+        } else {
+            flag.to_vec()
+        };
+        let given: Vec<String> = given
+            .iter()
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .collect();
+        if given.is_empty() || given.iter().any(|r| r.eq_ignore_ascii_case("all")) {
+            return Ok(RegionChoice::All);
+        }
+        for region in &given {
+            let valid = region.split('-').count() >= 3
+                && region
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !valid {
+                bail!("`{region}` is not a region name (like `eu-west-1`); give a list or `all`");
+            }
+        }
+        let mut unique = given;
+        unique.sort();
+        unique.dedup();
+        Ok(RegionChoice::List(unique))
+    }
+}
+
+/// Account ids given to `flag` (comma-separated, blanks ignored).
+pub fn account_ids(raw: &[String], flag: &str) -> Result<Vec<AccountId>> {
+    raw.iter()
+        .map(|a| a.trim())
+        .filter(|a| !a.is_empty())
+        .map(|a| a.parse::<AccountId>().map_err(|e| anyhow!("{flag}: {e}")))
+        .collect()
 }

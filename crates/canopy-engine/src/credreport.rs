@@ -1,7 +1,7 @@
-//! Credential reports for the whole organization: every account's report is asked for at once
-//! (one task per account; requests capped by the session's request slots), then each account
-//! polls its own generation with backoff, so the waits overlap and the run takes about as long
-//! as the slowest report. Each report lands as AWS sent it in
+//! Credential reports for the whole organization, on the fan-out: one unit per account. Reports
+//! are asked for in a wide window of accounts (requests capped by the session's request slots),
+//! then each account polls its own generation with backoff, so the waits overlap and the run
+//! takes about as long as the slowest report. Each report lands as AWS sent it in
 //! `<out>/<YYYY-MM-DD>/<run start>/credential-report-<account>.csv` (a new folder per run, never
 //! an earlier run's), with a `manifest.json`, and typed in `aws_iam_credential_report`.
 
@@ -12,14 +12,15 @@ use std::time::Duration;
 use canopy_aws::CREDENTIAL_REPORT;
 use canopy_aws::{AccountSession, AwsError, AwsSession, Encryption, ReportState, RoleSpec};
 use canopy_model::AccountId;
-use canopy_model::inventory::{Batch, GLOBAL_REGION, Row};
-use canopy_store::{RunTotals, Store, UnitError, UnitKey};
+use canopy_model::inventory::{Batch, GLOBAL_REGION};
+use canopy_store::Store;
+use futures::future::BoxFuture;
 use serde_json::json;
 use time::OffsetDateTime;
-use tokio::task::JoinSet;
 
 use crate::EngineError;
-use crate::collect::{Failure, Target};
+pub use crate::fanout::Target;
+use crate::fanout::{Failure, FanOutOptions, FanOutReporter, Job, Outcome, Ready};
 
 /// Where a run's files go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,16 +36,25 @@ pub enum Destination {
     },
 }
 
+/// A destination that cannot be used; the front end names its own flags.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DestinationError {
+    #[error(
+        "`{bucket}` is not a bucket name (3 to 63 lowercase letters, digits, dots and hyphens); write s3://BUCKET/PREFIX"
+    )]
+    NotABucket { bucket: String },
+    #[error("a KMS key goes with an s3:// destination; local files are owner-only instead")]
+    KmsWithLocal,
+    #[error("the KMS key is empty")]
+    EmptyKmsKey,
+}
+
 impl Destination {
     /// `s3://BUCKET[/PREFIX]` or a local folder; `kms_key` only goes with S3.
-    pub fn parse(out: &str, kms_key: Option<String>) -> Result<Self, EngineError> {
-        let bad = |why: String| EngineError::Selection(format!("--out `{out}`: {why}"));
+    pub fn parse(out: &str, kms_key: Option<String>) -> Result<Self, DestinationError> {
         let Some(rest) = out.strip_prefix("s3://") else {
             if kms_key.is_some() {
-                return Err(bad(
-                    "--sse-kms-key goes with an s3:// destination; local files are owner-only instead"
-                        .to_owned(),
-                ));
+                return Err(DestinationError::KmsWithLocal);
             }
             return Ok(Self::Dir(PathBuf::from(out)));
         };
@@ -56,17 +66,15 @@ impl Destination {
             && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
             && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
         if !valid {
-            return Err(bad(format!(
-                "`{bucket}` is not a bucket name (3 to 63 lowercase letters, digits, dots and hyphens); write s3://BUCKET/PREFIX"
-            )));
+            return Err(DestinationError::NotABucket {
+                bucket: bucket.to_owned(),
+            });
         }
         Ok(Self::S3 {
             bucket: bucket.to_owned(),
             prefix: prefix.trim_matches('/').to_owned(),
             encryption: match kms_key {
-                Some(key) if key.trim().is_empty() => {
-                    return Err(bad("--sse-kms-key is empty".to_owned()));
-                }
+                Some(key) if key.trim().is_empty() => return Err(DestinationError::EmptyKmsKey),
                 Some(key) => Encryption::Kms(key),
                 None => Encryption::BucketDefault,
             },
@@ -116,6 +124,8 @@ pub struct CredReportRun {
     pub accounts: Vec<AccountReport>,
     /// With `notify_sns` and failures: the message id, or why it could not be sent.
     pub notified: Option<Result<String, AwsError>>,
+    /// Stopped before every account was done (Ctrl-C).
+    pub interrupted: bool,
 }
 
 impl CredReportRun {
@@ -278,21 +288,13 @@ enum PutError {
     Aws(AwsError),
 }
 
-/// One account's result, as its task hands it back.
-struct Fetched {
-    target: Target,
-    polls: u32,
-    generated_time: Option<String>,
-    outcome: Result<(Vec<Row>, Option<String>), Failure>,
-}
-
 fn not_ready(account: &AccountId, polls: u32) -> AwsError {
     AwsError {
         kind: canopy_aws::ErrorKind::Other,
         account: Some(account.to_string()),
         operation: "iam:GenerateCredentialReport".to_owned(),
         code: "ReportNotReady".to_owned(),
-        message: format!("the report was not ready after {polls} polls; raise --max-polls"),
+        message: format!("the report was not ready after {polls} polls; allow more polls"),
     }
 }
 
@@ -304,95 +306,139 @@ struct Polling {
 
 /// Generates (polling with backoff), fetches, reads and delivers one account's report.
 async fn fetch_one(
-    aws: Arc<AwsSession>,
-    target: Target,
-    role: RoleSpec,
-    polling: Arc<Polling>,
-    sink: Option<Arc<Sink>>,
-) -> Result<Fetched, EngineError> {
-    let mut fetched = Fetched {
-        target,
-        polls: 0,
+    ready: &Ready,
+    polling: &Polling,
+    sink: Option<&Sink>,
+) -> Result<(AccountReport, Result<Vec<Batch>, Failure>), EngineError> {
+    let account = &ready.target.account;
+    let mut report = AccountReport {
+        account: account.clone(),
+        name: ready.target.name.clone(),
+        file: None,
         generated_time: None,
-        outcome: Ok((Vec::new(), None)),
+        users: 0,
+        polls: 0,
+        failure: None,
     };
-    let account = fetched.target.account.clone();
-    let failure = |e: &AwsError| Failure::of(&account, GLOBAL_REGION, CREDENTIAL_REPORT.name, e);
-    let session = match aws.account(&account, &role).await {
-        Ok(session) => session,
-        Err(e) => {
-            fetched.outcome = Err(failure(&e));
-            return Ok(fetched);
-        }
-    };
+    let failure = |e: &AwsError| Failure::of(account, GLOBAL_REGION, CREDENTIAL_REPORT.name, e);
+    let session = &ready.session;
     let mut wait = polling.first_wait;
     loop {
-        fetched.polls += 1;
-        match canopy_aws::generate_credential_report(&session).await {
+        report.polls += 1;
+        match canopy_aws::generate_credential_report(session).await {
             Ok(ReportState::Complete) => break,
             Ok(_) => {}
             // "no more capacity": AWS is busy generating reports; try again later
             Err(e) if e.code == "LimitExceeded" || e.code == "LimitExceededException" => {}
-            Err(e) => {
-                fetched.outcome = Err(failure(&e));
-                return Ok(fetched);
-            }
+            Err(e) => return Ok((report, Err(failure(&e)))),
         }
-        if fetched.polls >= polling.max_polls.max(1) {
-            fetched.outcome = Err(failure(&not_ready(&account, fetched.polls)));
-            return Ok(fetched);
+        if report.polls >= polling.max_polls.max(1) {
+            let e = not_ready(account, report.polls);
+            return Ok((report, Err(failure(&e))));
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(polling.max_wait);
     }
-    let report = match canopy_aws::get_credential_report(&session).await {
-        Ok(report) => report,
+    let fetched = match canopy_aws::get_credential_report(session).await {
+        Ok(fetched) => fetched,
+        Err(e) => return Ok((report, Err(failure(&e)))),
+    };
+    report.generated_time = fetched.generated_time.clone();
+    let rows = match canopy_aws::parse_credential_report(
+        &fetched.csv,
+        fetched.generated_time.as_deref(),
+    ) {
+        Ok(rows) => rows,
         Err(e) => {
-            fetched.outcome = Err(failure(&e));
-            return Ok(fetched);
+            let failure = Failure {
+                account: account.clone(),
+                region: GLOBAL_REGION.to_owned(),
+                table: CREDENTIAL_REPORT.name.to_owned(),
+                operation: "iam:GetCredentialReport".to_owned(),
+                code: "MalformedReport".to_owned(),
+                message: e.to_string(),
+                hint: None,
+            };
+            return Ok((report, Err(failure)));
         }
     };
-    fetched.generated_time = report.generated_time.clone();
-    let rows =
-        match canopy_aws::parse_credential_report(&report.csv, report.generated_time.as_deref()) {
-            Ok(rows) => rows,
-            Err(e) => {
-                fetched.outcome = Err(Failure {
-                    account: account.clone(),
-                    region: GLOBAL_REGION.to_owned(),
-                    table: CREDENTIAL_REPORT.name.to_owned(),
-                    operation: "iam:GetCredentialReport".to_owned(),
-                    code: "MalformedReport".to_owned(),
-                    message: e.to_string(),
-                    hint: None,
-                });
-                return Ok(fetched);
-            }
-        };
-    let file = match &sink {
-        None => None,
-        Some(sink) => {
-            let name = format!("credential-report-{account}.csv");
-            match sink.put(&name, "text/csv", report.csv.as_bytes()).await {
-                Ok(location) => Some(location),
-                Err(PutError::Local(e)) => return Err(e),
-                Err(PutError::Aws(e)) => {
-                    fetched.outcome = Err(failure(&e));
-                    return Ok(fetched);
-                }
-            }
+    if let Some(sink) = sink {
+        let name = format!("credential-report-{account}.csv");
+        match sink.put(&name, "text/csv", fetched.csv.as_bytes()).await {
+            Ok(location) => report.file = Some(location),
+            Err(PutError::Local(e)) => return Err(e),
+            Err(PutError::Aws(e)) => return Ok((report, Err(failure(&e)))),
         }
-    };
-    fetched.outcome = Ok((rows, file));
-    Ok(fetched)
+    }
+    report.users = rows.len();
+    Ok((report, Ok(vec![Batch::new(&CREDENTIAL_REPORT, rows)])))
 }
 
-/// Collects every target's credential report.
+struct CredReportJob {
+    polling: Polling,
+    sink: Option<Arc<Sink>>,
+}
+
+impl Job for CredReportJob {
+    type Unit = ();
+    type Done = AccountReport;
+
+    fn command(&self) -> &'static str {
+        "credreport collect"
+    }
+
+    fn account_table(&self) -> &'static str {
+        CREDENTIAL_REPORT.name
+    }
+
+    fn regions(&self) -> Option<&crate::fanout::RegionChoice> {
+        None
+    }
+
+    fn units(&self, _ready: &Ready) -> Vec<()> {
+        vec![()]
+    }
+
+    fn run(
+        self: Arc<Self>,
+        ready: Arc<Ready>,
+        (): (),
+    ) -> BoxFuture<'static, Result<Outcome<AccountReport>, EngineError>> {
+        Box::pin(async move {
+            let (mut report, result) =
+                fetch_one(&ready, &self.polling, self.sink.as_deref()).await?;
+            report.failure = result.as_ref().err().cloned();
+            Ok(Outcome {
+                region: GLOBAL_REGION.to_owned(),
+                tables: &[&CREDENTIAL_REPORT],
+                result,
+                done: report,
+            })
+        })
+    }
+}
+
+/// Fan-out tuning for `concurrency` requests in flight: a wide window, since an account's report
+/// mostly waits for AWS to generate it (at least 256 accounts at once).
+pub fn options_for(concurrency: usize, paced: bool) -> FanOutOptions {
+    let wide = (concurrency.max(1) * 8).max(256);
+    FanOutOptions {
+        units_in_flight: wide,
+        accounts_in_flight: wide,
+        paced,
+    }
+}
+
+/// Collects every target's credential report into `store` (which the run takes over).
+/// `shutdown` resolving stops the run cleanly: every report already stored stays, the run is
+/// marked interrupted, and the manifest lists the accounts that finished.
 pub async fn collect_credential_reports(
     aws: Arc<AwsSession>,
-    store: &mut Store,
+    store: Store,
     request: CredReportRequest,
-    on_account: &(dyn Fn(&AccountReport) + Sync),
+    options: FanOutOptions,
+    reporter: &dyn FanOutReporter,
+    shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<CredReportRun, EngineError> {
     let started_at = OffsetDateTime::now_utc();
     // the destination is checked (and the run's folder chosen) before any account is asked
@@ -400,86 +446,58 @@ pub async fn collect_credential_reports(
         Some(out) => Some(Arc::new(Sink::open(&aws, out, started_at).await?)),
         None => None,
     };
-    let run_id = store.begin_run("credreport collect", &request.options)?;
-    let polling = Arc::new(Polling {
-        max_polls: request.max_polls,
-        first_wait: request.first_wait,
-        max_wait: request.max_wait,
+    let job = Arc::new(CredReportJob {
+        polling: Polling {
+            max_polls: request.max_polls,
+            first_wait: request.first_wait,
+            max_wait: request.max_wait,
+        },
+        sink: sink.clone(),
     });
-    let mut tasks = JoinSet::new();
-    for target in request.targets {
-        tasks.spawn(fetch_one(
-            aws.clone(),
-            target,
-            request.role.clone(),
-            polling.clone(),
-            sink.clone(),
-        ));
-    }
-    let mut accounts = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        let fetched =
-            joined.map_err(|e| EngineError::Internal(format!("a report task failed: {e}")))??;
-        let target = fetched.target;
-        let mut report = AccountReport {
-            account: target.account.clone(),
-            name: target.name.clone(),
-            file: None,
-            generated_time: fetched.generated_time,
-            users: 0,
-            polls: fetched.polls,
-            failure: None,
-        };
-        match fetched.outcome {
-            Ok((rows, file)) => {
-                report.users = rows.len();
-                report.file = file;
-                store.replace_unit(
-                    UnitKey {
-                        account_id: target.account.as_str(),
-                        region: GLOBAL_REGION,
-                    },
-                    &[&CREDENTIAL_REPORT],
-                    &[Batch::new(&CREDENTIAL_REPORT, rows)],
-                    OffsetDateTime::now_utc(),
-                )?;
-            }
-            Err(f) => {
-                store.record_error(
-                    run_id,
-                    &UnitError {
-                        account_id: f.account.to_string(),
-                        region: f.region.clone(),
-                        table_name: f.table.clone(),
-                        error_code: f.code.clone(),
-                        message: format!("{}: {}", f.operation, f.message),
-                    },
-                )?;
-                report.failure = Some(f);
-            }
+    let names: std::collections::BTreeMap<AccountId, String> = request
+        .targets
+        .iter()
+        .map(|t| (t.account.clone(), t.name.clone()))
+        .collect();
+    let fanned = crate::fanout::run(
+        aws.clone(),
+        store,
+        job,
+        crate::fanout::Scope {
+            targets: request.targets,
+            role: request.role,
+            asked: request.options,
+        },
+        options,
+        reporter,
+        shutdown,
+    )
+    .await?;
+    let mut accounts = fanned.done;
+    // accounts that failed as a whole (the role) have no report of their own
+    for f in &fanned.failures {
+        if !accounts.iter().any(|a| a.account == f.account) {
+            accounts.push(AccountReport {
+                account: f.account.clone(),
+                name: names.get(&f.account).cloned().unwrap_or_default(),
+                file: None,
+                generated_time: None,
+                users: 0,
+                polls: 0,
+                failure: Some(f.clone()),
+            });
         }
-        on_account(&report);
-        accounts.push(report);
     }
     accounts.sort_by(|a, b| a.account.cmp(&b.account));
     let mut run = CredReportRun {
-        run_id,
+        run_id: fanned.run_id,
         started_at,
         folder: sink.as_ref().map(|s| s.location()),
         accounts,
         notified: None,
+        interrupted: fanned.interrupted,
     };
-    let failed = run.failed() as u64;
-    store.finish_run(
-        run_id,
-        if failed > 0 { "partial" } else { "ok" },
-        RunTotals {
-            accounts: run.accounts.len() as u64,
-            units: run.accounts.len() as u64,
-            failed_units: failed,
-            rows: run.accounts.iter().map(|a| a.users as u64).sum(),
-        },
-    )?;
+    let failed = run.failed();
     if let Some(sink) = &sink {
         let bytes = manifest(&run).to_string();
         match sink
@@ -608,13 +626,27 @@ mod tests {
             Destination::Dir(PathBuf::from("./reports"))
         );
         let err = |out: &str, kms: Option<&str>| {
-            Destination::parse(out, kms.map(str::to_owned))
-                .unwrap_err()
-                .to_string()
+            Destination::parse(out, kms.map(str::to_owned)).unwrap_err()
         };
-        assert!(err("s3://Reports_Bucket/x", None).contains("is not a bucket name"));
-        assert!(err("s3://", None).contains("is not a bucket name"));
-        assert!(err("./reports", Some("alias/k")).contains("goes with an s3:// destination"));
-        assert!(err("s3://reports-bucket", Some(" ")).contains("--sse-kms-key is empty"));
+        assert!(
+            err("s3://Reports_Bucket/x", None)
+                .to_string()
+                .contains("is not a bucket name")
+        );
+        assert!(
+            err("s3://", None)
+                .to_string()
+                .contains("is not a bucket name")
+        );
+        assert!(
+            err("./reports", Some("alias/k"))
+                .to_string()
+                .contains("goes with an s3:// destination")
+        );
+        assert_eq!(
+            err("s3://reports-bucket", Some(" ")),
+            DestinationError::EmptyKmsKey,
+            "the front end words it: --sse-kms-key is empty"
+        );
     }
 }

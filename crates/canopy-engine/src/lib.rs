@@ -9,6 +9,7 @@
 pub mod collect;
 pub mod configgen;
 pub mod credreport;
+pub mod fanout;
 pub mod policy;
 pub mod select;
 pub mod sync;
@@ -34,6 +35,10 @@ pub enum EngineError {
     Aws(#[from] canopy_aws::AwsError),
     #[error("{0}")]
     Selection(String),
+    #[error("no active account is selected; see `canopy accounts list`")]
+    NoActiveAccount,
+    #[error("no organization is stored in `{}`; run `canopy org sync` first", store.display())]
+    NoOrganization { store: PathBuf },
     #[error("internal error: {0}")]
     Internal(String),
     #[error("`{}`: {why}", path.display())]

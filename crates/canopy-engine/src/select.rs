@@ -1,9 +1,12 @@
 //! Which accounts a command acts on: by id, by OU (an id or a name path, the OU and everything
-//! below it), by state and tags, minus exclusions. Shared by `accounts list` and `collect`.
+//! below it), by state and tags, minus exclusions. Shared by `accounts list` and every fan-out
+//! command. The fan-out's targets come only from [`targets`], which keeps ACTIVE accounts: a
+//! suspended or closed account is never called, whatever the front end.
 
 use canopy_model::{AccountId, AccountRecord, AccountState, OrgSnapshot, account_records};
 
 use crate::EngineError;
+use crate::fanout::Target;
 
 /// A selection of accounts; empty fields select everything.
 #[derive(Debug, Clone, Default)]
@@ -63,4 +66,35 @@ pub fn select(
         });
     }
     Ok(records)
+}
+
+/// The accounts a fan-out works in, and those the selection named that it leaves out.
+#[derive(Debug, Clone)]
+pub struct Targets {
+    /// ACTIVE accounts, ready for the fan-out.
+    pub active: Vec<Target>,
+    /// Selected accounts that are not ACTIVE (suspended, closed, pending): never called.
+    pub inactive: Vec<AccountRecord>,
+}
+
+/// The ACTIVE accounts `selection` picks, as fan-out targets. Selecting no ACTIVE account is an
+/// error.
+pub fn targets(snapshots: &[OrgSnapshot], selection: &Selection) -> Result<Targets, EngineError> {
+    let records = select(snapshots, selection)?;
+    let (active, inactive): (Vec<_>, Vec<_>) =
+        records.into_iter().partition(|r| r.state.is_active());
+    if active.is_empty() {
+        return Err(EngineError::NoActiveAccount);
+    }
+    Ok(Targets {
+        active: active
+            .into_iter()
+            .map(|r| Target {
+                account: r.id,
+                name: r.name,
+                partition: r.partition,
+            })
+            .collect(),
+        inactive,
+    })
 }

@@ -161,6 +161,67 @@ pub async fn sync(
     Ok(SyncReport { outcomes })
 }
 
+/// How fresh stored organization data must be for commands that read it.
+#[derive(Debug, Clone, Copy)]
+pub struct Freshness {
+    /// How old a snapshot may be.
+    pub ttl: Duration,
+    /// Sync however fresh the stored data is.
+    pub refresh: bool,
+}
+
+/// The stored organizations, and the sync that ran first if one had to.
+#[derive(Debug, Clone)]
+pub struct Snapshots {
+    pub snapshots: Vec<OrgSnapshot>,
+    /// Why a sync ran first, and how it went.
+    pub synced: Option<(String, SyncReport)>,
+}
+
+impl Snapshots {
+    /// Whether a sync ran and some payer failed (its stored data, if any, is used).
+    pub fn partial(&self) -> bool {
+        self.synced.as_ref().is_some_and(|(_, r)| r.failed() > 0)
+    }
+}
+
+/// The stored snapshots, synced first when missing, stale, a configured payer was never synced,
+/// or `freshness.refresh` says so. `aws` is only built when a sync is needed.
+pub async fn fresh_snapshots<F, Fut>(
+    store: &mut Store,
+    payers: &Payers,
+    freshness: Freshness,
+    options: SyncOptions,
+    aws: F,
+    reporter: &dyn SyncReporter,
+) -> Result<Snapshots, EngineError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = AwsSession>,
+{
+    let reason = if freshness.refresh {
+        Some("a refresh was asked for".to_owned())
+    } else {
+        staleness(store, payers, freshness.ttl, OffsetDateTime::now_utc())?
+    };
+    let synced = match reason {
+        Some(reason) => {
+            tracing::info!("syncing organizations: {reason}");
+            let aws = aws().await;
+            let report = sync(&aws, store, payers, options, reporter).await?;
+            Some((reason, report))
+        }
+        None => None,
+    };
+    let snapshots = store.snapshots()?;
+    if snapshots.is_empty() {
+        return Err(EngineError::NoOrganization {
+            store: store.path().to_owned(),
+        });
+    }
+    Ok(Snapshots { snapshots, synced })
+}
+
 /// Why stored organization data must be refreshed before use, if it must.
 pub fn staleness(
     store: &Store,

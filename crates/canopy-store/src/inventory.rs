@@ -28,6 +28,27 @@ pub struct UnitError {
     pub message: String,
 }
 
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Every unit succeeded.
+    Ok,
+    /// Some unit or account failed; the rest was done.
+    Partial,
+    /// Stopped before the end (Ctrl-C, or an error that stops the run); what was written stays.
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Partial => "partial",
+            Self::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// A run's final counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunTotals {
@@ -61,14 +82,14 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Ends a run with its counts; `status` is `ok`, `partial` or `interrupted`.
-    pub fn finish_run(&mut self, run_id: i64, status: &str, totals: RunTotals) -> Result<()> {
+    /// Ends a run with its counts.
+    pub fn finish_run(&mut self, run_id: i64, status: RunStatus, totals: RunTotals) -> Result<()> {
         self.conn.execute(
             "UPDATE canopy_runs SET finished_at = ?2, status = ?3, accounts = ?4, units = ?5, failed_units = ?6, rows = ?7 WHERE run_id = ?1",
             params![
                 run_id,
                 canopy_model::format_time(OffsetDateTime::now_utc()),
-                status,
+                status.as_str(),
                 totals.accounts as i64,
                 totals.units as i64,
                 totals.failed_units as i64,
@@ -329,7 +350,7 @@ mod tests {
         store
             .finish_run(
                 run,
-                "partial",
+                RunStatus::Partial,
                 RunTotals {
                     units: 2,
                     failed_units: 1,

@@ -14,7 +14,7 @@ mod reports;
 mod snapshots;
 mod tables;
 
-pub use inventory::{RunTotals, UnitError, UnitKey};
+pub use inventory::{RunStatus, RunTotals, UnitError, UnitKey};
 pub use query::{Collected, ColumnInfo, ColumnKind, QueryColumn, QuerySink, QueryValue, TableInfo};
 pub use reports::{REPORTS, Report};
 pub use snapshots::SyncStamp;

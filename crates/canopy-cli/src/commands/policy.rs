@@ -1,7 +1,7 @@
 //! `canopy policy ...`: the offline policy engine's commands.
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use canopy_engine::policy::{SimulateInput, Simulation};
@@ -10,11 +10,145 @@ use canopy_policy::{
     CaseResult, PolicyKind, Reason, SCP_MAX_PER_TARGET, Severity, Source, StatementRef, Verdict,
     load_cases, run_case,
 };
+use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use crate::cli::{EvalFormat, PolicyAs, SimulateArgs, SummaryFormat};
-use crate::commands::Outcome;
+use crate::cli::SummaryFormat;
+use crate::commands::{Ctx, Outcome};
 use crate::output;
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Evaluate a file of cases: each request against its identity, resource and SCP policies
+    #[command(
+        after_help = "The case file is a JSON list of {\"name\", \"request\": {\"principal\", \"action\", \"resource\", \"resource_account\", \"context\"}, \"identity_policies\", \"resource_policy\", \"scp_levels\": [{\"node\", \"policies\"}], \"expected\"} (see the README). Output: one {\"name\", \"decision\", \"decided_by\", \"missing_context_keys\"} per case, in input order. Cases whose decision differs from their \"expected\" are listed on stderr and the exit code is 1.\n\nExamples:\n  canopy policy eval --cases cases.json\n  canopy policy eval --cases cases.json --format table"
+    )]
+    Eval {
+        /// The case file (`-` reads standard input)
+        #[arg(long, value_name = "FILE")]
+        cases: PathBuf,
+        #[arg(long, value_enum, default_value_t = EvalFormat::Json)]
+        format: EvalFormat,
+    },
+    /// Would this request be allowed from this account, and why: its SCP path from the synced organization, level by level
+    #[command(
+        after_help = "Derived from the synced organizations: aws:PrincipalAccount, aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalArn, and aws:ResourceAccount (plus aws:ResourceOrgID and aws:ResourceOrgPaths when the resource's account is in a synced organization); --context wins over them. SCPs are left out for the management account. Without --identity-policy the principal's identity policies are assumed to allow, so the answer is what the SCPs and the resource policy let through.\n\nExamples:\n  canopy policy simulate --account 111122223333 --action s3:PutObject --resource arn:aws:s3:::logs/x --resource-account 444455556666\n  canopy policy simulate --account 111122223333 --action ec2:RunInstances --context aws:RequestedRegion=us-east-1 --identity-policy admin.json"
+    )]
+    Simulate(SimulateArgs),
+    /// The policies in force at each level of an account's path, root first
+    #[command(after_help = "Example:\n  canopy policy effective 111122223333 --format json")]
+    Effective {
+        #[arg(value_name = "ACCOUNT_ID")]
+        account: String,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// A deny-outside-boundary policy for the synced tree (aws:ResourceOrgID, aws:ResourceOrgPaths, aws:ResourceAccount)
+    #[command(
+        after_help = "--scope organization: resources of the principal's own organization only (aws:ResourceOrgID against ${aws:PrincipalOrgID}). --scope ou:OU (repeatable; an id or a name path): resources in those OUs and the OUs below them (ForAllValues:StringNotLike on aws:ResourceOrgPaths). --scope account:ID (repeatable): resources of those accounts (aws:ResourceAccount). With --as resource: the principal-side keys instead (who may reach the resource). The policy denies only; attach it beside the policies that allow.\n\nExamples:\n  canopy policy boundary --scope organization --as scp > boundary-scp.json\n  canopy policy boundary --scope ou:Media --scope ou:Sports --actions s3:* --actions kms:*"
+    )]
+    Boundary {
+        #[arg(
+            long = "scope",
+            required = true,
+            value_name = "organization|ou:OU|account:ID"
+        )]
+        scopes: Vec<String>,
+        /// The actions bounded (repeatable)
+        #[arg(long = "actions", value_name = "ACTION", default_values_t = vec!["s3:*".to_owned()])]
+        actions: Vec<String>,
+        /// Where the policy goes
+        #[arg(long = "as", value_enum, default_value_t = PolicyAs::Identity)]
+        kind: PolicyAs,
+    },
+    /// Check policy documents: grammar, SCP limits, and conditions that rarely mean what they say
+    #[command(
+        after_help = "Errors (exit code 1): documents AWS would refuse or that cannot work as the given kind. Warnings, each with a JSON path and a fix: ForAllValues in an Allow, set operators on single-valued keys, single-valued operators on multivalued keys, Bool on aws:MultiFactorAuthPresent in a Deny, StringLike without a wildcard.\n\nExamples:\n  canopy policy lint scp/*.json --as scp\n  canopy policy lint bucket-policy.json --as resource --format json"
+    )]
+    Lint {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// How the documents are used
+        #[arg(long = "as", value_enum, default_value_t = PolicyAs::Identity)]
+        kind: PolicyAs,
+        /// Exit code 1 on warnings too
+        #[arg(long)]
+        deny_warnings: bool,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The account the request is made from (its SCP path and organization keys are used)
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// The action (`s3:GetObject`)
+    #[arg(long)]
+    pub action: String,
+    /// The resource ARN (none: `*`)
+    #[arg(long, value_name = "ARN")]
+    pub resource: Option<String>,
+    /// The account owning the resource (default: the ARN's account field)
+    #[arg(long, value_name = "ID")]
+    pub resource_account: Option<String>,
+    /// Who asks (default: a role named canopy-simulated in the account)
+    #[arg(long, value_name = "ARN")]
+    pub principal: Option<String>,
+    /// A request context key (repeat a key for a list); wins over the derived keys
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// An identity-based policy of the principal (repeatable; none: assumed to allow everything)
+    #[arg(long = "identity-policy", value_name = "FILE")]
+    pub identity_policies: Vec<PathBuf>,
+    /// The resource's resource-based policy
+    #[arg(long, value_name = "FILE")]
+    pub resource_policy: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyAs {
+    Identity,
+    Resource,
+    Scp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    Json,
+    Table,
+}
+
+pub async fn exec(ctx: &Ctx, command: PolicyCommand) -> Result<Outcome> {
+    match command {
+        PolicyCommand::Eval { cases, format } => eval(&cases, format),
+        PolicyCommand::Simulate(args) => {
+            let (snaps, outcome) = ctx.snapshots().await?;
+            simulate(&snaps, args).map(|o| outcome.and(o))
+        }
+        PolicyCommand::Effective { account, format } => {
+            let (snaps, outcome) = ctx.snapshots().await?;
+            effective(&snaps, &account, format).map(|o| outcome.and(o))
+        }
+        PolicyCommand::Boundary {
+            scopes,
+            actions,
+            kind,
+        } => {
+            let (snaps, outcome) = ctx.snapshots().await?;
+            boundary(&snaps, &scopes, &actions, kind).map(|o| outcome.and(o))
+        }
+        PolicyCommand::Lint {
+            files,
+            kind,
+            deny_warnings,
+            format,
+        } => lint(&files, kind, deny_warnings, format),
+    }
+}
 
 fn read_input(path: &Path) -> Result<String> {
     if path == Path::new("-") {
@@ -29,7 +163,7 @@ fn read_input(path: &Path) -> Result<String> {
 
 /// `policy eval --cases FILE`: every case's decision, in input order; disagreements with
 /// `expected` on stderr and exit code 1.
-pub fn eval(path: &Path, format: EvalFormat) -> Result<Outcome> {
+fn eval(path: &Path, format: EvalFormat) -> Result<Outcome> {
     let text = read_input(path)?;
     let cases = load_cases(&text).with_context(|| format!("`{}`", path.display()))?;
     let results: Vec<CaseResult> = cases.iter().map(run_case).collect();
@@ -92,7 +226,7 @@ pub fn eval(path: &Path, format: EvalFormat) -> Result<Outcome> {
 }
 
 /// `policy lint FILE...`: findings per file; exit code 1 on errors (or on warnings when asked).
-pub fn lint(
+fn lint(
     files: &[std::path::PathBuf],
     kind: PolicyAs,
     deny_warnings: bool,
@@ -240,7 +374,7 @@ fn verdict_text(sim: &Simulation, v: &Verdict) -> String {
 
 /// `policy simulate`: the decision for a request from an account of a synced organization,
 /// explained level by level.
-pub fn simulate(snapshots: &[OrgSnapshot], args: SimulateArgs) -> Result<Outcome> {
+fn simulate(snapshots: &[OrgSnapshot], args: SimulateArgs) -> Result<Outcome> {
     let account = args
         .account
         .as_deref()
@@ -394,11 +528,7 @@ pub fn simulate(snapshots: &[OrgSnapshot], args: SimulateArgs) -> Result<Outcome
 }
 
 /// `policy effective ACCOUNT`: the policies attached at each level of the account's path.
-pub fn effective(
-    snapshots: &[OrgSnapshot],
-    account: &str,
-    format: SummaryFormat,
-) -> Result<Outcome> {
+fn effective(snapshots: &[OrgSnapshot], account: &str, format: SummaryFormat) -> Result<Outcome> {
     let id: AccountId = account
         .parse()
         .map_err(|e| anyhow::anyhow!("`{account}`: {e}"))?;
@@ -501,7 +631,7 @@ pub fn effective(
 }
 
 /// `policy boundary`: a deny-outside-boundary policy for the synced tree, on stdout.
-pub fn boundary(
+fn boundary(
     snapshots: &[OrgSnapshot],
     scopes: &[String],
     actions: &[String],

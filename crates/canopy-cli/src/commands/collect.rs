@@ -1,0 +1,156 @@
+//! `canopy collect`: inventory from every active account and region into the store.
+
+use std::io::Write;
+
+use anyhow::Result;
+use canopy_engine::collect::{self, CollectRequest, RegionChoice};
+use clap::Args;
+use serde_json::json;
+
+use super::{Ctx, Outcome};
+use crate::cli::{AccountScope, SummaryFormat};
+use crate::output;
+use crate::progress::CollectProgress;
+use crate::settings::DEFAULT_CONCURRENCY;
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Tables to fill (comma-separated), or `all`
+    #[arg(long, value_delimiter = ',', value_name = "TABLES|all")]
+    pub tables: Vec<String>,
+    /// Regions (comma-separated), or `all` enabled in each account [default: the settings
+    /// file's `regions`, else all]
+    #[arg(long, value_delimiter = ',', value_name = "REGIONS|all")]
+    pub regions: Vec<String>,
+    #[command(flatten)]
+    pub scope: AccountScope,
+    /// AWS requests in flight at once, across all accounts and regions
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// The summary's format
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
+    let chosen = collect::collectors_for(&args.tables)?;
+    for name in &chosen.from_sync {
+        ctx.printer.note(&format!(
+            "note: `{name}` comes from `canopy org sync` (refreshed with --refresh), not from collection"
+        ));
+    }
+    let collectors = chosen.collectors;
+    let regions = ctx.settings.regions(&args.regions)?;
+    let (role, targets, mut outcome) = ctx.targets(&args.scope).await?;
+    let accounts = targets.len();
+    let request = CollectRequest {
+        targets,
+        collectors: collectors.clone(),
+        regions: regions.clone(),
+        role: role.clone(),
+        options: json!({
+            "tables": collectors.iter().map(|c| c.table().name).collect::<Vec<_>>(),
+            "regions": match &regions { RegionChoice::All => json!("all"), RegionChoice::List(l) => json!(l) },
+            "role": role.name,
+            "accounts": accounts,
+            "concurrency": args.concurrency,
+        }),
+    };
+    let concurrency = usize::from(args.concurrency);
+    let aws = super::shared_aws(ctx, concurrency).await;
+    let store = ctx.open_store()?;
+    let progress = CollectProgress::new(ctx.printer, request.targets.len(), aws.stats());
+    let started = std::time::Instant::now();
+    let report = collect::collect(
+        aws.clone(),
+        store,
+        request,
+        collect::options_for(concurrency, ctx.settings.sync.paced),
+        &progress,
+        super::ctrl_c(),
+    )
+    .await;
+    progress.finish();
+    let report = report?;
+    let elapsed = started.elapsed();
+    let calls = aws.stats().total();
+    let retries = aws.stats().retries();
+    let groups = report.failures_by_code();
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        SummaryFormat::Json => {
+            let failures: Vec<_> = groups
+                .iter()
+                .map(|(code, (units, accounts))| {
+                    json!({"code": code, "units": units, "accounts": accounts})
+                })
+                .collect();
+            output::json(
+                &mut out,
+                &json!({
+                    "run_id": report.run_id,
+                    "status": report.status().as_str(),
+                    "accounts": report.accounts,
+                    "units": report.units,
+                    "failed_units": report.failures.len(),
+                    "skipped_regions": report.skipped_regions,
+                    "rows": report.rows,
+                    "failures": failures,
+                    "calls": calls,
+                    "retries": retries,
+                    "seconds": (elapsed.as_secs_f64() * 100.0).round() / 100.0,
+                }),
+            )?;
+        }
+        SummaryFormat::Text => {
+            let rows: Vec<Vec<String>> = report
+                .rows
+                .iter()
+                .map(|(t, n)| vec![t.clone(), n.to_string()])
+                .collect();
+            output::table(&mut out, &["TABLE", "ROWS"], &rows)?;
+            writeln!(
+                out,
+                "\n{} accounts, {} units ({} failed), {} regions skipped (not enabled), {} calls ({} retries) in {:.1}s; run {}",
+                report.accounts,
+                report.units,
+                report.failures.len(),
+                report.skipped_regions,
+                calls,
+                retries,
+                elapsed.as_secs_f64(),
+                report.run_id
+            )?;
+            if !groups.is_empty() {
+                writeln!(out, "\nfailures by error code:")?;
+                for (code, (units, accounts)) in &groups {
+                    let mut list: Vec<String> =
+                        accounts.iter().take(10).map(ToString::to_string).collect();
+                    if accounts.len() > 10 {
+                        list.push(format!("and {} more", accounts.len() - 10));
+                    }
+                    writeln!(
+                        out,
+                        "  {code}: {units} units in {} accounts: {}",
+                        accounts.len(),
+                        list.join(", ")
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "details: canopy query \"select * from canopy_errors where run_id = {}\"",
+                    report.run_id
+                )?;
+            }
+        }
+    }
+    if report.interrupted {
+        ctx.printer
+            .warn("interrupted: every unit finished before the interruption is stored");
+        outcome = Outcome::Partial;
+    }
+    if !report.failures.is_empty() {
+        outcome = Outcome::Partial;
+    }
+    Ok(outcome)
+}

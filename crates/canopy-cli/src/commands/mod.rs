@@ -1,0 +1,169 @@
+//! Commands in cargo's shape: one module per command family, each owning its clap arguments and
+//! an `exec` that merges them with the settings, calls one engine operation and renders its
+//! typed report. What several families share lives here: the context (settings, the stderr
+//! printer), the store, fresh organization snapshots, the fan-out's targets, Ctrl-C.
+
+pub mod accounts;
+pub mod collect;
+pub mod config;
+pub mod credreport;
+pub mod org;
+pub mod policy;
+pub mod query;
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use canopy_aws::{AwsSession, RoleSpec};
+use canopy_engine::fanout::Target;
+use canopy_engine::select::{self, Selection};
+use canopy_engine::sync::{self, Freshness};
+use canopy_model::OrgSnapshot;
+use canopy_store::Store;
+use clap::CommandFactory;
+
+use crate::cli::{AccountScope, Cli, Command};
+use crate::printer::Printer;
+use crate::progress::SyncProgress;
+use crate::settings::Settings;
+
+/// How a command ended, when it did not fail outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// Some payer or account failed; the rest was done.
+    Partial,
+}
+
+impl Outcome {
+    /// The worse of two outcomes.
+    pub fn and(self, other: Outcome) -> Outcome {
+        if self == Outcome::Partial || other == Outcome::Partial {
+            Outcome::Partial
+        } else {
+            Outcome::Success
+        }
+    }
+
+    pub fn partial_if(failed: bool) -> Outcome {
+        if failed {
+            Outcome::Partial
+        } else {
+            Outcome::Success
+        }
+    }
+}
+
+/// What every command runs with: the merged settings and the stderr printer.
+pub struct Ctx {
+    pub settings: Settings,
+    pub printer: Printer,
+}
+
+pub async fn run(cli: Cli) -> Result<Outcome> {
+    if let Command::Completions { shell } = cli.command {
+        let mut cmd = Cli::command();
+        clap_complete::generate(shell, &mut cmd, "canopy", &mut std::io::stdout());
+        return Ok(Outcome::Success);
+    }
+    let settings = Settings::load(&cli.global)?;
+    let ctx = Ctx {
+        printer: Printer::new(settings.quiet),
+        settings,
+    };
+    match cli.command {
+        Command::Org(command) => org::exec(&ctx, command).await,
+        Command::Accounts(command) => accounts::exec(&ctx, command).await,
+        Command::Config(command) => config::exec(&ctx, command).await,
+        Command::Collect(args) => collect::exec(&ctx, args).await,
+        Command::Query(args) => query::query(&ctx, args),
+        Command::Tables(args) => query::tables(&ctx, args),
+        Command::Schema(args) => query::schema(&ctx, args),
+        Command::Report(command) => query::report(&ctx, command),
+        Command::Credreport(command) => credreport::exec(&ctx, command).await,
+        Command::Policy(command) => policy::exec(&ctx, command).await,
+        Command::Completions { .. } => Ok(Outcome::Success),
+    }
+}
+
+impl Ctx {
+    pub fn open_store(&self) -> Result<Store> {
+        Ok(canopy_engine::open_store(&self.settings.db)?)
+    }
+
+    /// The AWS session (standard credential chain, canopy's retries), with `--concurrency`
+    /// requests in flight at most when given.
+    pub async fn aws(&self, request_limit: Option<usize>) -> AwsSession {
+        let aws = AwsSession::load(self.settings.retry, None).await;
+        match request_limit {
+            Some(limit) => aws.with_request_limit(limit),
+            None => aws,
+        }
+    }
+
+    /// The stored snapshots, synced first when missing, stale or when --refresh says so.
+    pub async fn snapshots(&self) -> Result<(Vec<OrgSnapshot>, Outcome)> {
+        let mut store = self.open_store()?;
+        let progress = SyncProgress::new(self.printer);
+        let found = sync::fresh_snapshots(
+            &mut store,
+            &self.settings.payers,
+            Freshness {
+                ttl: self.settings.org_ttl,
+                refresh: self.settings.refresh,
+            },
+            self.settings.sync,
+            || self.aws(None),
+            &progress,
+        )
+        .await;
+        progress.finish();
+        let found = found?;
+        let outcome = Outcome::partial_if(found.partial());
+        if found.partial() {
+            self.printer.warn(
+                "some payers could not be synced; using their stored data where there is some",
+            );
+        }
+        Ok((found.snapshots, outcome))
+    }
+
+    /// The role and the ACTIVE accounts of `--role`, `--accounts`, `--ou`, `--exclude-accounts`;
+    /// the selected accounts that are not ACTIVE are named on stderr and left out.
+    pub async fn targets(&self, scope: &AccountScope) -> Result<(RoleSpec, Vec<Target>, Outcome)> {
+        let selection = Selection {
+            accounts: crate::settings::account_ids(&scope.accounts, "--accounts")?,
+            exclude: crate::settings::account_ids(&scope.exclude_accounts, "--exclude-accounts")?,
+            ou: scope.ou.clone(),
+            ..Selection::default()
+        };
+        let role = self.settings.member_role(scope.role.as_deref());
+        let (snaps, outcome) = self.snapshots().await?;
+        let targets = select::targets(&snaps, &selection)?;
+        if !targets.inactive.is_empty() {
+            self.printer.note(&format!(
+                "skipping {} account(s) that are not ACTIVE: {}",
+                targets.inactive.len(),
+                targets
+                    .inactive
+                    .iter()
+                    .map(|r| format!("{} ({})", r.id, r.state))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Ok((role, targets.active, outcome))
+    }
+}
+
+/// Resolves when the user presses Ctrl-C (never, where that cannot be watched).
+pub async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// An `Arc`'d session for the fan-out commands.
+pub async fn shared_aws(ctx: &Ctx, concurrency: usize) -> Arc<AwsSession> {
+    Arc::new(ctx.aws(Some(concurrency)).await)
+}

@@ -1,0 +1,185 @@
+//! `canopy query`, `tables`, `schema` and the canned reports: read-only SQL over the store.
+
+use anyhow::{Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{Ctx, Outcome};
+use crate::cli::TableFormat;
+use crate::output;
+
+/// `canopy query "SQL"`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// One SQL statement
+    pub sql: String,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// A command whose only flag is its output format.
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// `canopy schema TABLE`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    pub table: String,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Every network interface with a public address: account, OU path, region, address, attachment
+    PublicIps {
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Every route to an internet gateway
+    InternetRoutes {
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Credential hygiene across the organization, from the stored IAM credential reports
+    #[command(
+        after_help = "Findings: root user with active access keys or without MFA; console users without MFA; active access keys older than --max-key-age; passwords or active keys unused for longer than --max-unused (never used counts from creation or rotation); users with two active keys.\n\nRun `canopy credreport collect` first.\n\nExample:\n  canopy report credentials --max-key-age 90 --max-unused 45 --format csv"
+    )]
+    Credentials {
+        /// Active access keys older than this many days are findings
+        #[arg(long, default_value_t = 90, value_name = "DAYS")]
+        max_key_age: u32,
+        /// Passwords and active keys unused for longer than this many days are findings
+        #[arg(long, default_value_t = 90, value_name = "DAYS")]
+        max_unused: u32,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+}
+
+impl ReportCommand {
+    /// The report's name, its parameters and the output format.
+    pub fn parts(&self) -> (&'static str, Vec<(&'static str, i64)>, TableFormat) {
+        match self {
+            Self::PublicIps { format } => ("public-ips", vec![], *format),
+            Self::InternetRoutes { format } => ("internet-routes", vec![], *format),
+            Self::Credentials {
+                max_key_age,
+                max_unused,
+                format,
+            } => (
+                "credentials",
+                vec![
+                    (":max_key_age", i64::from(*max_key_age)),
+                    (":max_unused", i64::from(*max_unused)),
+                ],
+                *format,
+            ),
+        }
+    }
+}
+
+pub fn query(ctx: &Ctx, args: QueryArgs) -> Result<Outcome> {
+    query_with(ctx, &args.sql, &[], args.format)
+}
+
+fn query_with(
+    ctx: &Ctx,
+    sql: &str,
+    params: &[(&str, i64)],
+    format: TableFormat,
+) -> Result<Outcome> {
+    let store = ctx.open_store()?;
+    let mut out = output::QueryOutput::new(std::io::stdout().lock(), format);
+    store.query_with(sql, params, &mut out)?;
+    out.finish()?;
+    Ok(Outcome::Success)
+}
+
+pub fn report(ctx: &Ctx, command: ReportCommand) -> Result<Outcome> {
+    let (name, params, format) = command.parts();
+    run_report(ctx, name, &params, format)
+}
+
+fn run_report(
+    ctx: &Ctx,
+    name: &str,
+    params: &[(&'static str, i64)],
+    format: TableFormat,
+) -> Result<Outcome> {
+    let report = canopy_store::REPORTS
+        .iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| anyhow!("no report named `{name}`"))?;
+    // the report's defaults, overridden by what was given
+    let mut values: Vec<(&str, i64)> = report.params.to_vec();
+    for (name, value) in params {
+        if let Some(slot) = values.iter_mut().find(|(n, _)| n == name) {
+            slot.1 = *value;
+        }
+    }
+    query_with(ctx, report.sql, &values, format)
+}
+
+pub fn tables(ctx: &Ctx, args: FormatArgs) -> Result<Outcome> {
+    let format = args.format;
+    let store = ctx.open_store()?;
+    let tables = store.tables()?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        TableFormat::Json => {
+            let list: Vec<_> = tables
+                .iter()
+                .map(|t| json!({"name": t.doc.name, "description": t.doc.description, "filled_by": t.doc.filled_by, "rows": t.rows}))
+                .collect();
+            output::json(&mut out, &list)?;
+        }
+        TableFormat::Table | TableFormat::Csv => {
+            let rows: Vec<Vec<String>> = tables
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.doc.name.to_owned(),
+                        t.rows.to_string(),
+                        t.doc.filled_by.to_owned(),
+                        t.doc.description.to_owned(),
+                    ]
+                })
+                .collect();
+            let header = ["TABLE", "ROWS", "FILLED BY", "DESCRIPTION"];
+            output::rows(&mut out, format, &header, &rows)?;
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+pub fn schema(ctx: &Ctx, args: SchemaArgs) -> Result<Outcome> {
+    let (table, format) = (args.table.as_str(), args.format);
+    let store = ctx.open_store()?;
+    let columns = store.schema(table)?;
+    if columns.is_empty() {
+        bail!("no table named `{table}`; see `canopy tables`");
+    }
+    let mut out = std::io::stdout().lock();
+    match format {
+        TableFormat::Json => {
+            let list: Vec<_> = columns
+                .iter()
+                .map(|c| json!({"name": c.name, "type": c.sql_type, "description": c.description}))
+                .collect();
+            output::json(&mut out, &list)?;
+        }
+        TableFormat::Table | TableFormat::Csv => {
+            let rows: Vec<Vec<String>> = columns
+                .iter()
+                .map(|c| vec![c.name.clone(), c.sql_type.clone(), c.description.to_owned()])
+                .collect();
+            let header = ["COLUMN", "TYPE", "DESCRIPTION"];
+            output::rows(&mut out, format, &header, &rows)?;
+        }
+    }
+    Ok(Outcome::Success)
+}

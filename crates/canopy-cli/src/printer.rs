@@ -1,0 +1,81 @@
+//! The one printer for stderr: notes (left out with `--quiet`), warnings and errors (always),
+//! each error with its hint worded here, the only place that words the libraries' typed hints and
+//! names canopy's flags in them.
+
+use canopy_aws::Hint;
+
+/// Writes what the user should read on stderr; stdout carries data only.
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    quiet: bool,
+}
+
+impl Printer {
+    pub fn new(quiet: bool) -> Self {
+        Self { quiet }
+    }
+
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// Something worth knowing that changes nothing (left out with `--quiet`).
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    pub fn warn(&self, text: &str) {
+        eprintln!("warning: {text}");
+    }
+
+    /// An error, and what to do about it when that is known.
+    pub fn error(&self, text: &str, hint: Option<Hint>) {
+        eprintln!("error: {text}");
+        if let Some(hint) = hint {
+            eprintln!("  hint: {}", word(hint));
+        }
+    }
+}
+
+/// A library's hint, in words (with canopy's flags where one fixes it).
+pub fn word(hint: Hint) -> &'static str {
+    match hint {
+        Hint::AssumeRoleDenied => {
+            "check that the role exists in that account, trusts your current identity, and that the external id matches"
+        }
+        Hint::OrganizationsDenied => {
+            "the account must be the organization's management account or a delegated administrator allowed that call"
+        }
+        Hint::BucketMissing => {
+            "the bucket does not exist (or is not visible to your current credentials); create it or fix --out"
+        }
+        Hint::S3Denied => {
+            "your current credentials need s3:ListBucket and s3:PutObject on the bucket (and kms:GenerateDataKey on the key with --sse-kms-key)"
+        }
+        Hint::ObjectExists => {
+            "an object already has that key; canopy never overwrites one: run again"
+        }
+        Hint::SnsPublishDenied => "your current credentials need sns:Publish on the topic",
+        Hint::NotInOrganization => "the account is not a member of an organization",
+        Hint::NoCredentials => {
+            "set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`"
+        }
+        Hint::Throttled => {
+            "AWS kept throttling after every retry; try again later or lower --concurrency"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_are_worded_with_the_fix() {
+        assert!(word(Hint::OrganizationsDenied).contains("delegated administrator"));
+        assert!(word(Hint::Throttled).contains("--concurrency"));
+        assert!(word(Hint::BucketMissing).contains("--out"));
+    }
+}
