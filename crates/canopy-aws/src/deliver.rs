@@ -113,9 +113,8 @@ pub async fn sns_publish(
     subject: &str,
     message: &str,
 ) -> Result<String, AwsError> {
-    let region = topic_arn
-        .split(':')
-        .nth(3)
+    let region = canopy_model::Arn::parse(topic_arn)
+        .map(|arn| arn.region)
         .filter(|r| !r.is_empty())
         .map(str::to_owned)
         .unwrap_or_else(|| region_of(session));

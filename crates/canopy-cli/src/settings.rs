@@ -11,7 +11,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use canopy_aws::{RetryPolicy, RoleSpec};
 use canopy_engine::fanout::RegionChoice;
 use canopy_engine::sync::{Payers, SyncOptions};
-use canopy_model::AccountId;
+use canopy_model::{AccountId, Region};
 use serde::Deserialize;
 
 use crate::cli::GlobalArgs;
@@ -205,16 +205,13 @@ impl Settings {
         if given.is_empty() || given.iter().any(|r| r.eq_ignore_ascii_case("all")) {
             return Ok(RegionChoice::All);
         }
-        for region in &given {
-            let valid = region.split('-').count() >= 3
-                && region
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if !valid {
-                bail!("`{region}` is not a region name (like `eu-west-1`); give a list or `all`");
-            }
-        }
-        let mut unique = given;
+        let mut unique = given
+            .iter()
+            .map(|r| {
+                r.parse::<Region>()
+                    .map_err(|e| anyhow!("{e}; give a list or `all`"))
+            })
+            .collect::<Result<Vec<_>>>()?;
         unique.sort();
         unique.dedup();
         Ok(RegionChoice::List(unique))

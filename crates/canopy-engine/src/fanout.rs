@@ -20,7 +20,7 @@ use std::sync::Arc;
 use canopy_aws::{AccountSession, ApiBuckets, AwsError, AwsSession, RoleSpec};
 use canopy_model::inventory::{Batch, GLOBAL_REGION, RegionInfo};
 use canopy_model::table::TableDef;
-use canopy_model::{AccountId, Partition};
+use canopy_model::{AccountId, Partition, Region};
 use canopy_store::{RunStatus, RunTotals, Store, UnitError, UnitKey};
 use futures::future::BoxFuture;
 use time::OffsetDateTime;
@@ -45,7 +45,7 @@ pub enum RegionChoice {
     /// Every region enabled in each account.
     All,
     /// These regions, where enabled in the account.
-    List(Vec<String>),
+    List(Vec<Region>),
 }
 
 /// A unit (or a whole account) that failed.
@@ -246,8 +246,9 @@ pub(crate) fn choose_regions(
             let mut chosen = Vec::new();
             let mut skipped = 0;
             for name in list {
-                if in_partition(name) && known.iter().any(|k| &k.name == name && k.enabled()) {
-                    chosen.push(name.clone());
+                let name = name.as_str();
+                if in_partition(name) && known.iter().any(|k| k.name == name && k.enabled()) {
+                    chosen.push(name.to_owned());
                 } else {
                     skipped += 1;
                 }
@@ -255,7 +256,12 @@ pub(crate) fn choose_regions(
             (chosen, skipped)
         }
         (RegionChoice::List(list), None) => {
-            let chosen: Vec<String> = list.iter().filter(|r| in_partition(r)).cloned().collect();
+            let chosen: Vec<String> = list
+                .iter()
+                .map(Region::as_str)
+                .filter(|r| in_partition(r))
+                .map(str::to_owned)
+                .collect();
             let skipped = list.len() - chosen.len();
             (chosen, skipped)
         }
@@ -584,11 +590,12 @@ mod tests {
         let (all, skipped) = choose_regions(&RegionChoice::All, Some(&known), &aws);
         assert_eq!(all, ["eu-west-1", "me-south-1"]);
         assert_eq!(skipped, 1);
-        let list = RegionChoice::List(vec!["af-south-1".into(), "eu-west-1".into()]);
+        let region = |r: &str| r.parse::<Region>().unwrap();
+        let list = RegionChoice::List(vec![region("af-south-1"), region("eu-west-1")]);
         let (chosen, skipped) = choose_regions(&list, Some(&known), &aws);
         assert_eq!(chosen, ["eu-west-1"]);
         assert_eq!(skipped, 1);
-        let list = RegionChoice::List(vec!["cn-north-1".into(), "eu-west-1".into()]);
+        let list = RegionChoice::List(vec![region("cn-north-1"), region("eu-west-1")]);
         let (chosen, skipped) = choose_regions(&list, None, &aws);
         assert_eq!(chosen, ["eu-west-1"]);
         assert_eq!(skipped, 1);

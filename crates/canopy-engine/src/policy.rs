@@ -230,10 +230,12 @@ pub fn simulate(
         ));
     }
     let resource_account = input.resource_account.clone().or_else(|| {
-        input.resource.as_deref().and_then(|r| {
-            let parts: Vec<&str> = r.splitn(6, ':').collect();
-            (parts.len() == 6 && !parts[4].is_empty()).then(|| parts[4].to_owned())
-        })
+        input
+            .resource
+            .as_deref()
+            .and_then(canopy_model::Arn::parse)
+            .and_then(|arn| arn.account())
+            .map(str::to_owned)
     });
     if let Some(ra) = &resource_account {
         derived.push(("aws:ResourceAccount".into(), vec![ra.clone()], false));
@@ -364,7 +366,14 @@ fn principal_arn(principal: &str) -> String {
             kind,
             role_name: Some(role),
             ..
-        } if kind == "assumed-role" => format!("arn:{partition}:iam::{account}:role/{role}"),
+        } if kind == "assumed-role" => canopy_model::Arn {
+            partition: &partition,
+            service: "iam",
+            region: "",
+            account: &account,
+            resource: &format!("role/{role}"),
+        }
+        .to_string(),
         _ => principal.to_owned(),
     }
 }

@@ -17,6 +17,8 @@ pub enum IdError {
     Org(String),
     #[error("`{0}` is not a root or OU id (expected `r-...` or `ou-...`)")]
     Node(String),
+    #[error("`{0}` is not a region name (like `eu-west-1`)")]
+    Region(String),
 }
 
 /// A 12-digit AWS account id. Leading zeros are significant.
@@ -166,11 +168,7 @@ impl Partition {
 
     /// The partition named by an ARN (`arn:PARTITION:...`), if the text is an ARN.
     pub fn of_arn(arn: &str) -> Option<Self> {
-        let mut parts = arn.splitn(3, ':');
-        match (parts.next(), parts.next()) {
-            (Some("arn"), Some(p)) if !p.is_empty() => Some(Self(p.to_owned())),
-            _ => None,
-        }
+        crate::Arn::partition_of(arn).map(|p| Self(p.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -187,10 +185,14 @@ impl fmt::Display for Partition {
 /// The ARN of an IAM role in an account: `arn:PARTITION:iam::ACCOUNT:role/NAME` (the name may
 /// carry a path, `audit/reader`).
 pub fn role_arn(partition: &Partition, account: &AccountId, role: &str) -> String {
-    format!(
-        "arn:{partition}:iam::{account}:role/{}",
-        role.trim_start_matches('/')
-    )
+    crate::Arn {
+        partition: partition.as_str(),
+        service: "iam",
+        region: "",
+        account: account.as_str(),
+        resource: &format!("role/{}", role.trim_start_matches('/')),
+    }
+    .to_string()
 }
 
 #[cfg(test)]

@@ -4,11 +4,13 @@
 //! Everything here is plain data with no I/O, so every other crate can share it: the AWS crate
 //! fills it, the store persists it, the renderers and the CLI read it.
 
+mod arn;
 mod ids;
 pub mod inventory;
 mod snapshot;
 pub mod table;
 
+pub use arn::{Arn, Region};
 pub use ids::{AccountId, IdError, OrgId, Partition, RootOrOuId, role_arn};
 pub use snapshot::{
     Account, AccountRecord, AccountState, DelegatedAdmin, OrgIndex, OrgSnapshot, OrgUnit,

@@ -1,6 +1,7 @@
 //! Policy documents: JSON in, a compiled [`Policy`] out, or an error naming the JSON path of
 //! what is wrong (`Statement[1].Condition.StringEquals.aws:username`).
 
+use canopy_model::Arn;
 use serde_json::{Map, Value};
 
 use crate::condition::{ArnPattern, Condition, Operator};
@@ -426,20 +427,18 @@ fn parse_principal(v: &Value, path: &str) -> Result<Vec<PrincipalEntry>, ParseEr
                         "AWS" if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
                             PrincipalEntry::Account(id)
                         }
-                        "AWS" => {
-                            let parts: Vec<&str> = id.splitn(6, ':').collect();
-                            if parts.len() != 6 || parts[0] != "arn" {
+                        "AWS" => match Arn::parse(&id) {
+                            None => {
                                 return Err(err(
                                     &p,
                                     format!("`{id}` is neither an account id nor an ARN"),
                                 ));
                             }
-                            if parts[2] == "iam" && parts[5] == "root" {
-                                PrincipalEntry::Account(parts[4].to_owned())
-                            } else {
-                                PrincipalEntry::Arn(id)
+                            Some(arn) if arn.service == "iam" && arn.resource == "root" => {
+                                PrincipalEntry::Account(arn.account.to_owned())
                             }
-                        }
+                            Some(_) => PrincipalEntry::Arn(id),
+                        },
                         "Service" => PrincipalEntry::Service(id),
                         "Federated" => PrincipalEntry::Federated(id),
                         "CanonicalUser" => PrincipalEntry::CanonicalUser(id),

@@ -3,6 +3,8 @@
 //! to service-linked roles, and the caller leaves them out for the management account); in the
 //! same account an identity-based or a resource-based policy may allow, across accounts both must.
 
+use canopy_model::Arn;
+
 use crate::condition::ArnPattern;
 use crate::document::{Effect, Negatable, Policy, PrincipalEntry, Statement};
 use crate::request::{Principal, Request};
@@ -170,15 +172,12 @@ fn principal_entry_matches(entry: &PrincipalEntry, who: &Principal) -> Option<Pr
             // ARN does not)
             if kind == "assumed-role"
                 && role_name.as_deref().is_some_and(|name| arn.ends_with(name))
+                && let Some(named) = Arn::parse(arn)
+                && named.account == account.as_str()
+                && let Some(rest) = named.resource.strip_prefix("role/")
+                && rest.rsplit('/').next() == role_name.as_deref()
             {
-                let mut parts = arn.splitn(6, ':');
-                let named_account = parts.nth(4);
-                if named_account == Some(account.as_str())
-                    && let Some(rest) = parts.next().and_then(|r| r.strip_prefix("role/"))
-                    && rest.rsplit('/').next() == role_name.as_deref()
-                {
-                    return Some(PrincipalMatch::Direct);
-                }
+                return Some(PrincipalMatch::Direct);
             }
             None
         }

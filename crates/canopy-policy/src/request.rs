@@ -1,6 +1,8 @@
 //! What is asked: who (a principal ARN or anonymous), which action on which resource, and the
 //! request context. Only what the context holds is known; nothing is derived here.
 
+use canopy_model::Arn;
+
 use crate::intern::{KeyId, intern};
 
 /// The request context: keys are case-insensitive; a value is one string or a list (a
@@ -118,9 +120,10 @@ impl Principal {
         if text.eq_ignore_ascii_case("anonymous") || text == "*" {
             return Self::Anonymous;
         }
-        let parts: Vec<&str> = text.splitn(6, ':').collect();
-        if parts.len() == 6 && parts[0] == "arn" && matches!(parts[2], "iam" | "sts") {
-            let resource = parts[5];
+        if let Some(parsed) = Arn::parse(text)
+            && matches!(parsed.service, "iam" | "sts")
+        {
+            let resource = parsed.resource;
             let (kind, rest) = resource.split_once('/').unwrap_or((resource, ""));
             let role_name = match kind {
                 "role" => rest.rsplit('/').next().map(str::to_owned),
@@ -136,8 +139,8 @@ impl Principal {
             return Self::Arn {
                 service_linked,
                 arn: text.to_owned(),
-                partition: parts[1].to_owned(),
-                account: parts[4].to_owned(),
+                partition: parsed.partition.to_owned(),
+                account: parsed.account.to_owned(),
                 kind: kind.to_owned(),
                 role_name,
             };
@@ -190,8 +193,9 @@ impl Request {
     ) -> Self {
         let resource = resource.unwrap_or("*").to_owned();
         let resource_account = resource_account.map(str::to_owned).or_else(|| {
-            let parts: Vec<&str> = resource.splitn(6, ':').collect();
-            (parts.len() == 6 && !parts[4].is_empty()).then(|| parts[4].to_owned())
+            Arn::parse(&resource)
+                .and_then(|arn| arn.account())
+                .map(str::to_owned)
         });
         let action_lower = action.to_lowercase();
         Self {

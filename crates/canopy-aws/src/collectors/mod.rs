@@ -53,10 +53,14 @@ impl Unit<'_> {
 
     /// `arn:<partition>:<service>:<region>:<account>:<resource>` for this unit's account.
     fn arn(&self, service: &str, resource: &str) -> String {
-        format!(
-            "arn:{}:{service}:{}:{}:{resource}",
-            self.session.partition, self.region, self.session.account
-        )
+        canopy_model::Arn {
+            partition: self.session.partition.as_str(),
+            service,
+            region: self.region,
+            account: self.session.account.as_str(),
+            resource,
+        }
+        .to_string()
     }
 }
 

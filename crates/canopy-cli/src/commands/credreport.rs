@@ -66,8 +66,10 @@ async fn collect_reports(ctx: &Ctx, args: CredreportArgs) -> Result<Outcome> {
         })
         .transpose()?;
     if let Some(topic) = &args.notify_sns {
-        let parts: Vec<&str> = topic.split(':').collect();
-        if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[5].is_empty() {
+        let is_topic = canopy_model::Arn::parse(topic).is_some_and(|arn| {
+            arn.service == "sns" && !arn.resource.is_empty() && !arn.resource.contains(':')
+        });
+        if !is_topic {
             bail!(
                 "--notify-sns `{topic}` is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
             );
