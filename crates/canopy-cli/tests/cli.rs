@@ -41,7 +41,12 @@ impl Sandbox {
     }
 
     fn canopy(&self) -> Command {
-        let mut cmd = Command::cargo_bin("canopy").unwrap();
+        Command::from_std(self.process())
+    }
+
+    /// The canopy process of [`Sandbox::canopy`], to spawn and signal.
+    fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("canopy"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home())

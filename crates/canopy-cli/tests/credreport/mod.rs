@@ -415,3 +415,49 @@ fn a_missing_bucket_stops_the_run_before_any_account_is_asked() {
     let stderr = s.refused(&["credreport", "collect", "--notify-sns", "audit-topic"], 2);
     assert!(stderr.contains("is not an SNS topic ARN"), "{stderr}");
 }
+
+#[test]
+fn an_interrupted_run_stops_cleanly_and_says_so() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.json(&["org", "sync", "--format", "json"]);
+    // every report stays in generation: the run would wait for its polls to run out
+    s.moto.faults(&json!({"report_generation_s": 600}));
+    s.moto.reset_calls();
+    let out = s.dir.path().join("reports");
+    let child = s
+        .process()
+        .args(["credreport", "collect", "--format", "json", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // once every active account has asked for its report, press Ctrl-C
+    for _ in 0..600 {
+        if s.moto.count("GenerateCredentialReport") >= 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(s.moto.count("GenerateCredentialReport"), 3);
+    let signalled = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // the run is recorded as interrupted, and its folder has a manifest of what finished
+    let runs = s.query("select command, status from canopy_runs order by run_id");
+    assert_eq!(
+        runs.last().unwrap(),
+        &json!({"command": "credreport collect", "status": "interrupted"})
+    );
+    let folder = PathBuf::from(summary["folder"].as_str().unwrap());
+    assert_eq!(csv_files(&folder), vec!["manifest.json".to_owned()]);
+    assert_eq!(s.moto.count("GetCredentialReport"), 0);
+}
