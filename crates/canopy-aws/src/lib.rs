@@ -25,4 +25,4 @@ pub use error::{AwsError, ErrorKind, Hint};
 pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};
 pub use pace::{ApiBuckets, OrgRates, Rate};
 pub use retry::{CallStats, RetryPolicy};
-pub use session::{AccountSession, AwsSession, Caller, RoleSpec};
+pub use session::{AccountSession, AwsSession, Caller, HttpClients, RoleSpec};

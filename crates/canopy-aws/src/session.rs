@@ -145,15 +145,34 @@ fn shared_http_client() -> SharedHttpClient {
         .clone()
 }
 
+/// Which HTTP clients the SDK clients use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpClients {
+    /// One client, one connection pool, for the whole process.
+    #[default]
+    Shared,
+    /// The SDK's default: a new client (and pool) per SDK client. Only to measure the
+    /// difference.
+    PerClient,
+}
+
 impl AwsSession {
     /// Loads the standard chain (`AWS_PROFILE`, environment, SSO, IMDS, ECS; `AWS_REGION`,
     /// `AWS_ENDPOINT_URL`), with the SDK's retries off: canopy retries per account itself.
     pub async fn load(retry: RetryPolicy, region: Option<String>) -> Self {
+        Self::load_with(retry, region, HttpClients::Shared).await
+    }
+
+    /// [`AwsSession::load`] with a choice of HTTP clients.
+    pub async fn load_with(retry: RetryPolicy, region: Option<String>, http: HttpClients) -> Self {
         let region = RegionProviderChain::first_try(region.map(aws_config::Region::new))
             .or_default_provider()
             .or_else("us-east-1");
-        let base = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(shared_http_client())
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if http == HttpClients::Shared {
+            loader = loader.http_client(shared_http_client());
+        }
+        let base = loader
             .region(region)
             .retry_config(RetryConfig::disabled())
             .timeout_config(

@@ -25,5 +25,8 @@ pub const RETRY_MAX_ATTEMPTS: &str = "CANOPY_RETRY_MAX_ATTEMPTS";
 pub const RETRY_BASE_DELAY_MS: &str = "CANOPY_RETRY_BASE_DELAY_MS";
 /// `0` turns off client-side pacing at AWS's documented rates (emulators only).
 pub const PACING: &str = "CANOPY_PACING";
+/// `per-client` gives every SDK client its own HTTP client, as the SDK does by default, instead
+/// of one pool for the process (benchmarks of connection reuse only).
+pub const HTTP_POOL: &str = "CANOPY_HTTP_POOL";
 /// Disables colour, as everywhere.
 pub const NO_COLOR: &str = "NO_COLOR";

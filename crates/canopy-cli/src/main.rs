@@ -48,16 +48,8 @@ fn report(err: &anyhow::Error) {
             eprintln!("  caused by: {text}");
         }
     }
-    let hint = err.chain().find_map(|c| {
-        c.downcast_ref::<canopy_aws::AwsError>()
-            .and_then(canopy_aws::AwsError::hint)
-            .or_else(|| match c.downcast_ref::<canopy_engine::EngineError>() {
-                Some(canopy_engine::EngineError::Aws(e)) => e.hint(),
-                _ => None,
-            })
-    });
-    if let Some(hint) = hint {
-        eprintln!("  hint: {}", printer::word(hint));
+    if let Some(hint) = printer::hint_for(err) {
+        eprintln!("  hint: {hint}");
     }
 }
 

@@ -39,6 +39,36 @@ impl Printer {
     }
 }
 
+/// What to do about an error, worded with canopy's flags: the AWS hint of a failed call, or the
+/// fix for an engine or store error that needs one.
+pub fn hint_for(err: &anyhow::Error) -> Option<String> {
+    use canopy_engine::EngineError;
+    err.chain().find_map(|c| {
+        if let Some(e) = c.downcast_ref::<canopy_aws::AwsError>() {
+            return e.hint().map(|h| word(h).to_owned());
+        }
+        if let Some(canopy_store::StoreError::TooNew { .. }) = c.downcast_ref() {
+            return Some("upgrade canopy, or give another store with --db".to_owned());
+        }
+        match c.downcast_ref::<EngineError>()? {
+            EngineError::Aws(e) => e.hint().map(|h| word(h).to_owned()),
+            EngineError::Store(canopy_store::StoreError::TooNew { .. }) => {
+                Some("upgrade canopy, or give another store with --db".to_owned())
+            }
+            EngineError::UnknownAccount(_) => {
+                Some("sync its payer with `canopy org sync --payer ACCOUNT_ID`".to_owned())
+            }
+            EngineError::NoAccount { .. } => {
+                Some("give --account (or a --principal ARN in the account)".to_owned())
+            }
+            EngineError::NameClash { .. } => {
+                Some("choose other names with --name-template".to_owned())
+            }
+            _ => None,
+        }
+    })
+}
+
 /// A library's hint, in words (with canopy's flags where one fixes it).
 pub fn word(hint: Hint) -> &'static str {
     match hint {

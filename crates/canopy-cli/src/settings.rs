@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use canopy_aws::{RetryPolicy, RoleSpec};
+use canopy_aws::{HttpClients, RetryPolicy, RoleSpec};
 use canopy_engine::fanout::RegionChoice;
 use canopy_engine::sync::{Payers, SyncOptions};
 use canopy_model::{AccountId, Region};
@@ -60,6 +60,7 @@ pub struct Settings {
     pub retry: RetryPolicy,
     pub sync: SyncOptions,
     pub quiet: bool,
+    pub http: HttpClients,
 }
 
 fn default_config_path() -> Option<PathBuf> {
@@ -158,6 +159,14 @@ impl Settings {
             retry.max_delay = retry.max_delay.max(retry.base_delay);
         }
         let paced = std::env::var(env::PACING).map_or(true, |v| v.trim() != "0");
+        let http = match std::env::var(env::HTTP_POOL).as_deref().map(str::trim) {
+            Ok("per-client") => HttpClients::PerClient,
+            Ok("" | "shared") | Err(_) => HttpClients::Shared,
+            Ok(other) => bail!(
+                "`{}` must be `shared` or `per-client`, not `{other}`",
+                env::HTTP_POOL
+            ),
+        };
         Ok(Self {
             db,
             payers: Payers {
@@ -172,6 +181,7 @@ impl Settings {
                 paced,
             },
             quiet: global.quiet,
+            http,
             file,
         })
     }

@@ -37,6 +37,15 @@ pub enum EngineError {
     Selection(String),
     #[error("no active account is selected; see `canopy accounts list`")]
     NoActiveAccount,
+    #[error(
+        "account `{0}` is not in any synced organization; check the id, or sync the organization that holds it"
+    )]
+    UnknownAccount(canopy_model::AccountId),
+    #[error("{}", match principal {
+        Some(p) => format!("the principal `{p}` names no account"),
+        None => "no account to simulate from: name the account, or a principal ARN in it".to_owned(),
+    })]
+    NoAccount { principal: Option<String> },
     #[error("no organization is stored in `{}`; run `canopy org sync` first", store.display())]
     NoOrganization { store: PathBuf },
     #[error("internal error: {0}")]
@@ -44,7 +53,7 @@ pub enum EngineError {
     #[error("`{}`: {why}", path.display())]
     File { path: PathBuf, why: String },
     #[error(
-        "{} with {kind}s defined outside canopy's block in `{}`: {}; rename those, or choose other names with --name-template (nothing was written)",
+        "{} with {kind}s defined outside canopy's block in `{}`: {}; rename those, or choose another name template (nothing was written)",
         plural(kind, clashes.len()),
         path.display(),
         clashes.iter().map(|(n, l)| format!("`{n}` (line {l})")).collect::<Vec<_>>().join(", ")

@@ -181,16 +181,10 @@ pub fn simulate(
         (None, Some(p)) => Principal::parse(p)
             .account()
             .and_then(|a| a.parse::<AccountId>().ok())
-            .ok_or_else(|| {
-                EngineError::Selection(format!(
-                    "the principal `{p}` names no account: give --account"
-                ))
+            .ok_or_else(|| EngineError::NoAccount {
+                principal: Some(p.clone()),
             })?,
-        (None, None) => {
-            return Err(EngineError::Selection(
-                "give --account (or a --principal ARN in the account)".to_owned(),
-            ));
-        }
+        (None, None) => return Err(EngineError::NoAccount { principal: None }),
     };
     let eff = effective(snapshots, &account)?;
     let org: &Organization = &eff.snapshot.organization;

@@ -28,9 +28,7 @@ pub fn select(
     let mut records = account_records(snapshots);
     for wanted in &selection.accounts {
         if !records.iter().any(|r| &r.id == wanted) {
-            return Err(EngineError::Selection(format!(
-                "account `{wanted}` is not in any synced organization; check the id, or sync its payer with `canopy org sync --payer ACCOUNT_ID`"
-            )));
+            return Err(EngineError::UnknownAccount(wanted.clone()));
         }
     }
     if !selection.accounts.is_empty() {

@@ -40,7 +40,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error(
-        "the store `{path}` has schema version {found}, newer than this canopy knows ({known}); upgrade canopy or use another --db"
+        "the store `{path}` has schema version {found}, newer than this canopy knows ({known}); upgrade canopy or use another store"
     )]
     TooNew {
         path: PathBuf,

@@ -94,7 +94,7 @@ impl Ctx {
     /// The AWS session (standard credential chain, canopy's retries), with `--concurrency`
     /// requests in flight at most when given.
     pub async fn aws(&self, request_limit: Option<usize>) -> AwsSession {
-        let aws = AwsSession::load(self.settings.retry, None).await;
+        let aws = AwsSession::load_with(self.settings.retry, None, self.settings.http).await;
         match request_limit {
             Some(limit) => aws.with_request_limit(limit),
             None => aws,
