@@ -26,6 +26,11 @@ impl Printer {
         }
     }
 
+    /// A line that belongs to a problem just reported (always printed).
+    pub fn detail(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
     pub fn warn(&self, text: &str) {
         eprintln!("warning: {text}");
     }

@@ -9,7 +9,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use canopy_aws::{HttpClients, RetryPolicy, RoleSpec};
+use canopy_engine::configgen::GenerateOptions;
 use canopy_engine::fanout::RegionChoice;
+use canopy_render::configs::CredentialSource;
+use canopy_render::naming::NameTemplate;
+
+use crate::commands::config::GenerateArgs;
 use canopy_engine::sync::{Payers, SyncOptions};
 use canopy_model::{AccountId, Region};
 use serde::Deserialize;
@@ -226,6 +231,83 @@ impl Settings {
         unique.dedup();
         Ok(RegionChoice::List(unique))
     }
+}
+
+impl Settings {
+    /// `config generate`'s options: its flags, else the settings file, else the defaults
+    /// (`AWS_CONFIG_FILE` or `~/.aws/config`, `~/.steampipe/config/aws.spc`, `{name}`).
+    pub fn generate_options(&self, args: GenerateArgs) -> Result<GenerateOptions> {
+        let file = &self.file;
+        let role = args.role.or_else(|| file.role.clone()).ok_or_else(|| {
+            anyhow!(
+                "--role is required: the role each profile assumes (e.g. `--role security-audit`)"
+            )
+        })?;
+        let source = match (
+            args.source_profile.or_else(|| file.source_profile.clone()),
+            args.credential_source
+                .map(|c| c.as_str().to_owned())
+                .or_else(|| file.credential_source.clone()),
+        ) {
+            (Some(p), None) => CredentialSource::Profile(p),
+            (None, Some(c)) => {
+                if !["Ec2InstanceMetadata", "EcsContainer", "Environment"].contains(&c.as_str()) {
+                    bail!(
+                        "credential source `{c}` must be Ec2InstanceMetadata, EcsContainer or Environment"
+                    );
+                }
+                CredentialSource::Builtin(c)
+            }
+            (Some(_), Some(_)) => {
+                bail!("give either a source profile or a credential source, not both")
+            }
+            (None, None) => bail!(
+                "say where the profiles get credentials: --source-profile NAME or --credential-source Ec2InstanceMetadata|EcsContainer|Environment"
+            ),
+        };
+        let template = match args.name_template.or_else(|| file.name_template.clone()) {
+            Some(t) => NameTemplate::parse(&t)?,
+            None => NameTemplate::default(),
+        };
+        let aws_config = match args.aws_config.or_else(|| file.aws_config.clone()) {
+            Some(p) => p,
+            None => match std::env::var_os("AWS_CONFIG_FILE") {
+                Some(p) => PathBuf::from(p),
+                None => home()?.join(".aws").join("config"),
+            },
+        };
+        let steampipe_config = if args.no_steampipe {
+            None
+        } else {
+            Some(
+                match args
+                    .steampipe_config
+                    .or_else(|| file.steampipe_config.clone())
+                {
+                    Some(p) => p,
+                    None => home()?.join(".steampipe").join("config").join("aws.spc"),
+                },
+            )
+        };
+        let options = GenerateOptions {
+            role,
+            source,
+            session_name: args
+                .profile_session_name
+                .or_else(|| file.session_name.clone())
+                .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
+            aws_config,
+            steampipe_config,
+            template,
+            include_suspended: args.include_suspended,
+        };
+        Ok(options)
+    }
+}
+
+fn home() -> Result<PathBuf> {
+    dirs::home_dir()
+        .ok_or_else(|| anyhow!("cannot find the home folder; pass the file paths explicitly"))
 }
 
 /// Account ids given to `flag` (comma-separated, blanks ignored).

@@ -3,15 +3,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, anyhow, bail};
-use canopy_engine::configgen::{self, GenerateOptions};
-use canopy_render::configs::CredentialSource;
-use canopy_render::naming::NameTemplate;
+use anyhow::{Context, Result};
+use canopy_engine::configgen;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::{Ctx, Outcome};
 use crate::env;
-use crate::settings::DEFAULT_SESSION_NAME;
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
@@ -82,81 +79,15 @@ pub async fn exec(ctx: &Ctx, command: ConfigCommand) -> Result<Outcome> {
     }
 }
 
-fn home() -> Result<PathBuf> {
-    dirs::home_dir()
-        .ok_or_else(|| anyhow!("cannot find the home folder; pass the file paths explicitly"))
-}
-
 async fn generate(ctx: &Ctx, args: GenerateArgs) -> Result<Outcome> {
-    let file = &ctx.settings.file;
-    let role = args.role.or_else(|| file.role.clone()).ok_or_else(|| {
-        anyhow!("--role is required: the role each profile assumes (e.g. `--role security-audit`)")
-    })?;
-    let source = match (
-        args.source_profile.or_else(|| file.source_profile.clone()),
-        args.credential_source
-            .map(|c| c.as_str().to_owned())
-            .or_else(|| file.credential_source.clone()),
-    ) {
-        (Some(p), None) => CredentialSource::Profile(p),
-        (None, Some(c)) => {
-            if !["Ec2InstanceMetadata", "EcsContainer", "Environment"].contains(&c.as_str()) {
-                bail!(
-                    "credential source `{c}` must be Ec2InstanceMetadata, EcsContainer or Environment"
-                );
-            }
-            CredentialSource::Builtin(c)
-        }
-        (Some(_), Some(_)) => {
-            bail!("give either a source profile or a credential source, not both")
-        }
-        (None, None) => bail!(
-            "say where the profiles get credentials: --source-profile NAME or --credential-source Ec2InstanceMetadata|EcsContainer|Environment"
-        ),
-    };
-    let template = match args.name_template.or_else(|| file.name_template.clone()) {
-        Some(t) => NameTemplate::parse(&t)?,
-        None => NameTemplate::default(),
-    };
-    let aws_config = match args.aws_config.or_else(|| file.aws_config.clone()) {
-        Some(p) => p,
-        None => match std::env::var_os("AWS_CONFIG_FILE") {
-            Some(p) => PathBuf::from(p),
-            None => home()?.join(".aws").join("config"),
-        },
-    };
-    let steampipe_config = if args.no_steampipe {
-        None
-    } else {
-        Some(
-            match args
-                .steampipe_config
-                .or_else(|| file.steampipe_config.clone())
-            {
-                Some(p) => p,
-                None => home()?.join(".steampipe").join("config").join("aws.spc"),
-            },
-        )
-    };
-    let options = GenerateOptions {
-        role,
-        source,
-        session_name: args
-            .profile_session_name
-            .or_else(|| file.session_name.clone())
-            .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
-        aws_config,
-        steampipe_config,
-        template,
-        include_suspended: args.include_suspended,
-    };
-
+    let dry_run = args.dry_run;
+    let options = ctx.settings.generate_options(args)?;
     let (snaps, outcome) = ctx.snapshots().await?;
     let plan = configgen::plan(&snaps, &options)?;
     for w in &plan.warnings {
         ctx.printer.warn(w);
     }
-    if args.dry_run {
+    if dry_run {
         let mut out = std::io::stdout().lock();
         for f in &plan.files {
             let label = f.path.display().to_string();

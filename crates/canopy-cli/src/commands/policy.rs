@@ -124,7 +124,7 @@ pub enum EvalFormat {
 
 pub async fn exec(ctx: &Ctx, command: PolicyCommand) -> Result<Outcome> {
     match command {
-        PolicyCommand::Eval { cases, format } => eval(&cases, format),
+        PolicyCommand::Eval { cases, format } => eval(ctx, &cases, format),
         PolicyCommand::Simulate(args) => {
             let (snaps, outcome) = ctx.snapshots().await?;
             simulate(&snaps, args).map(|o| outcome.and(o))
@@ -163,7 +163,7 @@ fn read_input(path: &Path) -> Result<String> {
 
 /// `policy eval --cases FILE`: every case's decision, in input order; disagreements with
 /// `expected` on stderr and exit code 1.
-fn eval(path: &Path, format: EvalFormat) -> Result<Outcome> {
+fn eval(ctx: &Ctx, path: &Path, format: EvalFormat) -> Result<Outcome> {
     let text = read_input(path)?;
     let cases = load_cases(&text).with_context(|| format!("`{}`", path.display()))?;
     let results: Vec<CaseResult> = cases.iter().map(run_case).collect();
@@ -204,13 +204,13 @@ fn eval(path: &Path, format: EvalFormat) -> Result<Outcome> {
     if wrong.is_empty() {
         return Ok(Outcome::Success);
     }
-    eprintln!(
+    ctx.printer.detail(&format!(
         "{} of {} case(s) disagree with their expected decision:",
         wrong.len(),
         results.len()
-    );
+    ));
     for r in &wrong {
-        eprintln!(
+        ctx.printer.detail(&format!(
             "  {:?}: expected {}, got {}{}",
             r.name,
             r.expected.map(|e| e.to_string()).unwrap_or_default(),
@@ -220,7 +220,7 @@ fn eval(path: &Path, format: EvalFormat) -> Result<Outcome> {
             } else {
                 format!(" (decided by {})", r.decided_by.join("; "))
             }
-        );
+        ));
     }
     Ok(Outcome::Partial)
 }
