@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
+use serde_json::json;
 
 /// Writes rows as a left-aligned table with a header.
 pub fn table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> Result<()> {
@@ -195,6 +196,247 @@ impl<W: Write> canopy_store::QuerySink for QueryOutput<W> {
                 Ok(())
             }
         }
+    }
+}
+
+/// A command's summary of an engine operation's typed report: one JSON form (what `--format
+/// json` prints, stable) and one text form. Every summary is printed by [`print`].
+pub trait Summary {
+    fn json(&self) -> serde_json::Value;
+    fn text(&self, out: &mut dyn Write) -> Result<()>;
+}
+
+/// Prints `summary` on stdout in `format`.
+pub fn print(format: crate::cli::SummaryFormat, summary: &dyn Summary) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        crate::cli::SummaryFormat::Json => json(&mut out, &summary.json()),
+        crate::cli::SummaryFormat::Text => summary.text(&mut out),
+    }
+}
+
+/// `org sync`: each payer's outcome.
+pub struct SyncSummary<'a>(pub &'a canopy_engine::sync::SyncReport);
+
+impl Summary for SyncSummary<'_> {
+    fn json(&self) -> serde_json::Value {
+        let report = self.0;
+        let payers: Vec<_> = report
+            .outcomes
+            .iter()
+            .map(|o| match &o.result {
+                Ok(s) => json!({
+                    "payer": o.payer,
+                    "status": "ok",
+                    "org_id": s.org_id,
+                    "management_account_id": s.management_account_id,
+                    "synced_via": s.synced_via,
+                    "accounts": s.accounts,
+                    "active_accounts": s.active_accounts,
+                    "ous": s.ous,
+                    "policies": s.policies,
+                    "warnings": s.warnings,
+                }),
+                Err(e) => json!({
+                    "payer": o.payer,
+                    "status": "error",
+                    "error": {
+                        "operation": e.operation,
+                        "code": e.code,
+                        "message": e.message,
+                        "hint": e.hint().map(crate::printer::word),
+                    },
+                }),
+            })
+            .collect();
+        json!({ "payers": payers })
+    }
+
+    fn text(&self, mut out: &mut dyn Write) -> Result<()> {
+        let report = self.0;
+        let rows: Vec<Vec<String>> = report
+            .outcomes
+            .iter()
+            .map(|o| match &o.result {
+                Ok(s) => vec![
+                    o.payer.clone(),
+                    s.org_id.to_string(),
+                    s.accounts.to_string(),
+                    s.active_accounts.to_string(),
+                    s.ous.to_string(),
+                    s.policies.to_string(),
+                    if s.warnings.is_empty() {
+                        "ok".to_owned()
+                    } else {
+                        format!("ok, {} warnings", s.warnings.len())
+                    },
+                ],
+                Err(e) => vec![
+                    o.payer.clone(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    format!("failed: {}", e.code),
+                ],
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                "PAYER", "ORG", "ACCOUNTS", "ACTIVE", "OUS", "POLICIES", "STATUS",
+            ],
+            &rows,
+        )?;
+        Ok(())
+    }
+}
+
+/// `collect`: rows per table, failures by code, calls.
+pub struct CollectSummary<'a> {
+    pub report: &'a canopy_engine::collect::CollectReport,
+    pub calls: u64,
+    pub retries: u64,
+    pub elapsed: std::time::Duration,
+}
+
+impl Summary for CollectSummary<'_> {
+    fn json(&self) -> serde_json::Value {
+        let (report, calls, retries, elapsed) =
+            (self.report, self.calls, self.retries, self.elapsed);
+        let groups = report.failures_by_code();
+
+        let failures: Vec<_> = groups
+            .iter()
+            .map(|(code, (units, accounts))| {
+                json!({"code": code, "units": units, "accounts": accounts})
+            })
+            .collect();
+        json!({
+            "run_id": report.run_id,
+            "status": report.status().as_str(),
+            "accounts": report.accounts,
+            "units": report.units,
+            "failed_units": report.failures.len(),
+            "skipped_regions": report.skipped_regions,
+            "rows": report.rows,
+            "failures": failures,
+            "calls": calls,
+            "retries": retries,
+            "seconds": (elapsed.as_secs_f64() * 100.0).round() / 100.0,
+        })
+    }
+
+    fn text(&self, mut out: &mut dyn Write) -> Result<()> {
+        let (report, calls, retries, elapsed) =
+            (self.report, self.calls, self.retries, self.elapsed);
+        let groups = report.failures_by_code();
+
+        let rows: Vec<Vec<String>> = report
+            .rows
+            .iter()
+            .map(|(t, n)| vec![t.clone(), n.to_string()])
+            .collect();
+        table(&mut out, &["TABLE", "ROWS"], &rows)?;
+        writeln!(
+            out,
+            "\n{} accounts, {} units ({} failed), {} regions skipped (not enabled), {} calls ({} retries) in {:.1}s; run {}",
+            report.accounts,
+            report.units,
+            report.failures.len(),
+            report.skipped_regions,
+            calls,
+            retries,
+            elapsed.as_secs_f64(),
+            report.run_id
+        )?;
+        if !groups.is_empty() {
+            writeln!(out, "\nfailures by error code:")?;
+            for (code, (units, accounts)) in &groups {
+                let mut list: Vec<String> =
+                    accounts.iter().take(10).map(ToString::to_string).collect();
+                if accounts.len() > 10 {
+                    list.push(format!("and {} more", accounts.len() - 10));
+                }
+                writeln!(
+                    out,
+                    "  {code}: {units} units in {} accounts: {}",
+                    accounts.len(),
+                    list.join(", ")
+                )?;
+            }
+            writeln!(
+                out,
+                "details: canopy query \"select * from canopy_errors where run_id = {}\"",
+                report.run_id
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `credreport collect`: the manifest (JSON), or a row per account.
+pub struct CredreportSummary<'a>(pub &'a canopy_engine::credreport::CredReportRun);
+
+impl Summary for CredreportSummary<'_> {
+    fn json(&self) -> serde_json::Value {
+        let run = self.0;
+        let mut manifest = canopy_engine::credreport::manifest(run);
+        manifest["folder"] = json!(run.folder);
+        manifest
+    }
+
+    fn text(&self, mut out: &mut dyn Write) -> Result<()> {
+        let run = self.0;
+        let rows: Vec<Vec<String>> = run
+            .accounts
+            .iter()
+            .map(|a| {
+                vec![
+                    a.account.to_string(),
+                    a.name.clone(),
+                    a.users.to_string(),
+                    a.generated_time.clone().unwrap_or_default(),
+                    match &a.failure {
+                        Some(f) => format!("failed: {}", f.code),
+                        None => "ok".to_owned(),
+                    },
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &["ACCOUNT", "NAME", "USERS", "GENERATED", "STATUS"],
+            &rows,
+        )?;
+        // AWS hands back a report younger than four hours instead of a new one: say so
+        let earlier = run
+            .accounts
+            .iter()
+            .filter(|a| {
+                a.generated_time
+                    .as_deref()
+                    .and_then(|t| {
+                        time::OffsetDateTime::parse(
+                            t,
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                        .ok()
+                    })
+                    .is_some_and(|t| t < run.started_at - time::Duration::minutes(1))
+            })
+            .count();
+        if earlier > 0 {
+            writeln!(
+                out,
+                "\n{earlier} report(s) were generated before this run started: AWS returns a report younger than four hours as it is (see GENERATED)"
+            )?;
+        }
+        if let Some(folder) = &run.folder {
+            writeln!(out, "\nfiles and manifest.json in {folder}")?;
+        }
+        Ok(())
     }
 }
 

@@ -1,7 +1,5 @@
 //! `canopy collect`: inventory from every active account and region into the store.
 
-use std::io::Write;
-
 use anyhow::Result;
 use canopy_engine::collect::{self, CollectRequest, RegionChoice};
 use clap::Args;
@@ -9,7 +7,7 @@ use serde_json::json;
 
 use super::{Ctx, Outcome};
 use crate::cli::{AccountScope, SummaryFormat};
-use crate::output;
+use crate::output::{self, CollectSummary};
 use crate::progress::CollectProgress;
 use crate::settings::DEFAULT_CONCURRENCY;
 
@@ -75,75 +73,15 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
     let elapsed = started.elapsed();
     let calls = aws.stats().total();
     let retries = aws.stats().retries();
-    let groups = report.failures_by_code();
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        SummaryFormat::Json => {
-            let failures: Vec<_> = groups
-                .iter()
-                .map(|(code, (units, accounts))| {
-                    json!({"code": code, "units": units, "accounts": accounts})
-                })
-                .collect();
-            output::json(
-                &mut out,
-                &json!({
-                    "run_id": report.run_id,
-                    "status": report.status().as_str(),
-                    "accounts": report.accounts,
-                    "units": report.units,
-                    "failed_units": report.failures.len(),
-                    "skipped_regions": report.skipped_regions,
-                    "rows": report.rows,
-                    "failures": failures,
-                    "calls": calls,
-                    "retries": retries,
-                    "seconds": (elapsed.as_secs_f64() * 100.0).round() / 100.0,
-                }),
-            )?;
-        }
-        SummaryFormat::Text => {
-            let rows: Vec<Vec<String>> = report
-                .rows
-                .iter()
-                .map(|(t, n)| vec![t.clone(), n.to_string()])
-                .collect();
-            output::table(&mut out, &["TABLE", "ROWS"], &rows)?;
-            writeln!(
-                out,
-                "\n{} accounts, {} units ({} failed), {} regions skipped (not enabled), {} calls ({} retries) in {:.1}s; run {}",
-                report.accounts,
-                report.units,
-                report.failures.len(),
-                report.skipped_regions,
-                calls,
-                retries,
-                elapsed.as_secs_f64(),
-                report.run_id
-            )?;
-            if !groups.is_empty() {
-                writeln!(out, "\nfailures by error code:")?;
-                for (code, (units, accounts)) in &groups {
-                    let mut list: Vec<String> =
-                        accounts.iter().take(10).map(ToString::to_string).collect();
-                    if accounts.len() > 10 {
-                        list.push(format!("and {} more", accounts.len() - 10));
-                    }
-                    writeln!(
-                        out,
-                        "  {code}: {units} units in {} accounts: {}",
-                        accounts.len(),
-                        list.join(", ")
-                    )?;
-                }
-                writeln!(
-                    out,
-                    "details: canopy query \"select * from canopy_errors where run_id = {}\"",
-                    report.run_id
-                )?;
-            }
-        }
-    }
+    output::print(
+        args.format,
+        &CollectSummary {
+            report: &report,
+            calls,
+            retries,
+            elapsed,
+        },
+    )?;
     if report.interrupted {
         ctx.printer
             .warn("interrupted: every unit finished before the interruption is stored");

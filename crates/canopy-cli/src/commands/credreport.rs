@@ -1,7 +1,5 @@
 //! `canopy credreport collect`: every active account's IAM credential report.
 
-use std::io::Write;
-
 use anyhow::{Result, anyhow, bail};
 use canopy_engine::credreport::{self, CredReportRequest, DestinationError};
 use clap::{Args, Subcommand};
@@ -9,7 +7,7 @@ use serde_json::json;
 
 use super::{Ctx, Outcome};
 use crate::cli::{AccountScope, SummaryFormat};
-use crate::output;
+use crate::output::{self, CredreportSummary};
 use crate::progress::CredreportProgress;
 use crate::settings::DEFAULT_CONCURRENCY;
 
@@ -106,63 +104,7 @@ async fn collect_reports(ctx: &Ctx, args: CredreportArgs) -> Result<Outcome> {
         super::ctrl_c(),
     )
     .await?;
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        SummaryFormat::Json => {
-            let mut manifest = credreport::manifest(&run);
-            manifest["folder"] = json!(run.folder);
-            output::json(&mut out, &manifest)?;
-        }
-        SummaryFormat::Text => {
-            let rows: Vec<Vec<String>> = run
-                .accounts
-                .iter()
-                .map(|a| {
-                    vec![
-                        a.account.to_string(),
-                        a.name.clone(),
-                        a.users.to_string(),
-                        a.generated_time.clone().unwrap_or_default(),
-                        match &a.failure {
-                            Some(f) => format!("failed: {}", f.code),
-                            None => "ok".to_owned(),
-                        },
-                    ]
-                })
-                .collect();
-            output::table(
-                &mut out,
-                &["ACCOUNT", "NAME", "USERS", "GENERATED", "STATUS"],
-                &rows,
-            )?;
-            // AWS hands back a report younger than four hours instead of a new one: say so
-            let earlier = run
-                .accounts
-                .iter()
-                .filter(|a| {
-                    a.generated_time
-                        .as_deref()
-                        .and_then(|t| {
-                            time::OffsetDateTime::parse(
-                                t,
-                                &time::format_description::well_known::Rfc3339,
-                            )
-                            .ok()
-                        })
-                        .is_some_and(|t| t < run.started_at - time::Duration::minutes(1))
-                })
-                .count();
-            if earlier > 0 {
-                writeln!(
-                    out,
-                    "\n{earlier} report(s) were generated before this run started: AWS returns a report younger than four hours as it is (see GENERATED)"
-                )?;
-            }
-            if let Some(folder) = &run.folder {
-                writeln!(out, "\nfiles and manifest.json in {folder}")?;
-            }
-        }
-    }
+    output::print(args.format, &CredreportSummary(&run))?;
     match &run.notified {
         Some(Ok(id)) => ctx.printer.note(&format!(
             "notified {} of {} failed account(s) (message {id})",

@@ -3,14 +3,13 @@
 use std::io::Write;
 
 use anyhow::{Result, anyhow, bail};
-use canopy_engine::sync::{self, SyncReport};
+use canopy_engine::sync;
 use canopy_model::OrgSnapshot;
 use clap::Subcommand;
-use serde_json::json;
 
 use super::{Ctx, Outcome};
 use crate::cli::{SummaryFormat, TreeFormat};
-use crate::output;
+use crate::output::{self, SyncSummary};
 use crate::progress::SyncProgress;
 use crate::settings::DEFAULT_SYNC_CONCURRENCY;
 
@@ -71,83 +70,8 @@ async fn sync_payers(ctx: &Ctx, format: SummaryFormat, concurrency: usize) -> Re
         "sync finished"
     );
     let report = report?;
-    render_sync(&report, format)?;
+    output::print(format, &SyncSummary(&report))?;
     Ok(Outcome::partial_if(report.failed() > 0))
-}
-
-fn render_sync(report: &SyncReport, format: SummaryFormat) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match format {
-        SummaryFormat::Json => {
-            let payers: Vec<_> = report
-                .outcomes
-                .iter()
-                .map(|o| match &o.result {
-                    Ok(s) => json!({
-                        "payer": o.payer,
-                        "status": "ok",
-                        "org_id": s.org_id,
-                        "management_account_id": s.management_account_id,
-                        "synced_via": s.synced_via,
-                        "accounts": s.accounts,
-                        "active_accounts": s.active_accounts,
-                        "ous": s.ous,
-                        "policies": s.policies,
-                        "warnings": s.warnings,
-                    }),
-                    Err(e) => json!({
-                        "payer": o.payer,
-                        "status": "error",
-                        "error": {
-                            "operation": e.operation,
-                            "code": e.code,
-                            "message": e.message,
-                            "hint": e.hint().map(crate::printer::word),
-                        },
-                    }),
-                })
-                .collect();
-            output::json(&mut out, &json!({ "payers": payers }))?;
-        }
-        SummaryFormat::Text => {
-            let rows: Vec<Vec<String>> = report
-                .outcomes
-                .iter()
-                .map(|o| match &o.result {
-                    Ok(s) => vec![
-                        o.payer.clone(),
-                        s.org_id.to_string(),
-                        s.accounts.to_string(),
-                        s.active_accounts.to_string(),
-                        s.ous.to_string(),
-                        s.policies.to_string(),
-                        if s.warnings.is_empty() {
-                            "ok".to_owned()
-                        } else {
-                            format!("ok, {} warnings", s.warnings.len())
-                        },
-                    ],
-                    Err(e) => vec![
-                        o.payer.clone(),
-                        "-".into(),
-                        "-".into(),
-                        "-".into(),
-                        "-".into(),
-                        "-".into(),
-                        format!("failed: {}", e.code),
-                    ],
-                })
-                .collect();
-            output::table(
-                &mut out,
-                &[
-                    "PAYER", "ORG", "ACCOUNTS", "ACTIVE", "OUS", "POLICIES", "STATUS",
-                ],
-                &rows,
-            )?;
-        }
-    }
-    Ok(())
 }
 
 /// Only the organization `org`, when given (an error naming the stored ones otherwise).
