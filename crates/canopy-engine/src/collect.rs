@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use canopy_aws::{AwsSession, Collector, RoleSpec, Unit};
+use canopy_aws::{AwsSession, Collector, Unit};
 use canopy_model::inventory::GLOBAL_REGION;
 use canopy_model::table::Scope;
 use canopy_store::Store;
@@ -13,7 +13,7 @@ use futures::future::BoxFuture;
 
 use crate::EngineError;
 pub use crate::fanout::{
-    Failure, FanOutOptions, FanOutReport, FanOutReporter, Quiet, RegionChoice, Target,
+    Failure, FanOutOptions, FanOutReport, FanOutReporter, Quiet, Reach, RegionChoice, Target,
 };
 use crate::fanout::{Job, Outcome, Ready};
 
@@ -62,13 +62,9 @@ pub fn collectors_for(names: &[String]) -> Result<ChosenTables, EngineError> {
 /// What to collect, and where.
 #[derive(Debug, Clone)]
 pub struct CollectRequest {
-    /// ACTIVE accounts only (the engine's selection hands over no other).
-    pub targets: Vec<Target>,
+    pub reach: Reach,
     pub collectors: Vec<&'static Collector>,
     pub regions: RegionChoice,
-    pub role: RoleSpec,
-    /// What was asked, as recorded in `canopy_runs.options`.
-    pub options: serde_json::Value,
 }
 
 /// Fan-out tuning for `concurrency` requests in flight.
@@ -166,18 +162,5 @@ pub async fn collect(
         once,
         regions: request.regions,
     });
-    crate::fanout::run(
-        aws,
-        store,
-        job,
-        crate::fanout::Scope {
-            targets: request.targets,
-            role: request.role,
-            asked: request.options,
-        },
-        options,
-        reporter,
-        shutdown,
-    )
-    .await
+    crate::fanout::run(aws, store, job, request.reach, options, reporter, shutdown).await
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use canopy_aws::CREDENTIAL_REPORT;
-use canopy_aws::{AccountSession, AwsError, AwsSession, Encryption, ReportState, RoleSpec};
+use canopy_aws::{AccountSession, AwsError, AwsSession, Encryption, ReportState};
 use canopy_model::AccountId;
 use canopy_model::inventory::{Batch, GLOBAL_REGION};
 use canopy_store::Store;
@@ -19,8 +19,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::EngineError;
-pub use crate::fanout::Target;
 use crate::fanout::{Failure, FanOutOptions, FanOutReporter, Job, Outcome, Ready};
+pub use crate::fanout::{Reach, Target};
 
 /// Where a run's files go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,8 +85,7 @@ impl Destination {
 /// What to collect, and where to put the files.
 #[derive(Debug, Clone)]
 pub struct CredReportRequest {
-    pub targets: Vec<Target>,
-    pub role: RoleSpec,
+    pub reach: Reach,
     /// Where the run's folder goes; no files without it.
     pub out: Option<Destination>,
     /// Polls of a report's generation before giving up on it.
@@ -96,8 +95,6 @@ pub struct CredReportRequest {
     pub max_wait: Duration,
     /// An SNS topic told about failures (one message per run, only when something failed).
     pub notify_sns: Option<String>,
-    /// What was asked, as recorded in `canopy_runs.options`.
-    pub options: serde_json::Value,
 }
 
 /// How one account's report went.
@@ -455,6 +452,7 @@ pub async fn collect_credential_reports(
         sink: sink.clone(),
     });
     let names: std::collections::BTreeMap<AccountId, String> = request
+        .reach
         .targets
         .iter()
         .map(|t| (t.account.clone(), t.name.clone()))
@@ -463,11 +461,7 @@ pub async fn collect_credential_reports(
         aws.clone(),
         store,
         job,
-        crate::fanout::Scope {
-            targets: request.targets,
-            role: request.role,
-            asked: request.options,
-        },
+        request.reach,
         options,
         reporter,
         shutdown,

@@ -315,9 +315,10 @@ async fn prepare<J: Job>(
     Event::Prepared { result }
 }
 
-/// Where a job runs: the accounts, the role assumed in them, and what was asked (recorded in
-/// `canopy_runs.options`).
-pub(crate) struct Scope {
+/// Where a per-account command runs: the accounts, the role assumed in them, and what was asked
+/// (recorded in `canopy_runs.options`).
+#[derive(Debug, Clone)]
+pub struct Reach {
     pub targets: Vec<Target>,
     pub role: RoleSpec,
     pub asked: serde_json::Value,
@@ -329,16 +330,16 @@ pub(crate) async fn run<J: Job>(
     aws: Arc<AwsSession>,
     mut store: Store,
     job: Arc<J>,
-    scope: Scope,
+    reach: Reach,
     options: FanOutOptions,
     reporter: &dyn FanOutReporter,
     shutdown: impl Future<Output = ()>,
 ) -> Result<FanOutReport<J::Done>, EngineError> {
-    let Scope {
+    let Reach {
         targets,
         role,
         asked,
-    } = scope;
+    } = reach;
     let run_id = store.begin_run(job.command(), &asked)?;
     let (tx, mut rx) = mpsc::channel::<Write>(64);
     let writer = tokio::task::spawn_blocking(move || -> Result<Store, EngineError> {

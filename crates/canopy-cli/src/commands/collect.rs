@@ -1,7 +1,7 @@
 //! `canopy collect`: inventory from every active account and region into the store.
 
 use anyhow::Result;
-use canopy_engine::collect::{self, CollectRequest, RegionChoice};
+use canopy_engine::collect::{self, CollectRequest, Reach, RegionChoice};
 use clap::Args;
 use serde_json::json;
 
@@ -41,23 +41,26 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
     let regions = ctx.settings.regions(&args.regions)?;
     let (role, targets, mut outcome) = ctx.targets(&args.scope).await?;
     let accounts = targets.len();
+    let asked = json!({
+        "tables": collectors.iter().map(|c| c.table().name).collect::<Vec<_>>(),
+        "regions": match &regions { RegionChoice::All => json!("all"), RegionChoice::List(l) => json!(l) },
+        "role": role.name,
+        "accounts": accounts,
+        "concurrency": args.concurrency,
+    });
     let request = CollectRequest {
-        targets,
-        collectors: collectors.clone(),
-        regions: regions.clone(),
-        role: role.clone(),
-        options: json!({
-            "tables": collectors.iter().map(|c| c.table().name).collect::<Vec<_>>(),
-            "regions": match &regions { RegionChoice::All => json!("all"), RegionChoice::List(l) => json!(l) },
-            "role": role.name,
-            "accounts": accounts,
-            "concurrency": args.concurrency,
-        }),
+        reach: Reach {
+            targets,
+            role,
+            asked,
+        },
+        collectors,
+        regions,
     };
     let concurrency = usize::from(args.concurrency);
     let aws = super::shared_aws(ctx, concurrency).await;
     let store = ctx.open_store()?;
-    let progress = CollectProgress::new(ctx.printer, request.targets.len(), aws.stats());
+    let progress = CollectProgress::new(ctx.printer, accounts, aws.stats());
     let started = std::time::Instant::now();
     let report = collect::collect(
         aws.clone(),

@@ -74,17 +74,20 @@ async fn collect_reports(ctx: &Ctx, args: CredreportArgs) -> Result<Outcome> {
         }
     }
     let (role, targets, mut outcome) = ctx.targets(&args.scope).await?;
+    let asked = json!({
+        "role": role.name,
+        "accounts": targets.len(),
+        "out": args.out,
+        "sse_kms_key": args.sse_kms_key.is_some(),
+        "notify_sns": args.notify_sns,
+        "max_polls": args.max_polls,
+    });
     let request = CredReportRequest {
-        options: json!({
-            "role": role.name,
-            "accounts": targets.len(),
-            "out": args.out,
-            "sse_kms_key": args.sse_kms_key.is_some(),
-            "notify_sns": args.notify_sns,
-            "max_polls": args.max_polls,
-        }),
-        targets,
-        role,
+        reach: credreport::Reach {
+            targets,
+            role,
+            asked,
+        },
         out,
         max_polls: args.max_polls,
         first_wait: std::time::Duration::from_secs(1),
