@@ -58,7 +58,7 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
         regions,
     };
     let concurrency = usize::from(args.concurrency);
-    let aws = super::shared_aws(ctx, concurrency).await;
+    let aws = ctx.fan_out_aws(concurrency).await;
     let store = ctx.open_store()?;
     let progress = CollectProgress::new(ctx.printer, accounts, aws.stats());
     let started = std::time::Instant::now();

@@ -95,7 +95,7 @@ async fn collect_reports(ctx: &Ctx, args: CredreportArgs) -> Result<Outcome> {
         notify_sns: args.notify_sns.clone(),
     };
     let concurrency = usize::from(args.concurrency);
-    let aws = super::shared_aws(ctx, concurrency).await;
+    let aws = ctx.fan_out_aws(concurrency).await;
     let store = ctx.open_store()?;
     let progress = CredreportProgress::new(ctx.printer);
     let run = credreport::collect_credential_reports(

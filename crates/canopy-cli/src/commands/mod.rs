@@ -101,6 +101,11 @@ impl Ctx {
         }
     }
 
+    /// The session a fan-out command shares across its tasks: `concurrency` requests in flight.
+    pub async fn fan_out_aws(&self, concurrency: usize) -> Arc<AwsSession> {
+        Arc::new(self.aws(Some(concurrency)).await)
+    }
+
     /// The stored snapshots, synced first when missing, stale or when --refresh says so.
     pub async fn snapshots(&self) -> Result<(Vec<OrgSnapshot>, Outcome)> {
         let mut store = self.open_store()?;
@@ -161,9 +166,4 @@ pub async fn ctrl_c() {
     if tokio::signal::ctrl_c().await.is_err() {
         std::future::pending::<()>().await;
     }
-}
-
-/// An `Arc`'d session for the fan-out commands.
-pub async fn shared_aws(ctx: &Ctx, concurrency: usize) -> Arc<AwsSession> {
-    Arc::new(ctx.aws(Some(concurrency)).await)
 }
