@@ -21,7 +21,7 @@ use canopy_store::Store;
 /// Opens the store with every inventory table canopy fills (their definitions live beside their
 /// collectors): the one way front ends open it.
 pub fn open_store(path: &Path) -> Result<Store, EngineError> {
-    Ok(Store::open(path, canopy_aws::TABLES)?)
+    Ok(Store::open(path, canopy_aws::tables())?)
 }
 
 /// What an operation can fail with as a whole (per-payer failures are in the reports instead).
@@ -84,7 +84,7 @@ mod tests {
         // (same types; a definition may only add columns), and a fresh store gets them all
         let dir = tempfile::tempdir().unwrap();
         let store = open_store(&dir.path().join("s.db")).unwrap();
-        for def in canopy_aws::TABLES {
+        for def in canopy_aws::tables() {
             let mut stored = canopy_store::Collected::default();
             store
                 .query(

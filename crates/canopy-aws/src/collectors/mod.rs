@@ -1,7 +1,8 @@
 //! Inventory collectors, one module per AWS service. Each table is declared once, as a `const`
 //! [`TableDef`] beside the function that fills it, and each collector is registered once, in
-//! [`COLLECTORS`]: the store derives its tables, `canopy tables` and `canopy schema` their words,
-//! and `--tables` its choices from this registry, so nothing else names a table's columns again.
+//! [`COLLECTORS`] ([`tables`] derives the list of tables from it): the store derives its tables,
+//! `canopy tables` and `canopy schema` their words, and `--tables` its choices from this
+//! registry, so nothing else names a table's columns again.
 //!
 //! A collector pages through its APIs with the one pager (largest page size; each page paced on
 //! the account's bucket for that region and API, and retried), and turns SDK types into named
@@ -138,17 +139,18 @@ pub static COLLECTORS: &[Collector] = &[
     },
 ];
 
-/// Every inventory table canopy fills: the collectors' and the credential report's.
-pub static TABLES: &[&TableDef] = &[
-    &ec2::REGIONS,
-    &ec2::INSTANCES,
-    &ec2::NETWORK_INTERFACES,
-    &ec2::ROUTE_TABLES,
-    &ec2::ROUTES,
-    &ec2::INTERNET_GATEWAYS,
-    &iam::ROLES,
-    &crate::credreport::CREDENTIAL_REPORT,
-];
+/// Every inventory table canopy fills, in the order `canopy tables` lists them: the collectors'
+/// (derived from [`COLLECTORS`], so a table is registered once) and the credential report's.
+pub fn tables() -> &'static [&'static TableDef] {
+    static TABLES: std::sync::OnceLock<Vec<&'static TableDef>> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        COLLECTORS
+            .iter()
+            .flat_map(|c| c.tables.iter().copied())
+            .chain([&crate::credreport::CREDENTIAL_REPORT])
+            .collect()
+    })
+}
 
 fn time(at: Option<&DateTime>) -> Cell {
     Cell::text(at.and_then(|t| t.fmt(Format::DateTime).ok()))
