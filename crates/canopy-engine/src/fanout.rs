@@ -276,43 +276,52 @@ async fn prepare<J: Job>(
     role: RoleSpec,
     paced: bool,
 ) -> Event<J> {
-    let result = async {
-        let session = aws
-            .account(&target.account, &role)
-            .await
-            .map_err(|e| Failure::of(&target.account, GLOBAL_REGION, job.account_table(), &e))?;
-        let buckets = ApiBuckets::new(paced);
-        let Some(choice) = job.regions() else {
-            return Ok(Box::new(Ready {
-                target: target.clone(),
-                session,
-                buckets,
-                regions: Vec::new(),
-                skipped: 0,
-                known: Ok(Vec::new()),
-            }));
-        };
-        let discovered = canopy_aws::describe_regions(&session, &buckets).await;
-        let (regions, skipped) = match &discovered {
-            Ok(known) => choose_regions(choice, Some(known), &target.partition),
-            // without the list of enabled regions, a given list is still usable
-            Err(e) if matches!(choice, RegionChoice::List(_)) => {
-                tracing::warn!(account = %target.account, "cannot list regions, using the given ones: {e}");
-                choose_regions(choice, None, &target.partition)
-            }
-            Err(e) => return Err(Failure::of(&target.account, GLOBAL_REGION, "aws_region", e)),
-        };
-        Ok(Box::new(Ready {
-            target: target.clone(),
+    Event::Prepared {
+        result: ready(&aws, job.as_ref(), target, &role, paced).await,
+    }
+}
+
+/// Assumes the role in `target` and, when the job needs them, discovers its regions.
+async fn ready<J: Job>(
+    aws: &AwsSession,
+    job: &J,
+    target: Target,
+    role: &RoleSpec,
+    paced: bool,
+) -> Result<Box<Ready>, Failure> {
+    let session = aws
+        .account(&target.account, role)
+        .await
+        .map_err(|e| Failure::of(&target.account, GLOBAL_REGION, job.account_table(), &e))?;
+    let buckets = ApiBuckets::new(paced);
+    let Some(choice) = job.regions() else {
+        return Ok(Box::new(Ready {
+            target,
             session,
             buckets,
-            regions,
-            skipped,
-            known: discovered,
-        }))
-    }
-    .await;
-    Event::Prepared { result }
+            regions: Vec::new(),
+            skipped: 0,
+            known: Ok(Vec::new()),
+        }));
+    };
+    let discovered = canopy_aws::describe_regions(&session, &buckets).await;
+    let (regions, skipped) = match &discovered {
+        Ok(known) => choose_regions(choice, Some(known), &target.partition),
+        // without the list of enabled regions, a given list is still usable
+        Err(e) if matches!(choice, RegionChoice::List(_)) => {
+            tracing::warn!(account = %target.account, "cannot list regions, using the given ones: {e}");
+            choose_regions(choice, None, &target.partition)
+        }
+        Err(e) => return Err(Failure::of(&target.account, GLOBAL_REGION, "aws_region", e)),
+    };
+    Ok(Box::new(Ready {
+        target,
+        session,
+        buckets,
+        regions,
+        skipped,
+        known: discovered,
+    }))
 }
 
 /// Where a per-account command runs: the accounts, the role assumed in them, and what was asked
