@@ -11,8 +11,10 @@ Scenario:
    "resources": [RESOURCES, ...]}]}
 ACCOUNT: {"name": "prod", "email": "optional", "tags": {"env": "prod"}, "state": "ACTIVE" | "SUSPENDED"}
 RESOURCES: {"account": "prod" (a name in this organization, or an id), "region": "eu-west-1",
-            "vpc": {"cidr": "10.1.0.0/16", "internet": true},   # a VPC, a subnet, and with
-                                                               # internet: an IGW and a 0.0.0.0/0 route
+            "vpc": {"cidr": "10.1.0.0/16", "internet": true,    # a VPC, a subnet, and with
+                    "name": "workloads"},                      # internet: an IGW and a 0.0.0.0/0
+                                                               # route; name: Name tags (subnet
+                                                               # NAME-a); made: vpc_id, subnet_id
             "instances": [{"name": "web-1", "elastic_ip": true}],  # in the VPC's subnet
             "roles": [{"name": "app", "trusts": "444455556666"}],  # IAM (global)
             "users": [{"name": "alice", "access_keys": 2, "password": true}],  # IAM (global)
@@ -128,9 +130,17 @@ class Seeder:
         subnet_id = None
         if "vpc" in spec:
             cidr = spec["vpc"].get("cidr", "10.1.0.0/16")
-            vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-            subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr.replace("0.0/16", "1.0/24"))["Subnet"]["SubnetId"]
+            name = spec["vpc"].get("name")
+
+            def named(kind, value):
+                return {"TagSpecifications": [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": value}]}]} if name else {}
+
+            vpc_id = ec2.create_vpc(CidrBlock=cidr, **named("vpc", name))["Vpc"]["VpcId"]
+            subnet_id = ec2.create_subnet(
+                VpcId=vpc_id, CidrBlock=cidr.replace("0.0/16", "1.0/24"), **named("subnet", f"{name}-a")
+            )["Subnet"]["SubnetId"]
             made["vpc_id"] = vpc_id
+            made["subnet_id"] = subnet_id
             if spec["vpc"].get("internet"):
                 igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
                 ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)

@@ -15,13 +15,18 @@ use std::process::{Child, Command, Stdio};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The workspace root.
+/// The workspace root: the one the running test belongs to (cargo sets `CARGO_MANIFEST_DIR` for
+/// it), else where this crate was built. The build-time path alone is not enough: cargo reuses
+/// a build of this crate from another checkout of the same workspace that shares the target
+/// folder (CI's cache), and its scripts would then be that checkout's.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("the testkit lives in crates/canopy-testkit")
-        .to_owned()
+    let runtime = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    runtime
+        .iter()
+        .chain([PathBuf::from(env!("CARGO_MANIFEST_DIR"))].iter())
+        .flat_map(|dir| dir.ancestors().map(Path::to_owned).collect::<Vec<_>>())
+        .find(|dir| dir.join("testkit/moto_server.py").is_file())
+        .expect("the workspace holds testkit/moto_server.py")
 }
 
 /// The venv's python, with boto3 and the emulator installed (for ad-hoc changes in tests).

@@ -1,10 +1,10 @@
-//! EC2 and VPC: regions, instances, network interfaces, route tables and their routes, internet
-//! gateways. Every listing passes `MaxResults` (unfiltered, unpaged EC2 calls draw from a smaller
+//! EC2 and VPC: regions, instances, network interfaces, VPCs, subnets, route tables and their
+//! routes, internet gateways. Every listing passes `MaxResults` (unfiltered, unpaged EC2 calls draw from a smaller
 //! throttling bucket).
 
 use aws_sdk_ec2::Client;
 use canopy_model::inventory::{Batch, Cell, RegionInfo, Row};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::{Column, ColumnType, Scope, TableDef};
 use serde_json::{Value, json};
 
 use super::{Unit, batch, tags_of, tags_src, time};
@@ -207,6 +207,90 @@ pub(super) const INTERNET_GATEWAYS: TableDef = TableDef {
         Column::PARTITION,
     ],
     actions: &["ec2:DescribeInternetGateways"],
+    filled_by: "collect",
+};
+
+pub(super) const VPCS: TableDef = TableDef {
+    name: "aws_vpc",
+    scope: Scope::Regional,
+    description: "VPCs, with their IPv4 and IPv6 CIDR blocks",
+    columns: &[
+        Column::text("vpc_id", "The VPC").required(),
+        Column::text("arn", "The VPC's ARN"),
+        Column::new(
+            "cidr_block",
+            ColumnType::Cidr,
+            "The primary IPv4 CIDR block",
+        ),
+        Column::text("state", "pending or available"),
+        Column::bool("is_default", "Whether it is the region's default VPC"),
+        Column::text("dhcp_options_id", "The DHCP options set"),
+        Column::text("instance_tenancy", "default, dedicated or host"),
+        Column::text("owner_id", "The account that owns it"),
+        Column::json(
+            "cidr_block_association_set",
+            "IPv4 CIDR blocks, as [{\"AssociationId\", \"CidrBlock\", \"CidrBlockState\"}]",
+        ),
+        Column::json(
+            "ipv6_cidr_block_association_set",
+            "IPv6 CIDR blocks, as [{\"AssociationId\", \"Ipv6CidrBlock\", \"Ipv6CidrBlockState\", ...}]",
+        ),
+        Column::AKAS,
+        Column::TAGS_SRC,
+        Column::TAGS,
+        Column::TITLE,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeVpcs"],
+    filled_by: "collect",
+};
+
+pub(super) const SUBNETS: TableDef = TableDef {
+    name: "aws_vpc_subnet",
+    scope: Scope::Regional,
+    description: "VPC subnets, with their addresses and launch settings",
+    columns: &[
+        Column::text("subnet_id", "The subnet").required(),
+        Column::text("subnet_arn", "The subnet's ARN"),
+        Column::text("vpc_id", "The VPC"),
+        Column::new("cidr_block", ColumnType::Cidr, "The IPv4 CIDR block"),
+        Column::text("state", "pending or available"),
+        Column::text("owner_id", "The account that owns it"),
+        Column::bool(
+            "assign_ipv6_address_on_creation",
+            "Whether new network interfaces get an IPv6 address",
+        ),
+        Column::int(
+            "available_ip_address_count",
+            "Unused private IPv4 addresses",
+        ),
+        Column::text("availability_zone", "The Availability Zone"),
+        Column::text("availability_zone_id", "The Availability Zone's id"),
+        Column::text(
+            "customer_owned_ipv4_pool",
+            "The customer-owned IPv4 pool (Outposts)",
+        ),
+        Column::bool("default_for_az", "Whether it is its zone's default subnet"),
+        Column::bool(
+            "map_customer_owned_ip_on_launch",
+            "Whether new network interfaces get a customer-owned IPv4 address",
+        ),
+        Column::bool(
+            "map_public_ip_on_launch",
+            "Whether instances launched in it get a public IPv4 address",
+        ),
+        Column::text("outpost_arn", "The Outpost it is on, if any"),
+        Column::json(
+            "ipv6_cidr_block_association_set",
+            "IPv6 CIDR blocks, as [{\"AssociationId\", \"Ipv6CidrBlock\", \"Ipv6CidrBlockState\"}]",
+        ),
+        Column::AKAS,
+        Column::TAGS_SRC,
+        Column::TAGS,
+        Column::TITLE,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeSubnets"],
     filled_by: "collect",
 };
 
@@ -702,4 +786,185 @@ pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
     )
     .await?;
     Ok(vec![batch(&INTERNET_GATEWAYS, rows)])
+}
+
+/// The `Name` tag, else the id: how Steampipe titles VPCs and subnets.
+fn name_or<'a>(tags: &'a [aws_sdk_ec2::types::Tag], id: &'a str) -> &'a str {
+    tags.iter()
+        .find(|t| t.key() == Some("Name"))
+        .and_then(|t| t.value())
+        .filter(|v| !v.is_empty())
+        .unwrap_or(id)
+}
+
+fn state_json(state: Option<&str>, message: Option<&str>) -> Value {
+    match (state, message) {
+        (None, None) => Value::Null,
+        _ => json!({"State": state, "StatusMessage": message}),
+    }
+}
+
+pub(super) async fn vpcs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let client = client(&unit);
+    let partition = unit.partition();
+    let mut rows = Vec::new();
+    paginate(
+        &unit.session.scope(),
+        "ec2:DescribeVpcs",
+        unit.rate("ec2:DescribeVpcs").as_deref(),
+        |token| {
+            client
+                .describe_vpcs()
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+        },
+        |out| out.next_token(),
+        |out| {
+            for v in out.vpcs() {
+                let id = v.vpc_id().unwrap_or_default();
+                let arn = unit.arn("ec2", &format!("vpc/{id}"));
+                let ipv4: Vec<Value> = v
+                    .cidr_block_association_set()
+                    .iter()
+                    .map(|a| {
+                        json!({
+                            "AssociationId": a.association_id(),
+                            "CidrBlock": a.cidr_block(),
+                            "CidrBlockState": a.cidr_block_state().map(|s| state_json(
+                                s.state().map(|x| x.as_str()),
+                                s.status_message(),
+                            )),
+                        })
+                    })
+                    .collect();
+                let ipv6: Vec<Value> = v
+                    .ipv6_cidr_block_association_set()
+                    .iter()
+                    .map(|a| {
+                        json!({
+                            "AssociationId": a.association_id(),
+                            "Ipv6CidrBlock": a.ipv6_cidr_block(),
+                            "Ipv6CidrBlockState": a.ipv6_cidr_block_state().map(|s| state_json(
+                                s.state().map(|x| x.as_str()),
+                                s.status_message(),
+                            )),
+                            "Ipv6Pool": a.ipv6_pool(),
+                            "NetworkBorderGroup": a.network_border_group(),
+                        })
+                    })
+                    .collect();
+                rows.push(ec2_tail(
+                    Row::default()
+                        .with("vpc_id", Cell::Text(id.to_owned()))
+                        .with("arn", Cell::Text(arn.clone()))
+                        .with("cidr_block", Cell::text(v.cidr_block()))
+                        .with("state", Cell::text(v.state().map(|s| s.as_str())))
+                        .with("is_default", Cell::bool(v.is_default()))
+                        .with("dhcp_options_id", Cell::text(v.dhcp_options_id()))
+                        .with(
+                            "instance_tenancy",
+                            Cell::text(v.instance_tenancy().map(|t| t.as_str())),
+                        )
+                        .with("owner_id", Cell::text(v.owner_id()))
+                        .with("cidr_block_association_set", Cell::Json(Value::Array(ipv4)))
+                        .with(
+                            "ipv6_cidr_block_association_set",
+                            Cell::Json(Value::Array(ipv6)),
+                        )
+                        .with("akas", Cell::Json(json!([arn]))),
+                    v.tags(),
+                    name_or(v.tags(), id),
+                    &partition,
+                ));
+            }
+        },
+    )
+    .await?;
+    Ok(vec![batch(&VPCS, rows)])
+}
+
+pub(super) async fn subnets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let client = client(&unit);
+    let partition = unit.partition();
+    let mut rows = Vec::new();
+    paginate(
+        &unit.session.scope(),
+        "ec2:DescribeSubnets",
+        unit.rate("ec2:DescribeSubnets").as_deref(),
+        |token| {
+            client
+                .describe_subnets()
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+        },
+        |out| out.next_token(),
+        |out| {
+            for n in out.subnets() {
+                let id = n.subnet_id().unwrap_or_default();
+                let arn = n
+                    .subnet_arn()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| unit.arn("ec2", &format!("subnet/{id}")));
+                let ipv6: Vec<Value> = n
+                    .ipv6_cidr_block_association_set()
+                    .iter()
+                    .map(|a| {
+                        json!({
+                            "AssociationId": a.association_id(),
+                            "Ipv6CidrBlock": a.ipv6_cidr_block(),
+                            "Ipv6CidrBlockState": a.ipv6_cidr_block_state().map(|s| state_json(
+                                s.state().map(|x| x.as_str()),
+                                s.status_message(),
+                            )),
+                        })
+                    })
+                    .collect();
+                rows.push(ec2_tail(
+                    Row::default()
+                        .with("subnet_id", Cell::Text(id.to_owned()))
+                        .with("subnet_arn", Cell::Text(arn.clone()))
+                        .with("vpc_id", Cell::text(n.vpc_id()))
+                        .with("cidr_block", Cell::text(n.cidr_block()))
+                        .with("state", Cell::text(n.state().map(|s| s.as_str())))
+                        .with("owner_id", Cell::text(n.owner_id()))
+                        .with(
+                            "assign_ipv6_address_on_creation",
+                            Cell::bool(n.assign_ipv6_address_on_creation()),
+                        )
+                        .with(
+                            "available_ip_address_count",
+                            Cell::int(n.available_ip_address_count()),
+                        )
+                        .with("availability_zone", Cell::text(n.availability_zone()))
+                        .with("availability_zone_id", Cell::text(n.availability_zone_id()))
+                        .with(
+                            "customer_owned_ipv4_pool",
+                            Cell::text(n.customer_owned_ipv4_pool()),
+                        )
+                        .with("default_for_az", Cell::bool(n.default_for_az()))
+                        .with(
+                            "map_customer_owned_ip_on_launch",
+                            Cell::bool(n.map_customer_owned_ip_on_launch()),
+                        )
+                        .with(
+                            "map_public_ip_on_launch",
+                            Cell::bool(n.map_public_ip_on_launch()),
+                        )
+                        .with("outpost_arn", Cell::text(n.outpost_arn()))
+                        .with(
+                            "ipv6_cidr_block_association_set",
+                            Cell::Json(Value::Array(ipv6)),
+                        )
+                        .with("akas", Cell::Json(json!([arn]))),
+                    n.tags(),
+                    name_or(n.tags(), id),
+                    &partition,
+                ));
+            }
+        },
+    )
+    .await?;
+    Ok(vec![batch(&SUBNETS, rows)])
 }

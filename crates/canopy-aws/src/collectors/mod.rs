@@ -126,6 +126,14 @@ pub static COLLECTORS: &[Collector] = &[
         run: |u| Box::pin(ec2::network_interfaces(u)),
     },
     Collector {
+        tables: &[&ec2::VPCS],
+        run: |u| Box::pin(ec2::vpcs(u)),
+    },
+    Collector {
+        tables: &[&ec2::SUBNETS],
+        run: |u| Box::pin(ec2::subnets(u)),
+    },
+    Collector {
         tables: &[&ec2::ROUTE_TABLES, &ec2::ROUTES],
         run: |u| Box::pin(ec2::route_tables(u)),
     },

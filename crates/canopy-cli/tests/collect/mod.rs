@@ -6,6 +6,9 @@ use super::{Sandbox, ids_named};
 use canopy_testkit::scenario::{account, org, ou, suspended};
 
 const REGIONS: &str = "eu-west-1,us-east-1";
+/// The regional tables' collectors (instances, interfaces, VPCs, subnets, route tables,
+/// internet gateways): one unit each per account and region.
+const REGIONAL: u64 = 6;
 
 /// An organization with workloads in two regions, a public web server behind an internet
 /// gateway, a suspended account, and a role trusting another account.
@@ -21,7 +24,7 @@ fn estate(s: &Sandbox) -> Value {
     );
     spec["resources"] = json!([
         {"account": "prod", "region": "eu-west-1",
-         "vpc": {"cidr": "10.1.0.0/16", "internet": true},
+         "vpc": {"cidr": "10.1.0.0/16", "internet": true, "name": "workloads"},
          "instances": [{"name": "web-1", "elastic_ip": true}, {"name": "worker-1"}],
          "roles": [{"name": "deployer", "trusts": "444455556666"}]},
         {"account": "prod", "region": "us-east-1", "instances": [{"name": "api-1"}]},
@@ -61,8 +64,8 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     );
     assert_eq!(summary["status"], "ok");
     assert_eq!(summary["accounts"], 3, "management, prod, dev");
-    // per account: aws_region + 2 regions x 4 regional collectors + IAM once
-    assert_eq!(summary["units"], 3 * (1 + 2 * 4 + 1));
+    // per account: aws_region + 2 regions x the regional collectors + IAM once
+    assert_eq!(summary["units"], 3 * (1 + 2 * REGIONAL + 1));
     assert_eq!(summary["failed_units"], 0);
 
     // calls: one assume-role per member account, the management account uses the caller's
@@ -72,6 +75,8 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(s.moto.count("ListRoles"), 3);
     assert_eq!(s.moto.count("DescribeInstances"), 3 * 2);
     assert_eq!(s.moto.count("DescribeRouteTables"), 3 * 2);
+    assert_eq!(s.moto.count("DescribeVpcs"), 3 * 2);
+    assert_eq!(s.moto.count("DescribeSubnets"), 3 * 2);
     let calls = s.moto.calls();
     assert!(
         !calls.iter().any(|c| &c.account == old),
@@ -138,6 +143,8 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         "aws_vpc_route_table",
         "aws_vpc_route",
         "aws_vpc_internet_gateway",
+        "aws_vpc",
+        "aws_vpc_subnet",
         "aws_iam_role",
         "aws_organizations_account",
     ] {
@@ -149,6 +156,39 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         let present = s.query(&format!("select count(*) as n from {table}"));
         assert!(present[0]["n"].as_i64().unwrap() > 0, "{table} is empty");
     }
+    // VPCs and subnets: the seeded ones (titled by their Name tag), and every account and
+    // region's default VPC
+    let vpc_id = seeded["organizations"][0]["resources"][0]["vpc_id"]
+        .as_str()
+        .unwrap();
+    let vpcs = s.query(&format!(
+        "select vpc_id, account_id, region, cidr_block, is_default, title, tags ->> 'Name' as name, akas from aws_vpc where vpc_id = '{vpc_id}'"
+    ));
+    assert_eq!(vpcs.len(), 1);
+    assert_eq!(vpcs[0]["account_id"], prod.as_str());
+    assert_eq!(vpcs[0]["region"], "eu-west-1");
+    assert_eq!(vpcs[0]["cidr_block"], "10.1.0.0/16");
+    assert_eq!(vpcs[0]["is_default"], false);
+    assert_eq!(vpcs[0]["title"], "workloads");
+    assert_eq!(
+        vpcs[0]["akas"],
+        json!([format!("arn:aws:ec2:eu-west-1:{prod}:vpc/{vpc_id}")])
+    );
+    let defaults = s.query("select count(*) as n from aws_vpc where is_default");
+    assert_eq!(
+        defaults[0]["n"],
+        3 * 2,
+        "a default VPC per account and region"
+    );
+    let subnets = s.query(&format!(
+        "select cidr_block, vpc_id, title, map_public_ip_on_launch, available_ip_address_count from aws_vpc_subnet where vpc_id = '{vpc_id}'"
+    ));
+    assert_eq!(subnets.len(), 1);
+    assert_eq!(subnets[0]["cidr_block"], "10.1.1.0/24");
+    assert_eq!(subnets[0]["title"], "workloads-a");
+    assert!(subnets[0]["map_public_ip_on_launch"].is_boolean());
+    assert!(subnets[0]["available_ip_address_count"].as_i64().unwrap() > 0);
+
     let iam_regions = s.query("select distinct region from aws_iam_role");
     assert_eq!(iam_regions, vec![json!({"region": "global"})]);
 
@@ -243,8 +283,8 @@ fn a_refusing_region_is_recorded_keeps_its_rows_and_the_rest_completes() {
     assert_eq!(summary["status"], "partial");
     assert_eq!(
         summary["failed_units"],
-        3 * 4,
-        "3 accounts x 4 EC2 tables in eu-west-1"
+        3 * REGIONAL,
+        "3 accounts x the EC2 tables in eu-west-1"
     );
     assert_eq!(summary["failures"][0]["code"], "UnauthorizedOperation");
     assert_eq!(
@@ -257,7 +297,7 @@ fn a_refusing_region_is_recorded_keeps_its_rows_and_the_rest_completes() {
         "select account_id, region, table_name, error_code from canopy_errors where run_id = {}",
         summary["run_id"]
     ));
-    assert_eq!(errors.len(), 12);
+    assert_eq!(errors.len() as u64, 3 * REGIONAL);
     assert!(
         errors
             .iter()
@@ -284,7 +324,7 @@ fn a_refusing_region_is_recorded_keeps_its_rows_and_the_rest_completes() {
         runs,
         vec![
             json!({"status": "ok", "failed_units": 0}),
-            json!({"status": "partial", "failed_units": 12})
+            json!({"status": "partial", "failed_units": 3 * REGIONAL})
         ]
     );
 }
