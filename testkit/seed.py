@@ -15,6 +15,8 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
                     "name": "workloads"},                      # internet: an IGW and a 0.0.0.0/0
                                                                # route; name: Name tags (subnet
                                                                # NAME-a); made: vpc_id, subnet_id
+            "security_groups": [{"name": "web", "open": [22, 443]}],  # in the VPC; open: ports
+                                                               # reachable from 0.0.0.0/0
             "instances": [{"name": "web-1", "elastic_ip": true}],  # in the VPC's subnet
             "roles": [{"name": "app", "trusts": "444455556666"}],  # IAM (global)
             "users": [{"name": "alice", "access_keys": 2, "password": true}],  # IAM (global)
@@ -148,6 +150,18 @@ class Seeder:
                 ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
                 ec2.associate_route_table(RouteTableId=table, SubnetId=subnet_id)
                 made["internet_gateway_id"] = igw
+        made["security_groups"] = {}
+        for group in spec.get("security_groups", []):
+            extra = {"VpcId": made["vpc_id"]} if "vpc_id" in made else {}
+            group_id = ec2.create_security_group(
+                GroupName=group["name"], Description=f"{group['name']} (seeded)", **extra
+            )["GroupId"]
+            if group.get("open"):
+                ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
+                    {"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                     "IpRanges": [{"CidrIp": "0.0.0.0/0"}]} for port in group["open"]
+                ])
+            made["security_groups"][group["name"]] = group_id
         for instance in spec.get("instances", []):
             extra = {"SubnetId": subnet_id} if subnet_id else {}
             created = ec2.run_instances(

@@ -1,5 +1,5 @@
-//! EC2 and VPC: regions, instances, network interfaces, VPCs, subnets, route tables and their
-//! routes, internet gateways. Every listing passes `MaxResults` (unfiltered, unpaged EC2 calls draw from a smaller
+//! EC2 and VPC: regions, instances, network interfaces, VPCs, subnets, security groups, route
+//! tables and their routes, internet gateways. Every listing passes `MaxResults` (unfiltered, unpaged EC2 calls draw from a smaller
 //! throttling bucket).
 
 use aws_sdk_ec2::Client;
@@ -294,11 +294,37 @@ pub(super) const SUBNETS: TableDef = TableDef {
     filled_by: "collect",
 };
 
+pub(super) const SECURITY_GROUPS: TableDef = TableDef {
+    name: "aws_vpc_security_group",
+    scope: Scope::Regional,
+    description: "Security groups, with their inbound and outbound rules as AWS lists them",
+    columns: &[
+        Column::text("group_name", "The group's name").required(),
+        Column::text("group_id", "The group").required(),
+        Column::text("arn", "The group's ARN"),
+        Column::text("description", "The group's description"),
+        Column::text("vpc_id", "The VPC"),
+        Column::text("owner_id", "The account that owns it"),
+        Column::json(
+            "ip_permissions",
+            "Inbound rules: [{\"IpProtocol\", \"FromPort\", \"ToPort\", \"IpRanges\": [{\"CidrIp\"}], \"Ipv6Ranges\", \"PrefixListIds\", \"UserIdGroupPairs\"}]",
+        ),
+        Column::json("ip_permissions_egress", "Outbound rules, in the same shape"),
+        Column::AKAS,
+        Column::TAGS_SRC,
+        Column::TAGS,
+        Column::TITLE,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeSecurityGroups"],
+    filled_by: "collect",
+};
+
 fn client(unit: &Unit<'_>) -> Client {
     Client::new(&unit.session.config_in(unit.region))
 }
 
-fn security_groups(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
+fn group_identifiers(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
     Cell::Json(Value::Array(
         groups
             .iter()
@@ -473,7 +499,7 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         )
                         .with("root_device_name", Cell::text(i.root_device_name()))
                         .with("ebs_optimized", Cell::bool(i.ebs_optimized()))
-                        .with("security_groups", security_groups(i.security_groups()))
+                        .with("security_groups", group_identifiers(i.security_groups()))
                         .with("network_interfaces", Cell::Json(Value::Array(interfaces))),
                     tag_list,
                     id,
@@ -595,7 +621,7 @@ pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, Aws
                         .with("source_dest_check", Cell::bool(n.source_dest_check()))
                         .with("subnet_id", Cell::text(n.subnet_id()))
                         .with("vpc_id", Cell::text(n.vpc_id()))
-                        .with("groups", security_groups(n.groups()))
+                        .with("groups", group_identifiers(n.groups()))
                         .with("ipv6_addresses", Cell::Json(Value::Array(ipv6)))
                         .with(
                             "private_ip_addresses",
@@ -967,4 +993,88 @@ pub(super) async fn subnets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     )
     .await?;
     Ok(vec![batch(&SUBNETS, rows)])
+}
+
+/// A security group's rules with AWS's member names (absent members are null, as Steampipe
+/// shows the SDK's structures).
+fn permissions(rules: &[aws_sdk_ec2::types::IpPermission]) -> Cell {
+    Cell::Json(Value::Array(
+        rules
+            .iter()
+            .map(|p| {
+                json!({
+                    "IpProtocol": p.ip_protocol(),
+                    "FromPort": p.from_port(),
+                    "ToPort": p.to_port(),
+                    "IpRanges": p.ip_ranges().iter().map(|r| json!({
+                        "CidrIp": r.cidr_ip(),
+                        "Description": r.description(),
+                    })).collect::<Vec<_>>(),
+                    "Ipv6Ranges": p.ipv6_ranges().iter().map(|r| json!({
+                        "CidrIpv6": r.cidr_ipv6(),
+                        "Description": r.description(),
+                    })).collect::<Vec<_>>(),
+                    "PrefixListIds": p.prefix_list_ids().iter().map(|r| json!({
+                        "PrefixListId": r.prefix_list_id(),
+                        "Description": r.description(),
+                    })).collect::<Vec<_>>(),
+                    "UserIdGroupPairs": p.user_id_group_pairs().iter().map(|g| json!({
+                        "GroupId": g.group_id(),
+                        "GroupName": g.group_name(),
+                        "UserId": g.user_id(),
+                        "VpcId": g.vpc_id(),
+                        "VpcPeeringConnectionId": g.vpc_peering_connection_id(),
+                        "PeeringStatus": g.peering_status(),
+                        "Description": g.description(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    ))
+}
+
+pub(super) async fn security_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let client = client(&unit);
+    let partition = unit.partition();
+    let mut rows = Vec::new();
+    paginate(
+        &unit.session.scope(),
+        "ec2:DescribeSecurityGroups",
+        unit.rate("ec2:DescribeSecurityGroups").as_deref(),
+        |token| {
+            client
+                .describe_security_groups()
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+        },
+        |out| out.next_token(),
+        |out| {
+            for g in out.security_groups() {
+                let id = g.group_id().unwrap_or_default();
+                let name = g.group_name().unwrap_or_default();
+                let arn = unit.arn("ec2", &format!("security-group/{id}"));
+                rows.push(ec2_tail(
+                    Row::default()
+                        .with("group_name", Cell::Text(name.to_owned()))
+                        .with("group_id", Cell::Text(id.to_owned()))
+                        .with("arn", Cell::Text(arn.clone()))
+                        .with("description", Cell::text(g.description()))
+                        .with("vpc_id", Cell::text(g.vpc_id()))
+                        .with("owner_id", Cell::text(g.owner_id()))
+                        .with("ip_permissions", permissions(g.ip_permissions()))
+                        .with(
+                            "ip_permissions_egress",
+                            permissions(g.ip_permissions_egress()),
+                        )
+                        .with("akas", Cell::Json(json!([arn]))),
+                    g.tags(),
+                    name,
+                    &partition,
+                ));
+            }
+        },
+    )
+    .await?;
+    Ok(vec![batch(&SECURITY_GROUPS, rows)])
 }

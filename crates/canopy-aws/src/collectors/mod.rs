@@ -134,6 +134,10 @@ pub static COLLECTORS: &[Collector] = &[
         run: |u| Box::pin(ec2::subnets(u)),
     },
     Collector {
+        tables: &[&ec2::SECURITY_GROUPS],
+        run: |u| Box::pin(ec2::security_groups(u)),
+    },
+    Collector {
         tables: &[&ec2::ROUTE_TABLES, &ec2::ROUTES],
         run: |u| Box::pin(ec2::route_tables(u)),
     },

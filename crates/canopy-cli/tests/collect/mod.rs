@@ -6,9 +6,9 @@ use super::{Sandbox, ids_named};
 use canopy_testkit::scenario::{account, org, ou, suspended};
 
 const REGIONS: &str = "eu-west-1,us-east-1";
-/// The regional tables' collectors (instances, interfaces, VPCs, subnets, route tables,
-/// internet gateways): one unit each per account and region.
-const REGIONAL: u64 = 6;
+/// The regional tables' collectors (instances, interfaces, VPCs, subnets, security groups,
+/// route tables, internet gateways): one unit each per account and region.
+const REGIONAL: u64 = 7;
 
 /// An organization with workloads in two regions, a public web server behind an internet
 /// gateway, a suspended account, and a role trusting another account.
@@ -25,6 +25,7 @@ fn estate(s: &Sandbox) -> Value {
     spec["resources"] = json!([
         {"account": "prod", "region": "eu-west-1",
          "vpc": {"cidr": "10.1.0.0/16", "internet": true, "name": "workloads"},
+         "security_groups": [{"name": "web", "open": [22, 443]}],
          "instances": [{"name": "web-1", "elastic_ip": true}, {"name": "worker-1"}],
          "roles": [{"name": "deployer", "trusts": "444455556666"}]},
         {"account": "prod", "region": "us-east-1", "instances": [{"name": "api-1"}]},
@@ -77,6 +78,7 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(s.moto.count("DescribeRouteTables"), 3 * 2);
     assert_eq!(s.moto.count("DescribeVpcs"), 3 * 2);
     assert_eq!(s.moto.count("DescribeSubnets"), 3 * 2);
+    assert_eq!(s.moto.count("DescribeSecurityGroups"), 3 * 2);
     let calls = s.moto.calls();
     assert!(
         !calls.iter().any(|c| &c.account == old),
@@ -145,6 +147,7 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         "aws_vpc_internet_gateway",
         "aws_vpc",
         "aws_vpc_subnet",
+        "aws_vpc_security_group",
         "aws_iam_role",
         "aws_organizations_account",
     ] {
@@ -188,6 +191,24 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(subnets[0]["title"], "workloads-a");
     assert!(subnets[0]["map_public_ip_on_launch"].is_boolean());
     assert!(subnets[0]["available_ip_address_count"].as_i64().unwrap() > 0);
+
+    // security groups open to the world, found with SQLite's JSON functions over AWS's shape
+    let open = s.query(&format!(
+        "select g.group_name, g.vpc_id, p.value ->> 'FromPort' as port from aws_vpc_security_group g, json_each(g.ip_permissions) p, json_each(p.value -> 'IpRanges') r where r.value ->> 'CidrIp' = '0.0.0.0/0' and g.account_id = '{prod}' order by port"
+    ));
+    assert_eq!(
+        open,
+        vec![
+            json!({"group_name": "web", "vpc_id": vpc_id, "port": 22}),
+            json!({"group_name": "web", "vpc_id": vpc_id, "port": 443}),
+        ]
+    );
+    let defaults =
+        s.query("select count(*) as n from aws_vpc_security_group where group_name = 'default'");
+    assert!(
+        defaults[0]["n"].as_i64().unwrap() >= 3 * 2,
+        "every VPC has a default group"
+    );
 
     let iam_regions = s.query("select distinct region from aws_iam_role");
     assert_eq!(iam_regions, vec![json!({"region": "global"})]);
