@@ -72,7 +72,7 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Collect inventory from every active account and region into the store
     #[command(
-        after_help = "Units of work are (account, region, table). Suspended and closed accounts are never attempted; regions not enabled in an account are skipped and counted. A failed unit keeps its earlier rows; exit code 1 when any unit failed.\n\nExamples:\n  canopy collect --role security-audit\n  canopy collect --tables aws_ec2_instance,aws_ec2_network_interface --regions eu-west-1,us-east-1\n  canopy collect --ou Sports --exclude-accounts 111122223333 --concurrency 64"
+        after_help = "Units of work are (account, region, table). Suspended and closed accounts are never attempted; regions not enabled in an account are skipped and counted. A failed unit keeps its earlier rows; exit code 1 when any unit failed.\n\nExamples:\n  canopy collect --role security-audit\n  canopy collect --tables aws_ec2_instance,aws_ec2_network_interface --regions eu-west-1,us-east-1\n  canopy collect --tables 'aws_vpc_*' --format json\n  canopy collect --ou Sports --exclude-accounts 111122223333 --concurrency 64"
     )]
     Collect(collect::CollectArgs),
     /// Run read-only SQL over the store (Steampipe's table and column names)

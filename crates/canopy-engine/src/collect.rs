@@ -25,7 +25,8 @@ pub struct ChosenTables {
     pub from_sync: Vec<String>,
 }
 
-/// Table names (or `all`, or none: every table) -> the collectors that fill them, each once.
+/// Table names, service prefixes (`aws_vpc_*`), or `all` (or nothing: every table) -> the
+/// collectors that fill them, each once, in the registry's order.
 pub fn collectors_for(names: &[String]) -> Result<ChosenTables, EngineError> {
     let names: Vec<&str> = names
         .iter()
@@ -37,25 +38,38 @@ pub fn collectors_for(names: &[String]) -> Result<ChosenTables, EngineError> {
         chosen.collectors = canopy_aws::COLLECTORS.iter().collect();
         return Ok(chosen);
     }
+    let unknown = |name: &str| {
+        let known: Vec<&str> = canopy_aws::COLLECTORS
+            .iter()
+            .flat_map(|c| c.tables.iter().map(|t| t.name))
+            .collect();
+        EngineError::Selection(format!(
+            "unknown table `{name}`; known: {}, a prefix such as `aws_vpc_*`, or `all`",
+            known.join(", ")
+        ))
+    };
+    let mut wanted: Vec<&'static Collector> = Vec::new();
     for name in names {
         if canopy_model::inventory::ORGANIZATION_TABLES.contains(&name) {
             chosen.from_sync.push(name.to_owned());
             continue;
         }
-        let Some(c) = Collector::for_table(name) else {
-            let known: Vec<&str> = canopy_aws::COLLECTORS
+        let matching: Vec<&'static Collector> = match name.strip_suffix('*') {
+            Some(prefix) => canopy_aws::COLLECTORS
                 .iter()
-                .flat_map(|c| c.tables.iter().map(|t| t.name))
-                .collect();
-            return Err(EngineError::Selection(format!(
-                "unknown table `{name}`; known: {}, or `all`",
-                known.join(", ")
-            )));
+                .filter(|c| c.tables.iter().any(|t| t.name.starts_with(prefix)))
+                .collect(),
+            None => Collector::for_table(name).into_iter().collect(),
         };
-        if !chosen.collectors.contains(&c) {
-            chosen.collectors.push(c);
+        if matching.is_empty() {
+            return Err(unknown(name));
         }
+        wanted.extend(matching);
     }
+    chosen.collectors = canopy_aws::COLLECTORS
+        .iter()
+        .filter(|c| wanted.contains(c))
+        .collect();
     Ok(chosen)
 }
 
@@ -163,4 +177,50 @@ pub async fn collect(
         regions: request.regions,
     });
     crate::fanout::run(aws, store, job, request.reach, options, reporter, shutdown).await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn tables(names: &[&str]) -> Vec<&'static str> {
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        collectors_for(&names)
+            .unwrap()
+            .collectors
+            .iter()
+            .map(|c| c.table().name)
+            .collect()
+    }
+
+    #[test]
+    fn tables_are_chosen_by_name_prefix_or_all() {
+        assert_eq!(
+            tables(&["aws_iam_role", "aws_vpc"]),
+            ["aws_vpc", "aws_iam_role"]
+        );
+        assert_eq!(
+            tables(&["aws_vpc_route"]),
+            ["aws_vpc_route_table"],
+            "a table another one's collector fills brings that collector"
+        );
+        let vpc = tables(&["aws_vpc_*"]);
+        assert!(vpc.contains(&"aws_vpc_subnet") && vpc.contains(&"aws_vpc_route_table"));
+        assert!(!vpc.contains(&"aws_vpc"), "the prefix is `aws_vpc_`");
+        assert_eq!(
+            tables(&["aws_vpc_*", "aws_vpc_subnet"]),
+            vpc,
+            "each collector once"
+        );
+        assert_eq!(tables(&[]).len(), canopy_aws::COLLECTORS.len());
+        assert_eq!(tables(&["ALL"]).len(), canopy_aws::COLLECTORS.len());
+        let from_sync = collectors_for(&["aws_organizations_account".to_owned()]).unwrap();
+        assert!(from_sync.collectors.is_empty());
+        assert_eq!(from_sync.from_sync, ["aws_organizations_account"]);
+        for bad in ["aws_nothing", "aws_rds_*"] {
+            let err = collectors_for(&[bad.to_owned()]).unwrap_err().to_string();
+            assert!(err.contains(&format!("unknown table `{bad}`")), "{err}");
+        }
+    }
 }

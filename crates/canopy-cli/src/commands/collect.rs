@@ -13,7 +13,7 @@ use crate::settings::DEFAULT_CONCURRENCY;
 
 #[derive(Debug, Args)]
 pub struct CollectArgs {
-    /// Tables to fill (comma-separated), or `all`
+    /// Tables to fill (comma-separated names or prefixes such as `aws_vpc_*`), or `all`
     #[arg(long, value_delimiter = ',', value_name = "TABLES|all")]
     pub tables: Vec<String>,
     /// Regions (comma-separated), or `all` enabled in each account [default: the settings
