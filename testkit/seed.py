@@ -21,6 +21,8 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "roles": [{"name": "app", "trusts": "444455556666"}],  # IAM (global)
             "users": [{"name": "alice", "access_keys": 2, "password": true}],  # IAM (global)
             "buckets": [{"name": "reports"}],                        # S3, in the region
+            "flow_logs": [{"bucket": "reports", "traffic": "REJECT"}],  # on the VPC, to a bucket
+                                                                     # of "buckets"
             "topics": [{"name": "alerts"}],                          # SNS, in the region
             "kms_keys": [{"alias": "alias/reports"}]}                # KMS, in the region
 
@@ -190,6 +192,16 @@ class Seeder:
             s3 = client("s3", self.endpoint, account_id, region)
             extra = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
             s3.create_bucket(Bucket=bucket["name"], **extra)
+        made["flow_logs"] = []
+        for flow in spec.get("flow_logs", []):
+            # the bucket is one of this resource's own "buckets"
+            created = ec2.create_flow_logs(
+                ResourceIds=[made["vpc_id"]], ResourceType="VPC", TrafficType=flow.get("traffic", "ALL"),
+                LogDestinationType="s3", LogDestination=f"arn:aws:s3:::{flow['bucket']}",
+            )
+            if created.get("Unsuccessful"):
+                raise RuntimeError(f"flow log not created: {created['Unsuccessful']}")
+            made["flow_logs"].extend(created["FlowLogIds"])
         sns = client("sns", self.endpoint, account_id, region)
         made["topics"] = {t["name"]: sns.create_topic(Name=t["name"])["TopicArn"] for t in spec.get("topics", [])}
         kms = client("kms", self.endpoint, account_id, region)

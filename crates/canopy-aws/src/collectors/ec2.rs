@@ -1,5 +1,5 @@
-//! EC2 and VPC: regions, instances, network interfaces, VPCs, subnets, security groups, route
-//! tables and their routes, internet gateways. Every listing passes `MaxResults` (unfiltered, unpaged EC2 calls draw from a smaller
+//! EC2 and VPC: regions, instances, network interfaces, VPCs, subnets, security groups, flow
+//! logs, route tables and their routes, internet gateways. Every listing passes `MaxResults` (unfiltered, unpaged EC2 calls draw from a smaller
 //! throttling bucket).
 
 use aws_sdk_ec2::Client;
@@ -317,6 +317,50 @@ pub(super) const SECURITY_GROUPS: TableDef = TableDef {
         Column::PARTITION,
     ],
     actions: &["ec2:DescribeSecurityGroups"],
+    filled_by: "collect",
+};
+
+pub(super) const FLOW_LOGS: TableDef = TableDef {
+    name: "aws_vpc_flow_log",
+    scope: Scope::Regional,
+    description: "VPC, subnet and network interface flow logs, with where they deliver",
+    columns: &[
+        Column::text("flow_log_id", "The flow log").required(),
+        Column::time("creation_time", "When it was created"),
+        Column::text(
+            "deliver_logs_error_message",
+            "Why delivery failed, when it did",
+        ),
+        Column::text(
+            "deliver_logs_permission_arn",
+            "The role that delivers to CloudWatch Logs",
+        ),
+        Column::text("deliver_logs_status", "SUCCESS or FAILED"),
+        Column::text("flow_log_status", "ACTIVE when it records"),
+        Column::text(
+            "log_group_name",
+            "The CloudWatch Logs group, for that destination",
+        ),
+        Column::text("resource_id", "The VPC, subnet or interface it records"),
+        Column::text("traffic_type", "ACCEPT, REJECT or ALL"),
+        Column::text(
+            "log_destination_type",
+            "cloud-watch-logs, s3 or kinesis-data-firehose",
+        ),
+        Column::text("log_destination", "The destination's ARN"),
+        Column::text("bucket_name", "The S3 bucket, for that destination"),
+        Column::text("log_format", "The record format"),
+        Column::int(
+            "max_aggregation_interval",
+            "Seconds a record aggregates (60 or 600)",
+        ),
+        Column::AKAS,
+        Column::TAGS_SRC,
+        Column::TAGS,
+        Column::TITLE,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeFlowLogs"],
     filled_by: "collect",
 };
 
@@ -1077,4 +1121,81 @@ pub(super) async fn security_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
     )
     .await?;
     Ok(vec![batch(&SECURITY_GROUPS, rows)])
+}
+
+pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let client = client(&unit);
+    let partition = unit.partition();
+    let mut rows = Vec::new();
+    paginate(
+        &unit.session.scope(),
+        "ec2:DescribeFlowLogs",
+        unit.rate("ec2:DescribeFlowLogs").as_deref(),
+        |token| {
+            client
+                .describe_flow_logs()
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+        },
+        |out| out.next_token(),
+        |out| {
+            for f in out.flow_logs() {
+                let id = f.flow_log_id().unwrap_or_default();
+                // an S3 destination is the bucket's ARN, with an optional folder after `/`
+                let bucket = f
+                    .log_destination()
+                    .and_then(canopy_model::Arn::parse)
+                    .filter(|arn| arn.service == "s3")
+                    .map(|arn| {
+                        arn.resource
+                            .split('/')
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned()
+                    });
+                rows.push(ec2_tail(
+                    Row::default()
+                        .with("flow_log_id", Cell::Text(id.to_owned()))
+                        .with("creation_time", time(f.creation_time()))
+                        .with(
+                            "deliver_logs_error_message",
+                            Cell::text(f.deliver_logs_error_message()),
+                        )
+                        .with(
+                            "deliver_logs_permission_arn",
+                            Cell::text(f.deliver_logs_permission_arn()),
+                        )
+                        .with("deliver_logs_status", Cell::text(f.deliver_logs_status()))
+                        .with("flow_log_status", Cell::text(f.flow_log_status()))
+                        .with("log_group_name", Cell::text(f.log_group_name()))
+                        .with("resource_id", Cell::text(f.resource_id()))
+                        .with(
+                            "traffic_type",
+                            Cell::text(f.traffic_type().map(|t| t.as_str())),
+                        )
+                        .with(
+                            "log_destination_type",
+                            Cell::text(f.log_destination_type().map(|t| t.as_str())),
+                        )
+                        .with("log_destination", Cell::text(f.log_destination()))
+                        .with("bucket_name", Cell::text(bucket))
+                        .with("log_format", Cell::text(f.log_format()))
+                        .with(
+                            "max_aggregation_interval",
+                            Cell::int(f.max_aggregation_interval()),
+                        )
+                        .with(
+                            "akas",
+                            Cell::Json(json!([unit.arn("ec2", &format!("vpc-flow-log/{id}"))])),
+                        ),
+                    f.tags(),
+                    id,
+                    &partition,
+                ));
+            }
+        },
+    )
+    .await?;
+    Ok(vec![batch(&FLOW_LOGS, rows)])
 }

@@ -138,6 +138,10 @@ pub static COLLECTORS: &[Collector] = &[
         run: |u| Box::pin(ec2::security_groups(u)),
     },
     Collector {
+        tables: &[&ec2::FLOW_LOGS],
+        run: |u| Box::pin(ec2::flow_logs(u)),
+    },
+    Collector {
         tables: &[&ec2::ROUTE_TABLES, &ec2::ROUTES],
         run: |u| Box::pin(ec2::route_tables(u)),
     },

@@ -6,9 +6,9 @@ use super::{Sandbox, ids_named};
 use canopy_testkit::scenario::{account, org, ou, suspended};
 
 const REGIONS: &str = "eu-west-1,us-east-1";
-/// The regional tables' collectors (instances, interfaces, VPCs, subnets, security groups,
-/// route tables, internet gateways): one unit each per account and region.
-const REGIONAL: u64 = 7;
+/// The regional tables' collectors (instances, interfaces, VPCs, subnets, security groups, flow
+/// logs, route tables, internet gateways): one unit each per account and region.
+const REGIONAL: u64 = 8;
 
 /// An organization with workloads in two regions, a public web server behind an internet
 /// gateway, a suspended account, and a role trusting another account.
@@ -26,6 +26,8 @@ fn estate(s: &Sandbox) -> Value {
         {"account": "prod", "region": "eu-west-1",
          "vpc": {"cidr": "10.1.0.0/16", "internet": true, "name": "workloads"},
          "security_groups": [{"name": "web", "open": [22, 443]}],
+         "buckets": [{"name": "prod-flow-logs"}],
+         "flow_logs": [{"bucket": "prod-flow-logs", "traffic": "REJECT"}],
          "instances": [{"name": "web-1", "elastic_ip": true}, {"name": "worker-1"}],
          "roles": [{"name": "deployer", "trusts": "444455556666"}]},
         {"account": "prod", "region": "us-east-1", "instances": [{"name": "api-1"}]},
@@ -79,6 +81,7 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(s.moto.count("DescribeVpcs"), 3 * 2);
     assert_eq!(s.moto.count("DescribeSubnets"), 3 * 2);
     assert_eq!(s.moto.count("DescribeSecurityGroups"), 3 * 2);
+    assert_eq!(s.moto.count("DescribeFlowLogs"), 3 * 2);
     let calls = s.moto.calls();
     assert!(
         !calls.iter().any(|c| &c.account == old),
@@ -203,6 +206,18 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
             json!({"group_name": "web", "vpc_id": vpc_id, "port": 443}),
         ]
     );
+    // VPCs without flow logs: every one but the seeded VPC, whose log goes to its bucket
+    let logged = s.query(
+        "select resource_id, traffic_type, log_destination_type, bucket_name from aws_vpc_flow_log",
+    );
+    assert_eq!(
+        logged,
+        vec![
+            json!({"resource_id": vpc_id, "traffic_type": "REJECT", "log_destination_type": "s3", "bucket_name": "prod-flow-logs"})
+        ]
+    );
+    let unlogged = s.query("select count(*) as n from aws_vpc v where not exists (select 1 from aws_vpc_flow_log f where f.resource_id = v.vpc_id)");
+    assert_eq!(unlogged[0]["n"], 3 * 2, "the default VPCs have no flow log");
     let defaults =
         s.query("select count(*) as n from aws_vpc_security_group where group_name = 'default'");
     assert!(
