@@ -7,6 +7,7 @@
 mod arn;
 mod ids;
 pub mod inventory;
+pub mod policy_std;
 mod snapshot;
 pub mod table;
 

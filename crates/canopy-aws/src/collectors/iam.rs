@@ -26,6 +26,10 @@ pub(super) const ROLES: TableDef = TableDef {
         Column::time("role_last_used_date", "Role last used date"),
         Column::text("role_last_used_region", "Role last used region"),
         Column::json("assume_role_policy", "The trust policy, decoded to JSON"),
+        Column::json(
+            "assume_role_policy_std",
+            "The trust policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
+        ),
         Column::TAGS_SRC,
         Column::TAGS,
         Column::TITLE,
@@ -35,6 +39,16 @@ pub(super) const ROLES: TableDef = TableDef {
     actions: &["iam:ListRoles"],
     filled_by: "collect",
 };
+
+/// A decoded policy's canonical form (null when it is not a policy document).
+fn policy_std(policy: &Cell) -> Cell {
+    match policy {
+        Cell::Json(value) => {
+            canopy_model::policy_std::canonical(value).map_or(Cell::Null, Cell::Json)
+        }
+        _ => Cell::Null,
+    }
+}
 
 /// A trust policy as JSON: real IAM returns it URL-encoded (RFC 3986), some emulators plain.
 fn decode_policy(text: &str) -> Cell {
@@ -94,6 +108,9 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             for r in out.roles() {
                 let pairs = || r.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
                 let boundary = r.permissions_boundary();
+                let trust = r
+                    .assume_role_policy_document()
+                    .map_or(Cell::Null, decode_policy);
                 let last_used = r.role_last_used();
                 rows.push(
                     Row::default()
@@ -124,11 +141,8 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                             "role_last_used_region",
                             Cell::text(last_used.and_then(|u| u.region())),
                         )
-                        .with(
-                            "assume_role_policy",
-                            r.assume_role_policy_document()
-                                .map_or(Cell::Null, decode_policy),
-                        )
+                        .with("assume_role_policy", trust.clone())
+                        .with("assume_role_policy_std", policy_std(&trust))
                         .with("tags_src", tags_src(pairs()))
                         .with("tags", tags_of(pairs()))
                         .with("title", Cell::Text(r.role_name().to_owned()))

@@ -139,6 +139,12 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     let role = s.query("select assume_role_policy -> 'Statement' -> 0 -> 'Principal' ->> 'AWS' as trusted from aws_iam_role where name = 'deployer'",
     );
     assert_eq!(role[0]["trusted"], "arn:aws:iam::444455556666:root");
+    let std = s.query("select assume_role_policy_std -> 'Statement' -> 0 -> 'Principal' -> 'AWS' ->> 0 as trusted, assume_role_policy_std -> 'Statement' -> 0 -> 'Action' ->> 0 as action from aws_iam_role where name = 'deployer'");
+    assert_eq!(
+        std,
+        vec![json!({"trusted": "arn:aws:iam::444455556666:root", "action": "sts:assumerole"})],
+        "Steampipe's canonical form"
+    );
 
     // every row carries account_id, region and collected_at
     for table in [
