@@ -15,6 +15,7 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
                     "name": "workloads"},                      # internet: an IGW and a 0.0.0.0/0
                                                                # route; name: Name tags (subnet
                                                                # NAME-a); made: vpc_id, subnet_id
+            "endpoints": [{"service": "s3", "policy": {...}}],       # gateway endpoints in the VPC
             "security_groups": [{"name": "web", "open": [22, 443]}],  # in the VPC; open: ports
                                                                # reachable from 0.0.0.0/0
             "instances": [{"name": "web-1", "elastic_ip": true}],  # in the VPC's subnet
@@ -152,6 +153,14 @@ class Seeder:
                 ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
                 ec2.associate_route_table(RouteTableId=table, SubnetId=subnet_id)
                 made["internet_gateway_id"] = igw
+        made["endpoints"] = []
+        for endpoint in spec.get("endpoints", []):
+            tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [made["vpc_id"]]}])
+            extra = {"PolicyDocument": json.dumps(endpoint["policy"])} if "policy" in endpoint else {}
+            made["endpoints"].append(ec2.create_vpc_endpoint(
+                VpcId=made["vpc_id"], ServiceName=f"com.amazonaws.{region}.{endpoint['service']}",
+                RouteTableIds=[tables["RouteTables"][0]["RouteTableId"]], **extra,
+            )["VpcEndpoint"]["VpcEndpointId"])
         made["security_groups"] = {}
         for group in spec.get("security_groups", []):
             extra = {"VpcId": made["vpc_id"]} if "vpc_id" in made else {}

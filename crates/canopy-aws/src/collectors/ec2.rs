@@ -1,5 +1,5 @@
 //! EC2 and VPC: regions, instances, network interfaces, VPCs, subnets, security groups, flow
-//! logs, route tables and their routes, internet gateways. Every listing passes `MaxResults` (unfiltered, unpaged EC2 calls draw from a smaller
+//! logs, VPC endpoints, route tables and their routes, internet gateways. Every listing passes `MaxResults` (unfiltered, unpaged EC2 calls draw from a smaller
 //! throttling bucket).
 
 use aws_sdk_ec2::Client;
@@ -361,6 +361,55 @@ pub(super) const FLOW_LOGS: TableDef = TableDef {
         Column::PARTITION,
     ],
     actions: &["ec2:DescribeFlowLogs"],
+    filled_by: "collect",
+};
+
+pub(super) const VPC_ENDPOINTS: TableDef = TableDef {
+    name: "aws_vpc_endpoint",
+    scope: Scope::Regional,
+    description: "VPC endpoints (gateway, interface, ...), with their endpoint policy",
+    columns: &[
+        Column::text("vpc_endpoint_id", "The endpoint").required(),
+        Column::text(
+            "service_name",
+            "The service it reaches (com.amazonaws.REGION.s3)",
+        ),
+        Column::text("owner_id", "The account that owns it"),
+        Column::text("vpc_id", "The VPC"),
+        Column::text(
+            "vpc_endpoint_type",
+            "Gateway, Interface, GatewayLoadBalancer, ...",
+        ),
+        Column::text("state", "pending, available, deleting, rejected, ..."),
+        Column::bool(
+            "private_dns_enabled",
+            "Whether private DNS names resolve to it",
+        ),
+        Column::bool("requester_managed", "Whether a service manages it for you"),
+        Column::json("policy", "The endpoint policy"),
+        Column::json(
+            "policy_std",
+            "The endpoint policy in Steampipe's canonical form (lists sorted, actions lower-cased)",
+        ),
+        Column::json("subnet_ids", "Its subnets (interface endpoints)"),
+        Column::json("route_table_ids", "Its route tables (gateway endpoints)"),
+        Column::json(
+            "groups",
+            "Its security groups, as [{\"GroupId\", \"GroupName\"}]",
+        ),
+        Column::json("network_interface_ids", "Its network interfaces"),
+        Column::json(
+            "dns_entries",
+            "Its DNS names, as [{\"DnsName\", \"HostedZoneId\"}]",
+        ),
+        Column::time("creation_timestamp", "When it was created"),
+        Column::AKAS,
+        Column::TAGS_SRC,
+        Column::TAGS,
+        Column::TITLE,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeVpcEndpoints"],
     filled_by: "collect",
 };
 
@@ -1198,4 +1247,88 @@ pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     )
     .await?;
     Ok(vec![batch(&FLOW_LOGS, rows)])
+}
+
+/// A policy document AWS returns as JSON text: the document, and its canonical form.
+fn policy_cells(text: Option<&str>) -> (Cell, Cell) {
+    match text.map(serde_json::from_str::<Value>) {
+        Some(Ok(policy)) => {
+            let std = canopy_model::policy_std::canonical(&policy).map_or(Cell::Null, Cell::Json);
+            (Cell::Json(policy), std)
+        }
+        Some(Err(_)) => (Cell::text(text), Cell::Null),
+        None => (Cell::Null, Cell::Null),
+    }
+}
+
+fn id_list(ids: &[String]) -> Cell {
+    Cell::Json(Value::Array(
+        ids.iter().map(|i| Value::from(i.as_str())).collect(),
+    ))
+}
+
+pub(super) async fn vpc_endpoints(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let client = client(&unit);
+    let partition = unit.partition();
+    let mut rows = Vec::new();
+    paginate(
+        &unit.session.scope(),
+        "ec2:DescribeVpcEndpoints",
+        unit.rate("ec2:DescribeVpcEndpoints").as_deref(),
+        |token| {
+            client
+                .describe_vpc_endpoints()
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+        },
+        |out| out.next_token(),
+        |out| {
+            for e in out.vpc_endpoints() {
+                let id = e.vpc_endpoint_id().unwrap_or_default();
+                let (policy, policy_std) = policy_cells(e.policy_document());
+                let groups: Vec<Value> = e
+                    .groups()
+                    .iter()
+                    .map(|g| json!({"GroupId": g.group_id(), "GroupName": g.group_name()}))
+                    .collect();
+                let dns: Vec<Value> = e
+                    .dns_entries()
+                    .iter()
+                    .map(|d| json!({"DnsName": d.dns_name(), "HostedZoneId": d.hosted_zone_id()}))
+                    .collect();
+                rows.push(ec2_tail(
+                    Row::default()
+                        .with("vpc_endpoint_id", Cell::Text(id.to_owned()))
+                        .with("service_name", Cell::text(e.service_name()))
+                        .with("owner_id", Cell::text(e.owner_id()))
+                        .with("vpc_id", Cell::text(e.vpc_id()))
+                        .with(
+                            "vpc_endpoint_type",
+                            Cell::text(e.vpc_endpoint_type().map(|t| t.as_str())),
+                        )
+                        .with("state", Cell::text(e.state().map(|s| s.as_str())))
+                        .with("private_dns_enabled", Cell::bool(e.private_dns_enabled()))
+                        .with("requester_managed", Cell::bool(e.requester_managed()))
+                        .with("policy", policy)
+                        .with("policy_std", policy_std)
+                        .with("subnet_ids", id_list(e.subnet_ids()))
+                        .with("route_table_ids", id_list(e.route_table_ids()))
+                        .with("groups", Cell::Json(Value::Array(groups)))
+                        .with("network_interface_ids", id_list(e.network_interface_ids()))
+                        .with("dns_entries", Cell::Json(Value::Array(dns)))
+                        .with("creation_timestamp", time(e.creation_timestamp()))
+                        .with(
+                            "akas",
+                            Cell::Json(json!([unit.arn("ec2", &format!("vpc-endpoint/{id}"))])),
+                        ),
+                    e.tags(),
+                    id,
+                    &partition,
+                ));
+            }
+        },
+    )
+    .await?;
+    Ok(vec![batch(&VPC_ENDPOINTS, rows)])
 }

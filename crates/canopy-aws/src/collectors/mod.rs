@@ -142,6 +142,10 @@ pub static COLLECTORS: &[Collector] = &[
         run: |u| Box::pin(ec2::flow_logs(u)),
     },
     Collector {
+        tables: &[&ec2::VPC_ENDPOINTS],
+        run: |u| Box::pin(ec2::vpc_endpoints(u)),
+    },
+    Collector {
         tables: &[&ec2::ROUTE_TABLES, &ec2::ROUTES],
         run: |u| Box::pin(ec2::route_tables(u)),
     },

@@ -7,8 +7,8 @@ use canopy_testkit::scenario::{account, org, ou, suspended};
 
 const REGIONS: &str = "eu-west-1,us-east-1";
 /// The regional tables' collectors (instances, interfaces, VPCs, subnets, security groups, flow
-/// logs, route tables, internet gateways): one unit each per account and region.
-const REGIONAL: u64 = 8;
+/// logs, VPC endpoints, route tables, internet gateways): one unit each per account and region.
+const REGIONAL: u64 = 9;
 
 /// An organization with workloads in two regions, a public web server behind an internet
 /// gateway, a suspended account, and a role trusting another account.
@@ -27,6 +27,8 @@ fn estate(s: &Sandbox) -> Value {
          "vpc": {"cidr": "10.1.0.0/16", "internet": true, "name": "workloads"},
          "security_groups": [{"name": "web", "open": [22, 443]}],
          "buckets": [{"name": "prod-flow-logs"}],
+         "endpoints": [{"service": "s3", "policy": {"Statement": [{"Effect": "Allow",
+             "Principal": "*", "Action": ["S3:GetObject", "s3:ListBucket"], "Resource": "*"}]}}],
          "flow_logs": [{"bucket": "prod-flow-logs", "traffic": "REJECT"}],
          "instances": [{"name": "web-1", "elastic_ip": true}, {"name": "worker-1"}],
          "roles": [{"name": "deployer", "trusts": "444455556666"}]},
@@ -82,6 +84,7 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(s.moto.count("DescribeSubnets"), 3 * 2);
     assert_eq!(s.moto.count("DescribeSecurityGroups"), 3 * 2);
     assert_eq!(s.moto.count("DescribeFlowLogs"), 3 * 2);
+    assert_eq!(s.moto.count("DescribeVpcEndpoints"), 3 * 2);
     let calls = s.moto.calls();
     assert!(
         !calls.iter().any(|c| &c.account == old),
@@ -220,6 +223,15 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         logged,
         vec![
             json!({"resource_id": vpc_id, "traffic_type": "REJECT", "log_destination_type": "s3", "bucket_name": "prod-flow-logs"})
+        ]
+    );
+    // gateway endpoints with their policy, as written and in Steampipe's canonical form
+    let endpoints = s.query("select vpc_id, service_name, policy -> 'Statement' -> 0 ->> 'Principal' as principal, policy_std -> 'Statement' -> 0 -> 'Principal' -> 'AWS' ->> 0 as principal_std, policy_std -> 'Statement' -> 0 -> 'Action' as actions from aws_vpc_endpoint");
+    assert_eq!(
+        endpoints,
+        vec![
+            json!({"vpc_id": vpc_id, "service_name": "com.amazonaws.eu-west-1.s3", "principal": "*",
+                    "principal_std": "*", "actions": ["s3:getobject", "s3:listbucket"]})
         ]
     );
     let unlogged = s.query("select count(*) as n from aws_vpc v where not exists (select 1 from aws_vpc_flow_log f where f.resource_id = v.vpc_id)");
