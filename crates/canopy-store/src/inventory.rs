@@ -122,7 +122,7 @@ impl Store {
         self.tables
             .iter()
             .copied()
-            .find(|t| std::ptr::eq(*t, table) || t.name == table.name)
+            .find(|t| t.name == table.name)
             .ok_or_else(|| StoreError::Invalid(format!("`{table}` is not an inventory table")))
     }
 

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use super::{Unit, batch, tags_of, tags_src, time};
 use crate::error::AwsError;
 use crate::pace::ApiBuckets;
-use crate::page::paginate;
 use crate::retry::call;
 use crate::session::AccountSession;
 
@@ -501,10 +500,8 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
     let partition = unit.partition();
     let mut rows = Vec::new();
-    paginate(
-        &unit.session.scope(),
+    unit.paginate(
         "ec2:DescribeInstances",
-        unit.rate("ec2:DescribeInstances").as_deref(),
         |token| {
             client
                 .describe_instances()
@@ -609,10 +606,8 @@ pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, Aws
     let client = client(&unit);
     let partition = unit.partition();
     let mut rows = Vec::new();
-    paginate(
-        &unit.session.scope(),
+    unit.paginate(
         "ec2:DescribeNetworkInterfaces",
-        unit.rate("ec2:DescribeNetworkInterfaces").as_deref(),
         |token| {
             client
                 .describe_network_interfaces()
@@ -736,10 +731,8 @@ pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
     let partition = unit.partition();
     let mut tables = Vec::new();
     let mut routes = Vec::new();
-    paginate(
-        &unit.session.scope(),
+    unit.paginate(
         "ec2:DescribeRouteTables",
-        unit.rate("ec2:DescribeRouteTables").as_deref(),
         |token| {
             client
                 .describe_route_tables()
@@ -866,10 +859,8 @@ pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
     let client = client(&unit);
     let partition = unit.partition();
     let mut rows = Vec::new();
-    paginate(
-        &unit.session.scope(),
+    unit.paginate(
         "ec2:DescribeInternetGateways",
-        unit.rate("ec2:DescribeInternetGateways").as_deref(),
         |token| {
             client
                 .describe_internet_gateways()
@@ -927,10 +918,8 @@ pub(super) async fn vpcs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
     let partition = unit.partition();
     let mut rows = Vec::new();
-    paginate(
-        &unit.session.scope(),
+    unit.paginate(
         "ec2:DescribeVpcs",
-        unit.rate("ec2:DescribeVpcs").as_deref(),
         |token| {
             client
                 .describe_vpcs()
@@ -1007,10 +996,8 @@ pub(super) async fn subnets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
     let partition = unit.partition();
     let mut rows = Vec::new();
-    paginate(
-        &unit.session.scope(),
+    unit.paginate(
         "ec2:DescribeSubnets",
-        unit.rate("ec2:DescribeSubnets").as_deref(),
         |token| {
             client
                 .describe_subnets()
@@ -1130,10 +1117,8 @@ pub(super) async fn security_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
     let client = client(&unit);
     let partition = unit.partition();
     let mut rows = Vec::new();
-    paginate(
-        &unit.session.scope(),
+    unit.paginate(
         "ec2:DescribeSecurityGroups",
-        unit.rate("ec2:DescribeSecurityGroups").as_deref(),
         |token| {
             client
                 .describe_security_groups()
@@ -1176,10 +1161,8 @@ pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
     let partition = unit.partition();
     let mut rows = Vec::new();
-    paginate(
-        &unit.session.scope(),
+    unit.paginate(
         "ec2:DescribeFlowLogs",
-        unit.rate("ec2:DescribeFlowLogs").as_deref(),
         |token| {
             client
                 .describe_flow_logs()
@@ -1271,10 +1254,8 @@ pub(super) async fn vpc_endpoints(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
     let client = client(&unit);
     let partition = unit.partition();
     let mut rows = Vec::new();
-    paginate(
-        &unit.session.scope(),
+    unit.paginate(
         "ec2:DescribeVpcEndpoints",
-        unit.rate("ec2:DescribeVpcEndpoints").as_deref(),
         |token| {
             client
                 .describe_vpc_endpoints()

@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 
 use super::{Unit, batch, tags_of, tags_src, time};
 use crate::error::AwsError;
-use crate::page::paginate;
 
 pub(super) const ROLES: TableDef = TableDef {
     name: "aws_iam_role",
@@ -92,10 +91,8 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = aws_sdk_iam::Client::new(&session.config_in(home));
     let partition = unit.partition();
     let mut rows = Vec::new();
-    paginate(
-        &session.scope(),
+    unit.paginate(
         "iam:ListRoles",
-        unit.rate("iam:ListRoles").as_deref(),
         |marker| {
             client
                 .list_roles()

@@ -17,15 +17,20 @@ mod iam;
 #[cfg(test)]
 mod tests;
 
+use std::future::Future;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use canopy_model::inventory::{Batch, Cell, RegionInfo, Row};
 use canopy_model::table::{Scope, TableDef};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
 use crate::error::AwsError;
-use crate::pace::{ApiBuckets, Rate};
+use crate::pace::ApiBuckets;
 use crate::session::AccountSession;
 
 pub use ec2::describe_regions;
@@ -43,9 +48,29 @@ pub struct Unit<'a> {
 }
 
 impl Unit<'_> {
-    /// The bucket of `operation` in this unit's region.
-    fn rate(&self, operation: &'static str) -> Option<std::sync::Arc<Rate>> {
-        self.buckets.get(self.region, operation)
+    /// Pages `operation` through the one pager, each page paced on this unit's bucket for that
+    /// operation (account, region, API action) and counted under the same name.
+    async fn paginate<T, E, Fut>(
+        &self,
+        operation: &'static str,
+        send: impl FnMut(Option<String>) -> Fut,
+        next: impl Fn(&T) -> Option<&str>,
+        page: impl FnMut(T),
+    ) -> Result<(), AwsError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let rate = self.buckets.get(self.region, operation);
+        crate::page::paginate(
+            &self.session.scope(),
+            operation,
+            rate.as_deref(),
+            send,
+            next,
+            page,
+        )
+        .await
     }
 
     fn partition(&self) -> Cell {

@@ -39,7 +39,11 @@ fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
 
 /// A session whose every request is answered from the fixtures; the actions asked are recorded.
 fn fixture_session(asked: Arc<Mutex<Vec<String>>>) -> AccountSession {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    // the running test's checkout (a build reused from another checkout keeps that one's path)
+    let fixtures = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_owned())
+        .join("fixtures");
     let client = infallible_client_fn(move |request| {
         let (service, action) = action_of(&request);
         asked.lock().unwrap().push(format!("{service}:{action}"));

@@ -39,7 +39,8 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
     }
     let collectors = chosen.collectors;
     let regions = ctx.settings.regions(&args.regions)?;
-    let (role, targets, mut outcome) = ctx.targets(&args.scope).await?;
+    let mut store = ctx.open_store()?;
+    let (role, targets, mut outcome) = ctx.targets(&mut store, &args.scope).await?;
     let accounts = targets.len();
     let asked = json!({
         "tables": collectors.iter().map(|c| c.table().name).collect::<Vec<_>>(),
@@ -59,7 +60,6 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
     };
     let concurrency = usize::from(args.concurrency);
     let aws = ctx.fan_out_aws(concurrency).await;
-    let store = ctx.open_store()?;
     let progress = CollectProgress::new(ctx.printer, accounts, aws.stats());
     let started = std::time::Instant::now();
     let report = collect::collect(

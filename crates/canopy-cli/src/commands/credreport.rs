@@ -73,7 +73,8 @@ async fn collect_reports(ctx: &Ctx, args: CredreportArgs) -> Result<Outcome> {
             );
         }
     }
-    let (role, targets, mut outcome) = ctx.targets(&args.scope).await?;
+    let mut store = ctx.open_store()?;
+    let (role, targets, mut outcome) = ctx.targets(&mut store, &args.scope).await?;
     let asked = json!({
         "role": role.name,
         "accounts": targets.len(),
@@ -96,7 +97,6 @@ async fn collect_reports(ctx: &Ctx, args: CredreportArgs) -> Result<Outcome> {
     };
     let concurrency = usize::from(args.concurrency);
     let aws = ctx.fan_out_aws(concurrency).await;
-    let store = ctx.open_store()?;
     let progress = CredreportProgress::new(ctx.printer);
     let run = credreport::collect_credential_reports(
         aws,

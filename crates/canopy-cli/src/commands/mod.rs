@@ -108,10 +108,14 @@ impl Ctx {
 
     /// The stored snapshots, synced first when missing, stale or when --refresh says so.
     pub async fn snapshots(&self) -> Result<(Vec<OrgSnapshot>, Outcome)> {
-        let mut store = self.open_store()?;
+        self.snapshots_in(&mut self.open_store()?).await
+    }
+
+    /// [`Ctx::snapshots`] from a store the command has open already.
+    pub async fn snapshots_in(&self, store: &mut Store) -> Result<(Vec<OrgSnapshot>, Outcome)> {
         let progress = SyncProgress::new(self.printer);
         let found = sync::fresh_snapshots(
-            &mut store,
+            store,
             &self.settings.payers,
             Freshness {
                 ttl: self.settings.org_ttl,
@@ -133,9 +137,14 @@ impl Ctx {
         Ok((found.snapshots, outcome))
     }
 
-    /// The role and the ACTIVE accounts of `--role`, `--accounts`, `--ou`, `--exclude-accounts`;
-    /// the selected accounts that are not ACTIVE are named on stderr and left out.
-    pub async fn targets(&self, scope: &AccountScope) -> Result<(RoleSpec, Vec<Target>, Outcome)> {
+    /// The role and the ACTIVE accounts of `--role`, `--accounts`, `--ou`, `--exclude-accounts`,
+    /// from `store` (the one the fan-out then writes to); the selected accounts that are not
+    /// ACTIVE are named on stderr and left out.
+    pub async fn targets(
+        &self,
+        store: &mut Store,
+        scope: &AccountScope,
+    ) -> Result<(RoleSpec, Vec<Target>, Outcome)> {
         let selection = Selection {
             accounts: crate::settings::account_ids(&scope.accounts, "--accounts")?,
             exclude: crate::settings::account_ids(&scope.exclude_accounts, "--exclude-accounts")?,
@@ -143,7 +152,7 @@ impl Ctx {
             ..Selection::default()
         };
         let role = self.settings.member_role(scope.role.as_deref());
-        let (snaps, outcome) = self.snapshots().await?;
+        let (snaps, outcome) = self.snapshots_in(store).await?;
         let targets = select::targets(&snaps, &selection)?;
         if !targets.inactive.is_empty() {
             self.printer.note(&format!(
