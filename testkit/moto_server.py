@@ -8,6 +8,9 @@ moto's own server application, wrapped in a small WSGI middleware that
   * keeps the bodies of chosen actions' requests (to check what was sent, e.g. SNS messages),
   * keeps connections alive (HTTP/1.1), as AWS does, where moto's server closes every one, and
     counts the connections AWS requests arrived on (to test that clients reuse them),
+  * answers as AWS documents where moto does not: S3's GetBucketVersioning and
+    GetBucketNotificationConfiguration bodies carry AWS's root elements (VersioningConfiguration,
+    NotificationConfiguration; moto names them Get...Response, which SDKs reject),
   * holds IAM credential reports back: an account's first GenerateCredentialReport answers STARTED
     (a fresh generation), later ones INPROGRESS until `report_generation_s` seconds have passed
     (benchmarks of report generation).
@@ -116,6 +119,65 @@ class Faults:
         return None
 
 
+# S3 bucket configuration calls, named by their subresource as AWS names the operation
+S3_SUBRESOURCES = [
+    ("policyStatus", "BucketPolicyStatus"), ("policy", "BucketPolicy"),
+    ("versioning", "BucketVersioning"), ("publicAccessBlock", "PublicAccessBlock"),
+    ("encryption", "BucketEncryption"), ("acl", "BucketAcl"),
+    ("lifecycle", "BucketLifecycleConfiguration"), ("logging", "BucketLogging"),
+    ("object-lock", "ObjectLockConfiguration"), ("ownershipControls", "BucketOwnershipControls"),
+    ("replication", "BucketReplication"), ("website", "BucketWebsite"),
+    ("tagging", "BucketTagging"), ("notification", "BucketNotificationConfiguration"),
+    ("location", "BucketLocation"),
+]
+
+
+# moto's root element -> AWS's, for S3 answers whose root moto misnames
+S3_ROOTS = {
+    "GetBucketVersioning": ("GetBucketVersioningResponse", "VersioningConfiguration"),
+    "GetBucketNotificationConfiguration": ("GetBucketNotificationResponse", "NotificationConfiguration"),
+}
+
+
+def rename_root(app, environ, start_response, wrong, right):
+    """Runs moto's app and renames the body's root element `wrong` to `right`."""
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    body = b"".join(app(environ, capture))
+    if captured.get("status", "").startswith("200"):
+        text = body.decode("utf-8")
+        text = text.replace(f"<{wrong} ", f"<{right} ", 1).replace(f"<{wrong}>", f"<{right}>", 1)
+        text = text.replace(f"</{wrong}>", f"</{right}>", 1)
+        body = text.encode("utf-8")
+    headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
+    headers.append(("Content-Length", str(len(body))))
+    start_response(captured.get("status", "500 Internal Server Error"), headers)
+    return [body]
+
+
+def rest_action(service, method, path, query):
+    """A REST call's operation name: S3's by method and subresource (GetBucketPolicy,
+    ListBuckets, HeadBucket, PutObject, ...), other services' as "METHOD /path"."""
+    if service != "s3":
+        return f"{method} {path}"
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        return "ListBuckets" if method == "GET" else f"{method} /"
+    verb = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}.get(method)
+    if len(parts) == 1:
+        for key, name in S3_SUBRESOURCES:
+            if key in query and verb:
+                return verb + name
+        return {"HEAD": "HeadBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket",
+                "GET": "ListObjectsV2" if "list-type" in query else "ListObjects"}.get(method, f"{method} {path}")
+    return {"HEAD": "HeadObject", "PUT": "PutObject", "GET": "GetObject",
+            "DELETE": "DeleteObject"}.get(method, f"{method} {path}")
+
+
 def account_of(environ, access_key):
     header = environ.get("HTTP_X_MOTO_ACCOUNT_ID")
     if header:
@@ -177,12 +239,13 @@ class Middleware:
             protocol, action = "json", target.split(".")[-1]
         else:
             form = parse_qs(body.decode("utf-8", "replace")) if body else {}
-            query = parse_qs(environ.get("QUERY_STRING", ""))
+            query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
             action = (form.get("Action") or query.get("Action") or [None])[0]
             if action:
                 protocol = "ec2" if service == "ec2" else "query"
             else:
-                protocol, action = "rest", f"{environ.get('REQUEST_METHOD')} {path}"
+                protocol = "rest"
+                action = rest_action(service, environ.get("REQUEST_METHOD"), path, query)
         account = account_of(environ, access_key)
 
         self.faults.record((service, action, account, region), environ.get("canopy.connection"))
@@ -218,6 +281,9 @@ class Middleware:
             headers.append(("Content-Length", str(len(data))))
             start_response(f"{status} Error", headers)
             return [data]
+        root = S3_ROOTS.get(action) if service == "s3" else None
+        if root is not None:
+            return rename_root(self.app, environ, start_response, *root)
         return self.app(environ, start_response)
 
     def control(self, environ, start_response, path):

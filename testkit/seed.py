@@ -21,7 +21,9 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "instances": [{"name": "web-1", "elastic_ip": true}],  # in the VPC's subnet
             "roles": [{"name": "app", "trusts": "444455556666"}],  # IAM (global)
             "users": [{"name": "alice", "access_keys": 2, "password": true}],  # IAM (global)
-            "buckets": [{"name": "reports"}],                        # S3, in the region
+            "buckets": [{"name": "reports", "policy": {...},         # S3, in the region, with
+                         "versioning": true, "encryption": "AES256",  # what is given
+                         "block_public": true, "tags": {"k": "v"}}],
             "flow_logs": [{"bucket": "reports", "traffic": "REJECT"}],  # on the VPC, to a bucket
                                                                      # of "buckets"
             "topics": [{"name": "alerts"}],                          # SNS, in the region
@@ -201,6 +203,21 @@ class Seeder:
             s3 = client("s3", self.endpoint, account_id, region)
             extra = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
             s3.create_bucket(Bucket=bucket["name"], **extra)
+            name = bucket["name"]
+            if "policy" in bucket:
+                s3.put_bucket_policy(Bucket=name, Policy=json.dumps(bucket["policy"]))
+            if bucket.get("versioning"):
+                s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+            if "encryption" in bucket:
+                s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
+                    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": bucket["encryption"]}}]})
+            if bucket.get("block_public"):
+                s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+                    "BlockPublicAcls": True, "IgnorePublicAcls": True,
+                    "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+            if bucket.get("tags"):
+                s3.put_bucket_tagging(Bucket=name, Tagging={
+                    "TagSet": [{"Key": k, "Value": v} for k, v in bucket["tags"].items()]})
         made["flow_logs"] = []
         for flow in spec.get("flow_logs", []):
             # the bucket is one of this resource's own "buckets"

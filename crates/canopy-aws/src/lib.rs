@@ -15,7 +15,7 @@ mod page;
 mod retry;
 mod session;
 
-pub use collectors::{COLLECTORS, Collector, Unit, describe_regions, tables};
+pub use collectors::{COLLECTORS, Collector, Refusal, Refusals, Unit, describe_regions, tables};
 pub use credreport::{
     CREDENTIAL_REPORT, CredentialReport, ReportError, ReportState, generate_credential_report,
     get_credential_report, parse_credential_report,

@@ -128,13 +128,16 @@ impl ApiBuckets {
 
 /// EC2 read APIs: a bucket of 100 refilled at 20/s per account, region and API (EC2 API
 /// reference, "Request throttling"). IAM publishes no per-API rate: 10/s with a burst of 20 is
-/// a conservative guess, and IAM is asked once per account anyway.
+/// a conservative guess, and IAM is asked once per account anyway. S3 publishes rates for object
+/// requests only (thousands a second per prefix), none for a bucket's configuration calls: 50/s
+/// with a burst of 100 per configuration API keeps a thousand-bucket account to seconds.
 fn documented_rate(operation: &str) -> Rate {
     match operation
         .split_once(':')
         .map_or(operation, |(service, _)| service)
     {
         "ec2" => Rate::new(20, 100),
+        "s3" => Rate::new(50, 100),
         _ => Rate::new(10, 20),
     }
 }

@@ -322,6 +322,12 @@ impl Summary for CollectSummary<'_> {
             "skipped_regions": report.skipped_regions,
             "rows": report.rows,
             "failures": failures,
+            "refused_details": refused_by_action(&report.refused)
+                .iter()
+                .map(|((action, code), (calls, accounts))| {
+                    json!({"action": action, "code": code, "calls": calls, "accounts": accounts})
+                })
+                .collect::<Vec<_>>(),
             "calls": calls,
             "retries": retries,
             "seconds": (elapsed.as_secs_f64() * 100.0).round() / 100.0,
@@ -351,21 +357,37 @@ impl Summary for CollectSummary<'_> {
             elapsed.as_secs_f64(),
             report.run_id
         )?;
-        if !groups.is_empty() {
-            writeln!(out, "\nfailures by error code:")?;
-            for (code, (units, accounts)) in &groups {
-                let mut list: Vec<String> =
-                    accounts.iter().take(10).map(ToString::to_string).collect();
-                if accounts.len() > 10 {
-                    list.push(format!("and {} more", accounts.len() - 10));
-                }
+        let refused = refused_by_action(&report.refused);
+        if !refused.is_empty() {
+            writeln!(
+                out,
+                "\n{} detail calls refused (those resources' rows were kept, without what the call would have filled):",
+                report.refused.len()
+            )?;
+            for ((action, code), (calls, accounts)) in &refused {
                 writeln!(
                     out,
-                    "  {code}: {units} units in {} accounts: {}",
-                    accounts.len(),
-                    list.join(", ")
+                    "  {action} {code}: {calls} resources in {} accounts",
+                    accounts.len()
                 )?;
             }
+        }
+        if !groups.is_empty() {
+            writeln!(out, "\nfailures by error code:")?;
+        }
+        for (code, (units, accounts)) in &groups {
+            let mut list: Vec<String> = accounts.iter().take(10).map(ToString::to_string).collect();
+            if accounts.len() > 10 {
+                list.push(format!("and {} more", accounts.len() - 10));
+            }
+            writeln!(
+                out,
+                "  {code}: {units} units in {} accounts: {}",
+                accounts.len(),
+                list.join(", ")
+            )?;
+        }
+        if !groups.is_empty() || !refused.is_empty() {
             writeln!(
                 out,
                 "details: canopy query \"select * from canopy_errors where run_id = {}\"",
@@ -374,6 +396,22 @@ impl Summary for CollectSummary<'_> {
         }
         Ok(())
     }
+}
+
+/// Refused detail calls grouped by `(action, code)`: how many, in which accounts.
+fn refused_by_action(
+    refused: &[canopy_engine::collect::Failure],
+) -> std::collections::BTreeMap<(String, String), (usize, std::collections::BTreeSet<String>)> {
+    let mut groups: std::collections::BTreeMap<_, (usize, std::collections::BTreeSet<String>)> =
+        std::collections::BTreeMap::new();
+    for f in refused {
+        let entry = groups
+            .entry((f.operation.clone(), f.code.clone()))
+            .or_default();
+        entry.0 += 1;
+        entry.1.insert(f.account.to_string());
+    }
+    groups
 }
 
 /// `credreport collect`: the manifest (JSON), or a row per account.

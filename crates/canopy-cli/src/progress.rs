@@ -189,6 +189,19 @@ impl FanOutReporter for CollectProgress<'_> {
             );
         }
     }
+
+    fn detail_refused(&self, f: &Failure) {
+        tracing::info!(
+            account = %f.account,
+            region = %f.region,
+            table = %f.table,
+            operation = %f.operation,
+            resource = f.resource.as_deref().unwrap_or_default(),
+            code = %f.code,
+            "detail call refused, row kept: {}",
+            f.message
+        );
+    }
 }
 
 /// An account's failure, as lines for stderr: what failed, and the hint when there is one.

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use canopy_aws::{AwsSession, Collector, Unit};
+use canopy_aws::{AwsSession, Collector, Refusals, Unit};
 use canopy_model::inventory::GLOBAL_REGION;
 use canopy_model::table::Scope;
 use canopy_store::Store;
@@ -137,19 +137,31 @@ impl Job for CollectJob {
         (region, collector): Self::Unit,
     ) -> BoxFuture<'static, Result<Outcome<()>, EngineError>> {
         Box::pin(async move {
+            let refusals = Refusals::default();
             let unit = Unit {
                 session: &ready.session,
                 region: &region,
                 buckets: &ready.buckets,
                 regions: ready.known.as_deref(),
+                membership: ready.target.membership.as_deref(),
+                refusals: &refusals,
             };
-            let result = collector.collect(unit).await.map_err(|e| {
-                Failure::of(&ready.target.account, &region, collector.table().name, &e)
-            });
+            let account = &ready.target.account;
+            let table = collector.table().name;
+            let result = collector
+                .collect(unit)
+                .await
+                .map_err(|e| Failure::of(account, &region, table, &e));
+            let refused = refusals
+                .take()
+                .iter()
+                .map(|r| Failure::refused(account, &r.region, table, r))
+                .collect();
             Ok(Outcome {
                 region,
                 tables: collector.tables,
                 result,
+                refused,
                 done: (),
             })
         })

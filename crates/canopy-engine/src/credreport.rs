@@ -355,6 +355,7 @@ async fn fetch_one(
                 code: "MalformedReport".to_owned(),
                 message: e.to_string(),
                 hint: None,
+                resource: None,
             };
             return Ok((report, Err(failure)));
         }
@@ -408,6 +409,7 @@ impl Job for CredReportJob {
             Ok(Outcome {
                 region: GLOBAL_REGION.to_owned(),
                 tables: &[&CREDENTIAL_REPORT],
+                refused: Vec::new(),
                 result,
                 done: report,
             })

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use canopy_aws::{AccountSession, ApiBuckets, AwsError, AwsSession, RoleSpec};
 use canopy_model::inventory::{Batch, GLOBAL_REGION, RegionInfo};
 use canopy_model::table::TableDef;
-use canopy_model::{AccountId, Partition, Region};
+use canopy_model::{AccountId, Membership, Partition, Region};
 use canopy_store::{RunStatus, RunTotals, Store, UnitError, UnitKey};
 use futures::future::BoxFuture;
 use time::OffsetDateTime;
@@ -37,6 +37,8 @@ pub struct Target {
     pub account: AccountId,
     pub name: String,
     pub partition: Partition,
+    /// The account's organization as synced (`None` only for targets made in tests).
+    pub membership: Option<Arc<Membership>>,
 }
 
 /// Which regions to work in.
@@ -60,6 +62,8 @@ pub struct Failure {
     pub code: String,
     pub message: String,
     pub hint: Option<canopy_aws::Hint>,
+    /// For a refused detail call: the one resource it was about (the unit's rows were kept).
+    pub resource: Option<String>,
 }
 
 impl Failure {
@@ -72,6 +76,20 @@ impl Failure {
             code: e.code.clone(),
             message: e.message.clone(),
             hint: e.hint(),
+            resource: None,
+        }
+    }
+
+    /// A detail call about one resource that was refused while its unit went on.
+    pub(crate) fn refused(
+        account: &AccountId,
+        region: &str,
+        table: &str,
+        refusal: &canopy_aws::Refusal,
+    ) -> Self {
+        Self {
+            resource: Some(refusal.resource.clone()),
+            ..Self::of(account, region, table, &refusal.error)
         }
     }
 
@@ -81,7 +99,12 @@ impl Failure {
             region: self.region.clone(),
             table_name: self.table.clone(),
             error_code: self.code.clone(),
-            message: format!("{}: {}", self.operation, self.message),
+            message: match &self.resource {
+                Some(resource) => format!("{} on {resource}: {}", self.operation, self.message),
+                None => format!("{}: {}", self.operation, self.message),
+            },
+            action: Some(self.operation.clone()),
+            resource: self.resource.clone(),
         }
     }
 }
@@ -91,6 +114,8 @@ pub trait FanOutReporter: Sync {
     /// An account is ready: `units` were queued, `skipped_regions` are not enabled there.
     fn account_ready(&self, _account: &AccountId, _units: usize, _skipped_regions: usize) {}
     fn account_failed(&self, _failure: &Failure) {}
+    /// A detail call about one resource was refused; the unit went on without it.
+    fn detail_refused(&self, _failure: &Failure) {}
     fn unit_done(&self, _rows: u64, _failure: Option<&Failure>) {}
 }
 
@@ -130,6 +155,9 @@ pub(crate) struct Outcome<D> {
     /// The tables the unit fills: on success its rows replace the unit's rows in them.
     pub tables: &'static [&'static TableDef],
     pub result: Result<Vec<Batch>, Failure>,
+    /// Detail calls about one resource that were refused while the unit went on: recorded,
+    /// and the rows kept without the columns they would have filled.
+    pub refused: Vec<Failure>,
     /// What the job hands back to its caller.
     pub done: D,
 }
@@ -165,6 +193,8 @@ pub struct FanOutReport<D> {
     /// Regions asked for but not enabled (not opted in) in some account, summed over accounts.
     pub skipped_regions: u64,
     pub failures: Vec<Failure>,
+    /// Detail calls refused in units that otherwise succeeded (their rows were kept).
+    pub refused: Vec<Failure>,
     pub interrupted: bool,
     /// What each finished unit handed back, in the order units ended.
     pub done: Vec<D>,
@@ -175,7 +205,7 @@ impl<D> FanOutReport<D> {
     pub fn status(&self) -> RunStatus {
         if self.interrupted {
             RunStatus::Interrupted
-        } else if self.failures.is_empty() {
+        } else if self.failures.is_empty() && self.refused.is_empty() {
             RunStatus::Ok
         } else {
             RunStatus::Partial
@@ -380,6 +410,7 @@ pub(crate) async fn run<J: Job>(
         rows: BTreeMap::new(),
         skipped_regions: 0,
         failures: Vec::new(),
+        refused: Vec::new(),
         interrupted: false,
         done: Vec::new(),
     };
@@ -506,6 +537,11 @@ pub(crate) async fn run<J: Job>(
                             batches,
                             at: OffsetDateTime::now_utc(),
                         });
+                        for refusal in outcome.refused {
+                            reporter.detail_refused(&refusal);
+                            writes.push(Write::Error(refusal.unit_error()));
+                            report.refused.push(refusal);
+                        }
                     }
                     Err(failure) => {
                         reporter.unit_done(0, Some(&failure));

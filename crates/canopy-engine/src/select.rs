@@ -3,7 +3,11 @@
 //! command. The fan-out's targets come only from [`targets`], which keeps ACTIVE accounts: a
 //! suspended or closed account is never called, whatever the front end.
 
-use canopy_model::{AccountId, AccountRecord, AccountState, OrgSnapshot, account_records};
+use std::sync::Arc;
+
+use canopy_model::{
+    AccountId, AccountRecord, AccountState, Membership, OrgId, OrgSnapshot, account_records,
+};
 
 use crate::EngineError;
 use crate::fanout::Target;
@@ -84,10 +88,18 @@ pub fn targets(snapshots: &[OrgSnapshot], selection: &Selection) -> Result<Targe
     if active.is_empty() {
         return Err(EngineError::NoActiveAccount);
     }
+    let memberships: Vec<(&OrgId, Arc<Membership>)> = snapshots
+        .iter()
+        .map(|s| (&s.organization.id, Arc::new(s.membership())))
+        .collect();
     Ok(Targets {
         active: active
             .into_iter()
             .map(|r| Target {
+                membership: memberships
+                    .iter()
+                    .find(|(org, _)| **org == r.org_id)
+                    .map(|(_, m)| m.clone()),
                 account: r.id,
                 name: r.name,
                 partition: r.partition,

@@ -61,6 +61,11 @@ impl Row {
     pub fn columns(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.0.iter().map(|(c, _)| *c)
     }
+
+    /// The value of `column`, when the row carries it.
+    pub fn get(&self, column: &str) -> Option<&Cell> {
+        self.0.iter().find(|(c, _)| *c == column).map(|(_, v)| v)
+    }
 }
 
 /// The rows one unit produced for one table.

@@ -14,8 +14,8 @@ pub mod table;
 pub use arn::{Arn, Region};
 pub use ids::{AccountId, IdError, OrgId, Partition, RootOrOuId, role_arn};
 pub use snapshot::{
-    Account, AccountRecord, AccountState, DelegatedAdmin, OrgIndex, OrgSnapshot, OrgUnit,
-    Organization, Policy, PolicyTarget, Root, ServiceAccess, TargetType, account_records,
+    Account, AccountRecord, AccountState, DelegatedAdmin, Membership, OrgIndex, OrgSnapshot,
+    OrgUnit, Organization, Policy, PolicyTarget, Root, ServiceAccess, TargetType, account_records,
 };
 
 /// The RFC 3339 timestamp format every canopy output and the store use (UTC, seconds).

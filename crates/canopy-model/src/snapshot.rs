@@ -193,6 +193,46 @@ impl OrgSnapshot {
     pub fn index(&self) -> OrgIndex<'_> {
         OrgIndex::new(self)
     }
+
+    /// What a member account of this organization knows of it: the `organization_*` columns of
+    /// `aws_account`, answered from the sync instead of asking Organizations again per account.
+    pub fn membership(&self) -> Membership {
+        let org = &self.organization;
+        let management_account_arn = self
+            .accounts
+            .iter()
+            .find(|a| a.id == org.management_account_id)
+            .map(|a| a.arn.clone())
+            .unwrap_or_else(|| {
+                format!(
+                    "arn:{}:organizations::{}:account/{}/{}",
+                    org.partition, org.management_account_id, org.id, org.management_account_id
+                )
+            });
+        Membership {
+            organization_id: org.id.to_string(),
+            organization_arn: org.arn.clone(),
+            feature_set: org.feature_set.clone(),
+            management_account_id: org.management_account_id.to_string(),
+            management_account_arn,
+            management_account_email: org.management_account_email.clone(),
+            enabled_policy_types: self.root.enabled_policy_types.clone(),
+        }
+    }
+}
+
+/// An account's organization as the last sync saw it (DescribeOrganization's answer, which any
+/// member account would get).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub organization_id: String,
+    pub organization_arn: String,
+    pub feature_set: String,
+    pub management_account_id: String,
+    pub management_account_arn: String,
+    pub management_account_email: Option<String>,
+    /// The policy types enabled on the root (DescribeOrganization's `AvailablePolicyTypes`).
+    pub enabled_policy_types: Vec<String>,
 }
 
 /// An account flattened with its organization context: the shape of `accounts list`.

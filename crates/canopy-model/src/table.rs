@@ -147,7 +147,10 @@ pub struct TableDef {
     pub description: &'static str,
     /// The table's own columns, in order (the store adds [`STORE_COLUMNS`]).
     pub columns: &'static [Column],
-    /// The AWS actions (`ec2:DescribeInstances`) the role needs to fill it.
+    /// The API operations it calls (`ec2:DescribeInstances`, `s3:GetBucketPolicy`): each call is
+    /// paced and counted under that name. The IAM action usually has the same name; S3's
+    /// differ for some (ListBuckets needs `s3:ListAllMyBuckets`, GetBucketEncryption
+    /// `s3:GetEncryptionConfiguration`).
     pub actions: &'static [&'static str],
     /// The canopy command that fills it.
     pub filled_by: &'static str,

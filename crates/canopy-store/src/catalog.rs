@@ -47,7 +47,7 @@ pub const RECORDS: &[TableDoc] = &[
     },
     TableDoc {
         name: "canopy_errors",
-        description: "Units that failed, by run: account, region, table, AWS error code, message",
+        description: "What failed, by run: units (account, region, table) and refused detail calls about one resource (whose rows were kept), with the AWS action, error code and message",
         filled_by: "collect",
     },
 ];
@@ -89,6 +89,10 @@ pub fn column_description(table: &str, column: &str) -> &'static str {
         }
         ("canopy_errors", "error_code") => {
             "AWS's error code (AccessDenied, UnauthorizedOperation, ...)"
+        }
+        ("canopy_errors", "action") => "The AWS action that failed (s3:GetBucketPolicy)",
+        ("canopy_errors", "resource") => {
+            "The resource a refused detail call was about (its row was kept without that call's columns); null when the whole unit failed"
         }
         _ => "",
     }

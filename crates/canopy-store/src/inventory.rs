@@ -26,6 +26,10 @@ pub struct UnitError {
     pub table_name: String,
     pub error_code: String,
     pub message: String,
+    /// The AWS action that failed (`s3:GetBucketPolicy`).
+    pub action: Option<String>,
+    /// The one resource a refused detail call was about (the unit's rows were kept).
+    pub resource: Option<String>,
 }
 
 /// How a run ended.
@@ -102,7 +106,7 @@ impl Store {
     /// Records a failed unit. Its previous rows stay as they were.
     pub fn record_error(&mut self, run_id: i64, error: &UnitError) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO canopy_errors (run_id, account_id, region, table_name, error_code, message, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO canopy_errors (run_id, account_id, region, table_name, error_code, message, at, action, resource) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 run_id,
                 error.account_id,
@@ -110,7 +114,9 @@ impl Store {
                 error.table_name,
                 error.error_code,
                 error.message,
-                canopy_model::format_time(OffsetDateTime::now_utc())
+                canopy_model::format_time(OffsetDateTime::now_utc()),
+                error.action,
+                error.resource
             ],
         )?;
         Ok(())
@@ -204,7 +210,7 @@ impl Store {
     /// The errors recorded under a run.
     pub fn run_errors(&self, run_id: i64) -> Result<Vec<UnitError>> {
         let mut stmt = self.conn.prepare(
-            "SELECT account_id, region, table_name, error_code, message FROM canopy_errors WHERE run_id = ?1 ORDER BY rowid",
+            "SELECT account_id, region, table_name, error_code, message, action, resource FROM canopy_errors WHERE run_id = ?1 ORDER BY rowid",
         )?;
         let rows = stmt.query_map([run_id], |r| {
             Ok(UnitError {
@@ -213,6 +219,8 @@ impl Store {
                 table_name: r.get(2)?,
                 error_code: r.get(3)?,
                 message: r.get(4)?,
+                action: r.get(5)?,
+                resource: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -345,6 +353,8 @@ mod tests {
             table_name: "aws_ec2_instance".into(),
             error_code: "UnauthorizedOperation".into(),
             message: "no".into(),
+            action: Some("ec2:DescribeInstances".into()),
+            resource: None,
         };
         store.record_error(run, &error).unwrap();
         store

@@ -351,6 +351,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX aws_iam_credential_report_unit ON aws_iam_credential_report(account_id, region);
     "#,
+    // 4: an error row names the AWS action that failed and, for a detail call about one
+    // resource (a bucket's policy), the resource; such a unit's rows were kept
+    r#"
+    ALTER TABLE canopy_errors ADD COLUMN action TEXT;
+    ALTER TABLE canopy_errors ADD COLUMN resource TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

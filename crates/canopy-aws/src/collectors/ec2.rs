@@ -319,6 +319,51 @@ pub(super) const SECURITY_GROUPS: TableDef = TableDef {
     filled_by: "collect",
 };
 
+pub(super) const SECURITY_GROUP_RULES: TableDef = TableDef {
+    name: "aws_vpc_security_group_rule",
+    scope: Scope::Regional,
+    description: "Security group rules, one row per rule (DescribeSecurityGroupRules): what each group lets in and out",
+    columns: &[
+        Column::text("security_group_rule_id", "The rule (sgr-...)").required(),
+        Column::text("group_id", "The security group it belongs to").required(),
+        Column::bool("is_egress", "Whether it is an outbound rule"),
+        Column::text("type", "ingress or egress"),
+        Column::text("group_owner_id", "The account that owns the group"),
+        Column::text("description", "The rule's description"),
+        Column::text(
+            "ip_protocol",
+            "tcp, udp, icmp, icmpv6, a protocol number, or -1 for every protocol",
+        ),
+        Column::int(
+            "from_port",
+            "First port (or ICMP type); -1 for every port or type",
+        ),
+        Column::int(
+            "to_port",
+            "Last port (or ICMP code); -1 for every port or code",
+        ),
+        Column::text("cidr_ipv4", "The IPv4 range it allows"),
+        Column::text("cidr_ipv6", "The IPv6 range it allows"),
+        Column::text("referenced_group_id", "The security group it allows"),
+        Column::text(
+            "referenced_peering_status",
+            "The VPC peering connection's status, when it references a peer's group",
+        ),
+        Column::text("referenced_user_id", "The account of the referenced group"),
+        Column::text("referenced_vpc_id", "The VPC of the referenced group"),
+        Column::text(
+            "referenced_vpc_peering_connection_id",
+            "The VPC peering connection, when it references a peer's group",
+        ),
+        Column::text("prefix_list_id", "The prefix list it allows"),
+        Column::TITLE,
+        Column::AKAS,
+        Column::PARTITION,
+    ],
+    actions: &["ec2:DescribeSecurityGroupRules"],
+    filled_by: "collect",
+};
+
 pub(super) const FLOW_LOGS: TableDef = TableDef {
     name: "aws_vpc_flow_log",
     scope: Scope::Regional,
@@ -1155,6 +1200,111 @@ pub(super) async fn security_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
     )
     .await?;
     Ok(vec![batch(&SECURITY_GROUPS, rows)])
+}
+
+/// Steampipe's unique name for a rule (its title, and the end of its aka): direction and
+/// protocol, the port range when there is one, then what it allows (a CIDR, the group itself,
+/// or a prefix list). The plugin formats the ports from pointers; canopy writes the numbers.
+fn rule_hash(r: &aws_sdk_ec2::types::SecurityGroupRule) -> String {
+    let direction = if r.is_egress().unwrap_or(false) {
+        "egress"
+    } else {
+        "ingress"
+    };
+    let mut hash = format!("{direction}_{}", r.ip_protocol().unwrap_or_default());
+    if let Some(from) = r.from_port() {
+        hash.push_str(&format!("_{from}_{}", r.to_port().unwrap_or(from)));
+    }
+    let referenced = r.referenced_group_info().and_then(|g| g.group_id());
+    let peer = if let Some(cidr) = r.cidr_ipv4().or(r.cidr_ipv6()) {
+        Some(cidr)
+    } else if referenced.is_some() && referenced == r.group_id() {
+        referenced
+    } else {
+        r.prefix_list_id()
+    };
+    if let Some(peer) = peer {
+        hash.push('_');
+        hash.push_str(peer);
+    }
+    hash
+}
+
+pub(super) async fn security_group_rules(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let client = client(&unit);
+    let partition = unit.partition();
+    let mut rows = Vec::new();
+    unit.paginate(
+        "ec2:DescribeSecurityGroupRules",
+        |token| {
+            client
+                .describe_security_group_rules()
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+        },
+        |out| out.next_token(),
+        |out| {
+            for r in out.security_group_rules() {
+                let id = r.security_group_rule_id().unwrap_or_default();
+                let owner = r.group_owner_id().unwrap_or(unit.session.account.as_str());
+                let hash = rule_hash(r);
+                let aka = canopy_model::Arn {
+                    partition: unit.session.partition.as_str(),
+                    service: "ec2",
+                    region: unit.region,
+                    account: owner,
+                    resource: &format!("security-group-rule/{id}:{hash}"),
+                }
+                .to_string();
+                let egress = r.is_egress().unwrap_or(false);
+                let referenced = r.referenced_group_info();
+                rows.push(
+                    Row::default()
+                        .with("security_group_rule_id", Cell::Text(id.to_owned()))
+                        .with("group_id", Cell::text(r.group_id()))
+                        .with("is_egress", Cell::Bool(egress))
+                        .with(
+                            "type",
+                            Cell::Text(if egress { "egress" } else { "ingress" }.to_owned()),
+                        )
+                        .with("group_owner_id", Cell::text(r.group_owner_id()))
+                        .with("description", Cell::text(r.description()))
+                        .with("ip_protocol", Cell::text(r.ip_protocol()))
+                        .with("from_port", Cell::int(r.from_port()))
+                        .with("to_port", Cell::int(r.to_port()))
+                        .with("cidr_ipv4", Cell::text(r.cidr_ipv4()))
+                        .with("cidr_ipv6", Cell::text(r.cidr_ipv6()))
+                        .with(
+                            "referenced_group_id",
+                            Cell::text(referenced.and_then(|g| g.group_id())),
+                        )
+                        .with(
+                            "referenced_peering_status",
+                            Cell::text(referenced.and_then(|g| g.peering_status())),
+                        )
+                        .with(
+                            "referenced_user_id",
+                            Cell::text(referenced.and_then(|g| g.user_id())),
+                        )
+                        .with(
+                            "referenced_vpc_id",
+                            Cell::text(referenced.and_then(|g| g.vpc_id())),
+                        )
+                        .with(
+                            "referenced_vpc_peering_connection_id",
+                            Cell::text(referenced.and_then(|g| g.vpc_peering_connection_id())),
+                        )
+                        .with("prefix_list_id", Cell::text(r.prefix_list_id()))
+                        .with("title", Cell::Text(format!("{id}_{hash}")))
+                        .with("akas", Cell::Json(json!([aka])))
+                        .with("partition", partition.clone()),
+                );
+            }
+        },
+    )
+    .await?;
+    Ok(vec![batch(&SECURITY_GROUP_RULES, rows)])
 }
 
 pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {

@@ -1,5 +1,5 @@
-//! IAM (a global service, asked once per account in the partition's home region): roles, with
-//! their trust policies decoded to JSON.
+//! IAM (a global service, asked once per account in the partition's home region): the account
+//! (aliases, and its organization as synced), roles with their trust policies decoded to JSON.
 
 use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
@@ -38,6 +38,107 @@ pub(super) const ROLES: TableDef = TableDef {
     actions: &["iam:ListRoles"],
     filled_by: "collect",
 };
+
+pub(super) const ACCOUNT: TableDef = TableDef {
+    name: "aws_account",
+    scope: Scope::Global,
+    description: "Each account: its aliases and its organization (as synced: organization_* come from the organization's snapshot, not from a call per account)",
+    columns: &[
+        Column::json(
+            "account_aliases",
+            "The account's aliases (IAM), as a JSON array",
+        ),
+        Column::text("arn", "The account's ARN: arn:<partition>:::<account id>").required(),
+        Column::text("organization_id", "The organization (o-...)"),
+        Column::text("organization_arn", "The organization's ARN"),
+        Column::text(
+            "organization_feature_set",
+            "ALL, or CONSOLIDATED_BILLING when only consolidated billing is enabled",
+        ),
+        Column::text(
+            "organization_master_account_arn",
+            "The ARN of the organization's management account",
+        ),
+        Column::text(
+            "organization_master_account_email",
+            "The email of the organization's management account",
+        ),
+        Column::text(
+            "organization_master_account_id",
+            "The organization's management account",
+        ),
+        Column::json(
+            "organization_available_policy_types",
+            "Policy types enabled on the root, as [{\"Type\", \"Status\"}]",
+        ),
+        Column::TITLE,
+        Column::AKAS,
+        Column::PARTITION,
+    ],
+    actions: &["iam:ListAccountAliases"],
+    filled_by: "collect",
+};
+
+/// `aws_account`: the aliases from IAM, the organization from the synced snapshot.
+pub(super) async fn account(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let session = unit.session;
+    let home = canopy_model::inventory::home_region(&session.partition);
+    let client = aws_sdk_iam::Client::new(&session.config_in(home));
+    let mut aliases: Vec<String> = Vec::new();
+    unit.paginate(
+        "iam:ListAccountAliases",
+        |marker| {
+            client
+                .list_account_aliases()
+                .max_items(1000)
+                .set_marker(marker)
+                .send()
+        },
+        |out| out.marker().filter(|_| out.is_truncated()),
+        |out| aliases.extend(out.account_aliases().iter().cloned()),
+    )
+    .await?;
+    let account = session.account.to_string();
+    let arn = format!("arn:{}:::{account}", session.partition);
+    let org = unit.membership;
+    let text = |f: fn(&canopy_model::Membership) -> Option<&str>| Cell::text(org.and_then(f));
+    let row = Row::default()
+        .with("account_aliases", Cell::Json(json!(aliases)))
+        .with("arn", Cell::Text(arn.clone()))
+        .with("organization_id", text(|m| Some(&m.organization_id)))
+        .with("organization_arn", text(|m| Some(&m.organization_arn)))
+        .with("organization_feature_set", text(|m| Some(&m.feature_set)))
+        .with(
+            "organization_master_account_arn",
+            text(|m| Some(&m.management_account_arn)),
+        )
+        .with(
+            "organization_master_account_email",
+            text(|m| m.management_account_email.as_deref()),
+        )
+        .with(
+            "organization_master_account_id",
+            text(|m| Some(&m.management_account_id)),
+        )
+        .with(
+            "organization_available_policy_types",
+            org.map_or(Cell::Null, |m| {
+                Cell::Json(Value::Array(
+                    m.enabled_policy_types
+                        .iter()
+                        .map(|t| json!({"Type": t, "Status": "ENABLED"}))
+                        .collect(),
+                ))
+            }),
+        )
+        .with(
+            "title",
+            Cell::Text(aliases.first().cloned().unwrap_or_else(|| account.clone())),
+        )
+        .with("akas", Cell::Json(json!([arn])))
+        .with("partition", unit.partition());
+    Ok(vec![batch(&ACCOUNT, vec![row])])
+}
 
 /// A decoded policy's canonical form (null when it is not a policy document).
 fn policy_std(policy: &Cell) -> Cell {

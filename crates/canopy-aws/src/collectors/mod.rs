@@ -14,6 +14,7 @@
 
 mod ec2;
 mod iam;
+mod s3;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,9 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::sync::Mutex;
+
+use canopy_model::Membership;
 use canopy_model::inventory::{Batch, Cell, RegionInfo, Row};
 use canopy_model::table::{Scope, TableDef};
 use futures::future::BoxFuture;
@@ -45,6 +49,59 @@ pub struct Unit<'a> {
     /// The regions the account sees, as discovered before its units started (or why they could
     /// not be).
     pub regions: Result<&'a [RegionInfo], &'a AwsError>,
+    /// The account's organization as synced (`aws_account` reports it without asking again).
+    pub membership: Option<&'a Membership>,
+    /// Where refused detail calls are noted, for the caller to record.
+    pub refusals: &'a Refusals,
+}
+
+/// A detail call about one resource that failed while its unit went on.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// The region the call went to (a bucket's own region for S3).
+    pub region: String,
+    pub resource: String,
+    pub error: AwsError,
+}
+
+/// The detail calls refused while one unit ran.
+#[derive(Debug, Default)]
+pub struct Refusals(Mutex<Vec<Refusal>>);
+
+impl Refusals {
+    /// Every refusal noted so far, emptying the list.
+    pub fn take(&self) -> Vec<Refusal> {
+        self.0
+            .lock()
+            .map(|mut list| std::mem::take(&mut *list))
+            .unwrap_or_default()
+    }
+
+    fn note(&self, refusal: Refusal) {
+        if let Ok(mut list) = self.0.lock() {
+            list.push(refusal);
+        }
+    }
+}
+
+/// What a detail call about one resource found.
+#[derive(Debug)]
+pub(crate) enum Detail<T> {
+    Found(T),
+    /// The sub-resource does not exist (no bucket policy): the columns it fills are null, or
+    /// AWS's documented default.
+    Absent,
+    /// The call failed after its retries and was noted; the columns it fills are null.
+    Refused,
+}
+
+impl<T> Detail<T> {
+    fn found(self) -> Option<T> {
+        match self {
+            Detail::Found(value) => Some(value),
+            Detail::Absent | Detail::Refused => None,
+        }
+    }
 }
 
 impl Unit<'_> {
@@ -71,6 +128,38 @@ impl Unit<'_> {
             page,
         )
         .await
+    }
+
+    /// One detail call ("hydrate") about `resource`, in `region`, paced on this account's bucket
+    /// for that region and operation and retried. An error whose code is in `absent` means the
+    /// sub-resource does not exist; any other error is noted in [`Refusals`] (the caller records
+    /// it) and the unit goes on: a refused detail call never costs the rest of the row.
+    async fn detail<T, E, Fut>(
+        &self,
+        region: &str,
+        operation: &'static str,
+        resource: &str,
+        absent: &[&str],
+        send: impl FnMut() -> Fut,
+    ) -> Detail<T>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let rate = self.buckets.get(region, operation);
+        match crate::retry::call(&self.session.scope(), operation, rate.as_deref(), send).await {
+            Ok(out) => Detail::Found(out),
+            Err(e) if absent.contains(&e.code.as_str()) => Detail::Absent,
+            Err(error) => {
+                tracing::debug!(account = %self.session.account, operation, resource, code = %error.code, "detail call refused");
+                self.refusals.note(Refusal {
+                    region: region.to_owned(),
+                    resource: resource.to_owned(),
+                    error,
+                });
+                Detail::Refused
+            }
+        }
     }
 
     fn partition(&self) -> Cell {
@@ -139,6 +228,14 @@ impl Collector {
 /// Every collector, in the order `canopy tables` lists their tables.
 pub static COLLECTORS: &[Collector] = &[
     Collector {
+        tables: &[&iam::ACCOUNT],
+        run: |u| Box::pin(iam::account(u)),
+    },
+    Collector {
+        tables: &[&s3::BUCKETS],
+        run: |u| Box::pin(s3::buckets(u)),
+    },
+    Collector {
         tables: &[&ec2::REGIONS],
         run: |u| Box::pin(ec2::regions(u)),
     },
@@ -161,6 +258,10 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&ec2::SECURITY_GROUPS],
         run: |u| Box::pin(ec2::security_groups(u)),
+    },
+    Collector {
+        tables: &[&ec2::SECURITY_GROUP_RULES],
+        run: |u| Box::pin(ec2::security_group_rules(u)),
     },
     Collector {
         tables: &[&ec2::FLOW_LOGS],

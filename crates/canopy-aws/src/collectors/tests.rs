@@ -15,19 +15,28 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::test_util::infallible_client_fn;
 use aws_smithy_types::body::SdkBody;
-use canopy_model::inventory::RegionInfo;
+use canopy_model::inventory::{Cell, RegionInfo, Row};
 use canopy_model::table::Scope;
 use canopy_model::{AccountId, Partition};
+use serde_json::json;
 
 use super::{COLLECTORS, Unit, tables};
 use crate::pace::ApiBuckets;
 use crate::retry::{CallStats, RetryPolicy};
 use crate::session::AccountSession;
 
-/// The action a request asks for (query protocols: `Action=` in the form body).
+/// The action a request asks for: query protocols name it (`Action=` in the form body); S3's
+/// REST calls by their subresource (`?policy`), virtual-hosted (`<bucket>.s3.<region>...`).
 fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
     let host = request.uri().host().unwrap_or_default().to_owned();
-    let service = host.split('.').next().unwrap_or_default().to_owned();
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.contains(&"s3") {
+        let query = request.uri().query().unwrap_or_default();
+        let bucket_call = labels.first() != Some(&"s3");
+        let action = s3_action(bucket_call, query);
+        return ("s3".to_owned(), action.to_owned());
+    }
+    let service = labels.first().copied().unwrap_or_default().to_owned();
     let body = std::str::from_utf8(request.body().bytes().unwrap_or_default()).unwrap_or_default();
     let action = body
         .split('&')
@@ -35,6 +44,34 @@ fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
         .unwrap_or_default()
         .to_owned();
     (service, action)
+}
+
+fn s3_action(bucket_call: bool, query: &str) -> &'static str {
+    let has = |key: &str| query.split('&').any(|p| p.split('=').next() == Some(key));
+    const SUBRESOURCES: &[(&str, &str)] = &[
+        ("policyStatus", "GetBucketPolicyStatus"),
+        ("policy", "GetBucketPolicy"),
+        ("versioning", "GetBucketVersioning"),
+        ("publicAccessBlock", "GetPublicAccessBlock"),
+        ("encryption", "GetBucketEncryption"),
+        ("acl", "GetBucketAcl"),
+        ("lifecycle", "GetBucketLifecycleConfiguration"),
+        ("logging", "GetBucketLogging"),
+        ("object-lock", "GetObjectLockConfiguration"),
+        ("ownershipControls", "GetBucketOwnershipControls"),
+        ("replication", "GetBucketReplication"),
+        ("website", "GetBucketWebsite"),
+        ("tagging", "GetBucketTagging"),
+        ("notification", "GetBucketNotificationConfiguration"),
+        ("location", "GetBucketLocation"),
+    ];
+    if !bucket_call {
+        return "ListBuckets";
+    }
+    SUBRESOURCES
+        .iter()
+        .find(|(key, _)| has(key))
+        .map_or("UnknownS3Call", |(_, action)| action)
 }
 
 /// A session whose every request is answered from the fixtures; the actions asked are recorded.
@@ -96,7 +133,9 @@ async fn every_collector_fills_its_tables_with_exactly_their_columns() {
         },
     ];
     let buckets = ApiBuckets::new(false);
+    let membership = membership();
     for collector in COLLECTORS {
+        let refusals = super::Refusals::default();
         let asked = Arc::new(Mutex::new(Vec::new()));
         let session = fixture_session(asked.clone());
         let unit = Unit {
@@ -108,11 +147,18 @@ async fn every_collector_fills_its_tables_with_exactly_their_columns() {
             },
             buckets: &buckets,
             regions: Ok(&regions),
+            membership: Some(&membership),
+            refusals: &refusals,
         };
         let batches = collector
             .collect(unit)
             .await
             .unwrap_or_else(|e| panic!("{collector:?}: {e}"));
+        let refused = refusals.take();
+        assert!(
+            refused.is_empty(),
+            "{collector:?}: detail calls refused: {refused:?}"
+        );
         for table in collector.tables {
             assert_eq!(
                 table.scope,
@@ -185,4 +231,133 @@ fn every_table_is_declared_once_and_registered() {
             );
         }
     }
+}
+
+fn membership() -> canopy_model::Membership {
+    canopy_model::Membership {
+        organization_id: "o-a1b2c3d4e5".into(),
+        organization_arn: "arn:aws:organizations::123456789012:organization/o-a1b2c3d4e5".into(),
+        feature_set: "ALL".into(),
+        management_account_id: "123456789012".into(),
+        management_account_arn:
+            "arn:aws:organizations::123456789012:account/o-a1b2c3d4e5/123456789012".into(),
+        management_account_email: Some("management@example.com".into()),
+        enabled_policy_types: vec!["SERVICE_CONTROL_POLICY".into()],
+    }
+}
+
+/// Runs the collector of `table` against the fixtures, in `global` or its region.
+async fn rows_of(table: &str, membership: Option<&canopy_model::Membership>) -> Vec<Row> {
+    let session = fixture_session(Arc::new(Mutex::new(Vec::new())));
+    let buckets = ApiBuckets::new(false);
+    let refusals = super::Refusals::default();
+    let collector = super::Collector::for_table(table).unwrap();
+    let unit = Unit {
+        session: &session,
+        region: if collector.scope() == Scope::Regional {
+            "eu-west-1"
+        } else {
+            "global"
+        },
+        buckets: &buckets,
+        regions: Ok(&[]),
+        membership,
+        refusals: &refusals,
+    };
+    let batches = collector.collect(unit).await.unwrap();
+    batches.into_iter().flat_map(|b| b.rows).collect()
+}
+
+fn cell<'a>(row: &'a Row, column: &str) -> &'a Cell {
+    row.get(column)
+        .unwrap_or_else(|| panic!("no column {column}"))
+}
+
+#[tokio::test]
+async fn buckets_carry_their_own_region_and_their_configuration() {
+    let rows = rows_of("aws_s3_bucket", None).await;
+    assert_eq!(rows.len(), 2);
+    // listed with its region; the other found by GetBucketLocation (`EU` is eu-west-1)
+    for row in &rows {
+        assert_eq!(cell(row, "region"), &Cell::Text("eu-west-1".into()));
+    }
+    let logs = &rows[0];
+    assert_eq!(
+        cell(logs, "arn"),
+        &Cell::Text("arn:aws:s3:::anycompany-logs".into())
+    );
+    assert_eq!(cell(logs, "bucket_policy_is_public"), &Cell::Bool(false));
+    assert_eq!(cell(logs, "versioning_enabled"), &Cell::Bool(true));
+    assert_eq!(cell(logs, "restrict_public_buckets"), &Cell::Bool(false));
+    assert_eq!(cell(logs, "block_public_acls"), &Cell::Bool(true));
+    let Cell::Json(std) = cell(logs, "policy_std") else {
+        panic!("no policy_std")
+    };
+    assert_eq!(
+        std["Statement"][0]["Condition"]["Bool"]["aws:securetransport"],
+        json!(["false"])
+    );
+    let Cell::Json(sse) = cell(logs, "server_side_encryption_configuration") else {
+        panic!("no encryption")
+    };
+    assert_eq!(
+        sse["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        json!("aws:kms")
+    );
+    assert_eq!(cell(logs, "tags"), &Cell::Json(json!({"team": "payments"})));
+    let Cell::Json(website) = cell(logs, "website_configuration") else {
+        panic!("no website")
+    };
+    assert_eq!(website["IndexDocument"]["Suffix"], json!("index.html"));
+}
+
+#[tokio::test]
+async fn the_account_row_reports_its_organization_as_synced() {
+    let membership = canopy_model::Membership {
+        management_account_email: None,
+        ..membership()
+    };
+    let rows = rows_of("aws_account", Some(&membership)).await;
+    let row = &rows[0];
+    assert_eq!(
+        cell(row, "arn"),
+        &Cell::Text("arn:aws:::111122223333".into())
+    );
+    assert_eq!(
+        cell(row, "title"),
+        &Cell::Text("anycompany-payments-prod".into())
+    );
+    assert_eq!(
+        cell(row, "organization_id"),
+        &Cell::Text("o-a1b2c3d4e5".into())
+    );
+    assert_eq!(cell(row, "organization_master_account_email"), &Cell::Null);
+    assert_eq!(
+        cell(row, "organization_available_policy_types"),
+        &Cell::Json(json!([{"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}]))
+    );
+    // an account outside any synced organization: aliases only
+    let rows = rows_of("aws_account", None).await;
+    assert_eq!(cell(&rows[0], "organization_id"), &Cell::Null);
+}
+
+#[tokio::test]
+async fn security_group_rules_are_named_as_steampipe_names_them() {
+    let rows = rows_of("aws_vpc_security_group_rule", None).await;
+    assert_eq!(
+        cell(&rows[0], "title"),
+        &Cell::Text("sgr-0b5fb1d2a3c4e5f60_ingress_tcp_22_22_0.0.0.0/0".into())
+    );
+    assert_eq!(
+        cell(&rows[0], "akas"),
+        &Cell::Json(json!([
+            "arn:aws:ec2:eu-west-1:111122223333:security-group-rule/sgr-0b5fb1d2a3c4e5f60:ingress_tcp_22_22_0.0.0.0/0"
+        ]))
+    );
+    // a rule that allows its own group names the group
+    assert_eq!(
+        cell(&rows[1], "title"),
+        &Cell::Text("sgr-0c6fb1d2a3c4e5f61_egress_-1_-1_-1_sg-0a1b2c3d4e5f60718".into())
+    );
+    assert_eq!(cell(&rows[1], "type"), &Cell::Text("egress".into()));
 }

@@ -90,7 +90,7 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
             .warn("interrupted: every unit finished before the interruption is stored");
         outcome = Outcome::Partial;
     }
-    if !report.failures.is_empty() {
+    if !report.failures.is_empty() || !report.refused.is_empty() {
         outcome = Outcome::Partial;
     }
     Ok(outcome)

@@ -6,9 +6,12 @@ use super::{Sandbox, ids_named};
 use canopy_testkit::scenario::{account, org, ou, suspended};
 
 const REGIONS: &str = "eu-west-1,us-east-1";
-/// The regional tables' collectors (instances, interfaces, VPCs, subnets, security groups, flow
-/// logs, VPC endpoints, route tables, internet gateways): one unit each per account and region.
-const REGIONAL: u64 = 9;
+/// The regional tables' collectors (instances, interfaces, VPCs, subnets, security groups and
+/// their rules, flow logs, VPC endpoints, route tables, internet gateways): one unit each per
+/// account and region.
+const REGIONAL: u64 = 10;
+/// The collectors that run once per account (regions, the account, buckets, IAM roles).
+const ONCE: u64 = 4;
 
 /// An organization with workloads in two regions, a public web server behind an internet
 /// gateway, a suspended account, and a role trusting another account.
@@ -26,7 +29,11 @@ fn estate(s: &Sandbox) -> Value {
         {"account": "prod", "region": "eu-west-1",
          "vpc": {"cidr": "10.1.0.0/16", "internet": true, "name": "workloads"},
          "security_groups": [{"name": "web", "open": [22, 443]}],
-         "buckets": [{"name": "prod-flow-logs"}],
+         "buckets": [{"name": "prod-flow-logs", "versioning": true, "encryption": "AES256",
+                      "block_public": true, "tags": {"team": "network"}},
+                     {"name": "prod-public-site", "policy": {"Version": "2012-10-17",
+                      "Statement": [{"Effect": "Allow", "Principal": "*",
+                      "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-public-site/*"}]}}],
          "endpoints": [{"service": "s3", "policy": {"Statement": [{"Effect": "Allow",
              "Principal": "*", "Action": ["S3:GetObject", "s3:ListBucket"], "Resource": "*"}]}}],
          "flow_logs": [{"bucket": "prod-flow-logs", "traffic": "REJECT"}],
@@ -69,8 +76,8 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     );
     assert_eq!(summary["status"], "ok");
     assert_eq!(summary["accounts"], 3, "management, prod, dev");
-    // per account: aws_region + 2 regions x the regional collectors + IAM once
-    assert_eq!(summary["units"], 3 * (1 + 2 * REGIONAL + 1));
+    // per account: the account-wide collectors once + 2 regions x the regional ones
+    assert_eq!(summary["units"], 3 * (ONCE + 2 * REGIONAL));
     assert_eq!(summary["failed_units"], 0);
 
     // calls: one assume-role per member account, the management account uses the caller's
@@ -78,6 +85,33 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(s.moto.count("AssumeRole"), 2);
     assert_eq!(s.moto.count("DescribeRegions"), 3);
     assert_eq!(s.moto.count("ListRoles"), 3);
+    assert_eq!(s.moto.count("ListAccountAliases"), 3);
+    assert_eq!(
+        s.moto.count("DescribeOrganization"),
+        0,
+        "aws_account reads the sync"
+    );
+    assert_eq!(s.moto.count("ListBuckets"), 3);
+    // one call per bucket and configuration, nothing more: two buckets in prod
+    for detail in [
+        "GetBucketPolicy",
+        "GetBucketPolicyStatus",
+        "GetBucketVersioning",
+        "GetPublicAccessBlock",
+        "GetBucketEncryption",
+        "GetBucketAcl",
+        "GetBucketLifecycleConfiguration",
+        "GetBucketLogging",
+        "GetObjectLockConfiguration",
+        "GetBucketOwnershipControls",
+        "GetBucketReplication",
+        "GetBucketWebsite",
+        "GetBucketTagging",
+        "GetBucketNotificationConfiguration",
+    ] {
+        assert_eq!(s.moto.count(detail), 2, "{detail}");
+    }
+    assert_eq!(s.moto.count("DescribeSecurityGroupRules"), 3 * 2);
     assert_eq!(s.moto.count("DescribeInstances"), 3 * 2);
     assert_eq!(s.moto.count("DescribeRouteTables"), 3 * 2);
     assert_eq!(s.moto.count("DescribeVpcs"), 3 * 2);
@@ -160,7 +194,10 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         "aws_vpc",
         "aws_vpc_subnet",
         "aws_vpc_security_group",
+        "aws_vpc_security_group_rule",
         "aws_iam_role",
+        "aws_account",
+        "aws_s3_bucket",
         "aws_organizations_account",
     ] {
         let missing = s.query(&format!(
@@ -241,6 +278,49 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert!(
         defaults[0]["n"].as_i64().unwrap() >= 3 * 2,
         "every VPC has a default group"
+    );
+
+    // the rules one by one: who can reach port 22 from anywhere
+    let ssh = s.query(&format!("select group_id, type, ip_protocol, from_port, to_port, title from aws_vpc_security_group_rule where cidr_ipv4 = '0.0.0.0/0' and not is_egress and account_id = '{prod}' order by from_port"));
+    assert_eq!(ssh.len(), 2, "{ssh:?}");
+    assert_eq!(ssh[0]["from_port"], 22);
+    assert_eq!(ssh[0]["type"], "ingress");
+    assert!(
+        ssh[0]["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("_ingress_tcp_22_22_0.0.0.0/0"),
+        "{ssh:?}"
+    );
+
+    // every account knows its organization, from the sync
+    let org_id = seeded["organizations"][0]["id"].as_str().unwrap();
+    let accounts = s.query("select account_id, organization_id, organization_master_account_id, title, arn, region from aws_account order by account_id");
+    assert_eq!(accounts.len(), 3);
+    for a in &accounts {
+        assert_eq!(a["organization_id"], org_id);
+        assert_eq!(a["organization_master_account_id"], "123456789012");
+        assert_eq!(a["region"], "global");
+        assert_eq!(
+            a["arn"],
+            format!("arn:aws:::{}", a["account_id"].as_str().unwrap())
+        );
+    }
+
+    // buckets: each in its own region, with its configuration; a public policy shows
+    let buckets = s.query("select name, region, account_id, bucket_policy_is_public, versioning_enabled, block_public_acls, restrict_public_buckets, server_side_encryption_configuration -> 'Rules' -> 0 -> 'ApplyServerSideEncryptionByDefault' ->> 'SSEAlgorithm' as sse, tags ->> 'team' as team, policy is null as no_policy, policy_std -> 'Statement' -> 0 -> 'Principal' -> 'AWS' ->> 0 as principal from aws_s3_bucket order by name");
+    assert_eq!(
+        buckets,
+        vec![
+            json!({"name": "prod-flow-logs", "region": "eu-west-1", "account_id": prod,
+                   "bucket_policy_is_public": false, "versioning_enabled": true,
+                   "block_public_acls": true, "restrict_public_buckets": true, "sse": "AES256",
+                   "team": "network", "no_policy": 1, "principal": null}),
+            json!({"name": "prod-public-site", "region": "eu-west-1", "account_id": prod,
+                   "bucket_policy_is_public": true, "versioning_enabled": false,
+                   "block_public_acls": false, "restrict_public_buckets": false, "sse": null,
+                   "team": null, "no_policy": 0, "principal": "*"}),
+        ]
     );
 
     let iam_regions = s.query("select distinct region from aws_iam_role");
@@ -553,5 +633,48 @@ fn one_connection_pool_serves_every_account_region_and_service() {
     assert!(
         connections <= concurrency + 2,
         "{connections} connections for {calls} calls"
+    );
+}
+
+#[test]
+fn a_refused_detail_call_is_recorded_and_the_row_kept() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    let prod = ids_named(&seeded, "prod")[0].clone();
+    s.json(&["org", "sync", "--format", "json"]);
+    // the public site's policy is hidden from the auditor (a bucket policy that denies it)
+    s.moto.faults(&json!({"rules": [
+        {"service": "s3", "action": "GetBucketPolicy", "account": prod,
+         "code": "AccessDenied", "message": "Access Denied", "status": 403}
+    ]}));
+    let (code, summary, stderr) = collect(&s, &["--tables", "aws_s3_bucket"]);
+    assert_eq!(code, 1, "incomplete rows are a partial run: {stderr}");
+    assert_eq!(summary["status"], "partial");
+    assert_eq!(summary["failed_units"], 0, "no unit failed");
+    assert_eq!(
+        summary["refused_details"],
+        json!([{"action": "s3:GetBucketPolicy", "code": "AccessDenied", "calls": 2, "accounts": [prod]}])
+    );
+    let errors = s.query(&format!(
+        "select account_id, region, table_name, action, resource, error_code from canopy_errors where run_id = {} order by resource",
+        summary["run_id"]
+    ));
+    assert_eq!(
+        errors,
+        vec![
+            json!({"account_id": prod, "region": "eu-west-1", "table_name": "aws_s3_bucket",
+                   "action": "s3:GetBucketPolicy", "resource": "prod-flow-logs", "error_code": "AccessDenied"}),
+            json!({"account_id": prod, "region": "eu-west-1", "table_name": "aws_s3_bucket",
+                   "action": "s3:GetBucketPolicy", "resource": "prod-public-site", "error_code": "AccessDenied"}),
+        ]
+    );
+    // the rows are there, with everything but the policy
+    let rows = s.query("select name, policy, versioning_enabled, bucket_policy_is_public from aws_s3_bucket order by name");
+    assert_eq!(
+        rows,
+        vec![
+            json!({"name": "prod-flow-logs", "policy": null, "versioning_enabled": true, "bucket_policy_is_public": false}),
+            json!({"name": "prod-public-site", "policy": null, "versioning_enabled": false, "bucket_policy_is_public": true}),
+        ]
     );
 }
