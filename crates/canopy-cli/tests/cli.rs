@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 mod collect;
 mod credreport;
 mod policy;
+mod sqlcompat;
 
 /// A sandbox: a temporary HOME (so no user file is touched), a store, and the emulator's env.
 struct Sandbox {

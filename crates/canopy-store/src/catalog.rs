@@ -52,6 +52,27 @@ pub const RECORDS: &[TableDoc] = &[
     },
 ];
 
+/// The type of the organization views' columns whose SQL gives SQLite none (computed) or only
+/// TEXT (JSON kept as text), as Steampipe declares them.
+pub fn view_column_type(view: &str, column: &str) -> Option<&'static str> {
+    match (view, column) {
+        ("aws_organizations_policy" | "aws_organizations_policy_target", "aws_managed") => {
+            Some("BOOLEAN")
+        }
+        (_, "tags" | "tags_src" | "akas" | "content" | "policy_types")
+            if view.starts_with("aws_organizations_") =>
+        {
+            Some("JSON")
+        }
+        (_, "joined_timestamp" | "delegation_enabled_date")
+            if view.starts_with("aws_organizations_") =>
+        {
+            Some("TIMESTAMP")
+        }
+        _ => None,
+    }
+}
+
 impl TableDoc {
     /// The words of an inventory table, from its definition.
     pub fn of(def: &'static TableDef) -> Self {

@@ -9,6 +9,7 @@
 pub mod catalog;
 mod inventory;
 mod migrations;
+pub mod pg;
 mod query;
 mod reports;
 mod snapshots;

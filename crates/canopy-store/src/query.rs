@@ -78,6 +78,38 @@ pub struct ColumnInfo {
     pub description: &'static str,
 }
 
+/// A table's (or view's) columns and declared types, for the PostgreSQL translation.
+fn table_columns(conn: &Connection, table: &str) -> Option<crate::pg::Columns> {
+    let mut stmt = conn
+        .prepare("SELECT name, type FROM pragma_table_info(?1)")
+        .ok()?;
+    let columns: crate::pg::Columns = stmt
+        .query_map([table], |r| {
+            let name: String = r.get(0)?;
+            let declared: String = r.get(1)?;
+            // a view's computed column has no declared type: the catalog knows it
+            let declared = match catalog::view_column_type(table, &name) {
+                Some(t) if declared.is_empty() || declared.eq_ignore_ascii_case("TEXT") => {
+                    t.to_owned()
+                }
+                _ => declared,
+            };
+            Ok((name, declared))
+        })
+        .ok()?
+        .collect::<rusqlite::Result<_>>()
+        .ok()?;
+    (!columns.is_empty()).then_some(columns)
+}
+
+#[cfg(test)]
+pub(crate) fn table_columns_for_tests(
+    conn: &Connection,
+    table: &str,
+) -> Option<crate::pg::Columns> {
+    table_columns(conn, table)
+}
+
 /// Organization columns that hold JSON in TEXT columns of the snapshot tables.
 const JSON_TEXT_COLUMNS: &[(&str, &str)] = &[
     ("org_accounts", "tags"),
@@ -103,6 +135,7 @@ impl Store {
         })?;
         conn.pragma_update(None, "query_only", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        crate::pg::install(&conn)?;
         Ok(conn)
     }
 
@@ -120,12 +153,44 @@ impl Store {
         sink: &mut dyn QuerySink,
     ) -> Result<u64> {
         let conn = self.readonly_connection()?;
-        let mut stmt = conn.prepare(sql).map_err(|e| match e {
-            rusqlite::Error::MultipleStatement => {
-                StoreError::Query("give one SQL statement at a time".to_owned())
+        // as written when SQLite runs it; otherwise PostgreSQL, translated
+        let (mut stmt, outputs) = match conn.prepare(sql) {
+            Ok(stmt) => {
+                let columns = |table: &str| table_columns(&conn, table);
+                let outputs = crate::pg::output_columns(sql, &columns).unwrap_or_default();
+                (stmt, outputs)
             }
-            other => StoreError::Query(sql_message(&other)),
-        })?;
+            Err(rusqlite::Error::MultipleStatement) => {
+                return Err(StoreError::Query(
+                    "give one SQL statement at a time".to_owned(),
+                ));
+            }
+            Err(original) => {
+                let columns = |table: &str| table_columns(&conn, table);
+                match crate::pg::translate(sql, &columns) {
+                    Ok(translation) => match conn.prepare(&translation.sql) {
+                        Ok(stmt) => (stmt, translation.outputs),
+                        Err(e) => {
+                            return Err(StoreError::Query(format!(
+                                "{} (read as PostgreSQL and translated to `{}`, SQLite says: {})",
+                                sql_message(&original),
+                                translation.sql,
+                                sql_message(&e)
+                            )));
+                        }
+                    },
+                    Err(crate::pg::Untranslatable::Parse(_)) => {
+                        return Err(StoreError::Query(sql_message(&original)));
+                    }
+                    Err(untranslatable) => {
+                        return Err(StoreError::Query(format!(
+                            "{}; read as PostgreSQL: {untranslatable}",
+                            sql_message(&original)
+                        )));
+                    }
+                }
+            }
+        };
         let attach = sql
             .trim_start()
             .get(..6)
@@ -137,10 +202,15 @@ impl Store {
             .columns_with_metadata()
             .iter()
             .zip(stmt.columns())
-            .map(|(meta, col)| {
+            .enumerate()
+            .map(|(i, (meta, col))| {
                 let origin = meta.table_name().zip(meta.origin_name());
                 let kind = match col.decl_type() {
-                    None => ColumnKind::Expression,
+                    None => match outputs.get(i) {
+                        Some(crate::pg::Output::Boolean) => ColumnKind::Boolean,
+                        Some(crate::pg::Output::Json) => ColumnKind::Json,
+                        _ => ColumnKind::Expression,
+                    },
                     Some(t) if t.eq_ignore_ascii_case("JSON") => ColumnKind::Json,
                     Some(t) if t.eq_ignore_ascii_case("BOOLEAN") => ColumnKind::Boolean,
                     Some(_) if origin.is_some_and(|o| JSON_TEXT_COLUMNS.contains(&o)) => {
@@ -325,7 +395,7 @@ mod tests {
                 ColumnKind::Json,
                 ColumnKind::Plain,
                 ColumnKind::Boolean,
-                ColumnKind::Expression
+                ColumnKind::Json
             ]
         );
         let (cols, _) = run(&store, "SELECT tags FROM aws_organizations_account").unwrap();

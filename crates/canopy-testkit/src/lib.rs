@@ -12,6 +12,10 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+mod postgres;
+
+pub use postgres::{Postgres, postgres_bin};
+
 use serde::Deserialize;
 use serde_json::Value;
 

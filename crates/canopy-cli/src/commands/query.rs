@@ -1,6 +1,6 @@
 //! `canopy query`, `tables`, `schema` and the canned reports: read-only SQL over the store.
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -11,8 +11,13 @@ use crate::output;
 /// `canopy query "SQL"`.
 #[derive(Debug, Args)]
 pub struct QueryArgs {
-    /// One SQL statement
-    pub sql: String,
+    /// One SQL statement: SQLite's, or PostgreSQL as Steampipe runs it (it may start with a
+    /// `--` comment)
+    #[arg(allow_hyphen_values = true, required_unless_present = "file")]
+    pub sql: Option<String>,
+    /// Read the statement from this file (`-`: standard input) instead
+    #[arg(long, short = 'f', value_name = "PATH", conflicts_with = "sql")]
+    pub file: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
 }
@@ -83,7 +88,19 @@ impl ReportCommand {
 }
 
 pub fn query(ctx: &Ctx, args: QueryArgs) -> Result<Outcome> {
-    query_with(ctx, &args.sql, &[], args.format)
+    let sql = match (&args.sql, &args.file) {
+        (Some(sql), _) => sql.clone(),
+        (None, Some(path)) if path.as_os_str() == "-" => {
+            let mut sql = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut sql)
+                .context("cannot read the statement from standard input")?;
+            sql
+        }
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the statement from {}", path.display()))?,
+        (None, None) => bail!("give a SQL statement, or --file PATH"),
+    };
+    query_with(ctx, &sql, &[], args.format)
 }
 
 fn query_with(

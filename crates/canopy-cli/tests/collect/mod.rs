@@ -315,11 +315,11 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
             json!({"name": "prod-flow-logs", "region": "eu-west-1", "account_id": prod,
                    "bucket_policy_is_public": false, "versioning_enabled": true,
                    "block_public_acls": true, "restrict_public_buckets": true, "sse": "AES256",
-                   "team": "network", "no_policy": 1, "principal": null}),
+                   "team": "network", "no_policy": true, "principal": null}),
             json!({"name": "prod-public-site", "region": "eu-west-1", "account_id": prod,
                    "bucket_policy_is_public": true, "versioning_enabled": false,
                    "block_public_acls": false, "restrict_public_buckets": false, "sse": null,
-                   "team": null, "no_policy": 0, "principal": "*"}),
+                   "team": null, "no_policy": false, "principal": "*"}),
         ]
     );
 
@@ -570,6 +570,47 @@ fn query_is_read_only_and_bad_sql_gets_sqlite_message() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such table: no_such_table"));
+
+    // PostgreSQL as Steampipe users write it: translated, run, booleans as booleans
+    let pg = s.query("-- from a Steampipe mod\nselect name, (state = 'ACTIVE')::text as active, split_part(arn, '/', 2) ~ '^o-' as in_org from aws_organizations_account where name ilike 'PROD' and now() - interval '1 day' < now()");
+    assert_eq!(
+        pg,
+        vec![json!({"name": "prod", "active": "true", "in_org": true})]
+    );
+    // a construct without a translation is named, with what to write instead
+    let out = s
+        .canopy()
+        .args(["query", "select md5(name) from aws_organizations_account"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`md5()` has no SQLite translation"),
+        "{stderr}"
+    );
+    // a write in PostgreSQL's dialect is refused too
+    let out = s
+        .canopy()
+        .args(["query", "delete from org_accounts where id::int > 0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // from a file
+    let file = s.dir.path().join("q.sql");
+    std::fs::write(
+        &file,
+        "-- count\nselect count(*) as n from aws_organizations_account;\n",
+    )
+    .unwrap();
+    let n = s.json(&[
+        "query",
+        "--file",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(n, json!([{"n": 4}]));
 
     let csv = s
         .canopy()
