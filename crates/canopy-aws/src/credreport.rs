@@ -118,6 +118,11 @@ pub const CREDENTIAL_REPORT: TableDef = TableDef {
             "generated_time",
             "When AWS generated the report (a report under four hours old is reused by AWS)",
         ),
+        Column::text(
+            "password_status",
+            "used, never_used or not_set (from password_last_used)",
+        ),
+        Column::PARTITION,
     ],
     actions: &["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
     filled_by: "credreport collect",
@@ -129,7 +134,7 @@ fn csv_header(column: &str) -> Option<&str> {
     match column {
         "user_name" => Some("user"),
         "user_arn" => Some("arn"),
-        "generated_time" => None,
+        "generated_time" | "password_status" | "partition" => None,
         other => Some(other),
     }
 }
@@ -201,11 +206,30 @@ pub fn parse_credential_report(
         })?;
         let line = record.position().map_or(0, |p| p.line());
         let mut row = Row::default();
+        let field = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .and_then(|at| record.get(at))
+                .unwrap_or_default()
+                .trim()
+        };
         for (column, at) in &positions {
             let value = record.get(*at).unwrap_or_default().trim();
             row = row.with(column.name, cell(column.ty, value, line, column.name)?);
         }
-        rows.push(row.with("generated_time", generated.clone()));
+        // Steampipe's reading of password_last_used: N/A = no password, no_information = never
+        let status = match field("password_last_used") {
+            "N/A" | "" | "not_supported" => "not_set",
+            "no_information" => "never_used",
+            _ => "used",
+        };
+        let partition = canopy_model::Arn::partition_of(field("arn"));
+        rows.push(
+            row.with("generated_time", generated.clone())
+                .with("password_status", Cell::Text(status.to_owned()))
+                .with("partition", Cell::text(partition)),
+        );
     }
     Ok(rows)
 }

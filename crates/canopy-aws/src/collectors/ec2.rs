@@ -31,54 +31,6 @@ pub(super) const REGIONS: TableDef = TableDef {
     filled_by: "collect",
 };
 
-pub(super) const INSTANCES: TableDef = TableDef {
-    name: "aws_ec2_instance",
-    scope: Scope::Regional,
-    description: "EC2 instances",
-    columns: &[
-        Column::text("instance_id", "Instance ID").required(),
-        Column::text("arn", "The ARN"),
-        Column::text("instance_type", "Instance type"),
-        Column::text(
-            "instance_state",
-            "pending, running, stopping, stopped, shutting-down or terminated",
-        ),
-        Column::time("launch_time", "When the instance was launched"),
-        Column::text("private_ip_address", "Private IP address"),
-        Column::text("public_ip_address", "Public IP address"),
-        Column::text("private_dns_name", "Private DNS name"),
-        Column::text("public_dns_name", "Public DNS name"),
-        Column::text("vpc_id", "The VPC"),
-        Column::text("subnet_id", "The subnet"),
-        Column::text("image_id", "Image ID"),
-        Column::text("key_name", "Key name"),
-        Column::text("architecture", "Architecture"),
-        Column::text("platform", "Platform"),
-        Column::text("platform_details", "Platform details"),
-        Column::text("iam_instance_profile_arn", "IAM instance profile ARN"),
-        Column::text("monitoring_state", "Monitoring state"),
-        Column::text("placement_availability_zone", "Placement availability zone"),
-        Column::text("placement_tenancy", "Placement tenancy"),
-        Column::text("root_device_type", "Root device type"),
-        Column::text("root_device_name", "Root device name"),
-        Column::bool("ebs_optimized", "EBS optimized"),
-        Column::json(
-            "security_groups",
-            "Security groups, as [{\"GroupId\", \"GroupName\"}]",
-        ),
-        Column::json(
-            "network_interfaces",
-            "Network interfaces, with their addresses and association",
-        ),
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::PARTITION,
-    ],
-    actions: &["ec2:DescribeInstances"],
-    filled_by: "collect",
-};
-
 pub(super) const NETWORK_INTERFACES: TableDef = TableDef {
     name: "aws_ec2_network_interface",
     scope: Scope::Regional,
@@ -457,11 +409,11 @@ pub(super) const VPC_ENDPOINTS: TableDef = TableDef {
     filled_by: "collect",
 };
 
-fn client(unit: &Unit<'_>) -> Client {
+pub(super) fn client(unit: &Unit<'_>) -> Client {
     Client::new(&unit.session.config_in(unit.region))
 }
 
-fn group_identifiers(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
+pub(super) fn group_identifiers(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
     Cell::Json(Value::Array(
         groups
             .iter()
@@ -471,7 +423,12 @@ fn group_identifiers(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
 }
 
 /// The columns every EC2 row ends with: tags (both forms), title, partition.
-fn ec2_tail(row: Row, tags: &[aws_sdk_ec2::types::Tag], title: &str, partition: &Cell) -> Row {
+pub(super) fn ec2_tail(
+    row: Row,
+    tags: &[aws_sdk_ec2::types::Tag],
+    title: &str,
+    partition: &Cell,
+) -> Row {
     let pairs = || tags.iter().map(|t| (t.key(), t.value()));
     row.with("tags_src", tags_src(pairs()))
         .with("tags", tags_of(pairs()))
@@ -539,112 +496,6 @@ pub(super) async fn regions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         })
         .collect();
     Ok(vec![batch(&REGIONS, rows)])
-}
-
-pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
-    let partition = unit.partition();
-    let mut rows = Vec::new();
-    unit.paginate(
-        "ec2:DescribeInstances",
-        |token| {
-            client
-                .describe_instances()
-                .max_results(1000)
-                .set_next_token(token)
-                .send()
-        },
-        |out| out.next_token(),
-        |out| {
-            for i in out.reservations().iter().flat_map(|r| r.instances()) {
-                let id = i.instance_id().unwrap_or_default();
-                let tag_list = i.tags();
-                let interfaces: Vec<Value> = i
-                    .network_interfaces()
-                    .iter()
-                    .map(|n| {
-                        json!({
-                            "NetworkInterfaceId": n.network_interface_id(),
-                            "PrivateIpAddress": n.private_ip_address(),
-                            "SubnetId": n.subnet_id(),
-                            "VpcId": n.vpc_id(),
-                            "Association": n.association().map(|a| json!({
-                                "PublicIp": a.public_ip(),
-                                "PublicDnsName": a.public_dns_name(),
-                                "IpOwnerId": a.ip_owner_id(),
-                            })),
-                        })
-                    })
-                    .collect();
-                rows.push(ec2_tail(
-                    Row::default()
-                        .with("instance_id", Cell::Text(id.to_owned()))
-                        .with(
-                            "arn",
-                            Cell::Text(unit.arn("ec2", &format!("instance/{id}"))),
-                        )
-                        .with(
-                            "instance_type",
-                            Cell::text(i.instance_type().map(|t| t.as_str())),
-                        )
-                        .with(
-                            "instance_state",
-                            Cell::text(i.state().and_then(|s| s.name()).map(|n| n.as_str())),
-                        )
-                        .with("launch_time", time(i.launch_time()))
-                        .with("private_ip_address", Cell::text(i.private_ip_address()))
-                        .with("public_ip_address", Cell::text(i.public_ip_address()))
-                        .with(
-                            "private_dns_name",
-                            Cell::text(i.private_dns_name().filter(|s| !s.is_empty())),
-                        )
-                        .with(
-                            "public_dns_name",
-                            Cell::text(i.public_dns_name().filter(|s| !s.is_empty())),
-                        )
-                        .with("vpc_id", Cell::text(i.vpc_id()))
-                        .with("subnet_id", Cell::text(i.subnet_id()))
-                        .with("image_id", Cell::text(i.image_id()))
-                        .with("key_name", Cell::text(i.key_name()))
-                        .with(
-                            "architecture",
-                            Cell::text(i.architecture().map(|a| a.as_str())),
-                        )
-                        .with("platform", Cell::text(i.platform().map(|p| p.as_str())))
-                        .with("platform_details", Cell::text(i.platform_details()))
-                        .with(
-                            "iam_instance_profile_arn",
-                            Cell::text(i.iam_instance_profile().and_then(|p| p.arn())),
-                        )
-                        .with(
-                            "monitoring_state",
-                            Cell::text(i.monitoring().and_then(|m| m.state()).map(|s| s.as_str())),
-                        )
-                        .with(
-                            "placement_availability_zone",
-                            Cell::text(i.placement().and_then(|p| p.availability_zone())),
-                        )
-                        .with(
-                            "placement_tenancy",
-                            Cell::text(i.placement().and_then(|p| p.tenancy()).map(|t| t.as_str())),
-                        )
-                        .with(
-                            "root_device_type",
-                            Cell::text(i.root_device_type().map(|t| t.as_str())),
-                        )
-                        .with("root_device_name", Cell::text(i.root_device_name()))
-                        .with("ebs_optimized", Cell::bool(i.ebs_optimized()))
-                        .with("security_groups", group_identifiers(i.security_groups()))
-                        .with("network_interfaces", Cell::Json(Value::Array(interfaces))),
-                    tag_list,
-                    id,
-                    &partition,
-                ));
-            }
-        },
-    )
-    .await?;
-    Ok(vec![batch(&INSTANCES, rows)])
 }
 
 pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {

@@ -11,7 +11,7 @@ use crate::error::AwsError;
 pub(super) const ROLES: TableDef = TableDef {
     name: "aws_iam_role",
     scope: Scope::Global,
-    description: "IAM roles, with their trust policy (assume_role_policy) as JSON",
+    description: "IAM roles, with their trust policy (assume_role_policy) as JSON, inline and attached policies, instance profiles, tags and last use",
     columns: &[
         Column::text("name", "The name").required(),
         Column::text("arn", "The ARN").required(),
@@ -29,15 +29,59 @@ pub(super) const ROLES: TableDef = TableDef {
             "assume_role_policy_std",
             "The trust policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
         ),
+        Column::text(
+            "assume_role_policy_document",
+            "The trust policy as text (decoded)",
+        ),
+        Column::json(
+            "instance_profile_arns",
+            "The instance profiles that hold the role, as a JSON array of ARNs",
+        ),
+        INLINE_POLICIES,
+        INLINE_POLICIES_STD,
+        Column::json(
+            "attached_policy_arns",
+            "Managed policies attached to the role, as a JSON array of ARNs",
+        ),
         Column::TAGS_SRC,
         Column::TAGS,
         Column::TITLE,
         Column::AKAS,
         Column::PARTITION,
     ],
-    actions: &["iam:ListRoles"],
+    actions: &["iam:ListRoles", "iam:GetAccountAuthorizationDetails"],
     filled_by: "collect",
 };
+
+/// Inline policies, as roles, users and groups carry them.
+pub(super) const INLINE_POLICIES: Column = Column::json(
+    "inline_policies",
+    "Inline policies: [{\"PolicyName\", \"PolicyDocument\"}], documents decoded",
+);
+pub(super) const INLINE_POLICIES_STD: Column = Column::json(
+    "inline_policies_std",
+    "Inline policies with their documents in Steampipe's canonical form",
+);
+
+/// A principal's policy columns, in their table order: inline (as written and canonical), then
+/// the attached managed policies' ARNs.
+pub(super) fn with_policies(
+    row: Row,
+    inline: &[aws_sdk_iam::types::PolicyDetail],
+    attached: &[aws_sdk_iam::types::AttachedPolicy],
+) -> Row {
+    row.with("inline_policies", inline_policies(inline, false))
+        .with("inline_policies_std", inline_policies(inline, true))
+        .with(
+            "attached_policy_arns",
+            Cell::Json(json!(
+                attached
+                    .iter()
+                    .filter_map(|p| p.policy_arn())
+                    .collect::<Vec<_>>()
+            )),
+        )
+}
 
 pub(super) const ACCOUNT: TableDef = TableDef {
     name: "aws_account",
@@ -141,7 +185,7 @@ pub(super) async fn account(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 }
 
 /// A decoded policy's canonical form (null when it is not a policy document).
-fn policy_std(policy: &Cell) -> Cell {
+pub(super) fn policy_std(policy: &Cell) -> Cell {
     match policy {
         Cell::Json(value) => {
             canopy_model::policy_std::canonical(value).map_or(Cell::Null, Cell::Json)
@@ -151,7 +195,7 @@ fn policy_std(policy: &Cell) -> Cell {
 }
 
 /// A trust policy as JSON: real IAM returns it URL-encoded (RFC 3986), some emulators plain.
-fn decode_policy(text: &str) -> Cell {
+pub(super) fn decode_policy(text: &str) -> Cell {
     let decoded = if text.trim_start().starts_with('{') {
         std::borrow::Cow::Borrowed(text)
     } else {
@@ -186,12 +230,68 @@ fn percent_decode(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// Every role's details, by role id: one paged call for the account, instead of five calls
+/// per role (GetRole, ListRolePolicies + GetRolePolicy each, ListAttachedRolePolicies,
+/// ListInstanceProfilesForRole). AWS's ListRoles leaves out tags, last use and the
+/// permissions boundary; the details have them.
+async fn role_details(
+    unit: &Unit<'_>,
+    client: &aws_sdk_iam::Client,
+) -> Result<std::collections::HashMap<String, aws_sdk_iam::types::RoleDetail>, AwsError> {
+    let mut details = std::collections::HashMap::new();
+    unit.paginate(
+        "iam:GetAccountAuthorizationDetails",
+        |marker| {
+            client
+                .get_account_authorization_details()
+                .filter(aws_sdk_iam::types::EntityType::Role)
+                .max_items(1000)
+                .set_marker(marker)
+                .send()
+        },
+        |out| out.marker().filter(|_| out.is_truncated()),
+        |out| {
+            for d in out.role_detail_list() {
+                if let Some(id) = d.role_id() {
+                    details.insert(id.to_owned(), d.clone());
+                }
+            }
+        },
+    )
+    .await?;
+    Ok(details)
+}
+
+/// Inline policies as Steampipe shows them: names with decoded documents, as written or in
+/// canonical form.
+pub(super) fn inline_policies(
+    policies: &[aws_sdk_iam::types::PolicyDetail],
+    canonical: bool,
+) -> Cell {
+    Cell::Json(Value::Array(
+        policies
+            .iter()
+            .map(|p| {
+                let document = match p.policy_document().map(decode_policy) {
+                    Some(Cell::Json(doc)) if canonical => {
+                        canopy_model::policy_std::canonical(&doc).unwrap_or(doc)
+                    }
+                    Some(Cell::Json(doc)) => doc,
+                    Some(Cell::Text(text)) => Value::String(text),
+                    _ => Value::Null,
+                };
+                json!({"PolicyName": p.policy_name(), "PolicyDocument": document})
+            })
+            .collect(),
+    ))
+}
+
 pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
     let home = canopy_model::inventory::home_region(&session.partition);
     let client = aws_sdk_iam::Client::new(&session.config_in(home));
     let partition = unit.partition();
-    let mut rows = Vec::new();
+    let mut listed = Vec::new();
     unit.paginate(
         "iam:ListRoles",
         |marker| {
@@ -202,55 +302,106 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .send()
         },
         |out| out.marker().filter(|_| out.is_truncated()),
-        |out| {
-            for r in out.roles() {
-                let pairs = || r.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
-                let boundary = r.permissions_boundary();
-                let trust = r
-                    .assume_role_policy_document()
-                    .map_or(Cell::Null, decode_policy);
-                let last_used = r.role_last_used();
-                rows.push(
-                    Row::default()
-                        .with("name", Cell::Text(r.role_name().to_owned()))
-                        .with("arn", Cell::Text(r.arn().to_owned()))
-                        .with("role_id", Cell::Text(r.role_id().to_owned()))
-                        .with("create_date", time(Some(r.create_date())))
-                        .with("description", Cell::text(r.description()))
-                        .with("path", Cell::Text(r.path().to_owned()))
-                        .with("max_session_duration", Cell::int(r.max_session_duration()))
-                        .with(
-                            "permissions_boundary_arn",
-                            Cell::text(boundary.and_then(|b| b.permissions_boundary_arn())),
-                        )
-                        .with(
-                            "permissions_boundary_type",
-                            Cell::text(
-                                boundary
-                                    .and_then(|b| b.permissions_boundary_type())
-                                    .map(|t| t.as_str()),
-                            ),
-                        )
-                        .with(
-                            "role_last_used_date",
-                            time(last_used.and_then(|u| u.last_used_date())),
-                        )
-                        .with(
-                            "role_last_used_region",
-                            Cell::text(last_used.and_then(|u| u.region())),
-                        )
-                        .with("assume_role_policy", trust.clone())
-                        .with("assume_role_policy_std", policy_std(&trust))
-                        .with("tags_src", tags_src(pairs()))
-                        .with("tags", tags_of(pairs()))
-                        .with("title", Cell::Text(r.role_name().to_owned()))
-                        .with("akas", Cell::Json(json!([r.arn()])))
-                        .with("partition", partition.clone()),
-                );
-            }
-        },
+        |out| listed.extend(out.roles().iter().cloned()),
     )
     .await?;
+    let details = if listed.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        role_details(&unit, &client).await?
+    };
+    let mut rows = Vec::new();
+    for r in &listed {
+        let extra = details.get(r.role_id());
+        // tags, last use and boundary: the details' (ListRoles leaves them out), else the listing's
+        let tags: Vec<(Option<&str>, Option<&str>)> = match extra {
+            Some(d) if !d.tags().is_empty() => d
+                .tags()
+                .iter()
+                .map(|t| (Some(t.key()), Some(t.value())))
+                .collect(),
+            _ => r
+                .tags()
+                .iter()
+                .map(|t| (Some(t.key()), Some(t.value())))
+                .collect(),
+        };
+        let boundary = extra
+            .and_then(|d| d.permissions_boundary())
+            .or(r.permissions_boundary());
+        let last_used = extra
+            .and_then(|d| d.role_last_used())
+            .or(r.role_last_used());
+        let document = r
+            .assume_role_policy_document()
+            .or(extra.and_then(|d| d.assume_role_policy_document()));
+        let trust = document.map_or(Cell::Null, decode_policy);
+        let trust_text = match &trust {
+            Cell::Json(doc) => Cell::Text(doc.to_string()),
+            other => other.clone(),
+        };
+        let (profiles, inline, inline_std, attached) = match extra {
+            Some(d) => (
+                Cell::Json(json!(
+                    d.instance_profile_list()
+                        .iter()
+                        .map(|p| p.arn())
+                        .collect::<Vec<_>>()
+                )),
+                inline_policies(d.role_policy_list(), false),
+                inline_policies(d.role_policy_list(), true),
+                Cell::Json(json!(
+                    d.attached_managed_policies()
+                        .iter()
+                        .filter_map(|p| p.policy_arn())
+                        .collect::<Vec<_>>()
+                )),
+            ),
+            None => (Cell::Null, Cell::Null, Cell::Null, Cell::Null),
+        };
+        rows.push(
+            Row::default()
+                .with("name", Cell::Text(r.role_name().to_owned()))
+                .with("arn", Cell::Text(r.arn().to_owned()))
+                .with("role_id", Cell::Text(r.role_id().to_owned()))
+                .with("create_date", time(Some(r.create_date())))
+                .with("description", Cell::text(r.description()))
+                .with("path", Cell::Text(r.path().to_owned()))
+                .with("max_session_duration", Cell::int(r.max_session_duration()))
+                .with(
+                    "permissions_boundary_arn",
+                    Cell::text(boundary.and_then(|b| b.permissions_boundary_arn())),
+                )
+                .with(
+                    "permissions_boundary_type",
+                    Cell::text(
+                        boundary
+                            .and_then(|b| b.permissions_boundary_type())
+                            .map(|t| t.as_str()),
+                    ),
+                )
+                .with(
+                    "role_last_used_date",
+                    time(last_used.and_then(|u| u.last_used_date())),
+                )
+                .with(
+                    "role_last_used_region",
+                    Cell::text(last_used.and_then(|u| u.region())),
+                )
+                .with("assume_role_policy", trust.clone())
+                .with("assume_role_policy_std", policy_std(&trust))
+                .with("assume_role_policy_document", trust_text)
+                .with("instance_profile_arns", profiles)
+                .with("inline_policies", inline)
+                .with("inline_policies_std", inline_std)
+                .with("attached_policy_arns", attached)
+                .with("tags_src", tags_src(tags.iter().copied()))
+                .with("tags", tags_of(tags.iter().copied()))
+                .with("title", Cell::Text(r.role_name().to_owned()))
+                .with("akas", Cell::Json(json!([r.arn()])))
+                .with("partition", partition.clone()),
+        );
+    }
     Ok(vec![batch(&ROLES, rows)])
 }
 

@@ -13,7 +13,9 @@
 //! every collector's rows against its definition.
 
 mod ec2;
+mod ec2_instance;
 mod iam;
+mod iam_auth;
 mod s3;
 #[cfg(test)]
 mod tests;
@@ -240,8 +242,8 @@ pub static COLLECTORS: &[Collector] = &[
         run: |u| Box::pin(ec2::regions(u)),
     },
     Collector {
-        tables: &[&ec2::INSTANCES],
-        run: |u| Box::pin(ec2::instances(u)),
+        tables: &[&ec2_instance::INSTANCES],
+        run: |u| Box::pin(ec2_instance::instances(u)),
     },
     Collector {
         tables: &[&ec2::NETWORK_INTERFACES],
@@ -282,6 +284,10 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&iam::ROLES],
         run: |u| Box::pin(iam::roles(u)),
+    },
+    Collector {
+        tables: &[&iam_auth::USERS, &iam_auth::GROUPS, &iam_auth::POLICIES],
+        run: |u| Box::pin(iam_auth::users_groups_policies(u)),
     },
 ];
 

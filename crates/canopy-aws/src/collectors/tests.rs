@@ -361,3 +361,129 @@ async fn security_group_rules_are_named_as_steampipe_names_them() {
     );
     assert_eq!(cell(&rows[1], "type"), &Cell::Text("egress".into()));
 }
+
+#[tokio::test]
+async fn instances_carry_their_attributes_status_and_template_but_never_user_data() {
+    let rows = rows_of("aws_ec2_instance", None).await;
+    let row = &rows[0];
+    assert_eq!(cell(row, "disable_api_termination"), &Cell::Bool(true));
+    assert_eq!(
+        cell(row, "instance_initiated_shutdown_behavior"),
+        &Cell::Text("stop".into())
+    );
+    assert_eq!(
+        cell(row, "state_transition_time"),
+        &Cell::Text("2026-11-02T08:00:00Z".into())
+    );
+    let Cell::Json(status) = cell(row, "instance_status") else {
+        panic!("no status")
+    };
+    assert_eq!(status["InstanceStatus"]["Status"], json!("ok"));
+    let Cell::Json(template) = cell(row, "launch_template_data") else {
+        panic!("no template")
+    };
+    assert_eq!(template["ImageId"], json!("ami-0abcdef1234567890"));
+    assert!(
+        !template.to_string().contains("c2VjcmV0"),
+        "user data is never stored"
+    );
+    assert_eq!(cell(row, "user_data"), &Cell::Null);
+    let Cell::Json(devices) = cell(row, "block_device_mappings") else {
+        panic!("no devices")
+    };
+    assert_eq!(
+        devices[0]["Ebs"]["VolumeId"],
+        json!("vol-0123456789abcdef0")
+    );
+}
+
+#[tokio::test]
+async fn roles_carry_their_policies_and_profiles_from_one_details_call() {
+    let rows = rows_of("aws_iam_role", None).await;
+    let row = &rows[0];
+    assert_eq!(
+        cell(row, "attached_policy_arns"),
+        &Cell::Json(json!(["arn:aws:iam::aws:policy/ReadOnlyAccess"]))
+    );
+    assert_eq!(
+        cell(row, "instance_profile_arns"),
+        &Cell::Json(json!([
+            "arn:aws:iam::111122223333:instance-profile/deployer"
+        ]))
+    );
+    let Cell::Json(inline) = cell(row, "inline_policies") else {
+        panic!("no inline policies")
+    };
+    assert_eq!(inline[0]["PolicyName"], json!("deploy"));
+    assert_eq!(
+        inline[0]["PolicyDocument"]["Statement"][0]["Action"],
+        json!("S3:PutObject")
+    );
+    let Cell::Json(std) = cell(row, "inline_policies_std") else {
+        panic!("no canonical inline policies")
+    };
+    assert_eq!(
+        std[0]["PolicyDocument"]["Statement"][0]["Action"],
+        json!(["s3:putobject"])
+    );
+    assert!(
+        matches!(cell(row, "assume_role_policy_document"), Cell::Text(t) if t.contains("2012-10-17"))
+    );
+}
+
+#[tokio::test]
+async fn users_groups_and_policies_come_from_one_details_call() {
+    let session = fixture_session(Arc::new(Mutex::new(Vec::new())));
+    let buckets = ApiBuckets::new(false);
+    let refusals = super::Refusals::default();
+    let unit = Unit {
+        session: &session,
+        region: "global",
+        buckets: &buckets,
+        regions: Ok(&[]),
+        membership: None,
+        refusals: &refusals,
+    };
+    let batches = super::Collector::for_table("aws_iam_user")
+        .unwrap()
+        .collect(unit)
+        .await
+        .unwrap();
+    let rows = |table: &str| {
+        batches
+            .iter()
+            .find(|b| b.table.name == table)
+            .unwrap()
+            .rows
+            .clone()
+    };
+    let user = &rows("aws_iam_user")[0];
+    assert_eq!(cell(user, "mfa_enabled"), &Cell::Bool(true));
+    assert_eq!(
+        cell(user, "password_last_used"),
+        &Cell::Text("2026-11-20T08:00:00Z".into())
+    );
+    let Cell::Json(groups) = cell(user, "groups") else {
+        panic!("no groups")
+    };
+    assert_eq!(groups[0]["GroupId"], json!("AGPAEXAMPLEADMINS001"));
+    let group = &rows("aws_iam_group")[0];
+    let Cell::Json(members) = cell(group, "users") else {
+        panic!("no members")
+    };
+    assert_eq!(members[0]["UserName"], json!("alice"));
+    let policies = rows("aws_iam_policy");
+    assert_eq!(policies.len(), 2);
+    assert_eq!(cell(&policies[0], "is_aws_managed"), &Cell::Bool(false));
+    assert_eq!(
+        cell(&policies[0], "tags"),
+        &Cell::Json(json!({"owner": "platform"}))
+    );
+    let Cell::Json(std) = cell(&policies[0], "policy_std") else {
+        panic!("no document")
+    };
+    assert_eq!(std["Statement"][0]["Action"], json!(["ec2:describe*"]));
+    // an AWS managed policy attached to nothing here: no document fetched, no tags asked
+    assert_eq!(cell(&policies[1], "is_aws_managed"), &Cell::Bool(true));
+    assert_eq!(cell(&policies[1], "policy"), &Cell::Null);
+}

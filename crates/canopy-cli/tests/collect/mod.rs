@@ -10,8 +10,9 @@ const REGIONS: &str = "eu-west-1,us-east-1";
 /// their rules, flow logs, VPC endpoints, route tables, internet gateways): one unit each per
 /// account and region.
 const REGIONAL: u64 = 10;
-/// The collectors that run once per account (regions, the account, buckets, IAM roles).
-const ONCE: u64 = 4;
+/// The collectors that run once per account (regions, the account, buckets, IAM roles, IAM
+/// users with groups and policies).
+const ONCE: u64 = 5;
 
 /// An organization with workloads in two regions, a public web server behind an internet
 /// gateway, a suspended account, and a role trusting another account.
@@ -86,6 +87,11 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(s.moto.count("DescribeRegions"), 3);
     assert_eq!(s.moto.count("ListRoles"), 3);
     assert_eq!(s.moto.count("ListAccountAliases"), 3);
+    // IAM: one details call per account for users, groups and policies, and one for roles
+    // where there are roles (the management account has none here)
+    assert_eq!(s.moto.count("GetAccountAuthorizationDetails"), 3 + 2);
+    assert_eq!(s.moto.count("ListUsers"), 3);
+    assert_eq!(s.moto.count("ListPolicies"), 3);
     assert_eq!(
         s.moto.count("DescribeOrganization"),
         0,

@@ -1138,6 +1138,44 @@ impl Rewriter<'_> {
     }
 }
 
+/// `expr [NOT] LIKE pattern`, lower-cased for ILIKE; with ANY, the pattern is an array
+/// (`json_array(...)` once rewritten) and each element is tried in turn.
+fn like_any(
+    negated: bool,
+    expr: Expr,
+    pattern: Expr,
+    escape_char: Option<Box<Expr>>,
+    any: bool,
+    lower: bool,
+) -> Expr {
+    let one = |p: Expr| Expr::Like {
+        negated: false,
+        expr: Box::new(expr.clone()),
+        pattern: Box::new(if lower { call("lower", vec![p]) } else { p }),
+        escape_char: escape_char.clone(),
+        any: false,
+    };
+    let patterns = match (&pattern, any) {
+        (Expr::Function(f), true) if function_name(f) == "json_array" => args_of(f),
+        (Expr::Nested(inner), true) => match inner.as_ref() {
+            Expr::Function(f) if function_name(f) == "json_array" => args_of(f),
+            other => vec![other.clone()],
+        },
+        _ => vec![pattern.clone()],
+    };
+    let mut chain = patterns.into_iter().map(one);
+    let first = chain
+        .next()
+        .unwrap_or_else(|| Expr::value(Value::Boolean(false)));
+    let any_of = chain.fold(first, |acc, next| Expr::BinaryOp {
+        left: Box::new(acc),
+        op: BinaryOperator::Or,
+        right: Box::new(next),
+    });
+    let any_of = Expr::Nested(Box::new(any_of));
+    if negated { not(any_of) } else { any_of }
+}
+
 fn not(e: Expr) -> Expr {
     Expr::UnaryOp {
         op: UnaryOperator::Not,
@@ -1267,13 +1305,29 @@ impl VisitorMut for Rewriter<'_> {
                 pattern,
                 escape_char,
                 any,
-            } => Some(Expr::Like {
-                negated: *negated,
-                expr: Box::new(call("lower", vec![(**inner).clone()])),
-                pattern: Box::new(call("lower", vec![(**pattern).clone()])),
-                escape_char: escape_char.clone(),
-                any: *any,
-            }),
+            } => Some(like_any(
+                *negated,
+                call("lower", vec![(**inner).clone()]),
+                (**pattern).clone(),
+                escape_char.clone(),
+                *any,
+                true,
+            )),
+            // LIKE ANY (ARRAY[...]): one LIKE per pattern
+            Expr::Like {
+                negated,
+                expr: inner,
+                pattern,
+                escape_char,
+                any: true,
+            } => Some(like_any(
+                *negated,
+                (**inner).clone(),
+                (**pattern).clone(),
+                escape_char.clone(),
+                true,
+                false,
+            )),
             Expr::Function(f) => self.function(f),
             Expr::Interval(interval) => match interval_text(interval) {
                 Some(t) => Some(call("pg_interval", vec![text(&t)])),

@@ -147,6 +147,11 @@ fn any_ilike_regex_and_text_functions() {
             json!("1")
         ]]
     );
+    let rows = run(
+        &conn,
+        "select name from aws_s3_bucket where name like any (array['%og%', 'x%']) and name ilike any (array['LOGS'])",
+    );
+    assert_eq!(rows, vec![vec![json!("logs")]]);
     // PostgreSQL's LIKE is case-sensitive
     let rows = run(
         &conn,
