@@ -8,7 +8,8 @@ moto's own server application, wrapped in a small WSGI middleware that
   * keeps the bodies of chosen actions' requests (to check what was sent, e.g. SNS messages),
   * keeps connections alive (HTTP/1.1), as AWS does, where moto's server closes every one, and
     counts the connections AWS requests arrived on (to test that clients reuse them),
-  * answers as AWS documents where moto does not: S3's GetBucketVersioning and
+  * answers as AWS documents where moto does not: EC2's DescribeVolumeAttribute (missing in
+    moto), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
     GetBucketNotificationConfiguration bodies carry AWS's root elements (VersioningConfiguration,
     NotificationConfiguration; moto names them Get...Response, which SDKs reject),
   * holds IAM credential reports back: an account's first GenerateCredentialReport answers STARTED
@@ -130,6 +131,47 @@ S3_SUBRESOURCES = [
     ("tagging", "BucketTagging"), ("notification", "BucketNotificationConfiguration"),
     ("location", "BucketLocation"),
 ]
+
+
+def volume_attribute(body, start_response):
+    """DescribeVolumeAttribute, which moto lacks (HTTP 500): AWS's answer for a volume made
+    outside the Marketplace with the default setting (autoEnableIO false, no product codes)."""
+    form = parse_qs(body.decode("utf-8", "replace"))
+    volume = (form.get("VolumeId") or [""])[0]
+    attribute = (form.get("Attribute") or [""])[0]
+    inner = {
+        "autoEnableIO": "<autoEnableIO><value>false</value></autoEnableIO>",
+        "productCodes": "<productCodes/>",
+    }.get(attribute, "")
+    data = (
+        '<DescribeVolumeAttributeResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        f"<requestId>canopy-volume-attribute</requestId><volumeId>{volume}</volumeId>{inner}"
+        "</DescribeVolumeAttributeResponse>"
+    ).encode("utf-8")
+    start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def owned_by_self(environ, body, account):
+    """DescribeSnapshots with Owner.N=self: moto ignores the owner (and so lists the snapshots
+    behind its built-in public AMIs as the account's own); AWS lists the account's. Rewritten as
+    the owner-id filter moto honours."""
+    form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    owners = [k for k, v in form.items() if k.startswith(("Owner.", "OwnerId.")) and v == ["self"]]
+    if not owners:
+        return environ
+    for key in owners:
+        del form[key]
+    taken = {k.split(".")[1] for k in form if k.startswith("Filter.")}
+    slot = str(max([int(n) for n in taken if n.isdigit()] + [0]) + 1)
+    form[f"Filter.{slot}.Name"] = ["owner-id"]
+    form[f"Filter.{slot}.Value.1"] = [account]
+    from urllib.parse import urlencode
+    new_body = urlencode([(k, v) for k, values in form.items() for v in values]).encode("utf-8")
+    environ = dict(environ)
+    environ["wsgi.input"] = io.BytesIO(new_body)
+    environ["CONTENT_LENGTH"] = str(len(new_body))
+    return environ
 
 
 # moto's root element -> AWS's, for S3 answers whose root moto misnames
@@ -281,6 +323,10 @@ class Middleware:
             headers.append(("Content-Length", str(len(data))))
             start_response(f"{status} Error", headers)
             return [data]
+        if service == "ec2" and action == "DescribeVolumeAttribute":
+            return volume_attribute(body, start_response)
+        if service == "ec2" and action == "DescribeSnapshots":
+            environ = owned_by_self(environ, body, account)
         root = S3_ROOTS.get(action) if service == "s3" else None
         if root is not None:
             return rename_root(self.app, environ, start_response, *root)

@@ -795,7 +795,7 @@ pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
 }
 
 /// The `Name` tag, else the id: how Steampipe titles VPCs and subnets.
-fn name_or<'a>(tags: &'a [aws_sdk_ec2::types::Tag], id: &'a str) -> &'a str {
+pub(super) fn name_or<'a>(tags: &'a [aws_sdk_ec2::types::Tag], id: &'a str) -> &'a str {
     tags.iter()
         .find(|t| t.key() == Some("Name"))
         .and_then(|t| t.value())

@@ -53,6 +53,237 @@ pub(super) const ROLES: TableDef = TableDef {
     filled_by: "collect",
 };
 
+pub(super) const PASSWORD_POLICY: TableDef = TableDef {
+    name: "aws_iam_account_password_policy",
+    scope: Scope::Global,
+    description: "Each account's IAM password policy (no row when the account has none)",
+    columns: &[
+        Column::bool(
+            "allow_users_to_change_password",
+            "Whether users may change their own password",
+        ),
+        Column::bool("expire_passwords", "Whether passwords expire"),
+        Column::bool(
+            "hard_expiry",
+            "Whether an expired password can only be reset by an administrator",
+        ),
+        Column::int("max_password_age", "Days a password is valid"),
+        Column::int("minimum_password_length", "Minimum length"),
+        Column::int(
+            "password_reuse_prevention",
+            "How many previous passwords cannot be reused",
+        ),
+        Column::bool(
+            "require_lowercase_characters",
+            "Whether a lower-case letter is required",
+        ),
+        Column::bool("require_numbers", "Whether a digit is required"),
+        Column::bool("require_symbols", "Whether a symbol is required"),
+        Column::bool(
+            "require_uppercase_characters",
+            "Whether an upper-case letter is required",
+        ),
+        Column::PARTITION,
+    ],
+    actions: &["iam:GetAccountPasswordPolicy"],
+    filled_by: "collect",
+};
+
+/// The IAM account summary's counters and quotas, by Steampipe's column name and AWS's key.
+const SUMMARY_KEYS: &[(&str, &str)] = &[
+    ("access_keys_per_user_quota", "AccessKeysPerUserQuota"),
+    ("account_access_keys_present", "AccountAccessKeysPresent"),
+    ("account_mfa_enabled", "AccountMFAEnabled"),
+    ("account_password_present", "AccountPasswordPresent"),
+    (
+        "account_signing_certificates_present",
+        "AccountSigningCertificatesPresent",
+    ),
+    ("assume_role_policy_size_quota", "AssumeRolePolicySizeQuota"),
+    (
+        "attached_policies_per_group_quota",
+        "AttachedPoliciesPerGroupQuota",
+    ),
+    (
+        "attached_policies_per_role_quota",
+        "AttachedPoliciesPerRoleQuota",
+    ),
+    (
+        "attached_policies_per_user_quota",
+        "AttachedPoliciesPerUserQuota",
+    ),
+    (
+        "global_endpoint_token_version",
+        "GlobalEndpointTokenVersion",
+    ),
+    ("group_policy_size_quota", "GroupPolicySizeQuota"),
+    ("groups", "Groups"),
+    ("groups_per_user_quota", "GroupsPerUserQuota"),
+    ("groups_quota", "GroupsQuota"),
+    ("instance_profiles", "InstanceProfiles"),
+    ("instance_profiles_quota", "InstanceProfilesQuota"),
+    ("mfa_devices", "MFADevices"),
+    ("mfa_devices_in_use", "MFADevicesInUse"),
+    ("policies", "Policies"),
+    ("policies_quota", "PoliciesQuota"),
+    ("policy_size_quota", "PolicySizeQuota"),
+    ("policy_versions_in_use", "PolicyVersionsInUse"),
+    ("policy_versions_in_use_quota", "PolicyVersionsInUseQuota"),
+    ("providers", "Providers"),
+    ("role_policy_size_quota", "RolePolicySizeQuota"),
+    ("roles", "Roles"),
+    ("roles_quota", "RolesQuota"),
+    ("server_certificates", "ServerCertificates"),
+    ("server_certificates_quota", "ServerCertificatesQuota"),
+    (
+        "signing_certificates_per_user_quota",
+        "SigningCertificatesPerUserQuota",
+    ),
+    ("user_policy_size_quota", "UserPolicySizeQuota"),
+    ("users", "Users"),
+    ("users_quota", "UsersQuota"),
+    ("versions_per_policy_quota", "VersionsPerPolicyQuota"),
+];
+
+pub(super) const ACCOUNT_SUMMARY: TableDef = TableDef {
+    name: "aws_iam_account_summary",
+    scope: Scope::Global,
+    description: "Each account's IAM entity counts and quotas (GetAccountSummary), with root MFA and root keys",
+    columns: &[
+        Column::int("access_keys_per_user_quota", "Access keys a user may have"),
+        Column::int(
+            "account_access_keys_present",
+            "1 when the root user has access keys",
+        ),
+        Column::bool("account_mfa_enabled", "Whether the root user has MFA"),
+        Column::bool(
+            "account_password_present",
+            "Whether the root user has a password",
+        ),
+        Column::int(
+            "account_signing_certificates_present",
+            "1 when the root user has signing certificates",
+        ),
+        Column::int("assume_role_policy_size_quota", "Trust policy size quota"),
+        Column::int("attached_policies_per_group_quota", "Policies per group"),
+        Column::int("attached_policies_per_role_quota", "Policies per role"),
+        Column::int("attached_policies_per_user_quota", "Policies per user"),
+        Column::int(
+            "global_endpoint_token_version",
+            "The STS global endpoint's token version",
+        ),
+        Column::int("group_policy_size_quota", "Group inline policy size quota"),
+        Column::int("groups", "Groups"),
+        Column::int("groups_per_user_quota", "Groups a user may be in"),
+        Column::int("groups_quota", "Groups quota"),
+        Column::int("instance_profiles", "Instance profiles"),
+        Column::int("instance_profiles_quota", "Instance profiles quota"),
+        Column::int("mfa_devices", "MFA devices"),
+        Column::int("mfa_devices_in_use", "MFA devices in use"),
+        Column::int("policies", "Customer managed policies"),
+        Column::int("policies_quota", "Customer managed policies quota"),
+        Column::int("policy_size_quota", "Managed policy size quota"),
+        Column::int("policy_versions_in_use", "Policy versions in use"),
+        Column::int("policy_versions_in_use_quota", "Policy versions quota"),
+        Column::int("providers", "Identity providers"),
+        Column::int("role_policy_size_quota", "Role inline policy size quota"),
+        Column::int("roles", "Roles"),
+        Column::int("roles_quota", "Roles quota"),
+        Column::int("server_certificates", "Server certificates"),
+        Column::int("server_certificates_quota", "Server certificates quota"),
+        Column::int(
+            "signing_certificates_per_user_quota",
+            "Signing certificates a user may have",
+        ),
+        Column::int("user_policy_size_quota", "User inline policy size quota"),
+        Column::int("users", "Users"),
+        Column::int("users_quota", "Users quota"),
+        Column::int("versions_per_policy_quota", "Versions a policy may have"),
+        Column::PARTITION,
+    ],
+    actions: &["iam:GetAccountSummary"],
+    filled_by: "collect",
+};
+
+pub(super) async fn password_policy(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let session = unit.session;
+    let client = aws_sdk_iam::Client::new(
+        &session.config_in(canopy_model::inventory::home_region(&session.partition)),
+    );
+    let policy = match unit
+        .call("iam:GetAccountPasswordPolicy", || {
+            client.get_account_password_policy().send()
+        })
+        .await
+    {
+        Ok(out) => out.password_policy().cloned(),
+        // no policy set: no row (AWS's defaults apply)
+        Err(e) if e.code == "NoSuchEntity" => None,
+        Err(e) => return Err(e),
+    };
+    let rows = policy
+        .map(|p| {
+            Row::default()
+                .with(
+                    "allow_users_to_change_password",
+                    Cell::Bool(p.allow_users_to_change_password()),
+                )
+                .with("expire_passwords", Cell::Bool(p.expire_passwords()))
+                .with("hard_expiry", Cell::bool(p.hard_expiry()))
+                .with("max_password_age", Cell::int(p.max_password_age()))
+                .with(
+                    "minimum_password_length",
+                    Cell::int(p.minimum_password_length()),
+                )
+                .with(
+                    "password_reuse_prevention",
+                    Cell::int(p.password_reuse_prevention()),
+                )
+                .with(
+                    "require_lowercase_characters",
+                    Cell::Bool(p.require_lowercase_characters()),
+                )
+                .with("require_numbers", Cell::Bool(p.require_numbers()))
+                .with("require_symbols", Cell::Bool(p.require_symbols()))
+                .with(
+                    "require_uppercase_characters",
+                    Cell::Bool(p.require_uppercase_characters()),
+                )
+                .with("partition", unit.partition())
+        })
+        .into_iter()
+        .collect();
+    Ok(vec![batch(&PASSWORD_POLICY, rows)])
+}
+
+pub(super) async fn account_summary(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+    let session = unit.session;
+    let client = aws_sdk_iam::Client::new(
+        &session.config_in(canopy_model::inventory::home_region(&session.partition)),
+    );
+    let out = unit
+        .call("iam:GetAccountSummary", || {
+            client.get_account_summary().send()
+        })
+        .await?;
+    let map = out.summary_map();
+    let mut row = Row::default();
+    for (column, key) in SUMMARY_KEYS {
+        let value = map.and_then(|m| m.iter().find(|(k, _)| k.as_str() == *key).map(|(_, v)| *v));
+        let cell = match *column {
+            "account_mfa_enabled" | "account_password_present" => {
+                value.map_or(Cell::Null, |v| Cell::Bool(v != 0))
+            }
+            _ => Cell::int(value),
+        };
+        row = row.with(column, cell);
+    }
+    Ok(vec![batch(
+        &ACCOUNT_SUMMARY,
+        vec![row.with("partition", unit.partition())],
+    )])
+}
+
 /// Inline policies, as roles, users and groups carry them.
 pub(super) const INLINE_POLICIES: Column = Column::json(
     "inline_policies",

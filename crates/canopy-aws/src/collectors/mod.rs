@@ -14,9 +14,11 @@
 
 mod ec2;
 mod ec2_instance;
+mod ec2_storage;
 mod iam;
 mod iam_auth;
 mod s3;
+mod sns;
 #[cfg(test)]
 mod tests;
 
@@ -130,6 +132,21 @@ impl Unit<'_> {
             page,
         )
         .await
+    }
+
+    /// One call that is not a listing (GetAccountSummary), paced on this unit's bucket for that
+    /// operation and retried; its failure is the unit's.
+    async fn call<T, E, Fut>(
+        &self,
+        operation: &'static str,
+        send: impl FnMut() -> Fut,
+    ) -> Result<T, AwsError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let rate = self.buckets.get(self.region, operation);
+        crate::retry::call(&self.session.scope(), operation, rate.as_deref(), send).await
     }
 
     /// One detail call ("hydrate") about `resource`, in `region`, paced on this account's bucket
@@ -274,6 +291,22 @@ pub static COLLECTORS: &[Collector] = &[
         run: |u| Box::pin(ec2::vpc_endpoints(u)),
     },
     Collector {
+        tables: &[&ec2_storage::VOLUMES],
+        run: |u| Box::pin(ec2_storage::volumes(u)),
+    },
+    Collector {
+        tables: &[&ec2_storage::SNAPSHOTS],
+        run: |u| Box::pin(ec2_storage::snapshots(u)),
+    },
+    Collector {
+        tables: &[&ec2_storage::IMAGES],
+        run: |u| Box::pin(ec2_storage::images(u)),
+    },
+    Collector {
+        tables: &[&sns::TOPICS],
+        run: |u| Box::pin(sns::topics(u)),
+    },
+    Collector {
         tables: &[&ec2::ROUTE_TABLES, &ec2::ROUTES],
         run: |u| Box::pin(ec2::route_tables(u)),
     },
@@ -284,6 +317,14 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&iam::ROLES],
         run: |u| Box::pin(iam::roles(u)),
+    },
+    Collector {
+        tables: &[&iam::PASSWORD_POLICY],
+        run: |u| Box::pin(iam::password_policy(u)),
+    },
+    Collector {
+        tables: &[&iam::ACCOUNT_SUMMARY],
+        run: |u| Box::pin(iam::account_summary(u)),
     },
     Collector {
         tables: &[&iam_auth::USERS, &iam_auth::GROUPS, &iam_auth::POLICIES],

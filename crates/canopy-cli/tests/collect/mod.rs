@@ -6,13 +6,15 @@ use super::{Sandbox, ids_named};
 use canopy_testkit::scenario::{account, org, ou, suspended};
 
 const REGIONS: &str = "eu-west-1,us-east-1";
-/// The regional tables' collectors (instances, interfaces, VPCs, subnets, security groups and
-/// their rules, flow logs, VPC endpoints, route tables, internet gateways): one unit each per
-/// account and region.
-const REGIONAL: u64 = 10;
-/// The collectors that run once per account (regions, the account, buckets, IAM roles, IAM
-/// users with groups and policies).
-const ONCE: u64 = 5;
+/// The regional EC2 collectors (instances, interfaces, VPCs, subnets, security groups and their
+/// rules, flow logs, VPC endpoints, EBS volumes and snapshots, AMIs, route tables, internet
+/// gateways): one unit each per account and region.
+const EC2_REGIONAL: u64 = 13;
+/// Every regional collector: EC2's and SNS topics.
+const REGIONAL: u64 = EC2_REGIONAL + 1;
+/// The collectors that run once per account (regions, the account, buckets, IAM roles, the
+/// password policy, the account summary, IAM users with groups and policies).
+const ONCE: u64 = 7;
 
 /// An organization with workloads in two regions, a public web server behind an internet
 /// gateway, a suspended account, and a role trusting another account.
@@ -70,7 +72,7 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     s.moto.reset_calls();
 
     let (code, summary, stderr) = collect(&s, &[]);
-    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(code, 0, "{stderr}\n{summary}");
     assert!(
         stderr.contains(old),
         "the suspended account is named: {stderr}"
@@ -118,6 +120,22 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         assert_eq!(s.moto.count(detail), 2, "{detail}");
     }
     assert_eq!(s.moto.count("DescribeSecurityGroupRules"), 3 * 2);
+    assert_eq!(s.moto.count("DescribeVolumes"), 3 * 2);
+    assert_eq!(s.moto.count("DescribeSnapshots"), 3 * 2);
+    assert_eq!(s.moto.count("DescribeImages"), 3 * 2);
+    assert_eq!(s.moto.count("ListTopics"), 3 * 2);
+    assert_eq!(s.moto.count("GetAccountPasswordPolicy"), 3);
+    assert_eq!(s.moto.count("GetAccountSummary"), 3);
+    // per instance: two attributes and its launch template data; per volume, two attributes
+    let instances = 4;
+    assert_eq!(s.moto.count("DescribeInstanceAttribute"), 2 * instances);
+    assert_eq!(s.moto.count("GetLaunchTemplateData"), instances);
+    assert_eq!(
+        s.moto.count("DescribeVolumeAttribute"),
+        2 * s.query("select count(*) as n from aws_ebs_volume")[0]["n"]
+            .as_u64()
+            .unwrap()
+    );
     assert_eq!(s.moto.count("DescribeInstances"), 3 * 2);
     assert_eq!(s.moto.count("DescribeRouteTables"), 3 * 2);
     assert_eq!(s.moto.count("DescribeVpcs"), 3 * 2);
@@ -423,7 +441,7 @@ fn a_refusing_region_is_recorded_keeps_its_rows_and_the_rest_completes() {
     assert_eq!(summary["status"], "partial");
     assert_eq!(
         summary["failed_units"],
-        3 * REGIONAL,
+        3 * EC2_REGIONAL,
         "3 accounts x the EC2 tables in eu-west-1"
     );
     assert_eq!(summary["failures"][0]["code"], "UnauthorizedOperation");
@@ -437,7 +455,7 @@ fn a_refusing_region_is_recorded_keeps_its_rows_and_the_rest_completes() {
         "select account_id, region, table_name, error_code from canopy_errors where run_id = {}",
         summary["run_id"]
     ));
-    assert_eq!(errors.len() as u64, 3 * REGIONAL);
+    assert_eq!(errors.len() as u64, 3 * EC2_REGIONAL);
     assert!(
         errors
             .iter()
@@ -464,7 +482,7 @@ fn a_refusing_region_is_recorded_keeps_its_rows_and_the_rest_completes() {
         runs,
         vec![
             json!({"status": "ok", "failed_units": 0}),
-            json!({"status": "partial", "failed_units": 3 * REGIONAL})
+            json!({"status": "partial", "failed_units": 3 * EC2_REGIONAL})
         ]
     );
 }

@@ -1248,6 +1248,15 @@ impl VisitorMut for Rewriter<'_> {
                 _ => None,
             })
             .collect();
+        // an alias PostgreSQL takes unquoted may be a word SQLite reserves (`as group`), and
+        // PostgreSQL folds it to lower case: quoted, folded
+        for item in &mut select.projection {
+            if let SelectItem::ExprWithAlias { alias, .. } = item
+                && alias.quote_style.is_none()
+            {
+                *alias = Ident::with_quote('"', alias.value.to_lowercase());
+            }
+        }
         // PostgreSQL names an unaliased function column after the function
         for item in &mut select.projection {
             if let SelectItem::UnnamedExpr(Expr::Function(f)) = item {

@@ -152,6 +152,12 @@ fn any_ilike_regex_and_text_functions() {
         "select name from aws_s3_bucket where name like any (array['%og%', 'x%']) and name ilike any (array['LOGS'])",
     );
     assert_eq!(rows, vec![vec![json!("logs")]]);
+    // an alias SQLite reserves, folded to lower case as PostgreSQL does
+    let rows = run(
+        &conn,
+        "select name as Group from aws_s3_bucket, jsonb_array_elements(policy_std -> 'Statement') s where name = 'logs'",
+    );
+    assert_eq!(rows, vec![vec![json!("logs")]]);
     // PostgreSQL's LIKE is case-sensitive
     let rows = run(
         &conn,
