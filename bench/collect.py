@@ -14,7 +14,9 @@ Then it measures, for the same estate and the same tables:
     sample run, to compare estates of different sizes quickly.
 
 Usage: .venv/bin/python bench/collect.py [--accounts 40] [--regions 4] [--latency-ms 50]
-       [--concurrency 8] [--skip-sample] [--memory-only]
+       [--concurrency 8] [--skip-sample] [--memory-only] [--tables all]
+(--tables all collects every table canopy fills, and prints the calls per account and region of
+each API next to the total)
 (build first: cargo build --release -p canopy-cli; CANOPY_BIN overrides the binary path,
  CANOPY_PROFILE=debug takes the debug build)
 """
@@ -62,6 +64,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--skip-sample", action="store_true")
     parser.add_argument("--memory-only", action="store_true", help="no latency, canopy only")
+    parser.add_argument("--tables", default=TABLES, help="the tables to collect (default: the first six; `all`)")
     args = parser.parse_args()
     binary = canopy_binary("release")
     regions = REGIONS[: args.regions]
@@ -78,6 +81,11 @@ def main():
         account_ids.append("123456789012")
         # one instance per account, in its first region
         resources = [{"account": a, "region": regions[0], "instances": [{"name": f"i-{a}"}]} for a in account_ids]
+        if args.tables != TABLES:
+            # something for the detail calls of every table: a bucket, a topic, a user
+            for r in resources:
+                r.update({"buckets": [{"name": f"bench-{r['account']}"}], "topics": [{"name": "alerts"}],
+                          "users": [{"name": "operator", "password": True}]})
         seed(endpoint, {"resources": resources})
 
         with tempfile.TemporaryDirectory() as tmp:
@@ -85,7 +93,7 @@ def main():
                        AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1", HOME=tmp,
                        CANOPY_DB=f"{tmp}/canopy.db", CANOPY_ORG_TTL="24h")
             env.pop("CANOPY_CONFIG", None)
-            collect = ["collect", "--tables", TABLES, "--regions", ",".join(regions),
+            collect = ["collect", "--tables", args.tables, "--regions", ",".join(regions),
                        "--concurrency", str(args.concurrency), "--format", "json"]
             subprocess.run([binary, "org", "sync", "--quiet"], env=env, check=True, stdout=subprocess.DEVNULL)
             # warm-up without latency: moto makes each account+region's default VPC on first use
@@ -121,7 +129,7 @@ def main():
 
                 def worker(account):
                     one_env = dict(env, CANOPY_DB=f"{tmp}/sample-{account}.db")
-                    subprocess.run([binary, "collect", "--tables", TABLES, "--regions", ",".join(regions),
+                    subprocess.run([binary, "collect", "--tables", args.tables, "--regions", ",".join(regions),
                                     "--concurrency", "1", "--accounts", account, "--quiet", "--format", "json"],
                                    env=one_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -134,6 +142,7 @@ def main():
     calls = sum(by_action.values())
     members = args.accounts - 1
     minimum = members + args.accounts * (1 + REGIONAL_TABLES * len(regions) + 1)  # assume, regions, units, IAM
+    every_table = args.tables != TABLES
     bound = calls * args.latency_ms / 1000 / args.concurrency
     print(f"estate: {args.accounts} accounts x {len(regions)} regions, latency {0 if args.memory_only else args.latency_ms} ms, concurrency {args.concurrency}")
     print(f"warm-up (no latency): {warm_seconds:.2f} s, {warm.get('failed_units')} failed units {warm.get('failures')}, {warm.get('retries')} retries")
@@ -142,9 +151,13 @@ def main():
     print(f"canopy: {seconds:.2f} s, {summary.get('units')} units, {summary.get('failed_units')} failed, peak RSS {rss:.1f} MiB, CPU {summary['cpu_seconds']:.2f} s, {summary.get('retries')} retries")
     if summary.get("failures"):
         print(f"failures: {summary['failures']}")
-    print(f"calls: {calls} made, {minimum} minimum (+1 GetCallerIdentity); {connections} TCP connections opened")
+    if every_table:
+        print(f"calls: {calls} made; {connections} TCP connections opened")
+    else:
+        print(f"calls: {calls} made, {minimum} minimum (+1 GetCallerIdentity); {connections} TCP connections opened")
+    units = args.accounts * len(regions)
     for action, n in sorted(by_action.items()):
-        print(f"  {action}: {n}")
+        print(f"  {action}: {n} ({n / args.accounts:.2f} per account, {n / units:.2f} per account-region)")
     if not args.memory_only:
         print(f"concurrency bound: {calls} x {args.latency_ms} ms / {args.concurrency} = {bound:.2f} s; canopy reaches {bound / seconds:.0%} of it")
     if sample_seconds is not None:

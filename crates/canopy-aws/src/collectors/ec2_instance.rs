@@ -11,7 +11,6 @@ use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{Instance, InstanceAttributeName, InstanceStatusSummary};
 use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::ec2::{client, ec2_tail, group_identifiers};
@@ -174,10 +173,6 @@ pub(super) const INSTANCES: TableDef = TableDef {
     filled_by: "collect",
 };
 
-/// Instances whose details are read at once, per unit (each call still waits for its request
-/// slot and its (account, region, API) bucket).
-const INSTANCES_AT_ONCE: usize = 8;
-
 pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
     let mut listed: Vec<Instance> = Vec::new();
@@ -243,14 +238,11 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         },
     )
     .await?;
-    let rows: Vec<Row> = futures::stream::iter(listed)
-        .map(|i| {
-            let status = i.instance_id().and_then(|id| statuses.get(id)).cloned();
-            instance_row(unit, &client, i, status)
-        })
-        .buffered(INSTANCES_AT_ONCE)
-        .collect()
-        .await;
+    let rows: Vec<Row> = super::for_each_listed(listed, |i| {
+        let status = i.instance_id().and_then(|id| statuses.get(id)).cloned();
+        instance_row(unit, &client, i, status)
+    })
+    .await;
     Ok(vec![batch(&INSTANCES, rows)])
 }
 

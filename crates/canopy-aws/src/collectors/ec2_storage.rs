@@ -8,7 +8,6 @@ use aws_sdk_ec2::types::{
 };
 use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::ec2::{client, name_or};
@@ -176,9 +175,6 @@ pub(super) const IMAGES: TableDef = TableDef {
     filled_by: "collect",
 };
 
-/// Resources whose attribute is read at once, per unit.
-const AT_ONCE: usize = 8;
-
 fn product_codes(codes: &[ProductCode]) -> Cell {
     Cell::Json(Value::Array(
         codes
@@ -222,94 +218,91 @@ pub(super) async fn volumes(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     )
     .await?;
     let partition = unit.partition();
-    let rows: Vec<Row> = futures::stream::iter(listed)
-        .map(|v| {
-            let client = &client;
-            let partition = &partition;
-            async move {
-                let id = v.volume_id().unwrap_or_default().to_owned();
-                let (auto_io, codes) = tokio::join!(
-                    unit.detail(unit.region, "ec2:DescribeVolumeAttribute", &id, &[], || {
-                        client
-                            .describe_volume_attribute()
-                            .volume_id(&id)
-                            .attribute(VolumeAttributeName::AutoEnableIo)
-                            .send()
-                    }),
-                    unit.detail(unit.region, "ec2:DescribeVolumeAttribute", &id, &[], || {
-                        client
-                            .describe_volume_attribute()
-                            .volume_id(&id)
-                            .attribute(VolumeAttributeName::ProductCodes)
-                            .send()
-                    }),
-                );
-                let arn = unit.arn("ec2", &format!("volume/{id}"));
-                let row = Row::default()
-                    .with("volume_id", Cell::Text(id.clone()))
-                    .with("arn", Cell::Text(arn.clone()))
-                    .with(
-                        "volume_type",
-                        Cell::text(v.volume_type().map(|t| t.as_str())),
-                    )
-                    .with("state", Cell::text(v.state().map(|s| s.as_str())))
-                    .with("create_time", time(v.create_time()))
-                    .with(
-                        "auto_enable_io",
-                        Cell::bool(
-                            auto_io
-                                .found()
-                                .and_then(|o| o.auto_enable_io().and_then(|a| a.value())),
-                        ),
-                    )
-                    .with("availability_zone", Cell::text(v.availability_zone()))
-                    .with("encrypted", Cell::bool(v.encrypted()))
-                    .with("fast_restored", Cell::bool(v.fast_restored()))
-                    .with("iops", Cell::int(v.iops()))
-                    .with("throughput", Cell::int(v.throughput()))
-                    .with("kms_key_id", Cell::text(v.kms_key_id()))
-                    .with("multi_attach_enabled", Cell::bool(v.multi_attach_enabled()))
-                    .with("outpost_arn", Cell::text(v.outpost_arn()))
-                    .with("size", Cell::int(v.size()))
-                    .with(
-                        "snapshot_id",
-                        Cell::text(v.snapshot_id().filter(|s| !s.is_empty())),
-                    )
-                    .with(
-                        "attachments",
-                        Cell::Json(Value::Array(
-                            v.attachments()
-                                .iter()
-                                .map(|a| {
-                                    json!({
-                                        "AttachTime": fmt_time(a.attach_time()),
-                                        "DeleteOnTermination": a.delete_on_termination(),
-                                        "Device": a.device(),
-                                        "InstanceId": a.instance_id(),
-                                        "State": a.state().map(|s| s.as_str()),
-                                        "VolumeId": a.volume_id(),
-                                    })
-                                })
-                                .collect(),
-                        )),
-                    )
-                    .with(
-                        "product_codes",
-                        codes
+    let rows: Vec<Row> = super::for_each_listed(listed, |v| {
+        let client = &client;
+        let partition = &partition;
+        async move {
+            let id = v.volume_id().unwrap_or_default().to_owned();
+            let (auto_io, codes) = tokio::join!(
+                unit.detail(unit.region, "ec2:DescribeVolumeAttribute", &id, &[], || {
+                    client
+                        .describe_volume_attribute()
+                        .volume_id(&id)
+                        .attribute(VolumeAttributeName::AutoEnableIo)
+                        .send()
+                }),
+                unit.detail(unit.region, "ec2:DescribeVolumeAttribute", &id, &[], || {
+                    client
+                        .describe_volume_attribute()
+                        .volume_id(&id)
+                        .attribute(VolumeAttributeName::ProductCodes)
+                        .send()
+                }),
+            );
+            let arn = unit.arn("ec2", &format!("volume/{id}"));
+            let row = Row::default()
+                .with("volume_id", Cell::Text(id.clone()))
+                .with("arn", Cell::Text(arn.clone()))
+                .with(
+                    "volume_type",
+                    Cell::text(v.volume_type().map(|t| t.as_str())),
+                )
+                .with("state", Cell::text(v.state().map(|s| s.as_str())))
+                .with("create_time", time(v.create_time()))
+                .with(
+                    "auto_enable_io",
+                    Cell::bool(
+                        auto_io
                             .found()
-                            .map_or(Cell::Null, |o| product_codes(o.product_codes())),
-                    );
-                let pairs = || v.tags().iter().map(|t| (t.key(), t.value()));
-                row.with("tags_src", super::tags_src(pairs()))
-                    .with("tags", super::tags_of(pairs()))
-                    .with("title", Cell::Text(name_or(v.tags(), &id).to_owned()))
-                    .with("akas", Cell::Json(json!([arn])))
-                    .with("partition", partition.clone())
-            }
-        })
-        .buffered(AT_ONCE)
-        .collect()
-        .await;
+                            .and_then(|o| o.auto_enable_io().and_then(|a| a.value())),
+                    ),
+                )
+                .with("availability_zone", Cell::text(v.availability_zone()))
+                .with("encrypted", Cell::bool(v.encrypted()))
+                .with("fast_restored", Cell::bool(v.fast_restored()))
+                .with("iops", Cell::int(v.iops()))
+                .with("throughput", Cell::int(v.throughput()))
+                .with("kms_key_id", Cell::text(v.kms_key_id()))
+                .with("multi_attach_enabled", Cell::bool(v.multi_attach_enabled()))
+                .with("outpost_arn", Cell::text(v.outpost_arn()))
+                .with("size", Cell::int(v.size()))
+                .with(
+                    "snapshot_id",
+                    Cell::text(v.snapshot_id().filter(|s| !s.is_empty())),
+                )
+                .with(
+                    "attachments",
+                    Cell::Json(Value::Array(
+                        v.attachments()
+                            .iter()
+                            .map(|a| {
+                                json!({
+                                    "AttachTime": fmt_time(a.attach_time()),
+                                    "DeleteOnTermination": a.delete_on_termination(),
+                                    "Device": a.device(),
+                                    "InstanceId": a.instance_id(),
+                                    "State": a.state().map(|s| s.as_str()),
+                                    "VolumeId": a.volume_id(),
+                                })
+                            })
+                            .collect(),
+                    )),
+                )
+                .with(
+                    "product_codes",
+                    codes
+                        .found()
+                        .map_or(Cell::Null, |o| product_codes(o.product_codes())),
+                );
+            let pairs = || v.tags().iter().map(|t| (t.key(), t.value()));
+            row.with("tags_src", super::tags_src(pairs()))
+                .with("tags", super::tags_of(pairs()))
+                .with("title", Cell::Text(name_or(v.tags(), &id).to_owned()))
+                .with("akas", Cell::Json(json!([arn])))
+                .with("partition", partition.clone())
+        }
+    })
+    .await;
     Ok(vec![batch(&VOLUMES, rows)])
 }
 
@@ -331,82 +324,79 @@ pub(super) async fn snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     )
     .await?;
     let partition = unit.partition();
-    let rows: Vec<Row> = futures::stream::iter(listed)
-        .map(|s| {
-            let client = &client;
-            let partition = &partition;
-            async move {
-                let id = s.snapshot_id().unwrap_or_default().to_owned();
-                let permissions = unit
-                    .detail(
-                        unit.region,
-                        "ec2:DescribeSnapshotAttribute",
-                        &id,
-                        &[],
-                        || {
-                            client
-                                .describe_snapshot_attribute()
-                                .snapshot_id(&id)
-                                .attribute(SnapshotAttributeName::CreateVolumePermission)
-                                .send()
-                        },
-                    )
-                    .await
-                    .found()
-                    .map_or(Cell::Null, |o| {
-                        Cell::Json(Value::Array(
-                            o.create_volume_permissions()
-                                .iter()
-                                .map(|p| {
-                                    json!({
-                                        "Group": p.group().map(|g| g.as_str()),
-                                        "UserId": p.user_id(),
-                                    })
+    let rows: Vec<Row> = super::for_each_listed(listed, |s| {
+        let client = &client;
+        let partition = &partition;
+        async move {
+            let id = s.snapshot_id().unwrap_or_default().to_owned();
+            let permissions = unit
+                .detail(
+                    unit.region,
+                    "ec2:DescribeSnapshotAttribute",
+                    &id,
+                    &[],
+                    || {
+                        client
+                            .describe_snapshot_attribute()
+                            .snapshot_id(&id)
+                            .attribute(SnapshotAttributeName::CreateVolumePermission)
+                            .send()
+                    },
+                )
+                .await
+                .found()
+                .map_or(Cell::Null, |o| {
+                    Cell::Json(Value::Array(
+                        o.create_volume_permissions()
+                            .iter()
+                            .map(|p| {
+                                json!({
+                                    "Group": p.group().map(|g| g.as_str()),
+                                    "UserId": p.user_id(),
                                 })
-                                .collect(),
-                        ))
-                    });
-                let arn = unit.arn("ec2", &format!("snapshot/{id}"));
-                let pairs = || s.tags().iter().map(|t| (t.key(), t.value()));
-                Row::default()
-                    .with("snapshot_id", Cell::Text(id.clone()))
-                    .with("arn", Cell::Text(arn.clone()))
-                    .with("state", Cell::text(s.state().map(|x| x.as_str())))
-                    .with("volume_size", Cell::int(s.volume_size()))
-                    .with("volume_id", Cell::text(s.volume_id()))
-                    .with(
-                        "full_snapshot_size_in_bytes",
-                        Cell::int(s.full_snapshot_size_in_bytes()),
-                    )
-                    .with("encrypted", Cell::bool(s.encrypted()))
-                    .with("start_time", time(s.start_time()))
-                    .with("restore_expiry_time", time(s.restore_expiry_time()))
-                    .with("description", Cell::text(s.description()))
-                    .with("outpost_arn", Cell::text(s.outpost_arn()))
-                    .with(
-                        "storage_tier",
-                        Cell::text(s.storage_tier().map(|t| t.as_str())),
-                    )
-                    .with("kms_key_id", Cell::text(s.kms_key_id()))
-                    .with(
-                        "data_encryption_key_id",
-                        Cell::text(s.data_encryption_key_id()),
-                    )
-                    .with("progress", Cell::text(s.progress()))
-                    .with("state_message", Cell::text(s.state_message()))
-                    .with("owner_alias", Cell::text(s.owner_alias()))
-                    .with("owner_id", Cell::text(s.owner_id()))
-                    .with("create_volume_permissions", permissions)
-                    .with("tags_src", super::tags_src(pairs()))
-                    .with("title", Cell::Text(id.clone()))
-                    .with("tags", super::tags_of(pairs()))
-                    .with("akas", Cell::Json(json!([arn])))
-                    .with("partition", partition.clone())
-            }
-        })
-        .buffered(AT_ONCE)
-        .collect()
-        .await;
+                            })
+                            .collect(),
+                    ))
+                });
+            let arn = unit.arn("ec2", &format!("snapshot/{id}"));
+            let pairs = || s.tags().iter().map(|t| (t.key(), t.value()));
+            Row::default()
+                .with("snapshot_id", Cell::Text(id.clone()))
+                .with("arn", Cell::Text(arn.clone()))
+                .with("state", Cell::text(s.state().map(|x| x.as_str())))
+                .with("volume_size", Cell::int(s.volume_size()))
+                .with("volume_id", Cell::text(s.volume_id()))
+                .with(
+                    "full_snapshot_size_in_bytes",
+                    Cell::int(s.full_snapshot_size_in_bytes()),
+                )
+                .with("encrypted", Cell::bool(s.encrypted()))
+                .with("start_time", time(s.start_time()))
+                .with("restore_expiry_time", time(s.restore_expiry_time()))
+                .with("description", Cell::text(s.description()))
+                .with("outpost_arn", Cell::text(s.outpost_arn()))
+                .with(
+                    "storage_tier",
+                    Cell::text(s.storage_tier().map(|t| t.as_str())),
+                )
+                .with("kms_key_id", Cell::text(s.kms_key_id()))
+                .with(
+                    "data_encryption_key_id",
+                    Cell::text(s.data_encryption_key_id()),
+                )
+                .with("progress", Cell::text(s.progress()))
+                .with("state_message", Cell::text(s.state_message()))
+                .with("owner_alias", Cell::text(s.owner_alias()))
+                .with("owner_id", Cell::text(s.owner_id()))
+                .with("create_volume_permissions", permissions)
+                .with("tags_src", super::tags_src(pairs()))
+                .with("title", Cell::Text(id.clone()))
+                .with("tags", super::tags_of(pairs()))
+                .with("akas", Cell::Json(json!([arn])))
+                .with("partition", partition.clone())
+        }
+    })
+    .await;
     Ok(vec![batch(&SNAPSHOTS, rows)])
 }
 
@@ -453,112 +443,109 @@ pub(super) async fn images(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     )
     .await?;
     let partition = unit.partition();
-    let rows: Vec<Row> = futures::stream::iter(listed)
-        .map(|i| {
-            let client = &client;
-            let partition = &partition;
-            async move {
-                let id = i.image_id().unwrap_or_default().to_owned();
-                let launch = unit
-                    .detail(unit.region, "ec2:DescribeImageAttribute", &id, &[], || {
-                        client
-                            .describe_image_attribute()
-                            .image_id(&id)
-                            .attribute(ImageAttributeName::LaunchPermission)
-                            .send()
-                    })
-                    .await
-                    .found()
-                    .map_or(Cell::Null, |o| {
-                        Cell::Json(Value::Array(
-                            o.launch_permissions()
-                                .iter()
-                                .map(|p| {
-                                    json!({
-                                        "Group": p.group().map(|g| g.as_str()),
-                                        "OrganizationArn": p.organization_arn(),
-                                        "OrganizationalUnitArn": p.organizational_unit_arn(),
-                                        "UserId": p.user_id(),
-                                    })
+    let rows: Vec<Row> = super::for_each_listed(listed, |i| {
+        let client = &client;
+        let partition = &partition;
+        async move {
+            let id = i.image_id().unwrap_or_default().to_owned();
+            let launch = unit
+                .detail(unit.region, "ec2:DescribeImageAttribute", &id, &[], || {
+                    client
+                        .describe_image_attribute()
+                        .image_id(&id)
+                        .attribute(ImageAttributeName::LaunchPermission)
+                        .send()
+                })
+                .await
+                .found()
+                .map_or(Cell::Null, |o| {
+                    Cell::Json(Value::Array(
+                        o.launch_permissions()
+                            .iter()
+                            .map(|p| {
+                                json!({
+                                    "Group": p.group().map(|g| g.as_str()),
+                                    "OrganizationArn": p.organization_arn(),
+                                    "OrganizationalUnitArn": p.organizational_unit_arn(),
+                                    "UserId": p.user_id(),
                                 })
-                                .collect(),
-                        ))
-                    });
-                let arn = unit.arn("ec2", &format!("image/{id}"));
-                let pairs = || i.tags().iter().map(|t| (t.key(), t.value()));
-                Row::default()
-                    .with("name", Cell::text(i.name()))
-                    .with("image_id", Cell::Text(id.clone()))
-                    .with("state", Cell::text(i.state().map(|s| s.as_str())))
-                    .with("image_type", Cell::text(i.image_type().map(|s| s.as_str())))
-                    .with("image_location", Cell::text(i.image_location()))
-                    .with("boot_mode", Cell::text(i.boot_mode().map(|s| s.as_str())))
-                    .with("source_instance_id", Cell::text(i.source_instance_id()))
-                    .with(
-                        "tpm_support",
-                        Cell::text(i.tpm_support().map(|s| s.as_str())),
-                    )
-                    .with("creation_date", text_time(i.creation_date()))
-                    .with("deprecation_time", text_time(i.deprecation_time()))
-                    .with(
-                        "architecture",
-                        Cell::text(i.architecture().map(|s| s.as_str())),
-                    )
-                    .with(
-                        "deregistration_protection",
-                        Cell::text(i.deregistration_protection()),
-                    )
-                    .with("description", Cell::text(i.description()))
-                    .with("ena_support", Cell::bool(i.ena_support()))
-                    .with("free_tier_eligible", Cell::bool(i.free_tier_eligible()))
-                    .with("hypervisor", Cell::text(i.hypervisor().map(|s| s.as_str())))
-                    .with("image_allowed", Cell::bool(i.image_allowed()))
-                    .with("image_owner_alias", Cell::text(i.image_owner_alias()))
-                    .with(
-                        "imds_support",
-                        Cell::text(i.imds_support().map(|s| s.as_str())),
-                    )
-                    .with("kernel_id", Cell::text(i.kernel_id()))
-                    .with("last_launched_time", text_time(i.last_launched_time()))
-                    .with("owner_id", Cell::text(i.owner_id()))
-                    .with("platform", Cell::text(i.platform().map(|s| s.as_str())))
-                    .with("platform_details", Cell::text(i.platform_details()))
-                    .with("public", Cell::bool(i.public()))
-                    .with("ramdisk_id", Cell::text(i.ramdisk_id()))
-                    .with("root_device_name", Cell::text(i.root_device_name()))
-                    .with(
-                        "root_device_type",
-                        Cell::text(i.root_device_type().map(|s| s.as_str())),
-                    )
-                    .with("source_image_id", Cell::text(i.source_image_id()))
-                    .with("source_image_region", Cell::text(i.source_image_region()))
-                    .with("sriov_net_support", Cell::text(i.sriov_net_support()))
-                    .with("usage_operation", Cell::text(i.usage_operation()))
-                    .with(
-                        "virtualization_type",
-                        Cell::text(i.virtualization_type().map(|s| s.as_str())),
-                    )
-                    .with(
-                        "block_device_mappings",
-                        block_devices(i.block_device_mappings()),
-                    )
-                    .with("product_codes", product_codes(i.product_codes()))
-                    .with(
-                        "state_reason",
-                        i.state_reason().map_or(Cell::Null, |r| {
-                            Cell::Json(json!({"Code": r.code(), "Message": r.message()}))
-                        }),
-                    )
-                    .with("launch_permissions", launch)
-                    .with("tags_src", super::tags_src(pairs()))
-                    .with("title", Cell::Text(i.name().unwrap_or(&id).to_owned()))
-                    .with("tags", super::tags_of(pairs()))
-                    .with("akas", Cell::Json(json!([arn])))
-                    .with("partition", partition.clone())
-            }
-        })
-        .buffered(AT_ONCE)
-        .collect()
-        .await;
+                            })
+                            .collect(),
+                    ))
+                });
+            let arn = unit.arn("ec2", &format!("image/{id}"));
+            let pairs = || i.tags().iter().map(|t| (t.key(), t.value()));
+            Row::default()
+                .with("name", Cell::text(i.name()))
+                .with("image_id", Cell::Text(id.clone()))
+                .with("state", Cell::text(i.state().map(|s| s.as_str())))
+                .with("image_type", Cell::text(i.image_type().map(|s| s.as_str())))
+                .with("image_location", Cell::text(i.image_location()))
+                .with("boot_mode", Cell::text(i.boot_mode().map(|s| s.as_str())))
+                .with("source_instance_id", Cell::text(i.source_instance_id()))
+                .with(
+                    "tpm_support",
+                    Cell::text(i.tpm_support().map(|s| s.as_str())),
+                )
+                .with("creation_date", text_time(i.creation_date()))
+                .with("deprecation_time", text_time(i.deprecation_time()))
+                .with(
+                    "architecture",
+                    Cell::text(i.architecture().map(|s| s.as_str())),
+                )
+                .with(
+                    "deregistration_protection",
+                    Cell::text(i.deregistration_protection()),
+                )
+                .with("description", Cell::text(i.description()))
+                .with("ena_support", Cell::bool(i.ena_support()))
+                .with("free_tier_eligible", Cell::bool(i.free_tier_eligible()))
+                .with("hypervisor", Cell::text(i.hypervisor().map(|s| s.as_str())))
+                .with("image_allowed", Cell::bool(i.image_allowed()))
+                .with("image_owner_alias", Cell::text(i.image_owner_alias()))
+                .with(
+                    "imds_support",
+                    Cell::text(i.imds_support().map(|s| s.as_str())),
+                )
+                .with("kernel_id", Cell::text(i.kernel_id()))
+                .with("last_launched_time", text_time(i.last_launched_time()))
+                .with("owner_id", Cell::text(i.owner_id()))
+                .with("platform", Cell::text(i.platform().map(|s| s.as_str())))
+                .with("platform_details", Cell::text(i.platform_details()))
+                .with("public", Cell::bool(i.public()))
+                .with("ramdisk_id", Cell::text(i.ramdisk_id()))
+                .with("root_device_name", Cell::text(i.root_device_name()))
+                .with(
+                    "root_device_type",
+                    Cell::text(i.root_device_type().map(|s| s.as_str())),
+                )
+                .with("source_image_id", Cell::text(i.source_image_id()))
+                .with("source_image_region", Cell::text(i.source_image_region()))
+                .with("sriov_net_support", Cell::text(i.sriov_net_support()))
+                .with("usage_operation", Cell::text(i.usage_operation()))
+                .with(
+                    "virtualization_type",
+                    Cell::text(i.virtualization_type().map(|s| s.as_str())),
+                )
+                .with(
+                    "block_device_mappings",
+                    block_devices(i.block_device_mappings()),
+                )
+                .with("product_codes", product_codes(i.product_codes()))
+                .with(
+                    "state_reason",
+                    i.state_reason().map_or(Cell::Null, |r| {
+                        Cell::Json(json!({"Code": r.code(), "Message": r.message()}))
+                    }),
+                )
+                .with("launch_permissions", launch)
+                .with("tags_src", super::tags_src(pairs()))
+                .with("title", Cell::Text(i.name().unwrap_or(&id).to_owned()))
+                .with("tags", super::tags_of(pairs()))
+                .with("akas", Cell::Json(json!([arn])))
+                .with("partition", partition.clone())
+        }
+    })
+    .await;
     Ok(vec![batch(&IMAGES, rows)])
 }

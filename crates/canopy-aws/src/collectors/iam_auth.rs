@@ -16,7 +16,6 @@ use aws_sdk_iam::types::{
 };
 use canopy_model::inventory::{Batch, Cell, Row, home_region};
 use canopy_model::table::{Column, Scope, TableDef};
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::iam::{INLINE_POLICIES, INLINE_POLICIES_STD, decode_policy, policy_std, with_policies};
@@ -148,9 +147,6 @@ pub(super) const POLICIES: TableDef = TableDef {
     filled_by: "collect",
 };
 
-/// Users (or policies) whose details are read at once.
-const AT_ONCE: usize = 8;
-
 struct Details {
     users: Vec<UserDetail>,
     groups: Vec<GroupDetail>,
@@ -223,18 +219,15 @@ pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, 
         .iter()
         .filter_map(|g| Some((g.group_name()?, g)))
         .collect();
-    let users: Vec<Row> = futures::stream::iter(details.users.clone())
-        .map(|u| {
-            let password = u
-                .user_id()
-                .and_then(|id| password_used.get(id))
-                .cloned()
-                .unwrap_or(Cell::Null);
-            user_row(unit, &client, u, password, &group_by_name, &partition)
-        })
-        .buffered(AT_ONCE)
-        .collect()
-        .await;
+    let users: Vec<Row> = super::for_each_listed(details.users.clone(), |u| {
+        let password = u
+            .user_id()
+            .and_then(|id| password_used.get(id))
+            .cloned()
+            .unwrap_or(Cell::Null);
+        user_row(unit, &client, u, password, &group_by_name, &partition)
+    })
+    .await;
 
     // groups: members from the users' group lists
     let groups: Vec<Row> = details
@@ -287,11 +280,10 @@ pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, 
         |out| listed.extend(out.policies().iter().cloned()),
     )
     .await?;
-    let policies: Vec<Row> = futures::stream::iter(listed)
-        .map(|p| policy_row(unit, &client, p, &details.policies, &partition))
-        .buffered(AT_ONCE)
-        .collect()
-        .await;
+    let policies: Vec<Row> = super::for_each_listed(listed, |p| {
+        policy_row(unit, &client, p, &details.policies, &partition)
+    })
+    .await;
     Ok(vec![
         batch(&USERS, users),
         batch(&GROUPS, groups),

@@ -368,6 +368,24 @@ fn tags_src<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>
     }
 }
 
+/// Resources whose detail calls run at once, per unit (each call still waits for a request
+/// slot and for its (account, region, API) bucket, so this only overlaps their waits).
+const DETAILS_AT_ONCE: usize = 8;
+
+/// One result per listed item, made by `each` (which makes the item's detail calls), up to
+/// [`DETAILS_AT_ONCE`] items at a time, in the listing's order.
+async fn for_each_listed<T, R, Fut>(items: Vec<T>, each: impl FnMut(T) -> Fut) -> Vec<R>
+where
+    Fut: Future<Output = R>,
+{
+    use futures::StreamExt;
+    futures::stream::iter(items)
+        .map(each)
+        .buffered(DETAILS_AT_ONCE)
+        .collect()
+        .await
+}
+
 /// Rows of one table, with their definition.
 fn batch(table: &'static TableDef, rows: Vec<Row>) -> Batch {
     Batch::new(table, rows)

@@ -13,7 +13,6 @@ use aws_sdk_s3::types::{
 };
 use canopy_model::inventory::{Batch, Cell, Row, home_region};
 use canopy_model::table::{Column, Scope, TableDef};
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::{Detail, Unit, batch, time};
@@ -108,10 +107,6 @@ pub(super) const BUCKETS: TableDef = TableDef {
     filled_by: "collect",
 };
 
-/// Buckets whose configuration is read at once, per account (each call still waits for a
-/// request slot and its (account, region, API) bucket).
-const BUCKETS_AT_ONCE: usize = 8;
-
 /// A bucket as listed.
 struct Listed {
     name: String,
@@ -146,11 +141,8 @@ pub(super) async fn buckets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         },
     )
     .await?;
-    let rows: Vec<Option<Row>> = futures::stream::iter(listed)
-        .map(|b| bucket_row(unit, &client, home, b))
-        .buffered(BUCKETS_AT_ONCE)
-        .collect()
-        .await;
+    let rows: Vec<Option<Row>> =
+        super::for_each_listed(listed, |b| bucket_row(unit, &client, home, b)).await;
     Ok(vec![batch(&BUCKETS, rows.into_iter().flatten().collect())])
 }
 

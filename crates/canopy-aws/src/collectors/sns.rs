@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::{Unit, batch, tags_of, tags_src};
@@ -181,9 +180,6 @@ pub(super) const TOPICS: TableDef = TableDef {
     filled_by: "collect",
 };
 
-/// Topics whose attributes and tags are read at once, per unit.
-const AT_ONCE: usize = 8;
-
 fn json_attribute(attributes: &HashMap<String, String>, key: &str) -> Option<Value> {
     attributes
         .get(key)
@@ -207,71 +203,68 @@ pub(super) async fn topics(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     )
     .await?;
     let partition = unit.partition();
-    let rows: Vec<Row> = futures::stream::iter(arns)
-        .map(|arn| {
-            let client = &client;
-            let partition = &partition;
-            async move {
-                let (attributes, tags) = tokio::join!(
-                    unit.detail(
-                        unit.region,
-                        "sns:GetTopicAttributes",
-                        &arn,
-                        &["NotFound"],
-                        || { client.get_topic_attributes().topic_arn(&arn).send() }
-                    ),
-                    unit.detail(
-                        unit.region,
-                        "sns:ListTagsForResource",
-                        &arn,
-                        &["ResourceNotFound"],
-                        || client.list_tags_for_resource().resource_arn(&arn).send()
-                    ),
-                );
-                let attributes: HashMap<String, String> = attributes
-                    .found()
-                    .and_then(|o| o.attributes().cloned())
-                    .unwrap_or_default();
-                let tags = tags.found().map(|o| o.tags().to_vec()).unwrap_or_default();
-                let pairs = || tags.iter().map(|t| (Some(t.key()), Some(t.value())));
-                let mut row = Row::default().with("topic_arn", Cell::Text(arn.clone()));
-                for (column, key) in ATTRIBUTES {
-                    row = row.with(column, Cell::text(attributes.get(*key).map(String::as_str)));
-                }
-                for (column, key) in COUNTS {
-                    row = row.with(
-                        column,
-                        Cell::int(attributes.get(*key).and_then(|v| v.parse::<i64>().ok())),
-                    );
-                }
-                let policy = json_attribute(&attributes, "Policy");
-                let policy_std = policy
-                    .as_ref()
-                    .and_then(canopy_model::policy_std::canonical);
-                let json_cell = |v: Option<Value>| v.map_or(Cell::Null, Cell::Json);
-                row.with(
-                    "kms_master_key_id",
-                    Cell::text(attributes.get("KmsMasterKeyId").map(String::as_str)),
-                )
-                .with("tags_src", tags_src(pairs()))
-                .with("policy", json_cell(policy))
-                .with("policy_std", json_cell(policy_std))
-                .with(
-                    "delivery_policy",
-                    json_cell(json_attribute(&attributes, "DeliveryPolicy")),
-                )
-                .with(
-                    "effective_delivery_policy",
-                    json_cell(json_attribute(&attributes, "EffectiveDeliveryPolicy")),
-                )
-                .with("title", Cell::Text(arn.clone()))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
-                .with("partition", partition.clone())
+    let rows: Vec<Row> = super::for_each_listed(arns, |arn| {
+        let client = &client;
+        let partition = &partition;
+        async move {
+            let (attributes, tags) = tokio::join!(
+                unit.detail(
+                    unit.region,
+                    "sns:GetTopicAttributes",
+                    &arn,
+                    &["NotFound"],
+                    || { client.get_topic_attributes().topic_arn(&arn).send() }
+                ),
+                unit.detail(
+                    unit.region,
+                    "sns:ListTagsForResource",
+                    &arn,
+                    &["ResourceNotFound"],
+                    || client.list_tags_for_resource().resource_arn(&arn).send()
+                ),
+            );
+            let attributes: HashMap<String, String> = attributes
+                .found()
+                .and_then(|o| o.attributes().cloned())
+                .unwrap_or_default();
+            let tags = tags.found().map(|o| o.tags().to_vec()).unwrap_or_default();
+            let pairs = || tags.iter().map(|t| (Some(t.key()), Some(t.value())));
+            let mut row = Row::default().with("topic_arn", Cell::Text(arn.clone()));
+            for (column, key) in ATTRIBUTES {
+                row = row.with(column, Cell::text(attributes.get(*key).map(String::as_str)));
             }
-        })
-        .buffered(AT_ONCE)
-        .collect()
-        .await;
+            for (column, key) in COUNTS {
+                row = row.with(
+                    column,
+                    Cell::int(attributes.get(*key).and_then(|v| v.parse::<i64>().ok())),
+                );
+            }
+            let policy = json_attribute(&attributes, "Policy");
+            let policy_std = policy
+                .as_ref()
+                .and_then(canopy_model::policy_std::canonical);
+            let json_cell = |v: Option<Value>| v.map_or(Cell::Null, Cell::Json);
+            row.with(
+                "kms_master_key_id",
+                Cell::text(attributes.get("KmsMasterKeyId").map(String::as_str)),
+            )
+            .with("tags_src", tags_src(pairs()))
+            .with("policy", json_cell(policy))
+            .with("policy_std", json_cell(policy_std))
+            .with(
+                "delivery_policy",
+                json_cell(json_attribute(&attributes, "DeliveryPolicy")),
+            )
+            .with(
+                "effective_delivery_policy",
+                json_cell(json_attribute(&attributes, "EffectiveDeliveryPolicy")),
+            )
+            .with("title", Cell::Text(arn.clone()))
+            .with("tags", tags_of(pairs()))
+            .with("akas", Cell::Json(json!([arn])))
+            .with("partition", partition.clone())
+        }
+    })
+    .await;
     Ok(vec![batch(&TOPICS, rows)])
 }
