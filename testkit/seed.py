@@ -27,7 +27,9 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "flow_logs": [{"bucket": "reports", "traffic": "REJECT"}],  # on the VPC, to a bucket
                                                                      # of "buckets"
             "topics": [{"name": "alerts"}],                          # SNS, in the region
-            "kms_keys": [{"alias": "alias/reports"}]}                # KMS, in the region
+            "kms_keys": [{"alias": "alias/reports", "rotation": true}],  # KMS, in the region
+            "trails": [{"name": "audit", "bucket": "reports",          # CloudTrail, to one of
+                        "multi_region": true, "validation": true}]}     # "buckets"; logging
 
 Output: {"organizations": [{"id", "arn", "root_id", "management_account_id",
                             "ous": {"Root/Sports": "ou-..."},
@@ -236,6 +238,16 @@ class Seeder:
             arn = kms.create_key()["KeyMetadata"]["Arn"]
             kms.create_alias(AliasName=key["alias"], TargetKeyId=arn)
             made["kms_keys"][key["alias"]] = arn
+            if key.get("rotation"):
+                kms.enable_key_rotation(KeyId=arn)
+        cloudtrail = client("cloudtrail", self.endpoint, account_id, region)
+        for trail in spec.get("trails", []):
+            # the bucket is one of this resource's own "buckets"
+            cloudtrail.create_trail(Name=trail["name"], S3BucketName=trail["bucket"],
+                                    IsMultiRegionTrail=trail.get("multi_region", False),
+                                    EnableLogFileValidation=trail.get("validation", False))
+            if trail.get("logging", True):
+                cloudtrail.start_logging(Name=trail["name"])
         if spec.get("roles"):
             for role in spec["roles"]:
                 trust = {

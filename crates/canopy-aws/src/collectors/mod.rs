@@ -12,11 +12,13 @@
 //! service's module, one line in [`COLLECTORS`], and a fixture response for the test that checks
 //! every collector's rows against its definition.
 
+mod cloudtrail;
 mod ec2;
 mod ec2_instance;
 mod ec2_storage;
 mod iam;
 mod iam_auth;
+mod kms;
 mod s3;
 mod sns;
 #[cfg(test)]
@@ -301,6 +303,14 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&ec2_storage::IMAGES],
         run: |u| Box::pin(ec2_storage::images(u)),
+    },
+    Collector {
+        tables: &[&kms::KEYS],
+        run: |u| Box::pin(kms::keys(u)),
+    },
+    Collector {
+        tables: &[&cloudtrail::TRAILS],
+        run: |u| Box::pin(cloudtrail::trails(u)),
     },
     Collector {
         tables: &[&sns::TOPICS],

@@ -1,5 +1,5 @@
 //! Every collector against a fixture response per API (`crates/canopy-aws/fixtures/<service>/
-//! <Action>.xml`), served by an in-process HTTP client instead of AWS or the emulator: each must
+//! <Action>.xml`, or `.json` for JSON protocols), served by an in-process HTTP client instead of AWS or the emulator: each must
 //! fill every table it declares, with rows that carry exactly their definition's columns, and call
 //! only the actions its definitions list.
 
@@ -37,6 +37,15 @@ fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
         return ("s3".to_owned(), action.to_owned());
     }
     let service = labels.first().copied().unwrap_or_default().to_owned();
+    // JSON protocols name the operation in a header: `TrentService.ListKeys`
+    if let Some(target) = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+    {
+        let action = target.rsplit('.').next().unwrap_or_default().to_owned();
+        return (service, action);
+    }
     let body = std::str::from_utf8(request.body().bytes().unwrap_or_default()).unwrap_or_default();
     let action = body
         .split('&')
@@ -84,11 +93,19 @@ fn fixture_session(asked: Arc<Mutex<Vec<String>>>) -> AccountSession {
     let client = infallible_client_fn(move |request| {
         let (service, action) = action_of(&request);
         asked.lock().unwrap().push(format!("{service}:{action}"));
-        let path = fixtures.join(&service).join(format!("{action}.xml"));
+        let json = fixtures.join(&service).join(format!("{action}.json"));
+        let (path, content_type) = if json.is_file() {
+            (json, "application/x-amz-json-1.1")
+        } else {
+            (
+                fixtures.join(&service).join(format!("{action}.xml")),
+                "text/xml",
+            )
+        };
         match std::fs::read_to_string(&path) {
             Ok(body) => http::Response::builder()
                 .status(200)
-                .header("content-type", "text/xml")
+                .header("content-type", content_type)
                 .body(SdkBody::from(body))
                 .unwrap(),
             Err(_) => panic!("no fixture {} for {service}:{action}", path.display()),

@@ -53,7 +53,10 @@ fn estate(s: &Sandbox) -> Value {
          "instances": [{"name": "web-1", "elastic_ip": true}, {"name": "worker-1"}],
          "roles": [{"name": "deployer", "trusts": "444455556666"}],
          "users": [{"name": "alice", "access_keys": 1, "password": true}, {"name": "ci-bot", "access_keys": 2}],
-         "topics": [{"name": "alerts"}, {"name": "deploys"}]},
+         "topics": [{"name": "alerts"}, {"name": "deploys"}],
+         "kms_keys": [{"alias": "alias/reports", "rotation": true}, {"alias": "alias/scratch"}],
+         "trails": [{"name": "audit", "bucket": "prod-audit", "multi_region": true, "validation": true},
+                    {"name": "legacy", "bucket": "prod-flow-logs", "logging": false}]},
         {"account": "dev", "region": "us-east-1", "instances": [{"name": "batch-1"}],
          "buckets": [{"name": "dev-scratch"}], "roles": [{"name": "ci", "trusts": "123456789012"}]},
     ]);
