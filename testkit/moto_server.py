@@ -203,7 +203,18 @@ def rename_root(app, environ, start_response, wrong, right):
 
 def rest_action(service, method, path, query):
     """A REST call's operation name: S3's by method and subresource (GetBucketPolicy,
-    ListBuckets, HeadBucket, PutObject, ...), other services' as "METHOD /path"."""
+    ListBuckets, HeadBucket, PutObject, ...), Lambda's reads by path, other services' as
+    "METHOD /path"."""
+    if service == "lambda" and method == "GET":
+        trimmed = path.rstrip("/")
+        if trimmed.endswith("/functions"):
+            return "ListFunctions"
+        if trimmed.endswith("/policy"):
+            return "GetPolicy"
+        if trimmed.endswith("/url"):
+            return "GetFunctionUrlConfig"
+        if "/functions/" in trimmed:
+            return "GetFunction"
     if service != "s3":
         return f"{method} {path}"
     parts = [p for p in path.split("/") if p]

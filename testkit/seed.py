@@ -28,6 +28,9 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
                                                                      # of "buckets"
             "topics": [{"name": "alerts"}],                          # SNS, in the region
             "kms_keys": [{"alias": "alias/reports", "rotation": true}],  # KMS, in the region
+            "queues": [{"name": "uploads", "policy": {...}}],         # SQS, in the region
+            "functions": [{"name": "thumbnailer", "env": {"K": "v"},  # Lambda, in the region
+                           "public": true}],                          # public: invoke by "*"
             "trails": [{"name": "audit", "bucket": "reports",          # CloudTrail, to one of
                         "multi_region": true, "validation": true}]}     # "buckets"; logging
 
@@ -54,6 +57,9 @@ import boto3
 
 DEFAULT_MANAGEMENT = "123456789012"
 
+
+# the smallest zip archive (an empty one): a Lambda function's code, never run
+EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18
 
 # one of moto's built-in images (moto is pinned, so it is always there)
 IMAGE_ID = "ami-03cf127a"
@@ -240,6 +246,24 @@ class Seeder:
             made["kms_keys"][key["alias"]] = arn
             if key.get("rotation"):
                 kms.enable_key_rotation(KeyId=arn)
+        sqs = client("sqs", self.endpoint, account_id, region)
+        for queue in spec.get("queues", []):
+            attributes = {"Policy": json.dumps(queue["policy"])} if "policy" in queue else {}
+            sqs.create_queue(QueueName=queue["name"], Attributes=attributes)
+        if spec.get("functions"):
+            iam = client("iam", self.endpoint, account_id, "us-east-1")
+            trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                     "Principal": {"Service": "lambda.amazonaws.com"}}]}
+            role = iam.create_role(RoleName=f"lambda-exec-{region}",
+                                   AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+            lam = client("lambda", self.endpoint, account_id, region)
+            for fn in spec["functions"]:
+                lam.create_function(FunctionName=fn["name"], Runtime=fn.get("runtime", "python3.12"),
+                                    Role=role, Handler="app.handler", Code={"ZipFile": EMPTY_ZIP},
+                                    Environment={"Variables": fn.get("env", {})})
+                if fn.get("public"):
+                    lam.add_permission(FunctionName=fn["name"], StatementId="public",
+                                       Action="lambda:InvokeFunction", Principal="*")
         cloudtrail = client("cloudtrail", self.endpoint, account_id, region)
         for trail in spec.get("trails", []):
             # the bucket is one of this resource's own "buckets"

@@ -19,8 +19,10 @@ mod ec2_storage;
 mod iam;
 mod iam_auth;
 mod kms;
+mod lambda;
 mod s3;
 mod sns;
+mod sqs;
 #[cfg(test)]
 mod tests;
 
@@ -311,6 +313,14 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&cloudtrail::TRAILS],
         run: |u| Box::pin(cloudtrail::trails(u)),
+    },
+    Collector {
+        tables: &[&lambda::FUNCTIONS],
+        run: |u| Box::pin(lambda::functions(u)),
+    },
+    Collector {
+        tables: &[&sqs::QUEUES],
+        run: |u| Box::pin(sqs::queues(u)),
     },
     Collector {
         tables: &[&sns::TOPICS],

@@ -37,6 +37,20 @@ fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
         return ("s3".to_owned(), action.to_owned());
     }
     let service = labels.first().copied().unwrap_or_default().to_owned();
+    // Lambda's REST calls by path
+    if service == "lambda" {
+        let path = request.uri().path().trim_end_matches('/');
+        let action = if path.ends_with("/functions") {
+            "ListFunctions"
+        } else if path.ends_with("/policy") {
+            "GetPolicy"
+        } else if path.ends_with("/url") {
+            "GetFunctionUrlConfig"
+        } else {
+            "GetFunction"
+        };
+        return (service, action.to_owned());
+    }
     // JSON protocols name the operation in a header: `TrentService.ListKeys`
     if let Some(target) = request
         .headers()
@@ -503,4 +517,29 @@ async fn users_groups_and_policies_come_from_one_details_call() {
     // an AWS managed policy attached to nothing here: no document fetched, no tags asked
     assert_eq!(cell(&policies[1], "is_aws_managed"), &Cell::Bool(true));
     assert_eq!(cell(&policies[1], "policy"), &Cell::Null);
+}
+
+#[tokio::test]
+async fn functions_keep_no_secret_environment_values_nor_code_urls() {
+    let rows = rows_of("aws_lambda_function", None).await;
+    let row = &rows[0];
+    assert_eq!(
+        cell(row, "environment_variables"),
+        &Cell::Json(json!({"DB_PASSWORD": null, "STAGE": null}))
+    );
+    let all = format!("{row:?}");
+    assert!(!all.contains("hunter2"), "an environment value was stored");
+    assert!(
+        !all.contains("X-Amz-Security-Token"),
+        "the presigned code URL was stored"
+    );
+    assert_eq!(cell(row, "reserved_concurrent_executions"), &Cell::Int(5));
+    let Cell::Json(url) = cell(row, "url_config") else {
+        panic!("no url config")
+    };
+    assert_eq!(url["AuthType"], json!("NONE"));
+    let Cell::Json(std) = cell(row, "policy_std") else {
+        panic!("no policy")
+    };
+    assert_eq!(std["Statement"][0]["Principal"]["AWS"], json!(["*"]));
 }

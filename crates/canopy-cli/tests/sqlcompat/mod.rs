@@ -55,6 +55,11 @@ fn estate(s: &Sandbox) -> Value {
          "users": [{"name": "alice", "access_keys": 1, "password": true}, {"name": "ci-bot", "access_keys": 2}],
          "topics": [{"name": "alerts"}, {"name": "deploys"}],
          "kms_keys": [{"alias": "alias/reports", "rotation": true}, {"alias": "alias/scratch"}],
+         "queues": [{"name": "uploads", "policy": {"Version": "2012-10-17", "Statement": [
+             {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage",
+              "Resource": "*"}]}}, {"name": "internal"}],
+         "functions": [{"name": "thumbnailer", "env": {"DB_PASSWORD": "hunter2"}, "public": true},
+                       {"name": "reporter"}],
          "trails": [{"name": "audit", "bucket": "prod-audit", "multi_region": true, "validation": true},
                     {"name": "legacy", "bucket": "prod-flow-logs", "logging": false}]},
         {"account": "dev", "region": "us-east-1", "instances": [{"name": "batch-1"}],
