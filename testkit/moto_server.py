@@ -8,8 +8,8 @@ moto's own server application, wrapped in a small WSGI middleware that
   * keeps the bodies of chosen actions' requests (to check what was sent, e.g. SNS messages),
   * keeps connections alive (HTTP/1.1), as AWS does, where moto's server closes every one, and
     counts the connections AWS requests arrived on (to test that clients reuse them),
-  * answers as AWS documents where moto does not: EC2's DescribeVolumeAttribute (missing in
-    moto), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
+  * answers as AWS documents where moto does not: EC2's DescribeVolumeAttribute and CloudWatch
+    Logs' GetDataProtectionPolicy (missing in moto), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
     GetBucketNotificationConfiguration bodies carry AWS's root elements (VersioningConfiguration,
     NotificationConfiguration; moto names them Get...Response, which SDKs reject),
   * holds IAM credential reports back: an account's first GenerateCredentialReport answers STARTED
@@ -149,6 +149,19 @@ def volume_attribute(body, start_response):
         "</DescribeVolumeAttributeResponse>"
     ).encode("utf-8")
     start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def data_protection_policy(body, start_response):
+    """GetDataProtectionPolicy, which moto lacks (HTTP 500): AWS's answer for a log group with no
+    data protection policy (its identifier, no document)."""
+    try:
+        identifier = json.loads(body or b"{}").get("logGroupIdentifier", "")
+    except ValueError:
+        identifier = ""
+    data = json.dumps({"logGroupIdentifier": identifier}).encode("utf-8")
+    start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
+                              ("Content-Length", str(len(data)))])
     return [data]
 
 
@@ -334,6 +347,8 @@ class Middleware:
             headers.append(("Content-Length", str(len(data))))
             start_response(f"{status} Error", headers)
             return [data]
+        if service == "logs" and action == "GetDataProtectionPolicy":
+            return data_protection_policy(body, start_response)
         if service == "ec2" and action == "DescribeVolumeAttribute":
             return volume_attribute(body, start_response)
         if service == "ec2" and action == "DescribeSnapshots":

@@ -29,6 +29,7 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "topics": [{"name": "alerts"}],                          # SNS, in the region
             "kms_keys": [{"alias": "alias/reports", "rotation": true}],  # KMS, in the region
             "queues": [{"name": "uploads", "policy": {...}}],         # SQS, in the region
+            "log_groups": [{"name": "/app", "retention": 30}],       # CloudWatch Logs
             "functions": [{"name": "thumbnailer", "env": {"K": "v"},  # Lambda, in the region
                            "public": true}],                          # public: invoke by "*"
             "trails": [{"name": "audit", "bucket": "reports",          # CloudTrail, to one of
@@ -246,6 +247,11 @@ class Seeder:
             made["kms_keys"][key["alias"]] = arn
             if key.get("rotation"):
                 kms.enable_key_rotation(KeyId=arn)
+        logs = client("logs", self.endpoint, account_id, region)
+        for group in spec.get("log_groups", []):
+            logs.create_log_group(logGroupName=group["name"])
+            if "retention" in group:
+                logs.put_retention_policy(logGroupName=group["name"], retentionInDays=group["retention"])
         sqs = client("sqs", self.endpoint, account_id, region)
         for queue in spec.get("queues", []):
             attributes = {"Policy": json.dumps(queue["policy"])} if "policy" in queue else {}

@@ -20,6 +20,7 @@ mod iam;
 mod iam_auth;
 mod kms;
 mod lambda;
+mod logs;
 mod s3;
 mod sns;
 mod sqs;
@@ -313,6 +314,10 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&cloudtrail::TRAILS],
         run: |u| Box::pin(cloudtrail::trails(u)),
+    },
+    Collector {
+        tables: &[&logs::LOG_GROUPS],
+        run: |u| Box::pin(logs::log_groups(u)),
     },
     Collector {
         tables: &[&lambda::FUNCTIONS],

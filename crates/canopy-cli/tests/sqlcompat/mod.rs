@@ -60,6 +60,7 @@ fn estate(s: &Sandbox) -> Value {
               "Resource": "*"}]}}, {"name": "internal"}],
          "functions": [{"name": "thumbnailer", "env": {"DB_PASSWORD": "hunter2"}, "public": true},
                        {"name": "reporter"}],
+         "log_groups": [{"name": "/aws/lambda/thumbnailer", "retention": 30}, {"name": "/app/audit"}],
          "trails": [{"name": "audit", "bucket": "prod-audit", "multi_region": true, "validation": true},
                     {"name": "legacy", "bucket": "prod-flow-logs", "logging": false}]},
         {"account": "dev", "region": "us-east-1", "instances": [{"name": "batch-1"}],
