@@ -30,6 +30,7 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "kms_keys": [{"alias": "alias/reports", "rotation": true}],  # KMS, in the region
             "queues": [{"name": "uploads", "policy": {...}}],         # SQS, in the region
             "log_groups": [{"name": "/app", "retention": 30}],       # CloudWatch Logs
+            "secrets": [{"name": "db", "policy": {...}}],             # Secrets Manager
             "functions": [{"name": "thumbnailer", "env": {"K": "v"},  # Lambda, in the region
                            "public": true}],                          # public: invoke by "*"
             "trails": [{"name": "audit", "bucket": "reports",          # CloudTrail, to one of
@@ -252,6 +253,11 @@ class Seeder:
             logs.create_log_group(logGroupName=group["name"])
             if "retention" in group:
                 logs.put_retention_policy(logGroupName=group["name"], retentionInDays=group["retention"])
+        secrets = client("secretsmanager", self.endpoint, account_id, region)
+        for secret in spec.get("secrets", []):
+            arn = secrets.create_secret(Name=secret["name"], SecretString="not-a-real-secret")["ARN"]
+            if "policy" in secret:
+                secrets.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps(secret["policy"]))
         sqs = client("sqs", self.endpoint, account_id, region)
         for queue in spec.get("queues", []):
             attributes = {"Policy": json.dumps(queue["policy"])} if "policy" in queue else {}

@@ -22,6 +22,7 @@ mod kms;
 mod lambda;
 mod logs;
 mod s3;
+mod secrets;
 mod sns;
 mod sqs;
 #[cfg(test)]
@@ -318,6 +319,10 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&logs::LOG_GROUPS],
         run: |u| Box::pin(logs::log_groups(u)),
+    },
+    Collector {
+        tables: &[&secrets::SECRETS],
+        run: |u| Box::pin(secrets::secrets(u)),
     },
     Collector {
         tables: &[&lambda::FUNCTIONS],

@@ -10,9 +10,9 @@ const REGIONS: &str = "eu-west-1,us-east-1";
 /// rules, flow logs, VPC endpoints, EBS volumes and snapshots, AMIs, route tables, internet
 /// gateways): one unit each per account and region.
 const EC2_REGIONAL: u64 = 13;
-/// Every regional collector: EC2's, KMS keys, CloudTrail trails, log groups, Lambda functions,
-/// SQS queues and SNS topics.
-const REGIONAL: u64 = EC2_REGIONAL + 6;
+/// Every regional collector: EC2's, KMS keys, CloudTrail trails, log groups, secrets, Lambda
+/// functions, SQS queues and SNS topics.
+const REGIONAL: u64 = EC2_REGIONAL + 7;
 /// The collectors that run once per account (regions, the account, buckets, IAM roles, the
 /// password policy, the account summary, IAM users with groups and policies).
 const ONCE: u64 = 7;
@@ -130,6 +130,7 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(s.moto.count("ListFunctions"), 3 * 2);
     assert_eq!(s.moto.count("ListQueues"), 3 * 2);
     assert_eq!(s.moto.count("DescribeLogGroups"), 3 * 2);
+    assert_eq!(s.moto.count("ListSecrets"), 3 * 2);
     assert_eq!(s.moto.count("GetAccountPasswordPolicy"), 3);
     assert_eq!(s.moto.count("GetAccountSummary"), 3);
     // per instance: two attributes and its launch template data; per volume, two attributes

@@ -61,6 +61,9 @@ fn estate(s: &Sandbox) -> Value {
          "functions": [{"name": "thumbnailer", "env": {"DB_PASSWORD": "hunter2"}, "public": true},
                        {"name": "reporter"}],
          "log_groups": [{"name": "/aws/lambda/thumbnailer", "retention": 30}, {"name": "/app/audit"}],
+         "secrets": [{"name": "db", "policy": {"Version": "2012-10-17", "Statement": [
+             {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+              "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}}, {"name": "api-key"}],
          "trails": [{"name": "audit", "bucket": "prod-audit", "multi_region": true, "validation": true},
                     {"name": "legacy", "bucket": "prod-flow-logs", "logging": false}]},
         {"account": "dev", "region": "us-east-1", "instances": [{"name": "batch-1"}],
