@@ -58,6 +58,12 @@ impl Row {
         self
     }
 
+    /// Adds several cells, in order.
+    pub fn with_all(mut self, cells: impl IntoIterator<Item = (&'static str, Cell)>) -> Self {
+        self.0.extend(cells);
+        self
+    }
+
     pub fn columns(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.0.iter().map(|(c, _)| *c)
     }

@@ -79,7 +79,7 @@ pub struct ColumnInfo {
 }
 
 /// A table's (or view's) columns and declared types, for the PostgreSQL translation.
-fn table_columns(conn: &Connection, table: &str) -> Option<crate::pg::Columns> {
+pub(crate) fn table_columns(conn: &Connection, table: &str) -> Option<crate::pg::Columns> {
     let mut stmt = conn
         .prepare("SELECT name, type FROM pragma_table_info(?1)")
         .ok()?;
@@ -100,14 +100,6 @@ fn table_columns(conn: &Connection, table: &str) -> Option<crate::pg::Columns> {
         .collect::<rusqlite::Result<_>>()
         .ok()?;
     (!columns.is_empty()).then_some(columns)
-}
-
-#[cfg(test)]
-pub(crate) fn table_columns_for_tests(
-    conn: &Connection,
-    table: &str,
-) -> Option<crate::pg::Columns> {
-    table_columns(conn, table)
 }
 
 /// Organization columns that hold JSON in TEXT columns of the snapshot tables.

@@ -7,7 +7,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, tags_of, tags_src, time};
+use super::{Unit, batch, json_cell, tags_of, tags_src, time};
 use crate::error::AwsError;
 
 pub(super) const TRAILS: TableDef = TableDef {
@@ -187,7 +187,6 @@ pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         .collect(),
                 )
             });
-            let json_cell = |v: Option<Value>| v.map_or(Cell::Null, Cell::Json);
             let name = t.name().unwrap_or_default().to_owned();
             Row::default()
                 .with("name", Cell::Text(name.clone()))

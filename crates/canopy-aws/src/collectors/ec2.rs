@@ -7,7 +7,7 @@ use canopy_model::inventory::{Batch, Cell, RegionInfo, Row};
 use canopy_model::table::{Column, ColumnType, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, tags_of, tags_src, time};
+use super::{Unit, batch, policy_cells, tags_of, tags_src, time};
 use crate::error::AwsError;
 use crate::pace::ApiBuckets;
 use crate::retry::call;
@@ -1231,18 +1231,6 @@ pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     )
     .await?;
     Ok(vec![batch(&FLOW_LOGS, rows)])
-}
-
-/// A policy document AWS returns as JSON text: the document, and its canonical form.
-fn policy_cells(text: Option<&str>) -> (Cell, Cell) {
-    match text.map(serde_json::from_str::<Value>) {
-        Some(Ok(policy)) => {
-            let std = canopy_model::policy_std::canonical(&policy).map_or(Cell::Null, Cell::Json);
-            (Cell::Json(policy), std)
-        }
-        Some(Err(_)) => (Cell::text(text), Cell::Null),
-        None => (Cell::Null, Cell::Null),
-    }
 }
 
 fn id_list(ids: &[String]) -> Cell {

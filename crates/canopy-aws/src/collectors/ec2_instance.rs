@@ -14,7 +14,7 @@ use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
 use super::ec2::{client, ec2_tail, group_identifiers};
-use super::{Unit, batch, time};
+use super::{Unit, batch, json_cell, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const INSTANCES: TableDef = TableDef {
@@ -221,8 +221,8 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                             "Code": e.code().map(|c| c.as_str()),
                             "Description": e.description(),
                             "InstanceEventId": e.instance_event_id(),
-                            "NotAfter": fmt_time(e.not_after()),
-                            "NotBefore": fmt_time(e.not_before()),
+                            "NotAfter": time_text(e.not_after()),
+                            "NotBefore": time_text(e.not_before()),
                         })).collect::<Vec<_>>(),
                         "InstanceId": id,
                         "InstanceState": s.instance_state().map(|st| json!({
@@ -246,14 +246,10 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     Ok(vec![batch(&INSTANCES, rows)])
 }
 
-fn fmt_time(at: Option<&aws_smithy_types::DateTime>) -> Option<String> {
-    at.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-}
-
 fn status_summary(s: &InstanceStatusSummary) -> Value {
     json!({
         "Details": s.details().iter().map(|d| json!({
-            "ImpairedSince": fmt_time(d.impaired_since()),
+            "ImpairedSince": time_text(d.impaired_since()),
             "Name": d.name().map(|n| n.as_str()),
             "Status": d.status().map(|n| n.as_str()),
         })).collect::<Vec<_>>(),
@@ -390,7 +386,6 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         .flat_map(|n| n.ipv6_addresses())
         .find_map(|a| a.ipv6_address());
     let arn = unit.arn("ec2", &format!("instance/{id}"));
-    let json_or_null = |v: Option<Value>| v.map_or(Cell::Null, Cell::Json);
     let row = Row::default()
         .with("instance_id", Cell::Text(id.clone()))
         .with("arn", Cell::Text(arn.clone()))
@@ -458,7 +453,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         .with("capacity_reservation_id", Cell::text(i.capacity_reservation_id()))
         .with(
             "capacity_reservation_specification",
-            json_or_null(i.capacity_reservation_specification().map(|c| {
+            json_cell(i.capacity_reservation_specification().map(|c| {
                 json!({
                     "CapacityReservationPreference": c.capacity_reservation_preference().map(|p| p.as_str()),
                     "CapacityReservationTarget": c.capacity_reservation_target().map(|t| json!({
@@ -519,7 +514,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         .with("usage_operation", Cell::text(i.usage_operation()))
         .with(
             "usage_operation_update_time",
-            Cell::text(fmt_time(i.usage_operation_update_time()).as_deref()),
+            Cell::text(time_text(i.usage_operation_update_time()).as_deref()),
         )
         .with("user_data", Cell::Null)
         .with(
@@ -535,7 +530,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
                         json!({
                             "DeviceName": b.device_name(),
                             "Ebs": b.ebs().map(|e| json!({
-                                "AttachTime": fmt_time(e.attach_time()),
+                                "AttachTime": time_text(e.attach_time()),
                                 "DeleteOnTermination": e.delete_on_termination(),
                                 "Status": e.status().map(|s| s.as_str()),
                                 "VolumeId": e.volume_id(),
@@ -571,7 +566,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
                             "ElasticInferenceAcceleratorArn": a.elastic_inference_accelerator_arn(),
                             "ElasticInferenceAcceleratorAssociationId": a.elastic_inference_accelerator_association_id(),
                             "ElasticInferenceAcceleratorAssociationState": a.elastic_inference_accelerator_association_state(),
-                            "ElasticInferenceAcceleratorAssociationTime": fmt_time(a.elastic_inference_accelerator_association_time()),
+                            "ElasticInferenceAcceleratorAssociationTime": time_text(a.elastic_inference_accelerator_association_time()),
                         })
                     })
                     .collect(),
@@ -579,23 +574,23 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         )
         .with(
             "enclave_options",
-            json_or_null(i.enclave_options().map(|e| json!({"Enabled": e.enabled()}))),
+            json_cell(i.enclave_options().map(|e| json!({"Enabled": e.enabled()}))),
         )
         .with(
             "hibernation_options",
-            json_or_null(
+            json_cell(
                 i.hibernation_options()
                     .map(|h| json!({"Configured": h.configured()})),
             ),
         )
         .with(
             "state_reason",
-            json_or_null(
+            json_cell(
                 i.state_reason()
                     .map(|r| json!({"Code": r.code(), "Message": r.message()})),
             ),
         )
-        .with("launch_template_data", json_or_null(template))
+        .with("launch_template_data", json_cell(template))
         .with(
             "licenses",
             Cell::Json(Value::Array(
@@ -607,14 +602,14 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         )
         .with(
             "maintenance_options",
-            json_or_null(
+            json_cell(
                 i.maintenance_options()
                     .map(|m| json!({"AutoRecovery": m.auto_recovery().map(|a| a.as_str())})),
             ),
         )
         .with(
             "metadata_options",
-            json_or_null(i.metadata_options().map(|m| {
+            json_cell(i.metadata_options().map(|m| {
                 json!({
                     "HttpEndpoint": m.http_endpoint().map(|v| v.as_str()),
                     "HttpProtocolIpv6": m.http_protocol_ipv6().map(|v| v.as_str()),
@@ -627,7 +622,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         )
         .with(
             "private_dns_name_options",
-            json_or_null(i.private_dns_name_options().map(|o| {
+            json_cell(i.private_dns_name_options().map(|o| {
                 json!({
                     "EnableResourceNameDnsAAAARecord": o.enable_resource_name_dns_aaaa_record(),
                     "EnableResourceNameDnsARecord": o.enable_resource_name_dns_a_record(),
@@ -649,7 +644,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
                     .collect(),
             )),
         )
-        .with("instance_status", json_or_null(status))
+        .with("instance_status", json_cell(status))
         .with("akas", Cell::Json(json!([arn])));
     ec2_tail(row, i.tags(), &id, &unit.partition())
 }

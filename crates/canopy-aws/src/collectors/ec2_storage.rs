@@ -11,7 +11,7 @@ use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
 use super::ec2::{client, name_or};
-use super::{Unit, batch, time};
+use super::{Unit, batch, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const VOLUMES: TableDef = TableDef {
@@ -189,10 +189,6 @@ fn product_codes(codes: &[ProductCode]) -> Cell {
     ))
 }
 
-fn fmt_time(at: Option<&aws_smithy_types::DateTime>) -> Option<String> {
-    at.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-}
-
 /// An EC2 time AWS sends as text (`2026-01-15T10:00:00.000Z`), as RFC 3339 seconds.
 fn text_time(text: Option<&str>) -> Cell {
     match text.and_then(canopy_model::parse_time) {
@@ -277,7 +273,7 @@ pub(super) async fn volumes(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                             .iter()
                             .map(|a| {
                                 json!({
-                                    "AttachTime": fmt_time(a.attach_time()),
+                                    "AttachTime": time_text(a.attach_time()),
                                     "DeleteOnTermination": a.delete_on_termination(),
                                     "Device": a.device(),
                                     "InstanceId": a.instance_id(),

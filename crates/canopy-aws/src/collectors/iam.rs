@@ -294,6 +294,26 @@ pub(super) const INLINE_POLICIES_STD: Column = Column::json(
     "Inline policies with their documents in Steampipe's canonical form",
 );
 
+/// The permissions boundary columns: its ARN and its type.
+pub(super) fn boundary_cells(
+    boundary: Option<&aws_sdk_iam::types::AttachedPermissionsBoundary>,
+) -> [(&'static str, Cell); 2] {
+    [
+        (
+            "permissions_boundary_arn",
+            Cell::text(boundary.and_then(|b| b.permissions_boundary_arn())),
+        ),
+        (
+            "permissions_boundary_type",
+            Cell::text(
+                boundary
+                    .and_then(|b| b.permissions_boundary_type())
+                    .map(|t| t.as_str()),
+            ),
+        ),
+    ]
+}
+
 /// A principal's policy columns, in their table order: inline (as written and canonical), then
 /// the attached managed policies' ARNs.
 pub(super) fn with_policies(
@@ -571,62 +591,49 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             Cell::Json(doc) => Cell::Text(doc.to_string()),
             other => other.clone(),
         };
-        let (profiles, inline, inline_std, attached) = match extra {
-            Some(d) => (
-                Cell::Json(json!(
-                    d.instance_profile_list()
-                        .iter()
-                        .map(|p| p.arn())
-                        .collect::<Vec<_>>()
-                )),
-                inline_policies(d.role_policy_list(), false),
-                inline_policies(d.role_policy_list(), true),
-                Cell::Json(json!(
-                    d.attached_managed_policies()
-                        .iter()
-                        .filter_map(|p| p.policy_arn())
-                        .collect::<Vec<_>>()
-                )),
+        let row = Row::default()
+            .with("name", Cell::Text(r.role_name().to_owned()))
+            .with("arn", Cell::Text(r.arn().to_owned()))
+            .with("role_id", Cell::Text(r.role_id().to_owned()))
+            .with("create_date", time(Some(r.create_date())))
+            .with("description", Cell::text(r.description()))
+            .with("path", Cell::Text(r.path().to_owned()))
+            .with("max_session_duration", Cell::int(r.max_session_duration()))
+            .with_all(boundary_cells(boundary))
+            .with(
+                "role_last_used_date",
+                time(last_used.and_then(|u| u.last_used_date())),
+            )
+            .with(
+                "role_last_used_region",
+                Cell::text(last_used.and_then(|u| u.region())),
+            )
+            .with("assume_role_policy", trust.clone())
+            .with("assume_role_policy_std", policy_std(&trust))
+            .with("assume_role_policy_document", trust_text);
+        // the policy columns come from the details; without them (a role made since) null
+        let row = match extra {
+            Some(d) => with_policies(
+                row.with(
+                    "instance_profile_arns",
+                    Cell::Json(json!(
+                        d.instance_profile_list()
+                            .iter()
+                            .map(|p| p.arn())
+                            .collect::<Vec<_>>()
+                    )),
+                ),
+                d.role_policy_list(),
+                d.attached_managed_policies(),
             ),
-            None => (Cell::Null, Cell::Null, Cell::Null, Cell::Null),
+            None => row
+                .with("instance_profile_arns", Cell::Null)
+                .with("inline_policies", Cell::Null)
+                .with("inline_policies_std", Cell::Null)
+                .with("attached_policy_arns", Cell::Null),
         };
         rows.push(
-            Row::default()
-                .with("name", Cell::Text(r.role_name().to_owned()))
-                .with("arn", Cell::Text(r.arn().to_owned()))
-                .with("role_id", Cell::Text(r.role_id().to_owned()))
-                .with("create_date", time(Some(r.create_date())))
-                .with("description", Cell::text(r.description()))
-                .with("path", Cell::Text(r.path().to_owned()))
-                .with("max_session_duration", Cell::int(r.max_session_duration()))
-                .with(
-                    "permissions_boundary_arn",
-                    Cell::text(boundary.and_then(|b| b.permissions_boundary_arn())),
-                )
-                .with(
-                    "permissions_boundary_type",
-                    Cell::text(
-                        boundary
-                            .and_then(|b| b.permissions_boundary_type())
-                            .map(|t| t.as_str()),
-                    ),
-                )
-                .with(
-                    "role_last_used_date",
-                    time(last_used.and_then(|u| u.last_used_date())),
-                )
-                .with(
-                    "role_last_used_region",
-                    Cell::text(last_used.and_then(|u| u.region())),
-                )
-                .with("assume_role_policy", trust.clone())
-                .with("assume_role_policy_std", policy_std(&trust))
-                .with("assume_role_policy_document", trust_text)
-                .with("instance_profile_arns", profiles)
-                .with("inline_policies", inline)
-                .with("inline_policies_std", inline_std)
-                .with("attached_policy_arns", attached)
-                .with("tags_src", tags_src(tags.iter().copied()))
+            row.with("tags_src", tags_src(tags.iter().copied()))
                 .with("tags", tags_of(tags.iter().copied()))
                 .with("title", Cell::Text(r.role_name().to_owned()))
                 .with("akas", Cell::Json(json!([r.arn()])))

@@ -18,8 +18,10 @@ use canopy_model::inventory::{Batch, Cell, Row, home_region};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::iam::{INLINE_POLICIES, INLINE_POLICIES_STD, decode_policy, policy_std, with_policies};
-use super::{Unit, batch, tags_of, tags_src, time};
+use super::iam::{
+    INLINE_POLICIES, INLINE_POLICIES_STD, boundary_cells, decode_policy, policy_std, with_policies,
+};
+use super::{Unit, batch, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const USERS: TableDef = TableDef {
@@ -242,7 +244,7 @@ pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, 
                 .map(|u| {
                     json!({
                         "Arn": u.arn(),
-                        "CreateDate": fmt_time(u.create_date()),
+                        "CreateDate": time_text(u.create_date()),
                         "Path": u.path(),
                         "UserId": u.user_id(),
                         "UserName": u.user_name(),
@@ -291,10 +293,6 @@ pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, 
     ])
 }
 
-fn fmt_time(at: Option<&aws_smithy_types::DateTime>) -> Option<String> {
-    at.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-}
-
 async fn user_row(
     unit: Unit<'_>,
     client: &Client,
@@ -325,7 +323,7 @@ async fn user_row(
                     .iter()
                     .map(|d| {
                         json!({
-                            "EnableDate": fmt_time(Some(d.enable_date())),
+                            "EnableDate": time_text(Some(d.enable_date())),
                             "SerialNumber": d.serial_number(),
                             "UserName": d.user_name(),
                         })
@@ -340,7 +338,7 @@ async fn user_row(
         .and_then(|out| out.login_profile().cloned())
         .map_or(Cell::Null, |p| {
             Cell::Json(json!({
-                "CreateDate": fmt_time(Some(p.create_date())),
+                "CreateDate": time_text(Some(p.create_date())),
                 "PasswordResetRequired": p.password_reset_required(),
                 "UserName": p.user_name(),
             }))
@@ -351,7 +349,7 @@ async fn user_row(
         .map(|g| match groups.get(g.as_str()) {
             Some(d) => json!({
                 "Arn": d.arn(),
-                "CreateDate": fmt_time(d.create_date()),
+                "CreateDate": time_text(d.create_date()),
                 "GroupId": d.group_id(),
                 "GroupName": d.group_name(),
                 "Path": d.path(),
@@ -369,18 +367,7 @@ async fn user_row(
         .with("arn", Cell::Text(arn.to_owned()))
         .with("create_date", time(u.create_date()))
         .with("password_last_used", password_last_used)
-        .with(
-            "permissions_boundary_arn",
-            Cell::text(boundary.and_then(|b| b.permissions_boundary_arn())),
-        )
-        .with(
-            "permissions_boundary_type",
-            Cell::text(
-                boundary
-                    .and_then(|b| b.permissions_boundary_type())
-                    .map(|t| t.as_str()),
-            ),
-        )
+        .with_all(boundary_cells(boundary))
         .with("mfa_enabled", mfa_enabled)
         .with("login_profile", login_profile)
         .with("mfa_devices", mfa_devices)

@@ -11,7 +11,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Detail, Unit, batch, tags_of, tags_src, time};
+use super::{Detail, Unit, batch, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const KEYS: TableDef = TableDef {
@@ -79,10 +79,6 @@ pub(super) const KEYS: TableDef = TableDef {
     filled_by: "collect",
 };
 
-fn fmt_time(at: Option<&aws_smithy_types::DateTime>) -> Option<String> {
-    at.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-}
-
 pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = Client::new(&unit.session.config_in(unit.region));
     let mut listed: Vec<(String, String)> = Vec::new();
@@ -116,8 +112,8 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 aliases.entry(target.to_owned()).or_default().push(json!({
                     "AliasArn": a.alias_arn(),
                     "AliasName": a.alias_name(),
-                    "CreationDate": fmt_time(a.creation_date()),
-                    "LastUpdatedDate": fmt_time(a.last_updated_date()),
+                    "CreationDate": time_text(a.creation_date()),
+                    "LastUpdatedDate": time_text(a.last_updated_date()),
                     "TargetKeyId": target,
                 }));
             }
@@ -189,13 +185,8 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 tags.iter()
                     .map(|t| (Some(t.tag_key()), Some(t.tag_value())))
             };
-            let policy = policy
-                .found()
-                .and_then(|o| o.policy().map(str::to_owned))
-                .and_then(|text| serde_json::from_str::<Value>(&text).ok());
-            let policy_std = policy
-                .as_ref()
-                .and_then(canopy_model::policy_std::canonical);
+            let (policy, policy_std) =
+                policy_cells(policy.found().as_ref().and_then(|o| o.policy()));
             let m = meta.as_ref();
             let title = key_aliases
                 .first()
@@ -232,8 +223,8 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     "key_rotation_enabled",
                     Cell::bool(rotation.found().map(|o| o.key_rotation_enabled())),
                 )
-                .with("policy", policy.map_or(Cell::Null, Cell::Json))
-                .with("policy_std", policy_std.map_or(Cell::Null, Cell::Json))
+                .with("policy", policy)
+                .with("policy_std", policy_std)
                 .with("tags_src", tags_src(pairs()))
                 .with("multi_region", Cell::bool(m.and_then(|m| m.multi_region())))
                 .with(

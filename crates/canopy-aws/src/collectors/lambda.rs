@@ -9,7 +9,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Map, Value, json};
 
-use super::{Unit, batch, tags_of};
+use super::{Unit, batch, json_cell, policy_cells, tags_of};
 use crate::error::AwsError;
 
 pub(super) const FUNCTIONS: TableDef = TableDef {
@@ -131,13 +131,8 @@ pub(super) async fn functions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 }),
             );
             let function = function.found();
-            let policy = policy
-                .found()
-                .and_then(|o| o.policy().map(str::to_owned))
-                .and_then(|t| serde_json::from_str::<Value>(&t).ok());
-            let policy_std = policy
-                .as_ref()
-                .and_then(canopy_model::policy_std::canonical);
+            let (policy, policy_std) =
+                policy_cells(policy.found().as_ref().and_then(|o| o.policy()));
             let url = url.found().map(|u| {
                 json!({
                     "AuthType": u.auth_type().as_str(),
@@ -181,7 +176,6 @@ pub(super) async fn functions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
             });
             let vpc = f.vpc_config();
-            let json_cell = |v: Option<Value>| v.map_or(Cell::Null, Cell::Json);
             let last_modified = f
                 .last_modified()
                 .and_then(canopy_model::parse_time)
@@ -264,8 +258,8 @@ pub(super) async fn functions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     "ephemeral_storage",
                     json_cell(f.ephemeral_storage().map(|e| json!({"Size": e.size()}))),
                 )
-                .with("policy", json_cell(policy))
-                .with("policy_std", json_cell(policy_std))
+                .with("policy", policy)
+                .with("policy_std", policy_std)
                 .with(
                     "tracing_config",
                     json_cell(

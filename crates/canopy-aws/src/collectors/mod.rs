@@ -376,7 +376,31 @@ pub fn tables() -> &'static [&'static TableDef] {
 }
 
 fn time(at: Option<&DateTime>) -> Cell {
-    Cell::text(at.and_then(|t| t.fmt(Format::DateTime).ok()))
+    Cell::text(time_text(at).as_deref())
+}
+
+/// An SDK time as RFC 3339 text, for times inside JSON columns.
+fn time_text(at: Option<&DateTime>) -> Option<String> {
+    at.and_then(|t| t.fmt(Format::DateTime).ok())
+}
+
+/// A JSON value, or null.
+fn json_cell(value: Option<Value>) -> Cell {
+    value.map_or(Cell::Null, Cell::Json)
+}
+
+/// A policy document as AWS returns it (JSON text) -> the `policy` and `policy_std` columns:
+/// the document, and its canonical form. Text that is not JSON is kept as text, with no
+/// canonical form.
+fn policy_cells(text: Option<&str>) -> (Cell, Cell) {
+    match text.map(serde_json::from_str::<Value>) {
+        Some(Ok(policy)) => {
+            let std = canopy_model::policy_std::canonical(&policy).map_or(Cell::Null, Cell::Json);
+            (Cell::Json(policy), std)
+        }
+        Some(Err(_)) => (Cell::text(text), Cell::Null),
+        None => (Cell::Null, Cell::Null),
+    }
 }
 
 fn tags_of<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Cell {

@@ -15,7 +15,7 @@ use canopy_model::inventory::{Batch, Cell, Row, home_region};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Detail, Unit, batch, time};
+use super::{Detail, Unit, batch, json_cell, policy_cells, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const BUCKETS: TableDef = TableDef {
@@ -272,15 +272,7 @@ async fn bucket_row(unit: Unit<'_>, home_client: &Client, home: &str, b: Listed)
     );
 
     // a policy missing is no policy (and not public); a refused one is unknown (null)
-    let policy_doc = match &policy {
-        Detail::Found(out) => out
-            .policy()
-            .and_then(|text| serde_json::from_str::<Value>(text).ok()),
-        Detail::Absent | Detail::Refused => None,
-    };
-    let policy_std = policy_doc
-        .as_ref()
-        .and_then(canopy_model::policy_std::canonical);
+    let (policy_doc, policy_std) = policy_cells(policy.found().as_ref().and_then(|o| o.policy()));
     let is_public = match status {
         Detail::Found(out) => Cell::Bool(
             out.policy_status()
@@ -437,8 +429,8 @@ async fn bucket_row(unit: Unit<'_>, home_client: &Client, home: &str, b: Listed)
             .with("logging", json_cell(logging))
             .with("object_lock_configuration", json_cell(lock))
             .with("object_ownership_controls", json_cell(ownership))
-            .with("policy", json_cell(policy_doc))
-            .with("policy_std", json_cell(policy_std))
+            .with("policy", policy_doc)
+            .with("policy_std", policy_std)
             .with("replication", json_cell(replication))
             .with("website_configuration", json_cell(website))
             .with("tags_src", super::tags_src(pairs()))
@@ -448,10 +440,6 @@ async fn bucket_row(unit: Unit<'_>, home_client: &Client, home: &str, b: Listed)
             .with("partition", unit.partition())
             .with("region", Cell::Text(region)),
     )
-}
-
-fn json_cell(value: Option<Value>) -> Cell {
-    value.map_or(Cell::Null, Cell::Json)
 }
 
 fn owner(o: &Owner) -> Value {
@@ -509,12 +497,12 @@ fn lifecycle_rule(r: &LifecycleRule) -> Value {
             })),
         })),
         "Expiration": r.expiration().map(|e| json!({
-            "Date": e.date().and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
+            "Date": time_text(e.date()),
             "Days": e.days(),
             "ExpiredObjectDeleteMarker": e.expired_object_delete_marker(),
         })),
         "Transitions": r.transitions().iter().map(|t| json!({
-            "Date": t.date().and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
+            "Date": time_text(t.date()),
             "Days": t.days(),
             "StorageClass": t.storage_class().map(|s| s.as_str()),
         })).collect::<Vec<_>>(),

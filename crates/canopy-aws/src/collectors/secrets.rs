@@ -6,7 +6,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, tags_of, tags_src, time};
+use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const SECRETS: TableDef = TableDef {
@@ -85,12 +85,20 @@ pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         async move {
             let arn = s.arn().unwrap_or_default().to_owned();
             let (described, policy) = tokio::join!(
-                unit.detail(unit.region, "secretsmanager:DescribeSecret", &arn, absent, || {
-                    client.describe_secret().secret_id(&arn).send()
-                }),
-                unit.detail(unit.region, "secretsmanager:GetResourcePolicy", &arn, absent, || {
-                    client.get_resource_policy().secret_id(&arn).send()
-                }),
+                unit.detail(
+                    unit.region,
+                    "secretsmanager:DescribeSecret",
+                    &arn,
+                    absent,
+                    || { client.describe_secret().secret_id(&arn).send() }
+                ),
+                unit.detail(
+                    unit.region,
+                    "secretsmanager:GetResourcePolicy",
+                    &arn,
+                    absent,
+                    || { client.get_resource_policy().secret_id(&arn).send() }
+                ),
             );
             let replication = described.found().map(|d| {
                 Value::Array(
@@ -99,7 +107,7 @@ pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         .map(|r| {
                             json!({
                                 "KmsKeyId": r.kms_key_id(),
-                                "LastAccessedDate": r.last_accessed_date().and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
+                                "LastAccessedDate": time_text(r.last_accessed_date()),
                                 "Region": r.region(),
                                 "Status": r.status().map(|s| s.as_str()),
                                 "StatusMessage": r.status_message(),
@@ -108,13 +116,8 @@ pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         .collect(),
                 )
             });
-            let policy = policy
-                .found()
-                .and_then(|o| o.resource_policy().map(str::to_owned))
-                .and_then(|t| serde_json::from_str::<Value>(&t).ok());
-            let policy_std = policy
-                .as_ref()
-                .and_then(canopy_model::policy_std::canonical);
+            let (policy, policy_std) =
+                policy_cells(policy.found().as_ref().and_then(|o| o.resource_policy()));
             let pairs = || s.tags().iter().map(|t| (t.key(), t.value()));
             let rules = s.rotation_rules().map(|r| {
                 json!({
@@ -123,7 +126,6 @@ pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     "ScheduleExpression": r.schedule_expression(),
                 })
             });
-            let json_cell = |v: Option<Value>| v.map_or(Cell::Null, Cell::Json);
             let name = s.name().unwrap_or_default().to_owned();
             Row::default()
                 .with("name", Cell::Text(name.clone()))
@@ -137,8 +139,8 @@ pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("last_rotated_date", time(s.last_rotated_date()))
                 .with("owning_service", Cell::text(s.owning_service()))
                 .with("primary_region", Cell::text(s.primary_region()))
-                .with("policy", json_cell(policy))
-                .with("policy_std", json_cell(policy_std))
+                .with("policy", policy)
+                .with("policy_std", policy_std)
                 .with("replication_status", json_cell(replication))
                 .with("rotation_enabled", Cell::bool(s.rotation_enabled()))
                 .with("rotation_lambda_arn", Cell::text(s.rotation_lambda_arn()))

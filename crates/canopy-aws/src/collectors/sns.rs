@@ -8,7 +8,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, tags_of, tags_src};
+use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src};
 use crate::error::AwsError;
 
 /// Steampipe's column, AWS's attribute name, and whether it is a count, for the topic's
@@ -239,18 +239,14 @@ pub(super) async fn topics(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     Cell::int(attributes.get(*key).and_then(|v| v.parse::<i64>().ok())),
                 );
             }
-            let policy = json_attribute(&attributes, "Policy");
-            let policy_std = policy
-                .as_ref()
-                .and_then(canopy_model::policy_std::canonical);
-            let json_cell = |v: Option<Value>| v.map_or(Cell::Null, Cell::Json);
+            let (policy, policy_std) = policy_cells(attributes.get("Policy").map(String::as_str));
             row.with(
                 "kms_master_key_id",
                 Cell::text(attributes.get("KmsMasterKeyId").map(String::as_str)),
             )
             .with("tags_src", tags_src(pairs()))
-            .with("policy", json_cell(policy))
-            .with("policy_std", json_cell(policy_std))
+            .with("policy", policy)
+            .with("policy_std", policy_std)
             .with(
                 "delivery_policy",
                 json_cell(json_attribute(&attributes, "DeliveryPolicy")),

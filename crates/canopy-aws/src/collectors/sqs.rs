@@ -8,7 +8,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch};
+use super::{Unit, batch, json_cell, policy_cells};
 use crate::error::AwsError;
 
 pub(super) const QUEUES: TableDef = TableDef {
@@ -117,10 +117,7 @@ pub(super) async fn queues(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     .get(key)
                     .and_then(|t| serde_json::from_str::<Value>(t).ok())
             };
-            let policy = document("Policy");
-            let policy_std = policy
-                .as_ref()
-                .and_then(canopy_model::policy_std::canonical);
+            let (policy, policy_std) = policy_cells(attributes.get("Policy").map(String::as_str));
             let tags = tags
                 .found()
                 .and_then(|o| o.tags().cloned())
@@ -144,12 +141,9 @@ pub(super) async fn queues(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with("sqs_managed_sse_enabled", flag("SqsManagedSseEnabled"))
                 .with("visibility_timeout_seconds", text("VisibilityTimeout"))
-                .with("policy", policy.map_or(Cell::Null, Cell::Json))
-                .with("policy_std", policy_std.map_or(Cell::Null, Cell::Json))
-                .with(
-                    "redrive_policy",
-                    document("RedrivePolicy").map_or(Cell::Null, Cell::Json),
-                )
+                .with("policy", policy)
+                .with("policy_std", policy_std)
+                .with("redrive_policy", json_cell(document("RedrivePolicy")))
                 .with(
                     "content_based_deduplication",
                     text("ContentBasedDeduplication"),

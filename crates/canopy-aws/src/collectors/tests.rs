@@ -277,7 +277,8 @@ fn membership() -> canopy_model::Membership {
     }
 }
 
-/// Runs the collector of `table` against the fixtures, in `global` or its region.
+/// Runs the collector of `table` against the fixtures, in `global` or its region; the rows of
+/// `table`.
 async fn rows_of(table: &str, membership: Option<&canopy_model::Membership>) -> Vec<Row> {
     let session = fixture_session(Arc::new(Mutex::new(Vec::new())));
     let buckets = ApiBuckets::new(false);
@@ -296,7 +297,11 @@ async fn rows_of(table: &str, membership: Option<&canopy_model::Membership>) -> 
         refusals: &refusals,
     };
     let batches = collector.collect(unit).await.unwrap();
-    batches.into_iter().flat_map(|b| b.rows).collect()
+    batches
+        .into_iter()
+        .filter(|b| b.table.name == table)
+        .flat_map(|b| b.rows)
+        .collect()
 }
 
 fn cell<'a>(row: &'a Row, column: &str) -> &'a Cell {
@@ -464,31 +469,7 @@ async fn roles_carry_their_policies_and_profiles_from_one_details_call() {
 
 #[tokio::test]
 async fn users_groups_and_policies_come_from_one_details_call() {
-    let session = fixture_session(Arc::new(Mutex::new(Vec::new())));
-    let buckets = ApiBuckets::new(false);
-    let refusals = super::Refusals::default();
-    let unit = Unit {
-        session: &session,
-        region: "global",
-        buckets: &buckets,
-        regions: Ok(&[]),
-        membership: None,
-        refusals: &refusals,
-    };
-    let batches = super::Collector::for_table("aws_iam_user")
-        .unwrap()
-        .collect(unit)
-        .await
-        .unwrap();
-    let rows = |table: &str| {
-        batches
-            .iter()
-            .find(|b| b.table.name == table)
-            .unwrap()
-            .rows
-            .clone()
-    };
-    let user = &rows("aws_iam_user")[0];
+    let user = &rows_of("aws_iam_user", None).await[0];
     assert_eq!(cell(user, "mfa_enabled"), &Cell::Bool(true));
     assert_eq!(
         cell(user, "password_last_used"),
@@ -498,12 +479,12 @@ async fn users_groups_and_policies_come_from_one_details_call() {
         panic!("no groups")
     };
     assert_eq!(groups[0]["GroupId"], json!("AGPAEXAMPLEADMINS001"));
-    let group = &rows("aws_iam_group")[0];
+    let group = &rows_of("aws_iam_group", None).await[0];
     let Cell::Json(members) = cell(group, "users") else {
         panic!("no members")
     };
     assert_eq!(members[0]["UserName"], json!("alice"));
-    let policies = rows("aws_iam_policy");
+    let policies = rows_of("aws_iam_policy", None).await;
     assert_eq!(policies.len(), 2);
     assert_eq!(cell(&policies[0], "is_aws_managed"), &Cell::Bool(false));
     assert_eq!(

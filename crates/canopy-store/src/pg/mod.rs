@@ -26,7 +26,6 @@
 
 pub(crate) mod functions;
 
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -1398,18 +1397,6 @@ fn output_names(select: &Select) -> Vec<Option<String>> {
             _ => None,
         })
         .collect()
-}
-
-/// The tables a statement names (for the catalog lookups the translation needs).
-pub fn named_tables(sql: &str) -> BTreeMap<String, ()> {
-    let mut names = BTreeMap::new();
-    if let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) {
-        let _ = ast::visit_relations(&statements, |name| {
-            names.insert(object_name(name), ());
-            ControlFlow::<()>::Continue(())
-        });
-    }
-    names
 }
 
 #[cfg(test)]

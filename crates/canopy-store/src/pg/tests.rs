@@ -31,7 +31,7 @@ fn store() -> Connection {
 }
 
 fn run(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
-    let columns = |table: &str| super::super::query::table_columns_for_tests(conn, table);
+    let columns = |table: &str| super::super::query::table_columns(conn, table);
     let translated = translate(sql, &columns).unwrap_or_else(|e| panic!("{sql}: {e}"));
     let mut stmt = conn
         .prepare(&translated.sql)
