@@ -9,7 +9,9 @@ moto's own server application, wrapped in a small WSGI middleware that
   * keeps connections alive (HTTP/1.1), as AWS does, where moto's server closes every one, and
     counts the connections AWS requests arrived on (to test that clients reuse them),
   * answers as AWS documents where moto does not: EC2's DescribeVolumeAttribute and CloudWatch
-    Logs' GetDataProtectionPolicy (missing in moto), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
+    Logs' GetDataProtectionPolicy, RDS's DescribeCertificates and
+    DescribePendingMaintenanceActions, DynamoDB's DescribeKinesisStreamingDestination (missing
+    in moto), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
     GetBucketNotificationConfiguration bodies carry AWS's root elements (VersioningConfiguration,
     NotificationConfiguration; moto names them Get...Response, which SDKs reject),
   * holds IAM credential reports back: an account's first GenerateCredentialReport answers STARTED
@@ -165,6 +167,51 @@ def data_protection_policy(body, start_response):
     return [data]
 
 
+# the certificate authorities RDS lists in commercial regions (DescribeCertificates), with
+# their validity; thumbprints left out
+RDS_CAS = [
+    ("rds-ca-2019", "2019-08-22T17:08:50Z", "2024-08-22T17:08:50Z"),
+    ("rds-ca-rsa2048-g1", "2021-05-25T23:34:57Z", "2061-05-25T23:34:57Z"),
+    ("rds-ca-rsa4096-g1", "2021-05-25T23:38:12Z", "2121-05-25T23:38:12Z"),
+    ("rds-ca-ecc384-g1", "2021-05-25T23:40:26Z", "2121-05-25T23:40:26Z"),
+]
+
+
+def rds_answer(action, region, start_response):
+    """RDS's DescribeCertificates and DescribePendingMaintenanceActions, which moto lacks
+    (HTTP 500): AWS's CA list, and nothing pending (what a fresh estate has)."""
+    if action == "DescribeCertificates":
+        inner = "<Certificates>" + "".join(
+            f"<Certificate><CertificateIdentifier>{name}</CertificateIdentifier>"
+            f"<CertificateType>CA</CertificateType><ValidFrom>{start}</ValidFrom>"
+            f"<ValidTill>{end}</ValidTill><CertificateArn>arn:aws:rds:{region}::cert:{name}"
+            f"</CertificateArn><CustomerOverride>false</CustomerOverride></Certificate>"
+            for name, start, end in RDS_CAS
+        ) + "</Certificates><DefaultCertificateForNewLaunches>rds-ca-rsa2048-g1</DefaultCertificateForNewLaunches>"
+    else:
+        inner = "<PendingMaintenanceActions/>"
+    data = (
+        f'<{action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><{action}Result>'
+        f"{inner}</{action}Result><ResponseMetadata><RequestId>canopy-rds</RequestId>"
+        f"</ResponseMetadata></{action}Response>"
+    ).encode("utf-8")
+    start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def kinesis_destinations(body, start_response):
+    """DynamoDB's DescribeKinesisStreamingDestination, which moto lacks (HTTP 500): AWS's answer
+    for a table that streams to no Kinesis data stream."""
+    try:
+        table = json.loads(body or b"{}").get("TableName", "")
+    except ValueError:
+        table = ""
+    data = json.dumps({"TableName": table, "KinesisDataStreamDestinations": []}).encode("utf-8")
+    start_response("200 OK", [("Content-Type", "application/x-amz-json-1.0"),
+                              ("Content-Length", str(len(data)))])
+    return [data]
+
+
 def owned_by_self(environ, body, account):
     """DescribeSnapshots with Owner.N=self: moto ignores the owner (and so lists the snapshots
     behind its built-in public AMIs as the account's own); AWS lists the account's. Rewritten as
@@ -214,20 +261,26 @@ def rename_root(app, environ, start_response, wrong, right):
     return [body]
 
 
+# REST calls' operation names, by service, method and path (S3's are named by subresource)
+REST_ROUTES = [
+    ("lambda", "GET", r"/functions/?$", "ListFunctions"),
+    ("lambda", "GET", r"/functions/[^/]+/policy/?$", "GetPolicy"),
+    ("lambda", "GET", r"/functions/[^/]+/url/?$", "GetFunctionUrlConfig"),
+    ("lambda", "GET", r"/functions/[^/]+/?$", "GetFunction"),
+    ("eks", "GET", r"/clusters/?$", "ListClusters"),
+    ("eks", "GET", r"/clusters/[^/]+/?$", "DescribeCluster"),
+    ("elasticfilesystem", "GET", r"/file-systems/?$", "DescribeFileSystems"),
+    ("elasticfilesystem", "GET", r"/file-systems/[^/]+/policy/?$", "DescribeFileSystemPolicy"),
+]
+
+
 def rest_action(service, method, path, query):
     """A REST call's operation name: S3's by method and subresource (GetBucketPolicy,
-    ListBuckets, HeadBucket, PutObject, ...), Lambda's reads by path, other services' as
+    ListBuckets, HeadBucket, PutObject, ...), the reads canopy makes by REST_ROUTES, others as
     "METHOD /path"."""
-    if service == "lambda" and method == "GET":
-        trimmed = path.rstrip("/")
-        if trimmed.endswith("/functions"):
-            return "ListFunctions"
-        if trimmed.endswith("/policy"):
-            return "GetPolicy"
-        if trimmed.endswith("/url"):
-            return "GetFunctionUrlConfig"
-        if "/functions/" in trimmed:
-            return "GetFunction"
+    for route_service, route_method, pattern, name in REST_ROUTES:
+        if service == route_service and method == route_method and re.search(pattern, path):
+            return name
     if service != "s3":
         return f"{method} {path}"
     parts = [p for p in path.split("/") if p]
@@ -349,6 +402,10 @@ class Middleware:
             return [data]
         if service == "logs" and action == "GetDataProtectionPolicy":
             return data_protection_policy(body, start_response)
+        if service == "dynamodb" and action == "DescribeKinesisStreamingDestination":
+            return kinesis_destinations(body, start_response)
+        if service == "rds" and action in ("DescribeCertificates", "DescribePendingMaintenanceActions"):
+            return rds_answer(action, region, start_response)
         if service == "ec2" and action == "DescribeVolumeAttribute":
             return volume_attribute(body, start_response)
         if service == "ec2" and action == "DescribeSnapshots":

@@ -34,7 +34,20 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "functions": [{"name": "thumbnailer", "env": {"K": "v"},  # Lambda, in the region
                            "public": true}],                          # public: invoke by "*"
             "trails": [{"name": "audit", "bucket": "reports",          # CloudTrail, to one of
-                        "multi_region": true, "validation": true}]}     # "buckets"; logging
+                        "multi_region": true, "validation": true}],     # "buckets"; logging
+            "databases": [{"name": "orders", "engine": "postgres",     # RDS instances, with a
+                           "public": true, "encrypted": false,          # manual snapshot each
+                           "snapshot": {"name": "orders-1",             # when asked, shared
+                                        "shared_with": ["all"]}}],      # with these
+            "db_clusters": [{"name": "ledger", "snapshot": {...}}],    # Aurora clusters, same
+            "dynamodb_tables": [{"name": "orders", "pitr": true}],    # DynamoDB
+            "repositories": [{"name": "web", "policy": {...},          # ECR
+                              "scan_on_push": true, "lifecycle": {...}}],
+            "eks_clusters": [{"name": "platform"}],                    # EKS, in the VPC
+            "ecs": {"cluster": "apps", "services": [{"name": "web",    # ECS: a cluster, task
+                    "env": {"K": "v"}, "privileged": false}]},         # definitions, services
+            "file_systems": [{"name": "shared", "policy": {...},       # EFS
+                              "encrypted": false}]}
 
 Output: {"organizations": [{"id", "arn", "root_id", "management_account_id",
                             "ous": {"Root/Sports": "ou-..."},
@@ -297,6 +310,8 @@ class Seeder:
                     ],
                 }
                 iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=json.dumps(trust))
+        for seeder in SEEDERS:
+            seeder(self.endpoint, spec, account_id, region)
         return made
 
     def walk(self, org_client, node, parent_id, path, made):
@@ -326,6 +341,99 @@ class Seeder:
             child_path = f"{path}/{ou['name']}"
             made["ous"][child_path] = ou_id
             self.walk(org_client, ou, ou_id, child_path, made)
+
+
+def seed_rds(endpoint, spec, account_id, region):
+    """RDS instances and Aurora clusters, each with a manual snapshot when asked, shared with
+    the given accounts (or "all": public)."""
+    if not spec.get("databases") and not spec.get("db_clusters"):
+        return
+    rds = client("rds", endpoint, account_id, region)
+    for db in spec.get("databases", []):
+        rds.create_db_instance(
+            DBInstanceIdentifier=db["name"], DBInstanceClass=db.get("class", "db.t3.micro"),
+            Engine=db.get("engine", "postgres"), AllocatedStorage=20, MasterUsername="admin",
+            MasterUserPassword="not-a-real-password", PubliclyAccessible=db.get("public", False),
+            StorageEncrypted=db.get("encrypted", True), BackupRetentionPeriod=db.get("backups", 7),
+            Tags=[{"Key": k, "Value": v} for k, v in db.get("tags", {}).items()],
+        )
+        snapshot = db.get("snapshot")
+        if snapshot:
+            rds.create_db_snapshot(DBInstanceIdentifier=db["name"], DBSnapshotIdentifier=snapshot["name"])
+            if snapshot.get("shared_with"):
+                rds.modify_db_snapshot_attribute(DBSnapshotIdentifier=snapshot["name"], AttributeName="restore",
+                                                 ValuesToAdd=snapshot["shared_with"])
+    for cluster in spec.get("db_clusters", []):
+        rds.create_db_cluster(
+            DBClusterIdentifier=cluster["name"], Engine=cluster.get("engine", "aurora-postgresql"),
+            MasterUsername="admin", MasterUserPassword="not-a-real-password",
+            StorageEncrypted=cluster.get("encrypted", True),
+            DeletionProtection=cluster.get("deletion_protection", False),
+        )
+        snapshot = cluster.get("snapshot")
+        if snapshot:
+            rds.create_db_cluster_snapshot(DBClusterIdentifier=cluster["name"],
+                                           DBClusterSnapshotIdentifier=snapshot["name"])
+            if snapshot.get("shared_with"):
+                rds.modify_db_cluster_snapshot_attribute(
+                    DBClusterSnapshotIdentifier=snapshot["name"], AttributeName="restore",
+                    ValuesToAdd=snapshot["shared_with"])
+
+
+def seed_containers(endpoint, spec, account_id, region):
+    """DynamoDB tables, ECR repositories, EKS clusters, an ECS cluster with a task definition
+    and a service per entry, and EFS file systems."""
+    if spec.get("dynamodb_tables"):
+        ddb = client("dynamodb", endpoint, account_id, region)
+        for table in spec["dynamodb_tables"]:
+            ddb.create_table(TableName=table["name"], BillingMode="PAY_PER_REQUEST",
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+            if table.get("pitr"):
+                ddb.update_continuous_backups(TableName=table["name"], PointInTimeRecoverySpecification={
+                    "PointInTimeRecoveryEnabled": True})
+    if spec.get("repositories"):
+        ecr = client("ecr", endpoint, account_id, region)
+        for repo in spec["repositories"]:
+            ecr.create_repository(repositoryName=repo["name"],
+                                  imageScanningConfiguration={"scanOnPush": repo.get("scan_on_push", False)})
+            if "policy" in repo:
+                ecr.set_repository_policy(repositoryName=repo["name"], policyText=json.dumps(repo["policy"]))
+            if "lifecycle" in repo:
+                ecr.put_lifecycle_policy(repositoryName=repo["name"],
+                                         lifecyclePolicyText=json.dumps(repo["lifecycle"]))
+    if spec.get("eks_clusters"):
+        eks = client("eks", endpoint, account_id, region)
+        for cluster in spec["eks_clusters"]:
+            eks.create_cluster(name=cluster["name"], roleArn=f"arn:aws:iam::{account_id}:role/eks",
+                               resourcesVpcConfig={"subnetIds": [], "endpointPublicAccess": True})
+    if spec.get("ecs"):
+        ecs = client("ecs", endpoint, account_id, region)
+        cluster = spec["ecs"]["cluster"]
+        ecs.create_cluster(clusterName=cluster)
+        for service in spec["ecs"].get("services", []):
+            arn = ecs.register_task_definition(
+                family=service["name"], networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                cpu="256", memory="512",
+                containerDefinitions=[{
+                    "name": service["name"], "image": f"{service['name']}:latest", "essential": True,
+                    "privileged": service.get("privileged", False),
+                    "environment": [{"name": k, "value": v} for k, v in service.get("env", {}).items()],
+                }])["taskDefinition"]["taskDefinitionArn"]
+            ecs.create_service(cluster=cluster, serviceName=service["name"], taskDefinition=arn,
+                               desiredCount=1, launchType="FARGATE")
+    if spec.get("file_systems"):
+        efs = client("efs", endpoint, account_id, region)
+        for fs in spec["file_systems"]:
+            made = efs.create_file_system(CreationToken=fs["name"], Encrypted=fs.get("encrypted", True),
+                                          Tags=[{"Key": "Name", "Value": fs["name"]}])
+            if "policy" in fs:
+                efs.put_file_system_policy(FileSystemId=made["FileSystemId"], Policy=json.dumps(fs["policy"]))
+
+
+# seeders of the services added after the first ones: each takes what it knows from a
+# RESOURCES entry and ignores the rest
+SEEDERS = [seed_rds, seed_containers]
 
 
 def read_s3(endpoint, spec):

@@ -13,6 +13,7 @@ pub enum Cell {
     Null,
     Text(String),
     Int(i64),
+    Double(f64),
     Bool(bool),
     /// Stored as JSON text, so `tags ->> 'Name'` works.
     Json(serde_json::Value),

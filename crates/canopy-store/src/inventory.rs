@@ -67,6 +67,7 @@ fn to_sql(cell: &Cell) -> Value {
         Cell::Null => Value::Null,
         Cell::Text(t) => Value::Text(t.clone()),
         Cell::Int(i) => Value::Integer(*i),
+        Cell::Double(d) => Value::Real(*d),
         Cell::Bool(b) => Value::Integer(i64::from(*b)),
         Cell::Json(v) => Value::Text(v.to_string()),
     }

@@ -13,14 +13,20 @@
 //! every collector's rows against its definition.
 
 mod cloudtrail;
+mod dynamodb;
 mod ec2;
 mod ec2_instance;
 mod ec2_storage;
+mod ecr;
+mod ecs;
+mod efs;
+mod eks;
 mod iam;
 mod iam_auth;
 mod kms;
 mod lambda;
 mod logs;
+mod rds;
 mod s3;
 mod secrets;
 mod sns;
@@ -323,6 +329,50 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&secrets::SECRETS],
         run: |u| Box::pin(secrets::secrets(u)),
+    },
+    Collector {
+        tables: &[&rds::INSTANCES],
+        run: |u| Box::pin(rds::instances(u)),
+    },
+    Collector {
+        tables: &[&rds::CLUSTERS],
+        run: |u| Box::pin(rds::clusters(u)),
+    },
+    Collector {
+        tables: &[&rds::SNAPSHOTS],
+        run: |u| Box::pin(rds::snapshots(u)),
+    },
+    Collector {
+        tables: &[&rds::CLUSTER_SNAPSHOTS],
+        run: |u| Box::pin(rds::cluster_snapshots(u)),
+    },
+    Collector {
+        tables: &[&dynamodb::TABLES],
+        run: |u| Box::pin(dynamodb::tables(u)),
+    },
+    Collector {
+        tables: &[&ecr::REPOSITORIES],
+        run: |u| Box::pin(ecr::repositories(u)),
+    },
+    Collector {
+        tables: &[&eks::CLUSTERS],
+        run: |u| Box::pin(eks::clusters(u)),
+    },
+    Collector {
+        tables: &[&ecs::CLUSTERS],
+        run: |u| Box::pin(ecs::clusters(u)),
+    },
+    Collector {
+        tables: &[&ecs::SERVICES],
+        run: |u| Box::pin(ecs::services(u)),
+    },
+    Collector {
+        tables: &[&ecs::TASK_DEFINITIONS],
+        run: |u| Box::pin(ecs::task_definitions(u)),
+    },
+    Collector {
+        tables: &[&efs::FILE_SYSTEMS],
+        run: |u| Box::pin(efs::file_systems(u)),
     },
     Collector {
         tables: &[&lambda::FUNCTIONS],

@@ -36,7 +36,14 @@ fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
         let action = s3_action(bucket_call, query);
         return ("s3".to_owned(), action.to_owned());
     }
-    let service = labels.first().copied().unwrap_or_default().to_owned();
+    // DynamoDB calls about an ARN go to the account's endpoint (`<account>.ddb.<region>...`),
+    // ECR's to `api.ecr.<region>...`
+    let service = match (labels.first().copied(), labels.get(1).copied()) {
+        (_, Some("ddb")) => "dynamodb",
+        (Some("api"), Some(service)) => service,
+        (first, _) => first.unwrap_or_default(),
+    }
+    .to_owned();
     // Lambda's REST calls by path
     if service == "lambda" {
         let path = request.uri().path().trim_end_matches('/');
@@ -49,6 +56,18 @@ fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
         } else {
             "GetFunction"
         };
+        return (service, action.to_owned());
+    }
+    // EKS's and EFS's REST calls by path
+    let path = request.uri().path().trim_end_matches('/');
+    let rest = match service.as_str() {
+        "eks" if path.ends_with("/clusters") => Some("ListClusters"),
+        "eks" => Some("DescribeCluster"),
+        "elasticfilesystem" if path.ends_with("/policy") => Some("DescribeFileSystemPolicy"),
+        "elasticfilesystem" => Some("DescribeFileSystems"),
+        _ => None,
+    };
+    if let Some(action) = rest {
         return (service, action.to_owned());
     }
     // JSON protocols name the operation in a header: `TrentService.ListKeys`
@@ -523,4 +542,100 @@ async fn functions_keep_no_secret_environment_values_nor_code_urls() {
         panic!("no policy")
     };
     assert_eq!(std["Statement"][0]["Principal"]["AWS"], json!(["*"]));
+}
+
+#[tokio::test]
+async fn rds_rows_carry_certificate_maintenance_and_sharing() {
+    let instance = &rows_of("aws_rds_db_instance", None).await[0];
+    let Cell::Json(certificate) = cell(instance, "certificate") else {
+        panic!("no certificate")
+    };
+    assert_eq!(certificate["ValidTill"], json!("2061-05-25T23:34:57Z"));
+    let Cell::Json(pending) = cell(instance, "pending_maintenance_actions") else {
+        panic!("no pending maintenance")
+    };
+    assert_eq!(pending[0]["Action"], json!("system-update"));
+    let Cell::Json(subnets) = cell(instance, "subnets") else {
+        panic!("no subnets")
+    };
+    assert_eq!(
+        subnets[0]["SubnetAvailabilityZone"]["Name"],
+        json!("eu-west-1a")
+    );
+    assert_eq!(cell(instance, "vpc_id"), &Cell::Text("vpc-0a1b2c3d".into()));
+    assert_eq!(cell(instance, "publicly_accessible"), &Cell::Bool(true));
+    let cluster = &rows_of("aws_rds_db_cluster", None).await[0];
+    // the master password's secret is named, never read
+    let Cell::Json(secret) = cell(cluster, "master_user_secret") else {
+        panic!("no secret")
+    };
+    assert!(
+        secret["SecretArn"]
+            .as_str()
+            .unwrap()
+            .contains("secret:rds!")
+    );
+    assert_eq!(cell(cluster, "pending_maintenance_actions"), &Cell::Null);
+    for (table, column) in [
+        ("aws_rds_db_snapshot", "db_snapshot_attributes"),
+        (
+            "aws_rds_db_cluster_snapshot",
+            "db_cluster_snapshot_attributes",
+        ),
+    ] {
+        let rows = rows_of(table, None).await;
+        let Cell::Json(shared) = cell(&rows[0], column) else {
+            panic!("{table}: no sharing attributes")
+        };
+        assert_eq!(
+            shared,
+            &json!([{"AttributeName": "restore", "AttributeValues": ["all"]}])
+        );
+    }
+}
+
+#[tokio::test]
+async fn container_and_cluster_rows_keep_no_secrets() {
+    let task = &rows_of("aws_ecs_task_definition", None).await[0];
+    let Cell::Json(containers) = cell(task, "container_definitions") else {
+        panic!("no containers")
+    };
+    assert_eq!(
+        containers[0]["Environment"],
+        json!([{"Name": "DB_PASSWORD", "Value": null}])
+    );
+    assert!(!containers.to_string().contains("hunter2"));
+    assert_eq!(cell(task, "cpu"), &Cell::Int(256));
+    assert_eq!(cell(task, "title"), &Cell::Text("web:3".into()));
+    let cluster = &rows_of("aws_eks_cluster", None).await[0];
+    let Cell::Json(connector) = cell(cluster, "connector_config") else {
+        panic!("no connector config")
+    };
+    assert!(!connector.to_string().contains("SECRET-ACTIVATION-CODE"));
+    let file_system = &rows_of("aws_efs_file_system", None).await[0];
+    assert_eq!(
+        cell(file_system, "automatic_backups"),
+        &Cell::Text("enabled".into())
+    );
+    assert_eq!(
+        cell(file_system, "provisioned_throughput_in_mibps"),
+        &Cell::Double(12.5)
+    );
+    let repository = &rows_of("aws_ecr_repository", None).await[0];
+    let Cell::Json(lifecycle) = cell(repository, "lifecycle_policy") else {
+        panic!("no lifecycle policy")
+    };
+    assert_eq!(
+        lifecycle["rules"][0]["selection"]["tagStatus"],
+        json!("untagged")
+    );
+    let table = &rows_of("aws_dynamodb_table", None).await[0];
+    assert_eq!(
+        cell(table, "continuous_backups_status"),
+        &Cell::Text("ENABLED".into())
+    );
+    assert_eq!(
+        cell(table, "billing_mode"),
+        &Cell::Text("PROVISIONED".into())
+    );
 }

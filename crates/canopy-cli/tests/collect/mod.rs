@@ -11,8 +11,10 @@ const REGIONS: &str = "eu-west-1,us-east-1";
 /// gateways): one unit each per account and region.
 const EC2_REGIONAL: u64 = 13;
 /// Every regional collector: EC2's, KMS keys, CloudTrail trails, log groups, secrets, Lambda
-/// functions, SQS queues and SNS topics.
-const REGIONAL: u64 = EC2_REGIONAL + 7;
+/// functions, SQS queues, SNS topics, RDS's four (instances, clusters and their snapshots),
+/// DynamoDB tables, ECR repositories, EKS clusters, ECS's three (clusters, services, task
+/// definitions) and EFS file systems.
+const REGIONAL: u64 = EC2_REGIONAL + 18;
 /// The collectors that run once per account (regions, the account, buckets, IAM roles, the
 /// password policy, the account summary, IAM users with groups and policies).
 const ONCE: u64 = 7;
@@ -42,7 +44,17 @@ fn estate(s: &Sandbox) -> Value {
              "Principal": "*", "Action": ["S3:GetObject", "s3:ListBucket"], "Resource": "*"}]}}],
          "flow_logs": [{"bucket": "prod-flow-logs", "traffic": "REJECT"}],
          "instances": [{"name": "web-1", "elastic_ip": true}, {"name": "worker-1"}],
-         "roles": [{"name": "deployer", "trusts": "444455556666"}]},
+         "roles": [{"name": "deployer", "trusts": "444455556666"}],
+         "databases": [{"name": "orders", "public": true,
+                        "snapshot": {"name": "orders-manual", "shared_with": ["all"]}}],
+         "db_clusters": [{"name": "ledger"}],
+         "dynamodb_tables": [{"name": "orders", "pitr": true}],
+         "repositories": [{"name": "web", "policy": {"Version": "2012-10-17", "Statement": [
+             {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+              "Action": "ecr:BatchGetImage"}]}}],
+         "eks_clusters": [{"name": "platform"}],
+         "ecs": {"cluster": "apps", "services": [{"name": "web", "env": {"DB_PASSWORD": "hunter2"}}]},
+         "file_systems": [{"name": "shared"}]},
         {"account": "prod", "region": "us-east-1", "instances": [{"name": "api-1"}]},
         {"account": "dev", "region": "eu-west-1", "instances": [{"name": "batch-1"}]},
     ]);
@@ -133,6 +145,77 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(s.moto.count("ListSecrets"), 3 * 2);
     assert_eq!(s.moto.count("GetAccountPasswordPolicy"), 3);
     assert_eq!(s.moto.count("GetAccountSummary"), 3);
+    // RDS: each listing once per account and region; the region's pending maintenance once
+    // per table with rows there, its CAs once where there are instances; sharing attributes
+    // only for the manual snapshot (moto's automated ones cannot be shared)
+    for listing in [
+        "DescribeDBInstances",
+        "DescribeDBClusters",
+        "DescribeDBSnapshots",
+        "DescribeDBClusterSnapshots",
+    ] {
+        assert_eq!(s.moto.count(listing), 3 * 2, "{listing}");
+    }
+    assert_eq!(s.moto.count("DescribePendingMaintenanceActions"), 2);
+    assert_eq!(s.moto.count("DescribeCertificates"), 1);
+    assert_eq!(s.moto.count("DescribeDBSnapshotAttributes"), 1);
+    assert_eq!(s.moto.count("DescribeDBClusterSnapshotAttributes"), 0);
+    // DynamoDB, ECR, EKS, ECS, EFS: each listing once per account and region (ECS's clusters
+    // twice: for clusters and for their services), details once per resource, batched where
+    // AWS allows (DescribeClusters, DescribeServices, scanning configurations)
+    let calls = s.moto.calls();
+    let count = |service: &str, action: &str| -> u64 {
+        calls
+            .iter()
+            .filter(|c| c.service == service && c.action == action)
+            .map(|c| c.count)
+            .sum()
+    };
+    for (service, action, n) in [
+        ("dynamodb", "ListTables", 3 * 2),
+        ("dynamodb", "DescribeTable", 1),
+        ("dynamodb", "DescribeContinuousBackups", 1),
+        ("dynamodb", "DescribeKinesisStreamingDestination", 1),
+        ("dynamodb", "ListTagsOfResource", 1),
+        ("ecr", "DescribeRepositories", 3 * 2),
+        ("ecr", "BatchGetRepositoryScanningConfiguration", 1),
+        ("ecr", "GetRepositoryPolicy", 1),
+        ("ecr", "GetLifecyclePolicy", 1),
+        ("ecr", "ListTagsForResource", 1),
+        ("eks", "ListClusters", 3 * 2),
+        ("eks", "DescribeCluster", 1),
+        ("ecs", "ListClusters", 2 * 3 * 2),
+        ("ecs", "DescribeClusters", 1),
+        ("ecs", "ListServices", 1),
+        ("ecs", "DescribeServices", 1),
+        ("ecs", "ListTaskDefinitions", 3 * 2),
+        ("ecs", "DescribeTaskDefinition", 1),
+        ("elasticfilesystem", "DescribeFileSystems", 3 * 2),
+        ("elasticfilesystem", "DescribeFileSystemPolicy", 1),
+    ] {
+        assert_eq!(count(service, action), n, "{service}:{action}");
+    }
+    let environment = s.query("select container_definitions -> 0 -> 'Environment' as env from aws_ecs_task_definition");
+    assert_eq!(
+        environment,
+        vec![json!({"env": [{"Name": "DB_PASSWORD", "Value": null}]})],
+        "environment values are never stored"
+    );
+    let shared = s.query(
+        "select db_snapshot_identifier, db_snapshot_attributes from aws_rds_db_snapshot where type = 'manual'",
+    );
+    assert_eq!(
+        shared,
+        vec![json!({"db_snapshot_identifier": "orders-manual",
+            "db_snapshot_attributes": [{"AttributeName": "restore", "AttributeValues": ["all"]}]})]
+    );
+    let public = s.query("select db_instance_identifier, publicly_accessible, storage_encrypted from aws_rds_db_instance");
+    assert_eq!(
+        public,
+        vec![
+            json!({"db_instance_identifier": "orders", "publicly_accessible": true, "storage_encrypted": true})
+        ]
+    );
     // per instance: two attributes and its launch template data; per volume, two attributes
     let instances = 4;
     assert_eq!(s.moto.count("DescribeInstanceAttribute"), 2 * instances);
