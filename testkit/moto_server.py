@@ -11,7 +11,9 @@ moto's own server application, wrapped in a small WSGI middleware that
   * answers as AWS documents where moto does not: EC2's DescribeVolumeAttribute and CloudWatch
     Logs' GetDataProtectionPolicy, RDS's DescribeCertificates and
     DescribePendingMaintenanceActions, DynamoDB's DescribeKinesisStreamingDestination (missing
-    in moto), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
+    in moto), classic ELB's predefined policies (DescribeLoadBalancerPolicies naming no load
+    balancer: moto answers LoadBalancerNotFound), Security Hub's ListTagsForResource, and IAM
+    Access Analyzer's CreateAnalyzer and ListAnalyzers (kept per account and region), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
     GetBucketNotificationConfiguration bodies carry AWS's root elements (VersioningConfiguration,
     NotificationConfiguration; moto names them Get...Response, which SDKs reject),
   * holds IAM credential reports back: an account's first GenerateCredentialReport answers STARTED
@@ -212,6 +214,33 @@ def kinesis_destinations(body, start_response):
     return [data]
 
 
+# two of the predefined policies ELB lists when asked for no load balancer's (AWS lists a few
+# dozen, each with every cipher's attribute; these carry a protocol attribute each)
+ELB_SAMPLE_POLICIES = [
+    ("ELBSecurityPolicy-2016-08", "Protocol-TLSv1"),
+    ("ELBSecurityPolicy-TLS-1-2-2017-01", "Protocol-TLSv1.2"),
+]
+
+
+def elb_sample_policies(start_response):
+    """Classic ELB's DescribeLoadBalancerPolicies with no load balancer named: AWS answers with
+    its predefined (sample) policies; moto answers LoadBalancerNotFound."""
+    members = "".join(
+        f"<member><PolicyName>{name}</PolicyName><PolicyTypeName>SSLNegotiationPolicyType</PolicyTypeName>"
+        f"<PolicyAttributeDescriptions><member><AttributeName>{attribute}</AttributeName>"
+        "<AttributeValue>true</AttributeValue></member></PolicyAttributeDescriptions></member>"
+        for name, attribute in ELB_SAMPLE_POLICIES
+    )
+    data = (
+        '<DescribeLoadBalancerPoliciesResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/">'
+        f"<DescribeLoadBalancerPoliciesResult><PolicyDescriptions>{members}</PolicyDescriptions>"
+        "</DescribeLoadBalancerPoliciesResult><ResponseMetadata><RequestId>canopy-elb</RequestId>"
+        "</ResponseMetadata></DescribeLoadBalancerPoliciesResponse>"
+    ).encode("utf-8")
+    start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
 def owned_by_self(environ, body, account):
     """DescribeSnapshots with Owner.N=self: moto ignores the owner (and so lists the snapshots
     behind its built-in public AMIs as the account's own); AWS lists the account's. Rewritten as
@@ -271,6 +300,14 @@ REST_ROUTES = [
     ("eks", "GET", r"/clusters/[^/]+/?$", "DescribeCluster"),
     ("elasticfilesystem", "GET", r"/file-systems/?$", "DescribeFileSystems"),
     ("elasticfilesystem", "GET", r"/file-systems/[^/]+/policy/?$", "DescribeFileSystemPolicy"),
+    ("guardduty", "GET", r"/detector/?$", "ListDetectors"),
+    ("guardduty", "GET", r"/detector/[^/]+/administrator/?$", "GetAdministratorAccount"),
+    ("guardduty", "GET", r"/detector/[^/]+/?$", "GetDetector"),
+    ("securityhub", "GET", r"/accounts/?$", "DescribeHub"),
+    ("securityhub", "GET", r"/administrator/?$", "GetAdministratorAccount"),
+    ("securityhub", "GET", r"/tags/.+$", "ListTagsForResource"),
+    ("access-analyzer", "GET", r"/analyzer/?$", "ListAnalyzers"),
+    ("access-analyzer", "PUT", r"/analyzer/?$", "CreateAnalyzer"),
 ]
 
 
@@ -328,10 +365,48 @@ def error_response(protocol, code, message, status):
     return status, [("Content-Type", "application/xml")], body
 
 
+class Analyzers:
+    """IAM Access Analyzer, which moto lacks entirely: CreateAnalyzer and ListAnalyzers, kept
+    per (account, region) as AWS does, answered in its REST-JSON shape."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.made = {}
+
+    def answer(self, method, body, account, region, start_response):
+        if method == "PUT":
+            spec = json.loads(body or b"{}")
+            name = spec.get("analyzerName", "")
+            arn = f"arn:aws:access-analyzer:{region}:{account}:analyzer/{name}"
+            analyzer = {
+                "arn": arn, "name": name, "type": spec.get("type", "ACCOUNT"),
+                "createdAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "status": "ACTIVE", "tags": spec.get("tags", {}),
+            }
+            with self.lock:
+                self.made.setdefault((account, region), {})[name] = analyzer
+            data = json.dumps({"arn": arn})
+        else:
+            with self.lock:
+                listed = list(self.made.get((account, region), {}).values())
+            data = json.dumps({"analyzers": listed})
+        data = data.encode("utf-8")
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+
+def no_tags(start_response):
+    """Security Hub's ListTagsForResource, which moto lacks (404): a hub without tags."""
+    data = b'{"Tags": {}}'
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
 class Middleware:
     def __init__(self, app, faults):
         self.app = app
         self.faults = faults
+        self.analyzers = Analyzers()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -402,6 +477,13 @@ class Middleware:
             return [data]
         if service == "logs" and action == "GetDataProtectionPolicy":
             return data_protection_policy(body, start_response)
+        if service == "access-analyzer" and path.rstrip("/").endswith("/analyzer"):
+            return self.analyzers.answer(environ.get("REQUEST_METHOD"), body, account, region, start_response)
+        if service == "securityhub" and action == "ListTagsForResource":
+            return no_tags(start_response)
+        if (service == "elasticloadbalancing" and action == "DescribeLoadBalancerPolicies"
+                and "LoadBalancerName=" not in text):
+            return elb_sample_policies(start_response)
         if service == "dynamodb" and action == "DescribeKinesisStreamingDestination":
             return kinesis_destinations(body, start_response)
         if service == "rds" and action in ("DescribeCertificates", "DescribePendingMaintenanceActions"):

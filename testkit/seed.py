@@ -47,7 +47,13 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "ecs": {"cluster": "apps", "services": [{"name": "web",    # ECS: a cluster, task
                     "env": {"K": "v"}, "privileged": false}]},         # definitions, services
             "file_systems": [{"name": "shared", "policy": {...},       # EFS
-                              "encrypted": false}]}
+                              "encrypted": false}],
+            "certificates": [{"domain": "www.example.com"}],           # ACM (requested)
+            "parameters": [{"name": "/app/db", "secure": true}],        # SSM
+            "load_balancers": [{"name": "web", "type": "application"}, # ELBv2, in the VPC's
+                               {"name": "legacy", "type": "classic"}],  # subnets; or classic
+            "security": {"guardduty": true, "securityhub": true,       # the region's security
+                         "analyzer": "ORGANIZATION", "config": true}}   # services, turned on
 
 Output: {"organizations": [{"id", "arn", "root_id", "management_account_id",
                             "ous": {"Root/Sports": "ou-..."},
@@ -312,6 +318,7 @@ class Seeder:
                 iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=json.dumps(trust))
         for seeder in SEEDERS:
             seeder(self.endpoint, spec, account_id, region)
+        seed_edge(self.endpoint, spec, account_id, region, made)
         return made
 
     def walk(self, org_client, node, parent_id, path, made):
@@ -431,9 +438,64 @@ def seed_containers(endpoint, spec, account_id, region):
                 efs.put_file_system_policy(FileSystemId=made["FileSystemId"], Policy=json.dumps(fs["policy"]))
 
 
+def seed_edge(endpoint, spec, account_id, region, made):
+    """ACM certificates, SSM parameters (their values never read back by canopy) and load
+    balancers (application and network ones in the VPC's subnets, made here in two zones)."""
+    if spec.get("certificates"):
+        acm = client("acm", endpoint, account_id, region)
+        for cert in spec["certificates"]:
+            acm.request_certificate(DomainName=cert["domain"], ValidationMethod="DNS",
+                                    SubjectAlternativeNames=cert.get("alternative_names", [cert["domain"]]))
+    if spec.get("parameters"):
+        ssm = client("ssm", endpoint, account_id, region)
+        for parameter in spec["parameters"]:
+            tags = [{"Key": k, "Value": v} for k, v in parameter.get("tags", {}).items()]
+            ssm.put_parameter(Name=parameter["name"], Value=parameter.get("value", "not-a-real-secret"),
+                              Type="SecureString" if parameter.get("secure") else "String",
+                              **({"Tags": tags} if tags else {}))
+    balancers = spec.get("load_balancers", [])
+    if not balancers:
+        return
+    ec2 = client("ec2", endpoint, account_id, region)
+    subnets = [made["subnet_id"]] if made.get("subnet_id") else []
+    if subnets:
+        cidr = spec["vpc"].get("cidr", "10.1.0.0/16").replace("0.0/16", "2.0/24")
+        subnets.append(ec2.create_subnet(VpcId=made["vpc_id"], CidrBlock=cidr,
+                                         AvailabilityZone=f"{region}b")["Subnet"]["SubnetId"])
+    for balancer in balancers:
+        if balancer.get("type") == "classic":
+            elb = client("elb", endpoint, account_id, region)
+            elb.create_load_balancer(LoadBalancerName=balancer["name"], AvailabilityZones=[f"{region}a"],
+                                     Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80,
+                                                 "InstanceProtocol": "HTTP", "InstancePort": 80}])
+        else:
+            elbv2 = client("elbv2", endpoint, account_id, region)
+            elbv2.create_load_balancer(Name=balancer["name"], Subnets=subnets,
+                                       Type=balancer.get("type", "application"),
+                                       Scheme=balancer.get("scheme", "internet-facing"))
+
+
+def seed_security(endpoint, spec, account_id, region):
+    """GuardDuty, Security Hub, an Access Analyzer analyzer (of the given zone of trust) and an
+    AWS Config recorder, as asked."""
+    wanted = spec.get("security") or {}
+    if wanted.get("guardduty"):
+        client("guardduty", endpoint, account_id, region).create_detector(Enable=True)
+    if wanted.get("securityhub"):
+        client("securityhub", endpoint, account_id, region).enable_security_hub()
+    if wanted.get("analyzer"):
+        client("accessanalyzer", endpoint, account_id, region).create_analyzer(
+            analyzerName=f"{wanted['analyzer'].lower()}-analyzer", type=wanted["analyzer"])
+    if wanted.get("config"):
+        config = client("config", endpoint, account_id, region)
+        config.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": f"arn:aws:iam::{account_id}:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+
+
 # seeders of the services added after the first ones: each takes what it knows from a
 # RESOURCES entry and ignores the rest
-SEEDERS = [seed_rds, seed_containers]
+SEEDERS = [seed_rds, seed_containers, seed_security]
 
 
 def read_s3(endpoint, spec):

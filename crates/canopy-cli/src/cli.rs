@@ -77,7 +77,7 @@ pub enum Command {
     Collect(collect::CollectArgs),
     /// Run read-only SQL over the store (Steampipe's table and column names)
     #[command(
-        after_help = "SQLite's SQL: `tags ->> 'Name'` reads a JSON field. Statements that would write are refused.\n\nExamples:\n  canopy query \"select instance_id, region, account_id, tags ->> 'Name' as name from aws_ec2_instance\"\n  canopy query \"select * from canopy_errors\" --format json"
+        after_help = "SQLite's SQL, or the PostgreSQL Steampipe users write (translated; `->>` gives text, as in PostgreSQL): `tags ->> 'Name'` reads a JSON field. Statements that would write are refused.\n\nExamples:\n  canopy query \"select instance_id, region, account_id, tags ->> 'Name' as name from aws_ec2_instance\"\n  canopy query \"select * from canopy_errors\" --format json"
     )]
     Query(query::QueryArgs),
     /// The tables and views you can query, with their row counts

@@ -133,8 +133,12 @@ impl Store {
 
     /// Runs one read-only statement into `sink`, row by row. A statement that would write is
     /// refused before it runs.
+    ///
+    /// A statement SQLite runs is run as written, unless it means something else there than in
+    /// PostgreSQL (`->>`, comparisons with `'true'`/`'false'`: [`crate::pg::postgres_typed`]):
+    /// that one is read as the PostgreSQL its author wrote.
     pub fn query(&self, sql: &str, sink: &mut dyn QuerySink) -> Result<u64> {
-        self.query_with(sql, &[], sink)
+        self.run(sql, &[], crate::pg::postgres_typed(sql), sink)
     }
 
     /// [`Store::query`] with named integer parameters (`:max_key_age`), as the reports take.
@@ -144,44 +148,63 @@ impl Store {
         params: &[(&str, i64)],
         sink: &mut dyn QuerySink,
     ) -> Result<u64> {
+        self.run(sql, params, false, sink)
+    }
+
+    /// Runs `sql`: as written when SQLite runs it (unless `postgres_first`, when a translation
+    /// that SQLite runs goes first); otherwise PostgreSQL, translated.
+    fn run(
+        &self,
+        sql: &str,
+        params: &[(&str, i64)],
+        postgres_first: bool,
+        sink: &mut dyn QuerySink,
+    ) -> Result<u64> {
         let conn = self.readonly_connection()?;
-        // as written when SQLite runs it; otherwise PostgreSQL, translated
-        let (mut stmt, outputs) = match conn.prepare(sql) {
-            Ok(stmt) => {
-                let columns = |table: &str| table_columns(&conn, table);
-                let outputs = crate::pg::output_columns(sql, &columns).unwrap_or_default();
-                (stmt, outputs)
-            }
-            Err(rusqlite::Error::MultipleStatement) => {
-                return Err(StoreError::Query(
-                    "give one SQL statement at a time".to_owned(),
-                ));
-            }
-            Err(original) => {
-                let columns = |table: &str| table_columns(&conn, table);
-                match crate::pg::translate(sql, &columns) {
-                    Ok(translation) => match conn.prepare(&translation.sql) {
-                        Ok(stmt) => (stmt, translation.outputs),
-                        Err(e) => {
+        let columns = |table: &str| table_columns(&conn, table);
+        let translated = postgres_first
+            .then(|| crate::pg::translate(sql, &columns).ok())
+            .flatten()
+            .and_then(|t| conn.prepare(&t.sql).ok().map(|stmt| (stmt, t.outputs)));
+        let (mut stmt, outputs) = match translated {
+            Some(found) => found,
+            None => match conn.prepare(sql) {
+                Ok(stmt) => {
+                    let columns = |table: &str| table_columns(&conn, table);
+                    let outputs = crate::pg::output_columns(sql, &columns).unwrap_or_default();
+                    (stmt, outputs)
+                }
+                Err(rusqlite::Error::MultipleStatement) => {
+                    return Err(StoreError::Query(
+                        "give one SQL statement at a time".to_owned(),
+                    ));
+                }
+                Err(original) => {
+                    let columns = |table: &str| table_columns(&conn, table);
+                    match crate::pg::translate(sql, &columns) {
+                        Ok(translation) => match conn.prepare(&translation.sql) {
+                            Ok(stmt) => (stmt, translation.outputs),
+                            Err(e) => {
+                                return Err(StoreError::Query(format!(
+                                    "{} (read as PostgreSQL and translated to `{}`, SQLite says: {})",
+                                    sql_message(&original),
+                                    translation.sql,
+                                    sql_message(&e)
+                                )));
+                            }
+                        },
+                        Err(crate::pg::Untranslatable::Parse(_)) => {
+                            return Err(StoreError::Query(sql_message(&original)));
+                        }
+                        Err(untranslatable) => {
                             return Err(StoreError::Query(format!(
-                                "{} (read as PostgreSQL and translated to `{}`, SQLite says: {})",
-                                sql_message(&original),
-                                translation.sql,
-                                sql_message(&e)
+                                "{}; read as PostgreSQL: {untranslatable}",
+                                sql_message(&original)
                             )));
                         }
-                    },
-                    Err(crate::pg::Untranslatable::Parse(_)) => {
-                        return Err(StoreError::Query(sql_message(&original)));
-                    }
-                    Err(untranslatable) => {
-                        return Err(StoreError::Query(format!(
-                            "{}; read as PostgreSQL: {untranslatable}",
-                            sql_message(&original)
-                        )));
                     }
                 }
-            }
+            },
         };
         let attach = sql
             .trim_start()

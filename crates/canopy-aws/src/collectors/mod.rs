@@ -12,6 +12,7 @@
 //! service's module, one line in [`COLLECTORS`], and a fixture response for the test that checks
 //! every collector's rows against its definition.
 
+mod acm;
 mod cloudtrail;
 mod dynamodb;
 mod ec2;
@@ -21,6 +22,7 @@ mod ecr;
 mod ecs;
 mod efs;
 mod eks;
+mod elb;
 mod iam;
 mod iam_auth;
 mod kms;
@@ -29,8 +31,10 @@ mod logs;
 mod rds;
 mod s3;
 mod secrets;
+mod security;
 mod sns;
 mod sqs;
+mod ssm;
 #[cfg(test)]
 mod tests;
 
@@ -373,6 +377,38 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&efs::FILE_SYSTEMS],
         run: |u| Box::pin(efs::file_systems(u)),
+    },
+    Collector {
+        tables: &[&acm::CERTIFICATES],
+        run: |u| Box::pin(acm::certificates(u)),
+    },
+    Collector {
+        tables: &[&elb::APPLICATION, &elb::NETWORK],
+        run: |u| Box::pin(elb::load_balancers(u)),
+    },
+    Collector {
+        tables: &[&elb::CLASSIC],
+        run: |u| Box::pin(elb::classic_load_balancers(u)),
+    },
+    Collector {
+        tables: &[&ssm::PARAMETERS],
+        run: |u| Box::pin(ssm::parameters(u)),
+    },
+    Collector {
+        tables: &[&security::DETECTORS],
+        run: |u| Box::pin(security::detectors(u)),
+    },
+    Collector {
+        tables: &[&security::HUBS],
+        run: |u| Box::pin(security::hubs(u)),
+    },
+    Collector {
+        tables: &[&security::ANALYZERS],
+        run: |u| Box::pin(security::analyzers(u)),
+    },
+    Collector {
+        tables: &[&security::RECORDERS],
+        run: |u| Box::pin(security::recorders(u)),
     },
     Collector {
         tables: &[&lambda::FUNCTIONS],

@@ -65,6 +65,13 @@ fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
         "eks" => Some("DescribeCluster"),
         "elasticfilesystem" if path.ends_with("/policy") => Some("DescribeFileSystemPolicy"),
         "elasticfilesystem" => Some("DescribeFileSystems"),
+        "guardduty" if path.ends_with("/detector") => Some("ListDetectors"),
+        "guardduty" if path.ends_with("/administrator") => Some("GetAdministratorAccount"),
+        "guardduty" => Some("GetDetector"),
+        "securityhub" if path.ends_with("/accounts") => Some("DescribeHub"),
+        "securityhub" if path.ends_with("/administrator") => Some("GetAdministratorAccount"),
+        "securityhub" => Some("ListTagsForResource"),
+        "access-analyzer" => Some("ListAnalyzers"),
         _ => None,
     };
     if let Some(action) = rest {
@@ -80,11 +87,17 @@ fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
         return (service, action);
     }
     let body = std::str::from_utf8(request.body().bytes().unwrap_or_default()).unwrap_or_default();
-    let action = body
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("Action="))
-        .unwrap_or_default()
-        .to_owned();
+    let field = |name: &str| {
+        body.split('&')
+            .find_map(|pair| pair.strip_prefix(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let action = field("Action=");
+    // ELB's two APIs share a host and action names: the version tells them apart
+    if service == "elasticloadbalancing" && field("Version=") == "2015-12-01" {
+        return ("elasticloadbalancingv2".to_owned(), action);
+    }
     (service, action)
 }
 
@@ -125,7 +138,9 @@ fn fixture_session(asked: Arc<Mutex<Vec<String>>>) -> AccountSession {
         .join("fixtures");
     let client = infallible_client_fn(move |request| {
         let (service, action) = action_of(&request);
-        asked.lock().unwrap().push(format!("{service}:{action}"));
+        // the IAM action prefix: ELBv2's fixtures have a folder of their own
+        let prefix = service.strip_suffix("v2").unwrap_or(&service);
+        asked.lock().unwrap().push(format!("{prefix}:{action}"));
         let json = fixtures.join(&service).join(format!("{action}.json"));
         let (path, content_type) = if json.is_file() {
             (json, "application/x-amz-json-1.1")

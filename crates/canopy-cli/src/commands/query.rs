@@ -100,7 +100,12 @@ pub fn query(ctx: &Ctx, args: QueryArgs) -> Result<Outcome> {
             .with_context(|| format!("cannot read the statement from {}", path.display()))?,
         (None, None) => bail!("give a SQL statement, or --file PATH"),
     };
-    query_with(ctx, &sql, &[], args.format)
+    // the user's statement: read as PostgreSQL where SQLite would read it otherwise
+    let store = ctx.open_store()?;
+    let mut out = output::QueryOutput::new(std::io::stdout().lock(), args.format);
+    store.query(&sql, &mut out)?;
+    out.finish()?;
+    Ok(Outcome::Success)
 }
 
 fn query_with(

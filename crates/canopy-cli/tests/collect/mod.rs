@@ -13,8 +13,10 @@ const EC2_REGIONAL: u64 = 13;
 /// Every regional collector: EC2's, KMS keys, CloudTrail trails, log groups, secrets, Lambda
 /// functions, SQS queues, SNS topics, RDS's four (instances, clusters and their snapshots),
 /// DynamoDB tables, ECR repositories, EKS clusters, ECS's three (clusters, services, task
-/// definitions) and EFS file systems.
-const REGIONAL: u64 = EC2_REGIONAL + 18;
+/// definitions), EFS file systems, ACM certificates, load balancers (application and network
+/// from one collector, classic from another), SSM parameters, and the security services
+/// (GuardDuty, Security Hub, Access Analyzer, Config).
+const REGIONAL: u64 = EC2_REGIONAL + 26;
 /// The collectors that run once per account (regions, the account, buckets, IAM roles, the
 /// password policy, the account summary, IAM users with groups and policies).
 const ONCE: u64 = 7;
@@ -54,7 +56,12 @@ fn estate(s: &Sandbox) -> Value {
               "Action": "ecr:BatchGetImage"}]}}],
          "eks_clusters": [{"name": "platform"}],
          "ecs": {"cluster": "apps", "services": [{"name": "web", "env": {"DB_PASSWORD": "hunter2"}}]},
-         "file_systems": [{"name": "shared"}]},
+         "file_systems": [{"name": "shared"}],
+         "certificates": [{"domain": "www.example.com"}],
+         "parameters": [{"name": "/app/db-password", "secure": true}],
+         "load_balancers": [{"name": "web"}, {"name": "ingest", "type": "network", "scheme": "internal"},
+                            {"name": "legacy", "type": "classic"}],
+         "security": {"guardduty": true, "securityhub": true, "analyzer": "ACCOUNT", "config": true}},
         {"account": "prod", "region": "us-east-1", "instances": [{"name": "api-1"}]},
         {"account": "dev", "region": "eu-west-1", "instances": [{"name": "batch-1"}]},
     ]);
@@ -192,10 +199,52 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         ("ecs", "DescribeTaskDefinition", 1),
         ("elasticfilesystem", "DescribeFileSystems", 3 * 2),
         ("elasticfilesystem", "DescribeFileSystemPolicy", 1),
+        ("acm", "ListCertificates", 3 * 2),
+        ("acm", "DescribeCertificate", 1),
+        ("acm", "ListTagsForCertificate", 1),
+        // requested, not yet issued: no body to fetch
+        ("acm", "GetCertificate", 0),
+        ("ssm", "DescribeParameters", 3 * 2),
+        ("ssm", "ListTagsForResource", 1),
+        ("ssm", "GetParameter", 0),
+        ("ssm", "GetParameters", 0),
+        // ELBv2's listing and classic ELB's, per account and region; attributes per load
+        // balancer (two v2, one classic); tags 20 load balancers a call, per API; the classic
+        // one's policies, and the region's predefined ones once
+        ("elasticloadbalancing", "DescribeLoadBalancers", 2 * 3 * 2),
+        ("elasticloadbalancing", "DescribeLoadBalancerAttributes", 3),
+        ("elasticloadbalancing", "DescribeTags", 2),
+        ("elasticloadbalancing", "DescribeLoadBalancerPolicies", 2),
+        // the security services: each asked once per account and region; details only
+        // where they are on
+        ("guardduty", "ListDetectors", 3 * 2),
+        ("guardduty", "GetDetector", 1),
+        ("guardduty", "GetAdministratorAccount", 1),
+        ("securityhub", "DescribeHub", 3 * 2),
+        ("securityhub", "GetAdministratorAccount", 1),
+        ("securityhub", "ListTagsForResource", 1),
+        ("access-analyzer", "ListAnalyzers", 3 * 2),
+        ("config", "DescribeConfigurationRecorders", 3 * 2),
+        ("config", "DescribeConfigurationRecorderStatus", 1),
     ] {
         assert_eq!(count(service, action), n, "{service}:{action}");
     }
-    let environment = s.query("select container_definitions -> 0 -> 'Environment' as env from aws_ecs_task_definition");
+    let balancers = s.query("select name, type, scheme from aws_ec2_application_load_balancer union all select name, type, scheme from aws_ec2_network_load_balancer union all select name, 'classic', scheme from aws_ec2_classic_load_balancer order by name");
+    assert_eq!(balancers.len(), 3, "{balancers:?}");
+    // where the security services are off: no rows, and no failed unit
+    let on = s.query("select (select count(*) from aws_guardduty_detector) as guardduty, (select count(*) from aws_securityhub_hub) as hubs, (select count(*) from aws_accessanalyzer_analyzer) as analyzers, (select count(*) from aws_config_configuration_recorder) as recorders");
+    assert_eq!(
+        on,
+        vec![json!({"guardduty": 1, "hubs": 1, "analyzers": 1, "recorders": 1})]
+    );
+    let parameters = s.query("select name, type, value from aws_ssm_parameter");
+    assert_eq!(
+        parameters,
+        vec![json!({"name": "/app/db-password", "type": "SecureString", "value": null})]
+    );
+    let environment = s.query(
+        "select container_definitions -> 0 -> 'Environment' as env from aws_ecs_task_definition",
+    );
     assert_eq!(
         environment,
         vec![json!({"env": [{"Name": "DB_PASSWORD", "Value": null}]})],
@@ -347,17 +396,19 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         "a default VPC per account and region"
     );
     let subnets = s.query(&format!(
-        "select cidr_block, vpc_id, title, map_public_ip_on_launch, available_ip_address_count from aws_vpc_subnet where vpc_id = '{vpc_id}'"
+        "select cidr_block, vpc_id, title, map_public_ip_on_launch, available_ip_address_count from aws_vpc_subnet where vpc_id = '{vpc_id}' order by cidr_block"
     ));
-    assert_eq!(subnets.len(), 1);
+    // the seeded subnet, and the second zone's the load balancers need
+    assert_eq!(subnets.len(), 2);
     assert_eq!(subnets[0]["cidr_block"], "10.1.1.0/24");
     assert_eq!(subnets[0]["title"], "workloads-a");
     assert!(subnets[0]["map_public_ip_on_launch"].is_boolean());
     assert!(subnets[0]["available_ip_address_count"].as_i64().unwrap() > 0);
 
     // security groups open to the world, found with SQLite's JSON functions over AWS's shape
+    // (`->>` gives text, as in PostgreSQL: a number is cast)
     let open = s.query(&format!(
-        "select g.group_name, g.vpc_id, p.value ->> 'FromPort' as port from aws_vpc_security_group g, json_each(g.ip_permissions) p, json_each(p.value -> 'IpRanges') r where r.value ->> 'CidrIp' = '0.0.0.0/0' and g.account_id = '{prod}' order by port"
+        "select g.group_name, g.vpc_id, cast(p.value ->> 'FromPort' as integer) as port from aws_vpc_security_group g, json_each(g.ip_permissions) p, json_each(p.value -> 'IpRanges') r where r.value ->> 'CidrIp' = '0.0.0.0/0' and g.account_id = '{prod}' order by port"
     ));
     assert_eq!(
         open,

@@ -111,3 +111,9 @@ select name, versioning_enabled, policy is null as no_policy, tags ? 'team' as t
 
 -- case: the organization tables beside the inventory
 select a.name, count(b.name) as buckets from aws_organizations_account a left join aws_s3_bucket b on b.account_id = a.id group by a.name order by a.name
+
+-- case: ->> gives text for JSON booleans and numbers, as PostgreSQL does (SQLite's gives 1/0)
+select repository_name, image_scanning_configuration ->> 'ScanOnPush' as scan_on_push from aws_ecr_repository where image_scanning_configuration ->> 'ScanOnPush' = 'false'
+
+-- case: a boolean column compared with 'false'
+select name, access_log_enabled from aws_ec2_classic_load_balancer where access_log_enabled = 'false'

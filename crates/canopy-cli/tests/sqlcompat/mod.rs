@@ -89,7 +89,15 @@ fn estate(s: &Sandbox) -> Value {
                            "policy": {"Version": "2012-10-17", "Statement": [
                                {"Effect": "Allow", "Principal": {"AWS": "*"},
                                 "Action": "elasticfilesystem:ClientRootAccess"}]}},
-                          {"name": "home"}]},
+                          {"name": "home"}],
+         "certificates": [{"domain": "www.example.com", "alternative_names": ["www.example.com", "example.com"]},
+                          {"domain": "api.example.com"}],
+         "parameters": [{"name": "/app/db-password", "secure": true, "tags": {"team": "app"}},
+                        {"name": "/app/feature-flag"}],
+         "load_balancers": [{"name": "web"}, {"name": "ingest", "type": "network", "scheme": "internal"},
+                            {"name": "legacy", "type": "classic"}],
+         "security": {"guardduty": true, "securityhub": true, "analyzer": "ORGANIZATION", "config": true}},
+        {"account": "dev", "region": "eu-west-1", "security": {"analyzer": "ACCOUNT"}},
         {"account": "dev", "region": "us-east-1", "instances": [{"name": "batch-1"}],
          "buckets": [{"name": "dev-scratch"}], "roles": [{"name": "ci", "trusts": "123456789012"}]},
     ]);

@@ -48,6 +48,14 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
             other => as_text(other),
         })
     })?;
+    // one side of a comparison with 'true'/'false': a boolean (SQLite's 1/0) as PostgreSQL
+    // prints it, text as it is
+    conn.create_scalar_function("pg_bool_text", 1, pure, |c| {
+        Ok(match c.get_raw(0) {
+            ValueRef::Integer(i) => Some(if i != 0 { "true" } else { "false" }.to_owned()),
+            other => as_text(other),
+        })
+    })?;
     conn.create_scalar_function("pg_to_json", 1, pure, |c| {
         Ok(json_of(c.get_raw(0)).map(|v| v.to_string()))
     })?;

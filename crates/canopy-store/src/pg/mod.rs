@@ -123,6 +123,44 @@ pub fn translate(
     })
 }
 
+/// Whether `sql`, though SQLite may run it as written, means something else there than in
+/// PostgreSQL: `->>`/`#>>` (text in PostgreSQL; numbers and 1/0 in SQLite) or a comparison
+/// with `'true'`/`'false'` (a boolean in PostgreSQL; SQLite's booleans are 1/0, never equal
+/// to that text). Such a statement is read as PostgreSQL, as its author wrote it.
+pub fn postgres_typed(sql: &str) -> bool {
+    struct Finder(bool);
+    impl ast::Visitor for Finder {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            if let Expr::BinaryOp { left, op, right } = expr {
+                let boolean_text = |e: &Expr| {
+                    string_literal(e).is_some_and(|t| {
+                        t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false")
+                    })
+                };
+                let typed = matches!(
+                    op,
+                    BinaryOperator::LongArrow | BinaryOperator::HashLongArrow
+                ) || (matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq)
+                    && (boolean_text(left) || boolean_text(right)));
+                if typed {
+                    self.0 = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
+        return false;
+    };
+    let mut finder = Finder(false);
+    for statement in &statements {
+        let _ = ast::Visit::visit(statement, &mut finder);
+    }
+    finder.0
+}
+
 /// What each output column of `sql` holds in PostgreSQL (for statements SQLite runs as
 /// written). `None` when it does not parse as PostgreSQL.
 pub fn output_columns(sql: &str, columns: &dyn Fn(&str) -> Option<Columns>) -> Option<Vec<Output>> {
@@ -788,6 +826,29 @@ impl Rewriter<'_> {
                 _ => None,
             }
         };
+        // a comparison with 'true'/'false': PostgreSQL reads the literal as a boolean when the
+        // other side is one; SQLite stores booleans as 1/0. Both sides as PostgreSQL's text.
+        let boolean_text = |e: &Expr| {
+            string_literal(e)
+                .filter(|t| t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false"))
+                .map(str::to_ascii_lowercase)
+        };
+        if matches!(op, B::Eq | B::NotEq) {
+            if let Some(literal) = boolean_text(&right) {
+                return Expr::BinaryOp {
+                    left: Box::new(call("pg_bool_text", vec![left])),
+                    op,
+                    right: Box::new(text(&literal)),
+                };
+            }
+            if let Some(literal) = boolean_text(&left) {
+                return Expr::BinaryOp {
+                    left: Box::new(text(&literal)),
+                    op,
+                    right: Box::new(call("pg_bool_text", vec![right])),
+                };
+            }
+        }
         match op {
             B::Arrow | B::LongArrow => {
                 let right = match string_literal(&right) {

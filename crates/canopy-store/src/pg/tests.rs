@@ -247,3 +247,39 @@ fn boolean_outputs_are_known() {
     let t = translate("select a -> 'b', a ->> 'b', to_jsonb(c) from t", &columns).unwrap();
     assert_eq!(t.outputs, vec![Json, Plain, Json]);
 }
+
+#[test]
+fn statements_sqlite_would_misread_are_read_as_postgresql() {
+    // SQLite runs these as written, with another meaning: `->>` gives 1/0 and numbers, and a
+    // boolean column never equals the text 'false'
+    for sql in [
+        "select name from aws_s3_bucket where versioning_enabled = 'false'",
+        "select name from aws_s3_bucket where 'TRUE' <> versioning_enabled",
+        "select tags ->> 'team' from aws_s3_bucket",
+        "select policy_std #>> '{Statement,0,Effect}' from aws_s3_bucket",
+    ] {
+        assert!(super::postgres_typed(sql), "{sql}");
+    }
+    for sql in [
+        "select name from aws_s3_bucket where versioning_enabled",
+        "select tags -> 'team' from aws_s3_bucket where name = 'logs'",
+        "not sql at all",
+    ] {
+        assert!(!super::postgres_typed(sql), "{sql}");
+    }
+    let conn = store();
+    assert_eq!(
+        run(
+            &conn,
+            "select name from aws_s3_bucket where versioning_enabled = 'false'"
+        ),
+        vec![vec![json!("site")]]
+    );
+    assert_eq!(
+        run(
+            &conn,
+            "select name from aws_s3_bucket where policy_std -> 'Statement' -> 0 -> 'Condition' -> 'Bool' -> 'aws:securetransport' ->> 0 = 'false'"
+        ),
+        vec![vec![json!("logs")]]
+    );
+}
