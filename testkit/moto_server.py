@@ -12,7 +12,8 @@ moto's own server application, wrapped in a small WSGI middleware that
     Logs' GetDataProtectionPolicy, RDS's DescribeCertificates and
     DescribePendingMaintenanceActions, DynamoDB's DescribeKinesisStreamingDestination (missing
     in moto), classic ELB's predefined policies (DescribeLoadBalancerPolicies naming no load
-    balancer: moto answers LoadBalancerNotFound), Security Hub's ListTagsForResource, and IAM
+    balancer: moto answers LoadBalancerNotFound), Security Hub's ListTagsForResource, Redshift's
+    DescribeScheduledActions, and IAM
     Access Analyzer's CreateAnalyzer and ListAnalyzers (kept per account and region), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
     GetBucketNotificationConfiguration bodies carry AWS's root elements (VersioningConfiguration,
     NotificationConfiguration; moto names them Get...Response, which SDKs reject),
@@ -201,6 +202,19 @@ def rds_answer(action, region, start_response):
     return [data]
 
 
+def no_scheduled_actions(start_response):
+    """Redshift's DescribeScheduledActions, which moto lacks (HTTP 500): AWS's answer for an
+    account with none."""
+    data = (
+        '<DescribeScheduledActionsResponse xmlns="http://redshift.amazonaws.com/doc/2012-12-01/">'
+        "<DescribeScheduledActionsResult><ScheduledActions/></DescribeScheduledActionsResult>"
+        "<ResponseMetadata><RequestId>canopy-redshift</RequestId></ResponseMetadata>"
+        "</DescribeScheduledActionsResponse>"
+    ).encode("utf-8")
+    start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
 def kinesis_destinations(body, start_response):
     """DynamoDB's DescribeKinesisStreamingDestination, which moto lacks (HTTP 500): AWS's answer
     for a table that streams to no Kinesis data stream."""
@@ -308,6 +322,9 @@ REST_ROUTES = [
     ("securityhub", "GET", r"/tags/.+$", "ListTagsForResource"),
     ("access-analyzer", "GET", r"/analyzer/?$", "ListAnalyzers"),
     ("access-analyzer", "PUT", r"/analyzer/?$", "CreateAnalyzer"),
+    ("es", "GET", r"/domain/?$", "ListDomainNames"),
+    ("es", "POST", r"/opensearch/domain-info/?$", "DescribeDomains"),
+    ("es", "GET", r"/tags/?$", "ListTags"),
 ]
 
 
@@ -479,6 +496,8 @@ class Middleware:
             return data_protection_policy(body, start_response)
         if service == "access-analyzer" and path.rstrip("/").endswith("/analyzer"):
             return self.analyzers.answer(environ.get("REQUEST_METHOD"), body, account, region, start_response)
+        if service == "redshift" and action == "DescribeScheduledActions":
+            return no_scheduled_actions(start_response)
         if service == "securityhub" and action == "ListTagsForResource":
             return no_tags(start_response)
         if (service == "elasticloadbalancing" and action == "DescribeLoadBalancerPolicies"

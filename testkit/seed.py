@@ -53,7 +53,11 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "load_balancers": [{"name": "web", "type": "application"}, # ELBv2, in the VPC's
                                {"name": "legacy", "type": "classic"}],  # subnets; or classic
             "security": {"guardduty": true, "securityhub": true,       # the region's security
-                         "analyzer": "ORGANIZATION", "config": true}}   # services, turned on
+                         "analyzer": "ORGANIZATION", "config": true},   # services, turned on
+            "cache_clusters": [{"name": "sessions"}],                  # ElastiCache (redis)
+            "warehouses": [{"name": "warehouse", "public": true}],     # Redshift
+            "build_projects": [{"name": "deploy", "env": {"K": "v"}}], # CodeBuild
+            "search_domains": [{"name": "logs", "policy": {...}}]}     # OpenSearch
 
 Output: {"organizations": [{"id", "arn", "root_id", "management_account_id",
                             "ous": {"Root/Sports": "ou-..."},
@@ -458,7 +462,11 @@ def seed_edge(endpoint, spec, account_id, region, made):
         return
     ec2 = client("ec2", endpoint, account_id, region)
     subnets = [made["subnet_id"]] if made.get("subnet_id") else []
-    if subnets:
+    if not subnets:
+        # no VPC made here: the default VPC's subnets, one per zone
+        subnets = [s["SubnetId"] for s in ec2.describe_subnets(
+            Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]][:2]
+    elif "vpc" in spec:
         cidr = spec["vpc"].get("cidr", "10.1.0.0/16").replace("0.0/16", "2.0/24")
         subnets.append(ec2.create_subnet(VpcId=made["vpc_id"], CidrBlock=cidr,
                                          AvailabilityZone=f"{region}b")["Subnet"]["SubnetId"])
@@ -493,9 +501,35 @@ def seed_security(endpoint, spec, account_id, region):
             "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
 
 
+def seed_data(endpoint, spec, account_id, region):
+    """ElastiCache clusters, Redshift clusters, CodeBuild projects and OpenSearch domains."""
+    for cache in spec.get("cache_clusters", []):
+        client("elasticache", endpoint, account_id, region).create_cache_cluster(
+            CacheClusterId=cache["name"], Engine=cache.get("engine", "redis"),
+            CacheNodeType="cache.t3.micro", NumCacheNodes=1)
+    for warehouse in spec.get("warehouses", []):
+        client("redshift", endpoint, account_id, region).create_cluster(
+            ClusterIdentifier=warehouse["name"], NodeType="ra3.xlplus", MasterUsername="admin",
+            MasterUserPassword="Not-a-real-passw0rd", ClusterType="single-node",
+            PubliclyAccessible=warehouse.get("public", False), Encrypted=warehouse.get("encrypted", False))
+    for project in spec.get("build_projects", []):
+        client("codebuild", endpoint, account_id, region).create_project(
+            name=project["name"], source={"type": "S3", "location": f"builds-{account_id}/source.zip"},
+            artifacts={"type": "NO_ARTIFACTS"},
+            environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                         "computeType": "BUILD_GENERAL1_SMALL",
+                         "environmentVariables": [{"name": k, "value": v, "type": "PLAINTEXT"}
+                                                  for k, v in project.get("env", {}).items()]},
+            serviceRole=f"arn:aws:iam::{account_id}:role/codebuild")
+    for domain in spec.get("search_domains", []):
+        extra = {"AccessPolicies": json.dumps(domain["policy"])} if "policy" in domain else {}
+        client("opensearch", endpoint, account_id, region).create_domain(
+            DomainName=domain["name"], EngineVersion="OpenSearch_2.13", **extra)
+
+
 # seeders of the services added after the first ones: each takes what it knows from a
 # RESOURCES entry and ignores the rest
-SEEDERS = [seed_rds, seed_containers, seed_security]
+SEEDERS = [seed_rds, seed_containers, seed_security, seed_data]
 
 
 def read_s3(endpoint, spec):

@@ -14,6 +14,7 @@
 
 mod acm;
 mod cloudtrail;
+mod codebuild;
 mod dynamodb;
 mod ec2;
 mod ec2_instance;
@@ -22,13 +23,16 @@ mod ecr;
 mod ecs;
 mod efs;
 mod eks;
+mod elasticache;
 mod elb;
 mod iam;
 mod iam_auth;
 mod kms;
 mod lambda;
 mod logs;
+mod opensearch;
 mod rds;
+mod redshift;
 mod s3;
 mod secrets;
 mod security;
@@ -409,6 +413,22 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&security::RECORDERS],
         run: |u| Box::pin(security::recorders(u)),
+    },
+    Collector {
+        tables: &[&elasticache::CLUSTERS],
+        run: |u| Box::pin(elasticache::clusters(u)),
+    },
+    Collector {
+        tables: &[&opensearch::DOMAINS],
+        run: |u| Box::pin(opensearch::domains(u)),
+    },
+    Collector {
+        tables: &[&redshift::CLUSTERS],
+        run: |u| Box::pin(redshift::clusters(u)),
+    },
+    Collector {
+        tables: &[&codebuild::PROJECTS],
+        run: |u| Box::pin(codebuild::projects(u)),
     },
     Collector {
         tables: &[&lambda::FUNCTIONS],

@@ -72,6 +72,9 @@ fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
         "securityhub" if path.ends_with("/administrator") => Some("GetAdministratorAccount"),
         "securityhub" => Some("ListTagsForResource"),
         "access-analyzer" => Some("ListAnalyzers"),
+        "es" if path.ends_with("/domain") => Some("ListDomainNames"),
+        "es" if path.ends_with("/domain-info") => Some("DescribeDomains"),
+        "es" => Some("ListTags"),
         _ => None,
     };
     if let Some(action) = rest {
@@ -653,4 +656,30 @@ async fn container_and_cluster_rows_keep_no_secrets() {
         cell(table, "billing_mode"),
         &Cell::Text("PROVISIONED".into())
     );
+}
+
+#[tokio::test]
+async fn build_projects_keep_no_plain_text_values_nor_webhook_secrets() {
+    let project = &rows_of("aws_codebuild_project", None).await[0];
+    let Cell::Json(environment) = cell(project, "environment") else {
+        panic!("no environment")
+    };
+    assert_eq!(
+        environment["EnvironmentVariables"],
+        json!([
+            {"Name": "DEPLOY_TOKEN", "Type": "PLAINTEXT", "Value": null},
+            {"Name": "DB_PASSWORD", "Type": "PARAMETER_STORE", "Value": "/app/db-password"}
+        ])
+    );
+    let Cell::Json(webhook) = cell(project, "webhook") else {
+        panic!("no webhook")
+    };
+    assert!(!webhook.to_string().contains("not-a-real-webhook-secret"));
+    let cluster = &rows_of("aws_redshift_cluster", None).await[0];
+    let Cell::Json(actions) = cell(cluster, "scheduled_actions") else {
+        panic!("no scheduled actions")
+    };
+    assert_eq!(actions[0]["ScheduledActionName"], json!("night-pause"));
+    let parameter = &rows_of("aws_ssm_parameter", None).await[0];
+    assert_eq!(cell(parameter, "value"), &Cell::Null);
 }

@@ -15,8 +15,9 @@ const EC2_REGIONAL: u64 = 13;
 /// DynamoDB tables, ECR repositories, EKS clusters, ECS's three (clusters, services, task
 /// definitions), EFS file systems, ACM certificates, load balancers (application and network
 /// from one collector, classic from another), SSM parameters, and the security services
-/// (GuardDuty, Security Hub, Access Analyzer, Config).
-const REGIONAL: u64 = EC2_REGIONAL + 26;
+/// (GuardDuty, Security Hub, Access Analyzer, Config), ElastiCache, Redshift, CodeBuild and
+/// OpenSearch.
+const REGIONAL: u64 = EC2_REGIONAL + 30;
 /// The collectors that run once per account (regions, the account, buckets, IAM roles, the
 /// password policy, the account summary, IAM users with groups and policies).
 const ONCE: u64 = 7;
@@ -61,7 +62,11 @@ fn estate(s: &Sandbox) -> Value {
          "parameters": [{"name": "/app/db-password", "secure": true}],
          "load_balancers": [{"name": "web"}, {"name": "ingest", "type": "network", "scheme": "internal"},
                             {"name": "legacy", "type": "classic"}],
-         "security": {"guardduty": true, "securityhub": true, "analyzer": "ACCOUNT", "config": true}},
+         "security": {"guardduty": true, "securityhub": true, "analyzer": "ACCOUNT", "config": true},
+         "cache_clusters": [{"name": "sessions"}],
+         "warehouses": [{"name": "warehouse", "public": true}],
+         "build_projects": [{"name": "deploy", "env": {"DEPLOY_TOKEN": "hunter2"}}],
+         "search_domains": [{"name": "logs"}]},
         {"account": "prod", "region": "us-east-1", "instances": [{"name": "api-1"}]},
         {"account": "dev", "region": "eu-west-1", "instances": [{"name": "batch-1"}]},
     ]);
@@ -226,6 +231,18 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         ("access-analyzer", "ListAnalyzers", 3 * 2),
         ("config", "DescribeConfigurationRecorders", 3 * 2),
         ("config", "DescribeConfigurationRecorderStatus", 1),
+        ("elasticache", "DescribeCacheClusters", 3 * 2),
+        ("elasticache", "ListTagsForResource", 1),
+        // the region's scheduled actions once, where there are clusters
+        ("redshift", "DescribeClusters", 3 * 2),
+        ("redshift", "DescribeScheduledActions", 1),
+        ("redshift", "DescribeLoggingStatus", 1),
+        // projects and domains described in batches (100 and 5 a call)
+        ("codebuild", "ListProjects", 3 * 2),
+        ("codebuild", "BatchGetProjects", 1),
+        ("es", "ListDomainNames", 3 * 2),
+        ("es", "DescribeDomains", 1),
+        ("es", "ListTags", 1),
     ] {
         assert_eq!(count(service, action), n, "{service}:{action}");
     }
@@ -241,6 +258,14 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
     assert_eq!(
         parameters,
         vec![json!({"name": "/app/db-password", "type": "SecureString", "value": null})]
+    );
+    let tokens = s.query(
+        "select environment -> 'EnvironmentVariables' as variables from aws_codebuild_project",
+    );
+    assert_eq!(
+        tokens,
+        vec![json!({"variables": [{"Name": "DEPLOY_TOKEN", "Type": "PLAINTEXT", "Value": null}]})],
+        "plain-text build variables keep their names only"
     );
     let environment = s.query(
         "select container_definitions -> 0 -> 'Environment' as env from aws_ecs_task_definition",

@@ -65,7 +65,13 @@ fn estate(s: &Sandbox) -> Value {
              {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
               "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}}, {"name": "api-key"}],
          "trails": [{"name": "audit", "bucket": "prod-audit", "multi_region": true, "validation": true},
-                    {"name": "legacy", "bucket": "prod-flow-logs", "logging": false}],
+                    {"name": "legacy", "bucket": "prod-flow-logs", "logging": false}]},
+        {"account": "dev", "region": "eu-west-1", "security": {"analyzer": "ACCOUNT"}},
+        {"account": "dev", "region": "us-east-1", "instances": [{"name": "batch-1"}],
+         "buckets": [{"name": "dev-scratch"}], "roles": [{"name": "ci", "trusts": "123456789012"}]},
+    ]);
+    // the later services' resources in the same account and region (one json! would be too deep)
+    let more = json!({"account": "prod", "region": "eu-west-1",
          "databases": [{"name": "orders", "public": true, "encrypted": false,
                         "snapshot": {"name": "orders-before-migration", "shared_with": ["all"]}},
                        {"name": "billing", "backups": 0}],
@@ -96,11 +102,14 @@ fn estate(s: &Sandbox) -> Value {
                         {"name": "/app/feature-flag"}],
          "load_balancers": [{"name": "web"}, {"name": "ingest", "type": "network", "scheme": "internal"},
                             {"name": "legacy", "type": "classic"}],
-         "security": {"guardduty": true, "securityhub": true, "analyzer": "ORGANIZATION", "config": true}},
-        {"account": "dev", "region": "eu-west-1", "security": {"analyzer": "ACCOUNT"}},
-        {"account": "dev", "region": "us-east-1", "instances": [{"name": "batch-1"}],
-         "buckets": [{"name": "dev-scratch"}], "roles": [{"name": "ci", "trusts": "123456789012"}]},
-    ]);
+         "security": {"guardduty": true, "securityhub": true, "analyzer": "ORGANIZATION", "config": true},
+         "cache_clusters": [{"name": "sessions"}, {"name": "queue-cache", "engine": "memcached"}],
+         "warehouses": [{"name": "warehouse", "public": true}, {"name": "archive", "encrypted": true}],
+         "build_projects": [{"name": "deploy", "env": {"DEPLOY_TOKEN": "hunter2"}}, {"name": "test"}],
+         "search_domains": [{"name": "logs", "policy": {"Version": "2012-10-17", "Statement": [
+             {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*",
+              "Resource": "arn:aws:es:eu-west-1:*:domain/logs/*"}]}}, {"name": "audit"}]});
+    spec["resources"].as_array_mut().unwrap().push(more);
     s.moto.seed(&json!({ "organizations": [spec] }))
 }
 
