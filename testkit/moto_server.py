@@ -13,7 +13,7 @@ moto's own server application, wrapped in a small WSGI middleware that
     DescribePendingMaintenanceActions, DynamoDB's DescribeKinesisStreamingDestination (missing
     in moto), classic ELB's predefined policies (DescribeLoadBalancerPolicies naming no load
     balancer: moto answers LoadBalancerNotFound), Security Hub's ListTagsForResource, Redshift's
-    DescribeScheduledActions, and IAM
+    DescribeScheduledActions, CloudFront's GetMonitoringSubscription, and IAM
     Access Analyzer's CreateAnalyzer and ListAnalyzers (kept per account and region), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
     GetBucketNotificationConfiguration bodies carry AWS's root elements (VersioningConfiguration,
     NotificationConfiguration; moto names them Get...Response, which SDKs reject),
@@ -325,6 +325,10 @@ REST_ROUTES = [
     ("es", "GET", r"/domain/?$", "ListDomainNames"),
     ("es", "POST", r"/opensearch/domain-info/?$", "DescribeDomains"),
     ("es", "GET", r"/tags/?$", "ListTags"),
+    ("cloudfront", "GET", r"/distribution/?$", "ListDistributions"),
+    ("cloudfront", "GET", r"/distributions/[^/]+/monitoring-subscription/?$", "GetMonitoringSubscription"),
+    ("cloudfront", "GET", r"/distribution/[^/]+/?$", "GetDistribution"),
+    ("cloudfront", "GET", r"/tagging/?$", "ListTagsForResource"),
 ]
 
 
@@ -380,6 +384,18 @@ def error_response(protocol, code, message, status):
         return status, [("Content-Type", "text/xml")], body
     body = f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>canopy-fault</RequestId></Error>"
     return status, [("Content-Type", "application/xml")], body
+
+
+def no_monitoring_subscription(start_response):
+    """CloudFront's GetMonitoringSubscription, which moto lacks (404 without a body): AWS's
+    answer for a distribution without one, NoSuchMonitoringSubscription in its error shape."""
+    status, headers, body = error_response(
+        "query", "NoSuchMonitoringSubscription",
+        "A monitoring subscription does not exist for the specified distribution.", 404)
+    data = body.encode("utf-8")
+    headers.append(("Content-Length", str(len(data))))
+    start_response(f"{status} Not Found", headers)
+    return [data]
 
 
 class Analyzers:
@@ -496,6 +512,8 @@ class Middleware:
             return data_protection_policy(body, start_response)
         if service == "access-analyzer" and path.rstrip("/").endswith("/analyzer"):
             return self.analyzers.answer(environ.get("REQUEST_METHOD"), body, account, region, start_response)
+        if service == "cloudfront" and action == "GetMonitoringSubscription":
+            return no_monitoring_subscription(start_response)
         if service == "redshift" and action == "DescribeScheduledActions":
             return no_scheduled_actions(start_response)
         if service == "securityhub" and action == "ListTagsForResource":

@@ -57,7 +57,8 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "cache_clusters": [{"name": "sessions"}],                  # ElastiCache (redis)
             "warehouses": [{"name": "warehouse", "public": true}],     # Redshift
             "build_projects": [{"name": "deploy", "env": {"K": "v"}}], # CodeBuild
-            "search_domains": [{"name": "logs", "policy": {...}}]}     # OpenSearch
+            "search_domains": [{"name": "logs", "policy": {...}}],     # OpenSearch
+            "distributions": [{"name": "site", "origin": "site.example.com"}]}  # CloudFront
 
 Output: {"organizations": [{"id", "arn", "root_id", "management_account_id",
                             "ous": {"Root/Sports": "ou-..."},
@@ -502,7 +503,8 @@ def seed_security(endpoint, spec, account_id, region):
 
 
 def seed_data(endpoint, spec, account_id, region):
-    """ElastiCache clusters, Redshift clusters, CodeBuild projects and OpenSearch domains."""
+    """ElastiCache clusters, Redshift clusters, CodeBuild projects, OpenSearch domains and
+    CloudFront distributions (global)."""
     for cache in spec.get("cache_clusters", []):
         client("elasticache", endpoint, account_id, region).create_cache_cluster(
             CacheClusterId=cache["name"], Engine=cache.get("engine", "redis"),
@@ -521,6 +523,16 @@ def seed_data(endpoint, spec, account_id, region):
                          "environmentVariables": [{"name": k, "value": v, "type": "PLAINTEXT"}
                                                   for k, v in project.get("env", {}).items()]},
             serviceRole=f"arn:aws:iam::{account_id}:role/codebuild")
+    for distribution in spec.get("distributions", []):
+        client("cloudfront", endpoint, account_id, "us-east-1").create_distribution(DistributionConfig={
+            "CallerReference": distribution["name"], "Comment": distribution["name"], "Enabled": True,
+            "Origins": {"Quantity": 1, "Items": [{
+                "Id": "origin", "DomainName": distribution.get("origin", "origin.example.com"),
+                "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                       "OriginProtocolPolicy": distribution.get("origin_protocol", "https-only")}}]},
+            "DefaultCacheBehavior": {"TargetOriginId": "origin",
+                                     "ViewerProtocolPolicy": distribution.get("viewer_protocol", "redirect-to-https"),
+                                     "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}}}})
     for domain in spec.get("search_domains", []):
         extra = {"AccessPolicies": json.dumps(domain["policy"])} if "policy" in domain else {}
         client("opensearch", endpoint, account_id, region).create_domain(

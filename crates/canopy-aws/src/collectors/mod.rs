@@ -13,6 +13,7 @@
 //! every collector's rows against its definition.
 
 mod acm;
+mod cloudfront;
 mod cloudtrail;
 mod codebuild;
 mod dynamodb;
@@ -449,6 +450,10 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&ec2::INTERNET_GATEWAYS],
         run: |u| Box::pin(ec2::internet_gateways(u)),
+    },
+    Collector {
+        tables: &[&cloudfront::DISTRIBUTIONS],
+        run: |u| Box::pin(cloudfront::distributions(u)),
     },
     Collector {
         tables: &[&iam::ROLES],

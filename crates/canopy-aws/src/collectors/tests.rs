@@ -75,6 +75,12 @@ fn action_of(request: &http::Request<SdkBody>) -> (String, String) {
         "es" if path.ends_with("/domain") => Some("ListDomainNames"),
         "es" if path.ends_with("/domain-info") => Some("DescribeDomains"),
         "es" => Some("ListTags"),
+        "cloudfront" if path.ends_with("/distribution") => Some("ListDistributions"),
+        "cloudfront" if path.ends_with("/tagging") => Some("ListTagsForResource"),
+        "cloudfront" if path.ends_with("/monitoring-subscription") => {
+            Some("GetMonitoringSubscription")
+        }
+        "cloudfront" => Some("GetDistribution"),
         _ => None,
     };
     if let Some(action) = rest {
@@ -680,6 +686,19 @@ async fn build_projects_keep_no_plain_text_values_nor_webhook_secrets() {
         panic!("no scheduled actions")
     };
     assert_eq!(actions[0]["ScheduledActionName"], json!("night-pause"));
+    let distribution = &rows_of("aws_cloudfront_distribution", None).await[0];
+    let Cell::Json(origins) = cell(distribution, "origins") else {
+        panic!("no origins")
+    };
+    assert!(!origins.to_string().contains("not-a-real-shared-secret"));
+    assert_eq!(
+        origins[0]["CustomHeaders"]["Items"][0]["HeaderName"],
+        json!("X-Origin-Verify")
+    );
+    assert_eq!(
+        cell(distribution, "default_root_object"),
+        &Cell::Text("index.html".into())
+    );
     let parameter = &rows_of("aws_ssm_parameter", None).await[0];
     assert_eq!(cell(parameter, "value"), &Cell::Null);
 }

@@ -19,8 +19,9 @@ const EC2_REGIONAL: u64 = 13;
 /// OpenSearch.
 const REGIONAL: u64 = EC2_REGIONAL + 30;
 /// The collectors that run once per account (regions, the account, buckets, IAM roles, the
-/// password policy, the account summary, IAM users with groups and policies).
-const ONCE: u64 = 7;
+/// password policy, the account summary, IAM users with groups and policies, CloudFront
+/// distributions).
+const ONCE: u64 = 8;
 
 /// An organization with workloads in two regions, a public web server behind an internet
 /// gateway, a suspended account, and a role trusting another account.
@@ -66,7 +67,8 @@ fn estate(s: &Sandbox) -> Value {
          "cache_clusters": [{"name": "sessions"}],
          "warehouses": [{"name": "warehouse", "public": true}],
          "build_projects": [{"name": "deploy", "env": {"DEPLOY_TOKEN": "hunter2"}}],
-         "search_domains": [{"name": "logs"}]},
+         "search_domains": [{"name": "logs"}],
+         "distributions": [{"name": "site"}]},
         {"account": "prod", "region": "us-east-1", "instances": [{"name": "api-1"}]},
         {"account": "dev", "region": "eu-west-1", "instances": [{"name": "batch-1"}]},
     ]);
@@ -243,6 +245,11 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         ("es", "ListDomainNames", 3 * 2),
         ("es", "DescribeDomains", 1),
         ("es", "ListTags", 1),
+        // CloudFront is global: its listing once per account
+        ("cloudfront", "ListDistributions", 3),
+        ("cloudfront", "GetDistribution", 1),
+        ("cloudfront", "ListTagsForResource", 1),
+        ("cloudfront", "GetMonitoringSubscription", 1),
     ] {
         assert_eq!(count(service, action), n, "{service}:{action}");
     }

@@ -108,7 +108,9 @@ fn estate(s: &Sandbox) -> Value {
          "build_projects": [{"name": "deploy", "env": {"DEPLOY_TOKEN": "hunter2"}}, {"name": "test"}],
          "search_domains": [{"name": "logs", "policy": {"Version": "2012-10-17", "Statement": [
              {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*",
-              "Resource": "arn:aws:es:eu-west-1:*:domain/logs/*"}]}}, {"name": "audit"}]});
+              "Resource": "arn:aws:es:eu-west-1:*:domain/logs/*"}]}}, {"name": "audit"}],
+         "distributions": [{"name": "site", "origin": "site.example.com"},
+                           {"name": "legacy", "viewer_protocol": "allow-all", "origin_protocol": "http-only"}]});
     spec["resources"].as_array_mut().unwrap().push(more);
     s.moto.seed(&json!({ "organizations": [spec] }))
 }
