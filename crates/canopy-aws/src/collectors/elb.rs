@@ -175,6 +175,9 @@ pub(super) const CLASSIC: TableDef = TableDef {
     filled_by: "collect",
 };
 
+/// A load balancer's tags, as (key, value) pairs.
+type TagPairs = Vec<(Option<String>, Option<String>)>;
+
 /// Load balancers per DescribeTags call (AWS's maximum, for both APIs).
 const TAGS_PER_CALL: usize = 20;
 
@@ -213,7 +216,7 @@ pub(super) async fn load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErro
         .iter()
         .filter_map(|l| l.load_balancer_arn().map(str::to_owned))
         .collect();
-    let mut tags: HashMap<String, Vec<(Option<String>, Option<String>)>> = HashMap::new();
+    let mut tags: HashMap<String, TagPairs> = HashMap::new();
     for chunk in arns.chunks(TAGS_PER_CALL) {
         let out = unit
             .call("elasticloadbalancing:DescribeTags", || {
