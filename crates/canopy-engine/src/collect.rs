@@ -230,7 +230,17 @@ mod tests {
         let from_sync = collectors_for(&["aws_organizations_account".to_owned()]).unwrap();
         assert!(from_sync.collectors.is_empty());
         assert_eq!(from_sync.from_sync, ["aws_organizations_account"]);
-        for bad in ["aws_nothing", "aws_rds_*"] {
+        assert_eq!(
+            tables(&["aws_rds_*"]),
+            [
+                "aws_rds_db_instance",
+                "aws_rds_db_cluster",
+                "aws_rds_db_snapshot",
+                "aws_rds_db_cluster_snapshot"
+            ],
+            "the issue's example prefix"
+        );
+        for bad in ["aws_nothing", "aws_bedrock_*"] {
             let err = collectors_for(&[bad.to_owned()]).unwrap_err().to_string();
             assert!(err.contains(&format!("unknown table `{bad}`")), "{err}");
         }
