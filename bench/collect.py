@@ -82,10 +82,13 @@ def main():
         # one instance per account, in its first region
         resources = [{"account": a, "region": regions[0], "instances": [{"name": f"i-{a}"}]} for a in account_ids]
         if args.tables != TABLES:
-            # something for the detail calls of every table: a bucket, a topic, a user
+            # something for the detail calls of the tables: a bucket, a topic, a user, a
+            # DynamoDB table, an ECR repository and an SSM parameter
             for r in resources:
                 r.update({"buckets": [{"name": f"bench-{r['account']}"}], "topics": [{"name": "alerts"}],
-                          "users": [{"name": "operator", "password": True}]})
+                          "users": [{"name": "operator", "password": True}],
+                          "dynamodb_tables": [{"name": "orders"}], "repositories": [{"name": "web"}],
+                          "parameters": [{"name": "/app/flag"}]})
         seed(endpoint, {"resources": resources})
 
         with tempfile.TemporaryDirectory() as tmp:
