@@ -8,7 +8,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, tags_of, tags_src, time, time_text};
+use super::{Unit, batch, json_cell, json_list, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const PROJECTS: TableDef = TableDef {
@@ -109,14 +109,6 @@ fn artifacts(a: &ProjectArtifacts) -> Value {
         "Path": a.path(),
         "Type": a.r#type().as_str(),
     })
-}
-
-fn list(items: Vec<Value>) -> Cell {
-    if items.is_empty() {
-        Cell::Null
-    } else {
-        Cell::Json(Value::Array(items))
-    }
 }
 
 pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
@@ -254,7 +246,7 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     .with("environment", json_cell(environment))
                     .with(
                         "file_system_locations",
-                        list(
+                        json_list(
                             p.file_system_locations()
                                 .iter()
                                 .map(|f| {
@@ -276,11 +268,11 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     )
                     .with(
                         "secondary_artifacts",
-                        list(p.secondary_artifacts().iter().map(artifacts).collect()),
+                        json_list(p.secondary_artifacts().iter().map(artifacts).collect()),
                     )
                     .with(
                         "secondary_source_versions",
-                        list(
+                        json_list(
                             p.secondary_source_versions()
                                 .iter()
                                 .map(|v| {
@@ -294,7 +286,7 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     )
                     .with(
                         "secondary_sources",
-                        list(p.secondary_sources().iter().map(source).collect()),
+                        json_list(p.secondary_sources().iter().map(source).collect()),
                     )
                     .with("source", json_cell(p.source().map(source)))
                     .with(

@@ -13,7 +13,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, tags_of, tags_src, time, time_text};
+use super::{Unit, batch, json_cell, list_of, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const CLUSTERS: TableDef = TableDef {
@@ -210,14 +210,6 @@ pub(super) const TASK_DEFINITIONS: TableDef = TableDef {
 const CLUSTERS_PER_CALL: usize = 100;
 const SERVICES_PER_CALL: usize = 10;
 
-fn list<T>(items: &[T], each: impl Fn(&T) -> Value) -> Cell {
-    if items.is_empty() {
-        Cell::Null
-    } else {
-        Cell::Json(Value::Array(items.iter().map(each).collect()))
-    }
-}
-
 fn pairs(items: &[KeyValuePair]) -> Value {
     Value::Array(
         items
@@ -228,7 +220,7 @@ fn pairs(items: &[KeyValuePair]) -> Value {
 }
 
 fn strategy(items: &[CapacityProviderStrategyItem]) -> Cell {
-    list(
+    list_of(
         items,
         |s| json!({"Base": s.base(), "CapacityProvider": s.capacity_provider(), "Weight": s.weight()}),
     )
@@ -362,7 +354,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     )
                     .with(
                         "attachments",
-                        list(c.attachments(), |a| {
+                        list_of(c.attachments(), |a| {
                             json!({
                                 "Details": pairs(a.details()),
                                 "Id": a.id(),
@@ -373,7 +365,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     )
                     .with(
                         "capacity_providers",
-                        list(c.capacity_providers(), |p| json!(p)),
+                        list_of(c.capacity_providers(), |p| json!(p)),
                     )
                     .with(
                         "default_capacity_provider_strategy",
@@ -381,14 +373,14 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     )
                     .with(
                         "settings",
-                        list(
+                        list_of(
                             c.settings(),
                             |s| json!({"Name": s.name().map(|n| n.as_str()), "Value": s.value()}),
                         ),
                     )
                     .with(
                         "statistics",
-                        list(
+                        list_of(
                             c.statistics(),
                             |p| json!({"Name": p.name(), "Value": p.value()}),
                         ),
@@ -502,7 +494,7 @@ fn service_row(s: &aws_sdk_ecs::types::Service, partition: &Cell) -> Row {
         .with("deployment_configuration", json_cell(deployment_configuration))
         .with(
             "deployments",
-            list(s.deployments(), |d| {
+            list_of(s.deployments(), |d| {
                 json!({
                     "CapacityProviderStrategy": d.capacity_provider_strategy().iter().map(|c| json!({"Base": c.base(), "CapacityProvider": c.capacity_provider(), "Weight": c.weight()})).collect::<Vec<_>>(),
                     "CreatedAt": time_text(d.created_at()),
@@ -525,7 +517,7 @@ fn service_row(s: &aws_sdk_ecs::types::Service, partition: &Cell) -> Row {
         )
         .with(
             "events",
-            list(s.events(), |e| {
+            list_of(s.events(), |e| {
                 json!({"CreatedAt": time_text(e.created_at()), "Id": e.id(), "Message": e.message()})
             }),
         )
@@ -543,13 +535,13 @@ fn service_row(s: &aws_sdk_ecs::types::Service, partition: &Cell) -> Row {
         )
         .with(
             "placement_constraints",
-            list(s.placement_constraints(), |p| {
+            list_of(s.placement_constraints(), |p| {
                 json!({"Expression": p.expression(), "Type": p.r#type().map(|t| t.as_str())})
             }),
         )
         .with(
             "placement_strategy",
-            list(s.placement_strategy(), |p| {
+            list_of(s.placement_strategy(), |p| {
                 json!({"Field": p.field(), "Type": p.r#type().map(|t| t.as_str())})
             }),
         )
@@ -563,7 +555,7 @@ fn service_row(s: &aws_sdk_ecs::types::Service, partition: &Cell) -> Row {
         )
         .with(
             "task_sets",
-            list(s.task_sets(), |t| {
+            list_of(s.task_sets(), |t| {
                 json!({
                     "ClusterArn": t.cluster_arn(),
                     "ComputedDesiredCount": t.computed_desired_count(),
@@ -717,7 +709,7 @@ pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsEr
                 )
                 .with(
                     "container_definitions",
-                    t.map_or(Cell::Null, |t| list(t.container_definitions(), container)),
+                    t.map_or(Cell::Null, |t| list_of(t.container_definitions(), container)),
                 )
                 .with("compatibilities", t.map_or(Cell::Null, |t| compat(t.compatibilities())))
                 .with(
@@ -729,13 +721,13 @@ pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsEr
                 )
                 .with(
                     "inference_accelerators",
-                    t.map_or(Cell::Null, |t| list(t.inference_accelerators(), |a| {
+                    t.map_or(Cell::Null, |t| list_of(t.inference_accelerators(), |a| {
                         json!({"DeviceName": a.device_name(), "DeviceType": a.device_type()})
                     })),
                 )
                 .with(
                     "placement_constraints",
-                    t.map_or(Cell::Null, |t| list(t.placement_constraints(), |p| {
+                    t.map_or(Cell::Null, |t| list_of(t.placement_constraints(), |p| {
                         json!({"Expression": p.expression(), "Type": p.r#type().map(|t| t.as_str())})
                     })),
                 )
@@ -749,7 +741,7 @@ pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsEr
                 )
                 .with(
                     "requires_attributes",
-                    t.map_or(Cell::Null, |t| list(t.requires_attributes(), |a| {
+                    t.map_or(Cell::Null, |t| list_of(t.requires_attributes(), |a| {
                         json!({
                             "Name": a.name(),
                             "TargetId": a.target_id(),
@@ -764,7 +756,7 @@ pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsEr
                 )
                 .with(
                     "volumes",
-                    t.map_or(Cell::Null, |t| list(t.volumes(), |v| {
+                    t.map_or(Cell::Null, |t| list_of(t.volumes(), |v| {
                         json!({
                             "ConfiguredAtLaunch": v.configured_at_launch(),
                             "DockerVolumeConfiguration": v.docker_volume_configuration().map(|d| json!({

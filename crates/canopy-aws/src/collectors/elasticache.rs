@@ -6,7 +6,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, tags_of, tags_src, time, time_text};
+use super::{Unit, batch, json_cell, json_list, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const CLUSTERS: TableDef = TableDef {
@@ -109,14 +109,6 @@ fn endpoint(e: Option<&Endpoint>) -> Option<Value> {
     e.map(|e| json!({"Address": e.address(), "Port": e.port()}))
 }
 
-fn list(items: Vec<Value>) -> Cell {
-    if items.is_empty() {
-        Cell::Null
-    } else {
-        Cell::Json(Value::Array(items))
-    }
-}
-
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = Client::new(&unit.session.config_in(unit.region));
     let mut listed = Vec::new();
@@ -207,7 +199,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("cache_parameter_group", json_cell(group))
                 .with(
                     "cache_nodes",
-                    list(c.cache_nodes().iter().map(|n| json!({
+                    json_list(c.cache_nodes().iter().map(|n| json!({
                         "CacheNodeCreateTime": time_text(n.cache_node_create_time()),
                         "CacheNodeId": n.cache_node_id(),
                         "CacheNodeStatus": n.cache_node_status(),
@@ -222,7 +214,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("pending_modified_values", json_cell(pending))
                 .with(
                     "security_groups",
-                    list(c.security_groups().iter().map(|g| json!({
+                    json_list(c.security_groups().iter().map(|g| json!({
                         "SecurityGroupId": g.security_group_id(),
                         "Status": g.status(),
                     })).collect()),
@@ -230,14 +222,14 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("configuration_endpoint", json_cell(endpoint(c.configuration_endpoint())))
                 .with(
                     "cache_security_groups",
-                    list(c.cache_security_groups().iter().map(|g| json!({
+                    json_list(c.cache_security_groups().iter().map(|g| json!({
                         "CacheSecurityGroupName": g.cache_security_group_name(),
                         "Status": g.status(),
                     })).collect()),
                 )
                 .with(
                     "log_delivery_configurations",
-                    list(c.log_delivery_configurations().iter().map(|l| json!({
+                    json_list(c.log_delivery_configurations().iter().map(|l| json!({
                         "DestinationDetails": l.destination_details().map(|d| json!({
                             "CloudWatchLogsDetails": d.cloud_watch_logs_details().map(|w| json!({"LogGroup": w.log_group()})),
                             "KinesisFirehoseDetails": d.kinesis_firehose_details().map(|k| json!({"DeliveryStream": k.delivery_stream()})),

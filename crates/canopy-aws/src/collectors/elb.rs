@@ -13,7 +13,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, tags_of, tags_src, time};
+use super::{Unit, batch, json_cell, json_list, strings, tags_of, tags_src, time};
 use crate::error::AwsError;
 
 /// The columns application and network load balancers share, in Steampipe's order.
@@ -180,14 +180,6 @@ type TagPairs = Vec<(Option<String>, Option<String>)>;
 
 /// Load balancers per DescribeTags call (AWS's maximum, for both APIs).
 const TAGS_PER_CALL: usize = 20;
-
-fn strings(items: &[String]) -> Cell {
-    if items.is_empty() {
-        Cell::Null
-    } else {
-        Cell::Json(json!(items))
-    }
-}
 
 pub(super) async fn load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = Client::new(&unit.session.config_in(unit.region));
@@ -461,13 +453,6 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
                                 .collect(),
                         )
                     });
-                let list = |v: Vec<Value>| {
-                    if v.is_empty() {
-                        Cell::Null
-                    } else {
-                        Cell::Json(Value::Array(v))
-                    }
-                };
                 let arn = unit.arn("elasticloadbalancing", &format!("loadbalancer/{name}"));
                 Row::default()
                     .with("name", Cell::Text(name.clone()))
@@ -550,7 +535,7 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
                     .with("additional_attributes", json_cell(additional))
                     .with(
                         "app_cookie_stickiness_policies",
-                        list(
+                        json_list(
                             policies_of
                                 .map(|p| {
                                     p.app_cookie_stickiness_policies()
@@ -569,7 +554,7 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
                     .with("availability_zones", strings(l.availability_zones()))
                     .with(
                         "backend_server_descriptions",
-                        list(
+                        json_list(
                             l.backend_server_descriptions()
                                 .iter()
                                 .map(|b| {
@@ -583,7 +568,7 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
                     )
                     .with(
                         "instances",
-                        list(
+                        json_list(
                             l.instances()
                                 .iter()
                                 .map(|i| json!({"InstanceId": i.instance_id()}))
@@ -592,7 +577,7 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
                     )
                     .with(
                         "lb_cookie_stickiness_policies",
-                        list(
+                        json_list(
                             policies_of
                                 .map(|p| {
                                     p.lb_cookie_stickiness_policies().iter().map(|s| json!({
@@ -605,7 +590,7 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
                     )
                     .with(
                         "listener_descriptions",
-                        list(
+                        json_list(
                             l.listener_descriptions()
                                 .iter()
                                 .map(|d| {

@@ -500,6 +500,25 @@ fn json_cell(value: Option<Value>) -> Cell {
     value.map_or(Cell::Null, Cell::Json)
 }
 
+/// A list column: null when AWS returned none (as the plugin reports an absent list).
+fn json_list(items: Vec<Value>) -> Cell {
+    if items.is_empty() {
+        Cell::Null
+    } else {
+        Cell::Json(Value::Array(items))
+    }
+}
+
+/// [`json_list`] of one JSON value per item.
+fn list_of<T>(items: &[T], each: impl Fn(&T) -> Value) -> Cell {
+    json_list(items.iter().map(each).collect())
+}
+
+/// A list of strings, null when empty.
+fn strings(items: &[String]) -> Cell {
+    json_list(items.iter().map(|s| json!(s)).collect())
+}
+
 /// A policy document as AWS returns it (JSON text) -> the `policy` and `policy_std` columns:
 /// the document, and its canonical form. Text that is not JSON is kept as text, with no
 /// canonical form.

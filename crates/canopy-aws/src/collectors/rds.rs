@@ -15,7 +15,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, tags_of, tags_src, time, time_text};
+use super::{Unit, batch, json_cell, list_of, strings, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 const PENDING_MAINTENANCE: Column = Column::json(
@@ -536,33 +536,20 @@ fn client(unit: &Unit<'_>) -> Client {
     Client::new(&unit.session.config_in(unit.region))
 }
 
-/// A list column: null when AWS returned none (as the plugin reports an absent list).
-fn list<T>(items: &[T], each: impl Fn(&T) -> Value) -> Cell {
-    if items.is_empty() {
-        Cell::Null
-    } else {
-        Cell::Json(Value::Array(items.iter().map(each).collect()))
-    }
-}
-
-fn strings(items: &[String]) -> Cell {
-    list(items, |s| json!(s))
-}
-
 fn tag_cells(tags: &[Tag]) -> (Cell, Cell) {
     let pairs = || tags.iter().map(|t| (t.key(), t.value()));
     (tags_of(pairs()), tags_src(pairs()))
 }
 
 fn vpc_groups(groups: &[VpcSecurityGroupMembership]) -> Cell {
-    list(
+    list_of(
         groups,
         |g| json!({"VpcSecurityGroupId": g.vpc_security_group_id(), "Status": g.status()}),
     )
 }
 
 fn domains(memberships: &[DomainMembership]) -> Cell {
-    list(memberships, |d| {
+    list_of(memberships, |d| {
         json!({
             "AuthSecretArn": d.auth_secret_arn(),
             "DnsIps": d.dns_ips(),
@@ -576,7 +563,7 @@ fn domains(memberships: &[DomainMembership]) -> Cell {
 }
 
 fn processors(features: &[ProcessorFeature]) -> Cell {
-    list(features, |p| json!({"Name": p.name(), "Value": p.value()}))
+    list_of(features, |p| json!({"Name": p.name(), "Value": p.value()}))
 }
 
 fn log_exports(pending: Option<&PendingCloudwatchLogsExports>) -> Value {
@@ -697,7 +684,7 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             let subnet_group = d.db_subnet_group();
             let endpoint = d.endpoint();
             let subnets = subnet_group.map_or(Cell::Null, |g| {
-                list(g.subnets(), |s| {
+                list_of(g.subnets(), |s| {
                     json!({
                         "SubnetAvailabilityZone": s.subnet_availability_zone().map(|z| json!({"Name": z.name()})),
                         "SubnetIdentifier": s.subnet_identifier(),
@@ -786,19 +773,19 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("tde_credential_arn", Cell::text(d.tde_credential_arn()))
                 .with("timezone", Cell::text(d.timezone()))
                 .with("vpc_id", Cell::text(subnet_group.and_then(|g| g.vpc_id())))
-                .with("associated_roles", list(d.associated_roles(), |r| {
+                .with("associated_roles", list_of(d.associated_roles(), |r| {
                     json!({"FeatureName": r.feature_name(), "RoleArn": r.role_arn(), "Status": r.status()})
                 }))
                 .with("certificate", json_cell(d.ca_certificate_identifier().and_then(|id| certificates.get(id).cloned())))
-                .with("db_parameter_groups", list(d.db_parameter_groups(), |g| {
+                .with("db_parameter_groups", list_of(d.db_parameter_groups(), |g| {
                     json!({"DBParameterGroupName": g.db_parameter_group_name(), "ParameterApplyStatus": g.parameter_apply_status()})
                 }))
-                .with("db_security_groups", list(d.db_security_groups(), |g| {
+                .with("db_security_groups", list_of(d.db_security_groups(), |g| {
                     json!({"DBSecurityGroupName": g.db_security_group_name(), "Status": g.status()})
                 }))
                 .with("domain_memberships", domains(d.domain_memberships()))
                 .with("enabled_cloudwatch_logs_exports", strings(d.enabled_cloudwatch_logs_exports()))
-                .with("option_group_memberships", list(d.option_group_memberships(), |g| {
+                .with("option_group_memberships", list_of(d.option_group_memberships(), |g| {
                     json!({"OptionGroupName": g.option_group_name(), "Status": g.status()})
                 }))
                 .with("pending_maintenance_actions", json_cell(arn.as_ref().and_then(|a| pending.get(a).cloned())))
@@ -806,7 +793,7 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("read_replica_db_cluster_identifiers", strings(d.read_replica_db_cluster_identifiers()))
                 .with("read_replica_db_instance_identifiers", strings(d.read_replica_db_instance_identifiers()))
                 .with("pending_modified_values", json_cell(pending_values))
-                .with("status_infos", list(d.status_infos(), |s| {
+                .with("status_infos", list_of(d.status_infos(), |s| {
                     json!({"Message": s.message(), "Normal": s.normal(), "Status": s.status(), "StatusType": s.status_type()})
                 }))
                 .with("subnets", subnets)
@@ -945,12 +932,12 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("master_user_secret", json_cell(secret))
                 .with("limitless_database", json_cell(limitless))
                 .with("certificate_details", json_cell(certificate_details(c.certificate_details())))
-                .with("associated_roles", list(c.associated_roles(), |r| {
+                .with("associated_roles", list_of(c.associated_roles(), |r| {
                     json!({"FeatureName": r.feature_name(), "RoleArn": r.role_arn(), "Status": r.status()})
                 }))
                 .with("availability_zones", strings(c.availability_zones()))
                 .with("custom_endpoints", strings(c.custom_endpoints()))
-                .with("members", list(c.db_cluster_members(), |m| {
+                .with("members", list_of(c.db_cluster_members(), |m| {
                     json!({
                         "DBClusterParameterGroupStatus": m.db_cluster_parameter_group_status(),
                         "DBInstanceIdentifier": m.db_instance_identifier(),
@@ -958,7 +945,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         "PromotionTier": m.promotion_tier(),
                     })
                 }))
-                .with("option_group_memberships", list(c.db_cluster_option_group_memberships(), |g| {
+                .with("option_group_memberships", list_of(c.db_cluster_option_group_memberships(), |g| {
                     json!({"DBClusterOptionGroupName": g.db_cluster_option_group_name(), "Status": g.status()})
                 }))
                 .with("domain_memberships", domains(c.domain_memberships()))

@@ -10,7 +10,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, tags_of, tags_src, time, time_text};
+use super::{Unit, batch, json_cell, json_list, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const CLUSTERS: TableDef = TableDef {
@@ -189,14 +189,6 @@ fn target_cluster(action: &ScheduledAction) -> Option<&str> {
         .or_else(|| target.resume_cluster().and_then(|r| r.cluster_identifier()))
 }
 
-fn list(items: Vec<Value>) -> Cell {
-    if items.is_empty() {
-        Cell::Null
-    } else {
-        Cell::Json(Value::Array(items))
-    }
-}
-
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = Client::new(&unit.session.config_in(unit.region));
     let mut listed = Vec::new();
@@ -339,7 +331,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("cluster_create_time", time(c.cluster_create_time()))
                 .with(
                     "cluster_nodes",
-                    list(c.cluster_nodes().iter().map(|n| json!({
+                    json_list(c.cluster_nodes().iter().map(|n| json!({
                         "NodeRole": n.node_role(),
                         "PrivateIPAddress": n.private_ip_address(),
                         "PublicIPAddress": n.public_ip_address(),
@@ -347,7 +339,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with(
                     "cluster_parameter_groups",
-                    list(c.cluster_parameter_groups().iter().map(|g| json!({
+                    json_list(c.cluster_parameter_groups().iter().map(|g| json!({
                         "ParameterApplyStatus": g.parameter_apply_status(),
                         "ParameterGroupName": g.parameter_group_name(),
                     })).collect()),
@@ -356,7 +348,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("cluster_revision_number", Cell::text(c.cluster_revision_number()))
                 .with(
                     "cluster_security_groups",
-                    list(c.cluster_security_groups().iter().map(|g| json!({
+                    json_list(c.cluster_security_groups().iter().map(|g| json!({
                         "ClusterSecurityGroupName": g.cluster_security_group_name(),
                         "Status": g.status(),
                     })).collect()),
@@ -401,7 +393,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("db_name", Cell::text(c.db_name()))
                 .with(
                     "deferred_maintenance_windows",
-                    list(c.deferred_maintenance_windows().iter().map(|w| json!({
+                    json_list(c.deferred_maintenance_windows().iter().map(|w| json!({
                         "DeferMaintenanceEndTime": time_text(w.defer_maintenance_end_time()),
                         "DeferMaintenanceIdentifier": w.defer_maintenance_identifier(),
                         "DeferMaintenanceStartTime": time_text(w.defer_maintenance_start_time()),
@@ -439,7 +431,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with(
                     "iam_roles",
-                    list(c.iam_roles().iter().map(|r| json!({
+                    json_list(c.iam_roles().iter().map(|r| json!({
                         "ApplyStatus": r.apply_status(),
                         "IamRoleArn": r.iam_role_arn(),
                     })).collect()),
@@ -464,7 +456,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("number_of_nodes", Cell::int(c.number_of_nodes()))
                 .with(
                     "pending_actions",
-                    list(c.pending_actions().iter().map(|a| json!(a)).collect()),
+                    json_list(c.pending_actions().iter().map(|a| json!(a)).collect()),
                 )
                 .with("pending_modified_values", json_cell(pending))
                 .with("preferred_maintenance_window", Cell::text(c.preferred_maintenance_window()))
@@ -485,7 +477,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("vpc_id", Cell::text(c.vpc_id()))
                 .with(
                     "vpc_security_groups",
-                    list(c.vpc_security_groups().iter().map(|g| json!({
+                    json_list(c.vpc_security_groups().iter().map(|g| json!({
                         "Status": g.status(),
                         "VpcSecurityGroupId": g.vpc_security_group_id(),
                     })).collect()),
