@@ -6,6 +6,7 @@
 //! Operations report progress through traits the CLI implements, collect per-payer failures
 //! instead of aborting, and never print.
 
+pub mod account_batch;
 pub mod collect;
 pub mod configgen;
 pub mod credreport;
