@@ -1,6 +1,8 @@
 //! What reading PostgreSQL costs `canopy query`: the translation of typical Steampipe queries
 //! (parse with the PostgreSQL grammar, rewrite the tree, print SQLite's SQL), against a store's
-//! catalog answered from memory. Reproduce: `cargo bench -p canopy-store --bench sql_translate`.
+//! catalog answered from memory; and the check every user statement now goes through first,
+//! whether SQLite would read it otherwise (`->>`, `'true'`/`'false'`: `pg::postgres_typed`, one
+//! parse). Reproduce: `cargo bench -p canopy-store --bench sql_translate`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -56,5 +58,15 @@ fn translate(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, translate);
+fn postgres_typed(c: &mut Criterion) {
+    let mut group = c.benchmark_group("postgres_typed");
+    for (name, sql) in QUERIES {
+        group.bench_function(*name, |b| {
+            b.iter(|| canopy_store::pg::postgres_typed(std::hint::black_box(sql)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, translate, postgres_typed);
 criterion_main!(benches);
