@@ -8,7 +8,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, json_list, tags_of, tags_src, time, time_text};
+use super::{Unit, batch, json_cell, json_list, list_of, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const PROJECTS: TableDef = TableDef {
@@ -268,7 +268,7 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     )
                     .with(
                         "secondary_artifacts",
-                        json_list(p.secondary_artifacts().iter().map(artifacts).collect()),
+                        list_of(p.secondary_artifacts(), artifacts),
                     )
                     .with(
                         "secondary_source_versions",
@@ -284,10 +284,7 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                                 .collect(),
                         ),
                     )
-                    .with(
-                        "secondary_sources",
-                        json_list(p.secondary_sources().iter().map(source).collect()),
-                    )
+                    .with("secondary_sources", list_of(p.secondary_sources(), source))
                     .with("source", json_cell(p.source().map(source)))
                     .with(
                         "vpc_config",

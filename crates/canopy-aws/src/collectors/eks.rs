@@ -5,7 +5,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, time, time_text};
+use super::{Unit, batch, json_cell, tag_map, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const CLUSTERS: TableDef = TableDef {
@@ -168,10 +168,6 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             let arn = c
                 .and_then(|c| c.arn())
                 .map_or_else(|| unit.arn("eks", &format!("cluster/{name}")), str::to_owned);
-            let tags = c
-                .and_then(|c| c.tags())
-                .filter(|t| !t.is_empty())
-                .map(|t| json!(t));
             Row::default()
                 .with("name", Cell::Text(name.clone()))
                 .with("id", Cell::text(c.and_then(|c| c.id())))
@@ -201,7 +197,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     "platform_version",
                     Cell::text(c.and_then(|c| c.platform_version())),
                 )
-                .with("tags", json_cell(tags))
+                .with("tags", tag_map(c.and_then(|c| c.tags())))
                 .with("title", Cell::Text(name))
                 .with("akas", Cell::Json(json!([arn])))
                 .with("partition", partition.clone())

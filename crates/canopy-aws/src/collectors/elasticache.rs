@@ -6,7 +6,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, json_list, tags_of, tags_src, time, time_text};
+use super::{Unit, batch, json_cell, list_of, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const CLUSTERS: TableDef = TableDef {
@@ -199,7 +199,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("cache_parameter_group", json_cell(group))
                 .with(
                     "cache_nodes",
-                    json_list(c.cache_nodes().iter().map(|n| json!({
+                    list_of(c.cache_nodes(), |n| json!({
                         "CacheNodeCreateTime": time_text(n.cache_node_create_time()),
                         "CacheNodeId": n.cache_node_id(),
                         "CacheNodeStatus": n.cache_node_status(),
@@ -208,28 +208,28 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         "Endpoint": endpoint(n.endpoint()),
                         "ParameterGroupStatus": n.parameter_group_status(),
                         "SourceCacheNodeId": n.source_cache_node_id(),
-                    })).collect()),
+                    })),
                 )
                 .with("notification_configuration", json_cell(notification))
                 .with("pending_modified_values", json_cell(pending))
                 .with(
                     "security_groups",
-                    json_list(c.security_groups().iter().map(|g| json!({
+                    list_of(c.security_groups(), |g| json!({
                         "SecurityGroupId": g.security_group_id(),
                         "Status": g.status(),
-                    })).collect()),
+                    })),
                 )
                 .with("configuration_endpoint", json_cell(endpoint(c.configuration_endpoint())))
                 .with(
                     "cache_security_groups",
-                    json_list(c.cache_security_groups().iter().map(|g| json!({
+                    list_of(c.cache_security_groups(), |g| json!({
                         "CacheSecurityGroupName": g.cache_security_group_name(),
                         "Status": g.status(),
-                    })).collect()),
+                    })),
                 )
                 .with(
                     "log_delivery_configurations",
-                    json_list(c.log_delivery_configurations().iter().map(|l| json!({
+                    list_of(c.log_delivery_configurations(), |l| json!({
                         "DestinationDetails": l.destination_details().map(|d| json!({
                             "CloudWatchLogsDetails": d.cloud_watch_logs_details().map(|w| json!({"LogGroup": w.log_group()})),
                             "KinesisFirehoseDetails": d.kinesis_firehose_details().map(|k| json!({"DeliveryStream": k.delivery_stream()})),
@@ -239,7 +239,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         "LogType": l.log_type().map(|t| t.as_str()),
                         "Message": l.message(),
                         "Status": l.status().map(|s| s.as_str()),
-                    })).collect()),
+                    })),
                 )
                 .with("tags_src", tags_src(pairs()))
                 .with("title", Cell::Text(id))

@@ -533,6 +533,13 @@ fn policy_cells(text: Option<&str>) -> (Cell, Cell) {
     }
 }
 
+/// A tags column from a map AWS returns (EKS, GuardDuty, Security Hub, SQS, ...): null when
+/// there are none.
+fn tag_map(tags: Option<&std::collections::HashMap<String, String>>) -> Cell {
+    tags.filter(|t| !t.is_empty())
+        .map_or(Cell::Null, |t| Cell::Json(json!(t)))
+}
+
 fn tags_of<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Cell {
     Cell::tags(
         tags.into_iter()

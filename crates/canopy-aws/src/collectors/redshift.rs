@@ -10,7 +10,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, json_list, tags_of, tags_src, time, time_text};
+use super::{Unit, batch, json_cell, list_of, strings, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const CLUSTERS: TableDef = TableDef {
@@ -331,27 +331,27 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("cluster_create_time", time(c.cluster_create_time()))
                 .with(
                     "cluster_nodes",
-                    json_list(c.cluster_nodes().iter().map(|n| json!({
+                    list_of(c.cluster_nodes(), |n| json!({
                         "NodeRole": n.node_role(),
                         "PrivateIPAddress": n.private_ip_address(),
                         "PublicIPAddress": n.public_ip_address(),
-                    })).collect()),
+                    })),
                 )
                 .with(
                     "cluster_parameter_groups",
-                    json_list(c.cluster_parameter_groups().iter().map(|g| json!({
+                    list_of(c.cluster_parameter_groups(), |g| json!({
                         "ParameterApplyStatus": g.parameter_apply_status(),
                         "ParameterGroupName": g.parameter_group_name(),
-                    })).collect()),
+                    })),
                 )
                 .with("cluster_public_key", Cell::text(c.cluster_public_key()))
                 .with("cluster_revision_number", Cell::text(c.cluster_revision_number()))
                 .with(
                     "cluster_security_groups",
-                    json_list(c.cluster_security_groups().iter().map(|g| json!({
+                    list_of(c.cluster_security_groups(), |g| json!({
                         "ClusterSecurityGroupName": g.cluster_security_group_name(),
                         "Status": g.status(),
-                    })).collect()),
+                    })),
                 )
                 .with(
                     "cluster_snapshot_copy_status",
@@ -393,11 +393,11 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("db_name", Cell::text(c.db_name()))
                 .with(
                     "deferred_maintenance_windows",
-                    json_list(c.deferred_maintenance_windows().iter().map(|w| json!({
+                    list_of(c.deferred_maintenance_windows(), |w| json!({
                         "DeferMaintenanceEndTime": time_text(w.defer_maintenance_end_time()),
                         "DeferMaintenanceIdentifier": w.defer_maintenance_identifier(),
                         "DeferMaintenanceStartTime": time_text(w.defer_maintenance_start_time()),
-                    })).collect()),
+                    })),
                 )
                 .with(
                     "elastic_ip_status",
@@ -431,10 +431,10 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with(
                     "iam_roles",
-                    json_list(c.iam_roles().iter().map(|r| json!({
+                    list_of(c.iam_roles(), |r| json!({
                         "ApplyStatus": r.apply_status(),
                         "IamRoleArn": r.iam_role_arn(),
-                    })).collect()),
+                    })),
                 )
                 .with("kms_key_id", Cell::text(c.kms_key_id()))
                 .with("maintenance_track_name", Cell::text(c.maintenance_track_name()))
@@ -456,7 +456,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("number_of_nodes", Cell::int(c.number_of_nodes()))
                 .with(
                     "pending_actions",
-                    json_list(c.pending_actions().iter().map(|a| json!(a)).collect()),
+                    strings(c.pending_actions()),
                 )
                 .with("pending_modified_values", json_cell(pending))
                 .with("preferred_maintenance_window", Cell::text(c.preferred_maintenance_window()))
@@ -477,10 +477,10 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("vpc_id", Cell::text(c.vpc_id()))
                 .with(
                     "vpc_security_groups",
-                    json_list(c.vpc_security_groups().iter().map(|g| json!({
+                    list_of(c.vpc_security_groups(), |g| json!({
                         "Status": g.status(),
                         "VpcSecurityGroupId": g.vpc_security_group_id(),
-                    })).collect()),
+                    })),
                 )
                 .with("logging_status", json_cell(logging))
                 .with(

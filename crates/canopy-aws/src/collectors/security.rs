@@ -14,7 +14,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, time, time_text};
+use super::{Unit, batch, json_cell, tag_map, time, time_text};
 use crate::error::AwsError;
 
 pub(super) const DETECTORS: TableDef = TableDef {
@@ -233,11 +233,6 @@ pub(super) async fn detectors(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     "RelationshipStatus": a.relationship_status(),
                 })
             });
-            let tags = d
-                .as_ref()
-                .and_then(|d| d.tags())
-                .filter(|t| !t.is_empty())
-                .map(|t| json!(t));
             let arn = unit.arn("guardduty", &format!("detector/{id}"));
             Row::default()
                 .with("detector_id", Cell::Text(id.clone()))
@@ -258,7 +253,7 @@ pub(super) async fn detectors(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("features", json_cell(features))
                 .with("master_account", json_cell(administrator))
                 .with("title", Cell::Text(id))
-                .with("tags", json_cell(tags))
+                .with("tags", tag_map(d.as_ref().and_then(|d| d.tags())))
                 .with("akas", Cell::Json(json!([arn])))
                 .with("partition", partition.clone())
         }
@@ -314,11 +309,7 @@ pub(super) async fn hubs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 "MemberStatus": a.member_status(),
             })
         });
-    let tags = tags
-        .found()
-        .and_then(|t| t.tags().cloned())
-        .filter(|t| !t.is_empty())
-        .map(|t| json!(t));
+    let tags = tags.found();
     let row = Row::default()
         .with("hub_arn", Cell::Text(arn.clone()))
         .with("administrator_account", json_cell(administrator))
@@ -327,7 +318,7 @@ pub(super) async fn hubs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             Cell::bool(hub.auto_enable_controls()),
         )
         .with("subscribed_at", Cell::text(hub.subscribed_at()))
-        .with("tags", json_cell(tags))
+        .with("tags", tag_map(tags.as_ref().and_then(|t| t.tags())))
         .with(
             "title",
             Cell::Text(arn.rsplit('/').next().unwrap_or("default").to_owned()),
@@ -353,7 +344,6 @@ pub(super) async fn analyzers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         |out| out.next_token(),
         |out| {
             for a in out.analyzers() {
-                let tags = a.tags().filter(|t| !t.is_empty()).map(|t| json!(t));
                 rows.push(
                     Row::default()
                         .with("name", Cell::Text(a.name().to_owned()))
@@ -374,7 +364,7 @@ pub(super) async fn analyzers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                             Cell::text(a.status_reason().map(|r| r.code().as_str())),
                         )
                         .with("title", Cell::Text(a.name().to_owned()))
-                        .with("tags", json_cell(tags))
+                        .with("tags", tag_map(a.tags()))
                         .with("akas", Cell::Json(json!([a.arn()])))
                         .with("partition", partition.clone()),
                 );

@@ -8,7 +8,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::{Unit, batch, json_cell, policy_cells};
+use super::{Unit, batch, json_cell, policy_cells, tag_map};
 use crate::error::AwsError;
 
 pub(super) const QUEUES: TableDef = TableDef {
@@ -118,11 +118,7 @@ pub(super) async fn queues(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     .and_then(|t| serde_json::from_str::<Value>(t).ok())
             };
             let (policy, policy_std) = policy_cells(attributes.get("Policy").map(String::as_str));
-            let tags = tags
-                .found()
-                .and_then(|o| o.tags().cloned())
-                .filter(|t| !t.is_empty())
-                .map_or(Cell::Null, |t| Cell::Json(json!(t)));
+            let tags = tags.found();
             let arn = attributes.get("QueueArn").cloned();
             Row::default()
                 .with("queue_url", Cell::Text(url.clone()))
@@ -150,7 +146,7 @@ pub(super) async fn queues(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with("deduplication_scope", text("DeduplicationScope"))
                 .with("kms_master_key_id", text("KmsMasterKeyId"))
-                .with("tags", tags)
+                .with("tags", tag_map(tags.as_ref().and_then(|o| o.tags())))
                 .with("title", Cell::Text(url.clone()))
                 .with("akas", arn.map_or(Cell::Null, |a| Cell::Json(json!([a]))))
                 .with("partition", partition.clone())
