@@ -17,6 +17,9 @@ moto's own server application, wrapped in a small WSGI middleware that
     Access Analyzer's CreateAnalyzer and ListAnalyzers (kept per account and region), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
     GetBucketNotificationConfiguration bodies carry AWS's root elements (VersioningConfiguration,
     NotificationConfiguration; moto names them Get...Response, which SDKs reject),
+  * answers Organizations' account lifecycle (asynchronous creation, EMAIL_ALREADY_EXISTS, the
+    account quota and the 5 creations in progress, MoveAccount's checks) and Identity Center's
+    asynchronous, never duplicated account assignments as AWS does (aws_lifecycle.py),
   * holds IAM credential reports back: an account's first GenerateCredentialReport answers STARTED
     (a fresh generation), later ones INPROGRESS until `report_generation_s` seconds have passed
     (benchmarks of report generation).
@@ -27,11 +30,15 @@ Control endpoints (plain JSON over HTTP, never reached by the AWS SDK):
   POST /_canopy/calls/reset
   GET  /_canopy/requests        -> {"requests": [{"service","action","account","region","body"}]}
   POST /_canopy/faults          <- {"latency_ms": 0, "rules": [rule, ...], "record": ["Publish"],
-                                    "report_generation_s": 0} (replaces the previous set)
+                                    "report_generation_s": 0, "account_creation_s": 0,
+                                    "account_quota": null, "foreign_emails": [],
+                                    "assignment_s": 0} (replaces the previous set)
   rule: {"service": "organizations", "action": "ListRoots", "account": "123456789012",
          "region": "us-east-1", "code": "AccessDeniedException", "message": "...",
          "status": 400, "times": 2, "contains": "text"}
-  every key but "code" optional; "times" absent = always; "contains" matches the URL-decoded body
+  every key optional; "times" absent = always; "after": N = not the first N matching calls;
+  "contains" matches the URL-decoded body; "code" answers that error; without one,
+  "delay_response_s" = the call is done but its answer comes that late
 
 Usage: python moto_server.py [--port N]  (port 0 = any free port; prints "PORT <n>" once listening)
 """
@@ -47,6 +54,7 @@ from urllib.parse import parse_qs, unquote_plus
 
 from werkzeug.serving import make_server
 
+from aws_lifecycle import Lifecycle
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -115,6 +123,10 @@ class Faults:
                         ("region", region),
                     )
                 ):
+                    continue
+                after = rule.get("after", 0)
+                if after > 0:
+                    rule["after"] = after - 1
                     continue
                 times = rule.get("times")
                 if times is not None:
@@ -440,6 +452,7 @@ class Middleware:
         self.app = app
         self.faults = faults
         self.analyzers = Analyzers()
+        self.lifecycle = Lifecycle()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -497,7 +510,7 @@ class Middleware:
             start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
             return [data]
         rule = self.faults.match(service, action, account, region, text)
-        if rule is not None:
+        if rule is not None and rule.get("code"):
             status, headers, text = error_response(
                 protocol,
                 rule["code"],
@@ -508,6 +521,17 @@ class Middleware:
             headers.append(("Content-Length", str(len(data))))
             start_response(f"{status} Error", headers)
             return [data]
+        delay = float(rule.get("delay_response_s", 0)) if rule is not None else 0.0
+        if delay:
+            # done, but the answer is late: a caller killed meanwhile never hears it
+            answered = list(self.route(environ, start_response, service, action, account, region, body, text, path))
+            time.sleep(delay)
+            return answered
+        return self.route(environ, start_response, service, action, account, region, body, text, path)
+
+    def route(self, environ, start_response, service, action, account, region, body, text, path):
+        if self.lifecycle.handles(service, action):
+            return self.lifecycle.answer(self.app, environ, service, action, account, region, body, start_response)
         if service == "logs" and action == "GetDataProtectionPolicy":
             return data_protection_policy(body, start_response)
         if service == "access-analyzer" and path.rstrip("/").endswith("/analyzer"):
@@ -557,7 +581,9 @@ class Middleware:
                 self.faults.connections.clear()
             payload = {"ok": True}
         elif path == "/_canopy/faults" and method == "POST":
-            self.faults.configure(json.loads(body or b"{}"))
+            spec = json.loads(body or b"{}")
+            self.faults.configure(spec)
+            self.lifecycle.configure(spec)
             payload = {"ok": True}
         else:
             start_response("404 Not Found", [("Content-Type", "application/json")])

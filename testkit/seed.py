@@ -136,6 +136,8 @@ class Seeder:
             "accounts": [],
         }
         self.walk(org_client, spec.get("tree", {}), root_id, "Root", made)
+        if spec.get("identity_center"):
+            made["identity_center"] = seed_identity_center(self.endpoint, spec["identity_center"], mgmt)
         by_name = {}
         for account in made["accounts"]:
             by_name.setdefault(account["name"], account["id"])
@@ -353,6 +355,33 @@ class Seeder:
             child_path = f"{path}/{ou['name']}"
             made["ous"][child_path] = ou_id
             self.walk(org_client, ou, ou_id, child_path, made)
+
+
+def seed_identity_center(endpoint, spec, management):
+    """The organization's Identity Center instance (the management account's, in the spec's
+    region): permission sets (SessionDuration given as AWS gives it), groups and users, created
+    in the identity store the instance names."""
+    region = spec.get("region", "us-east-1")
+    sso = client("sso-admin", endpoint, management, region)
+    instance = sso.list_instances()["Instances"][0]
+    made = {"instance_arn": instance["InstanceArn"], "identity_store_id": instance["IdentityStoreId"],
+            "permission_sets": {}, "groups": {}, "users": {}}
+    for name in spec.get("permission_sets", []):
+        made["permission_sets"][name] = sso.create_permission_set(
+            InstanceArn=instance["InstanceArn"], Name=name, SessionDuration="PT1H",
+        )["PermissionSet"]["PermissionSetArn"]
+    store = client("identitystore", endpoint, management, region)
+    for name in spec.get("groups", []):
+        made["groups"][name] = store.create_group(
+            IdentityStoreId=instance["IdentityStoreId"], DisplayName=name)["GroupId"]
+    for user in spec.get("users", []):
+        made["users"][user["email"]] = store.create_user(
+            IdentityStoreId=instance["IdentityStoreId"], UserName=user["email"],
+            DisplayName=f"{user['given']} {user['family']}",
+            Name={"GivenName": user["given"], "FamilyName": user["family"]},
+            Emails=[{"Value": user["email"], "Primary": True, "Type": "work"}],
+        )["UserId"]
+    return made
 
 
 def seed_rds(endpoint, spec, account_id, region):

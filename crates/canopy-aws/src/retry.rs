@@ -103,11 +103,50 @@ pub(crate) struct Scope<'a> {
     pub slots: Option<&'a Semaphore>,
 }
 
+/// Which failures a call may be sent again after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resend {
+    /// A read, or a write whose repetition changes nothing (moving an account where it already
+    /// is, setting the same tags): throttling and transient failures alike.
+    Always,
+    /// A write that would be done twice if repeated (CreateAccount has no idempotency token):
+    /// only when AWS said it refused the request before acting on it — throttling, a concurrent
+    /// modification, a conflicting operation in progress. A timeout, a broken connection or a
+    /// 5xx leaves the outcome unknown: the error is returned, for the caller to look the result
+    /// up before trying again.
+    OnlyRefused,
+}
+
 /// Sends one request (built afresh by `send` for each attempt) with pacing and retries.
 pub(crate) async fn call<T, E, Fut>(
     scope: &Scope<'_>,
     operation: &str,
     rate: Option<&Rate>,
+    send: impl FnMut() -> Fut,
+) -> Result<T, AwsError>
+where
+    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    call_with(scope, operation, rate, Resend::Always, send).await
+}
+
+/// The codes with which AWS refuses a write without acting on it, asking for a retry:
+/// throttling, Organizations' concurrent modification, and Identity Center's conflict (another
+/// operation on the same account and permission set in progress; the identity store's
+/// ConflictException means a uniqueness violation instead, which no retry mends).
+fn refused_for_now(err: &AwsError) -> bool {
+    err.kind == ErrorKind::Throttled
+        || err.code == "ConcurrentModificationException"
+        || (err.code == "ConflictException" && err.operation.starts_with("sso:"))
+}
+
+/// [`call`] with a choice of what may be sent again.
+pub(crate) async fn call_with<T, E, Fut>(
+    scope: &Scope<'_>,
+    operation: &str,
+    rate: Option<&Rate>,
+    resend: Resend,
     mut send: impl FnMut() -> Fut,
 ) -> Result<T, AwsError>
 where
@@ -132,7 +171,13 @@ where
             Ok(out) => return Ok(out),
             Err(err) => to_aws_error(scope.account, operation, err),
         };
-        let retryable = matches!(err.kind, ErrorKind::Throttled | ErrorKind::Transient);
+        let retryable = match resend {
+            Resend::Always => {
+                matches!(err.kind, ErrorKind::Throttled | ErrorKind::Transient)
+                    || refused_for_now(&err)
+            }
+            Resend::OnlyRefused => refused_for_now(&err),
+        };
         if !retryable || attempt >= scope.retry.max_attempts.max(1) {
             return Err(err);
         }

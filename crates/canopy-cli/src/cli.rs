@@ -64,8 +64,8 @@ pub enum Command {
     /// Organizations: sync, show, forget
     #[command(subcommand)]
     Org(org::OrgCommand),
-    /// Accounts of every synced organization
-    #[command(subcommand)]
+    /// Accounts of every synced organization; batch creation from CSV
+    #[command(subcommand, visible_alias = "account")]
     Accounts(accounts::AccountsCommand),
     /// Generate AWS CLI profiles and Steampipe connections for every account
     #[command(subcommand)]

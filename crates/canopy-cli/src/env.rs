@@ -17,6 +17,11 @@ pub const EXTERNAL_ID: &str = "CANOPY_EXTERNAL_ID";
 pub const SESSION_NAME: &str = "CANOPY_SESSION_NAME";
 /// How old organization data may be (`1h`, `30m`).
 pub const ORG_TTL: &str = "CANOPY_ORG_TTL";
+/// The region of the Identity Center instance (`account plan`/`apply`).
+pub const SSO_REGION: &str = "CANOPY_SSO_REGION";
+/// The first wait, in milliseconds, between polls of asynchronous AWS requests (account
+/// creation, assignments; default 5000). Tests turn it down.
+pub const POLL_MS: &str = "CANOPY_POLL_MS";
 /// A tracing filter for logs on stderr (`canopy=debug`).
 pub const LOG: &str = "CANOPY_LOG";
 /// Attempts per AWS call, retries included (default 10). Tests turn it down.

@@ -118,6 +118,8 @@ pub struct BatchRow {
     pub permission_set: Option<String>,
     pub role_name: Option<String>,
     pub payer: Option<String>,
+    /// The row's cells as written, one per column of the header (for writing the file back).
+    pub cells: Vec<String>,
 }
 
 impl BatchRow {
@@ -255,7 +257,11 @@ pub fn read(text: &str) -> Result<AccountBatch, Vec<RowProblem>> {
             .filter(|(_, v)| !v.is_empty())
             .collect();
         match check_row(line, &fields) {
-            Ok(row) => rows.push(row),
+            Ok(mut row) => {
+                row.cells = record.iter().map(str::to_owned).collect();
+                row.cells.resize(columns.len(), String::new());
+                rows.push(row);
+            }
             Err(mut found) => problems.append(&mut found),
         }
     }
@@ -389,10 +395,62 @@ fn check_row(
             permission_set: get(BatchColumn::PermissionSet),
             role_name,
             payer: get(BatchColumn::Payer),
+            cells: Vec::new(),
         })
     } else {
         Err(problems)
     }
+}
+
+/// How a row ended, to write back into its `Status`, `AccountId` and `ErrorMsg` cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowOutcome {
+    pub line: usize,
+    pub status: String,
+    pub account_id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The file again, with each row's outcome in its `Status`, `AccountId` and `ErrorMsg` cells
+/// (added at the end when the header lacked them); rows without an outcome as they were.
+pub fn write_back(batch: &AccountBatch, outcomes: &[RowOutcome]) -> Result<String, String> {
+    let mut columns = batch.columns.clone();
+    for c in [
+        BatchColumn::Status,
+        BatchColumn::AccountId,
+        BatchColumn::ErrorMsg,
+    ] {
+        if !columns.contains(&c) {
+            columns.push(c);
+        }
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(columns.iter().map(|c| c.header()))
+        .map_err(|e| e.to_string())?;
+    for row in &batch.rows {
+        let mut cells = row.cells.clone();
+        cells.resize(columns.len(), String::new());
+        if let Some(outcome) = outcomes.iter().find(|o| o.line == row.line) {
+            let mut set = |column: BatchColumn, value: &str| {
+                if let Some(i) = columns.iter().position(|c| *c == column) {
+                    cells[i] = value.to_owned();
+                }
+            };
+            set(BatchColumn::Status, &outcome.status);
+            set(
+                BatchColumn::AccountId,
+                outcome.account_id.as_deref().unwrap_or_default(),
+            );
+            set(
+                BatchColumn::ErrorMsg,
+                outcome.error.as_deref().unwrap_or_default(),
+            );
+        }
+        out.write_record(&cells).map_err(|e| e.to_string())?;
+    }
+    out.into_inner()
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|e| e.to_string()))
 }
 
 /// AWS's rules for an account's email (CreateAccount): 6 to 64 characters, 7-bit ASCII, one `@`;

@@ -6,11 +6,14 @@
 //! Operations report progress through traits the CLI implements, collect per-payer failures
 //! instead of aborting, and never print.
 
+pub mod account_apply;
 pub mod account_batch;
+pub mod account_plan;
 pub mod collect;
 pub mod configgen;
 pub mod credreport;
 pub mod fanout;
+pub mod journal;
 pub mod policy;
 pub mod select;
 pub mod sync;

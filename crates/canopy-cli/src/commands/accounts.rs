@@ -1,4 +1,5 @@
-//! `canopy accounts list`: the accounts of every synced organization.
+//! `canopy accounts list`: the accounts of every synced organization; `plan` and `apply`:
+//! batch account creation (in `batch.rs`).
 
 use anyhow::{Result, anyhow};
 use canopy_engine::select::{self, Selection};
@@ -31,16 +32,31 @@ pub enum AccountsCommand {
         #[arg(long, value_name = "ORG_ID")]
         org: Option<String>,
     },
+    /// What applying a batch file would do, row by row (reads only)
+    #[command(
+        after_help = "Each row's key is its account email (case-insensitive): an email the organization has is adopted, never created again. Actions: create, adopt, skip: done, move, tag, create-user, assign, skip: assigned. Any row that cannot be done as written: exit 2, every such row named with its line and the fix.\n\nExamples:\n  canopy account plan accounts.csv\n  canopy account plan accounts.csv --sso-group Admins --permission-set ReadOnlyAccess --format json"
+    )]
+    Plan(super::batch::BatchArgs),
+    /// Create, adopt, move and tag a batch file's accounts and make their Identity Center
+    /// assignments; resumable
+    #[command(
+        after_help = "The plan is shown first; --yes is needed when stdin is not a terminal. At most 5 creations in flight; each write is recorded in the journal before it is sent, so a run killed at any point and run again never creates an account twice. The file is written back with Status, AccountId and ErrorMsg filled. Exit 1 when some row failed (the others are done).\n\nExamples:\n  canopy account apply accounts.csv\n  canopy account apply accounts.csv --yes --results done.csv"
+    )]
+    Apply(super::batch::ApplyArgs),
 }
 
 pub async fn exec(ctx: &Ctx, command: AccountsCommand) -> Result<Outcome> {
-    let AccountsCommand::List {
-        format,
-        state,
-        ou,
-        tags,
-        org,
-    } = command;
+    let (format, state, ou, tags, org) = match command {
+        AccountsCommand::List {
+            format,
+            state,
+            ou,
+            tags,
+            org,
+        } => (format, state, ou, tags, org),
+        AccountsCommand::Plan(args) => return super::batch::plan(ctx, args).await,
+        AccountsCommand::Apply(args) => return super::batch::apply(ctx, args).await,
+    };
     let wanted_tags: Vec<(String, String)> = tags
         .iter()
         .map(|t| {

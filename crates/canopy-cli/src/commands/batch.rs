@@ -1,0 +1,332 @@
+//! `canopy account plan FILE.csv` and `canopy account apply FILE.csv`: batch account creation
+//! from the CSV teams already keep, planned against AWS as it is, applied resumably.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use canopy_engine::account_apply::{self, ApplyReporter, Polling};
+use canopy_engine::account_batch::{self, AccountBatch, RowOutcome};
+use canopy_engine::account_plan::{self, BatchOptions, Plan, PlanError, Prepared};
+use canopy_engine::journal::Journal;
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::cli::SummaryFormat;
+use crate::env;
+use crate::printer::Printer;
+
+/// What plan and apply share.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The batch file (CSV): AccountName,SSOUserEmail,AccountEmail,SSOUserFirstName,
+    /// SSOUserLastName,OrgUnit,Status,AccountId,ErrorMsg [,Tags,SSOGroup,PermissionSet,RoleName,Payer]
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+    /// The permission set each row's SSO user gets on its account
+    #[arg(long, default_value = "AWSAdministratorAccess", value_name = "NAME")]
+    pub user_permission_set: String,
+    /// The Identity Center group for rows without an SSOGroup
+    #[arg(long, value_name = "GROUP")]
+    pub sso_group: Option<String>,
+    /// The group's permission set for rows without a PermissionSet
+    #[arg(long, value_name = "NAME")]
+    pub permission_set: Option<String>,
+    /// The region of the Identity Center instance [default: AWS_REGION, else us-east-1]
+    #[arg(long, env = env::SSO_REGION, value_name = "REGION")]
+    pub sso_region: Option<String>,
+    /// The journal of intents and request ids that makes runs resumable [default: beside
+    /// the file, FILE.journal]
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+/// `apply`'s own flags.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    /// Where the file is written back with Status, AccountId and ErrorMsg filled [default:
+    /// beside the file, FILE.results.csv]
+    #[arg(long, value_name = "PATH")]
+    pub results: Option<PathBuf>,
+    /// Apply without asking (needed when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `accounts.results.csv` -> `accounts`: the results of a run, applied again, share the
+/// input's journal and results.
+fn stem(file: &Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "batch".to_owned());
+    stem.strip_suffix(".results").unwrap_or(&stem).to_owned()
+}
+
+fn beside(file: &Path, suffix: &str) -> PathBuf {
+    file.with_file_name(format!("{}{suffix}", stem(file)))
+}
+
+fn read_batch(printer: Printer, file: &Path) -> Result<AccountBatch> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read `{}`", file.display()))?;
+    account_batch::read(&text).map_err(|problems| {
+        for p in &problems {
+            printer.error(&format!("{}: {p}", file.display()), None);
+        }
+        anyhow!(
+            "{} problem(s) in `{}`; nothing was done",
+            problems.len(),
+            file.display()
+        )
+    })
+}
+
+async fn prepare(
+    ctx: &Ctx,
+    args: &BatchArgs,
+) -> Result<(Prepared, Vec<serde_json::Value>, Journal, Outcome)> {
+    let batch = read_batch(ctx.printer, &args.file)?;
+    let journal_path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| beside(&args.file, ".journal"));
+    let (journal, earlier) = Journal::open(&journal_path)?;
+    let (snaps, outcome) = ctx.snapshots().await?;
+    let aws = ctx.aws(None).await;
+    let options = BatchOptions {
+        user_permission_set: args.user_permission_set.clone(),
+        sso_group: args.sso_group.clone(),
+        permission_set: args.permission_set.clone(),
+        sso_region: args
+            .sso_region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .unwrap_or_else(|| "us-east-1".to_owned()),
+        payer_role: ctx.settings.payers.role.clone(),
+    };
+    match account_plan::plan(&aws, &snaps, &batch, &options, &earlier).await {
+        Ok(prepared) => Ok((prepared, earlier, journal, outcome)),
+        Err(PlanError::Invalid(problems)) => {
+            for p in &problems {
+                ctx.printer
+                    .error(&format!("{}: {p}", args.file.display()), None);
+            }
+            bail!(
+                "{} row problem(s) in `{}`; nothing was done",
+                problems.len(),
+                args.file.display()
+            )
+        }
+        Err(PlanError::Engine(e)) => Err(e.into()),
+    }
+}
+
+fn print_plan(out: &mut impl Write, plan: &Plan) -> Result<()> {
+    for row in &plan.rows {
+        let org = &plan.orgs[row.org];
+        writeln!(
+            out,
+            "line {}: {} <{}> in {} ({}, {})",
+            row.row.line,
+            row.row.account_name,
+            row.row.account_email,
+            row.target_path,
+            row.target,
+            org.org_id
+        )?;
+        for step in &row.steps {
+            let mut detail = step.detail();
+            if matches!(step, account_plan::Step::Create) {
+                let mut with = Vec::new();
+                if !row.row.tags.is_empty() {
+                    let tags: Vec<String> = row
+                        .row
+                        .tags
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    with.push(format!("tags {}", tags.join(";")));
+                }
+                if let Some(role) = &row.row.role_name {
+                    with.push(format!("role {role}"));
+                }
+                detail = with.join(", ");
+            }
+            if detail.is_empty() {
+                writeln!(out, "  {}", step.action())?;
+            } else {
+                writeln!(out, "  {} {detail}", step.action())?;
+            }
+        }
+    }
+    let counts = plan
+        .counts()
+        .iter()
+        .map(|(a, n)| format!("{n} {a}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    writeln!(
+        out,
+        "plan: {} row(s): {}; {} change(s) to make",
+        plan.rows.len(),
+        if counts.is_empty() {
+            "nothing"
+        } else {
+            &counts
+        },
+        plan.writes()
+    )?;
+    for org in &plan.orgs {
+        if let Some(quota) = org.quota {
+            writeln!(
+                out,
+                "organization {}: {} account(s) of a quota of {quota}",
+                org.org_id, org.accounts_now
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn plan(ctx: &Ctx, args: BatchArgs) -> Result<Outcome> {
+    let (prepared, _, _, outcome) = prepare(ctx, &args).await?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        SummaryFormat::Json => crate::output::json(&mut out, &prepared.plan.to_json())?,
+        SummaryFormat::Text => print_plan(&mut out, &prepared.plan)?,
+    }
+    Ok(outcome)
+}
+
+struct Progress(Printer);
+
+impl ApplyReporter for Progress {
+    fn row_step(&self, line: usize, account_name: &str, what: &str) {
+        self.0
+            .note(&format!("line {line} ({account_name}): {what}"));
+    }
+}
+
+fn confirm(writes: usize, yes: bool) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "apply makes {writes} change(s) in AWS and stdin is not a terminal to ask on; review the plan above, then pass --yes"
+        );
+    }
+    eprint!("make these {writes} change(s) in AWS? [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
+}
+
+pub async fn apply(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
+    let (prepared, earlier, mut journal, outcome) = prepare(ctx, &args.batch).await?;
+    let batch = read_batch(ctx.printer, &args.batch.file)?;
+    let writes = prepared.plan.writes();
+    // every write is shown before it is made
+    print_plan(&mut std::io::stderr().lock(), &prepared.plan)?;
+    let results_path = args
+        .results
+        .clone()
+        .unwrap_or_else(|| beside(&args.batch.file, ".results.csv"));
+    if writes > 0 && !confirm(writes, args.yes)? {
+        ctx.printer.note("nothing was done");
+        return Ok(outcome);
+    }
+    let poll_ms = std::env::var(env::POLL_MS)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(5000);
+    let polling = Polling {
+        first: Duration::from_millis(poll_ms),
+        max: Duration::from_millis(poll_ms.saturating_mul(6)),
+        ..Polling::default()
+    };
+    let report = account_apply::apply(
+        prepared,
+        &mut journal,
+        &earlier,
+        polling,
+        &Progress(ctx.printer),
+    )
+    .await?;
+    let outcomes: Vec<RowOutcome> = report
+        .rows
+        .iter()
+        .map(|r| RowOutcome {
+            line: r.line,
+            status: r.status().to_owned(),
+            account_id: r.account_id.as_ref().map(ToString::to_string),
+            error: r.error.clone(),
+        })
+        .collect();
+    let text = account_batch::write_back(&batch, &outcomes)
+        .map_err(|e| anyhow!("cannot write the results: {e}"))?;
+    canopy_engine::configgen::write_atomically(&results_path, text.as_bytes())?;
+
+    let mut out = std::io::stdout().lock();
+    match args.batch.format {
+        SummaryFormat::Json => {
+            let rows: Vec<serde_json::Value> = report
+                .rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "line": r.line,
+                        "account_name": r.account_name,
+                        "status": r.status(),
+                        "account_id": r.account_id.as_ref().map(ToString::to_string),
+                        "error": r.error,
+                        "done": r.done,
+                    })
+                })
+                .collect();
+            crate::output::json(
+                &mut out,
+                &serde_json::json!({"rows": rows, "results": results_path.display().to_string(), "failed": report.failed()}),
+            )?;
+        }
+        SummaryFormat::Text => {
+            for r in &report.rows {
+                let id = r
+                    .account_id
+                    .as_ref()
+                    .map_or("-".to_owned(), ToString::to_string);
+                match &r.error {
+                    None => writeln!(
+                        out,
+                        "line {}: {} {id} SUCCEEDED{}",
+                        r.line,
+                        r.account_name,
+                        if r.done.is_empty() {
+                            " (nothing to do)".to_owned()
+                        } else {
+                            format!(": {}", r.done.join(", "))
+                        }
+                    )?,
+                    Some(e) => {
+                        writeln!(out, "line {}: {} {id} FAILED: {e}", r.line, r.account_name)?
+                    }
+                }
+            }
+            writeln!(
+                out,
+                "{} row(s), {} failed; results written to {}",
+                report.rows.len(),
+                report.failed(),
+                results_path.display()
+            )?;
+        }
+    }
+    Ok(outcome.and(Outcome::partial_if(report.failed() > 0)))
+}

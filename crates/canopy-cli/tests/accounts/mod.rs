@@ -1,0 +1,373 @@
+//! `canopy account plan` / `apply`, end to end: batches applied, applied again, killed and
+//! resumed, refused whole; every write call counted.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::Sandbox;
+use canopy_testkit::scenario::{account, org, ou};
+
+/// The calls that change something, of every service a batch touches.
+const WRITES: &[&str] = &[
+    "CreateAccount",
+    "MoveAccount",
+    "TagResource",
+    "CreateUser",
+    "CreateAccountAssignment",
+    "CloseAccount",
+    "InviteAccountToOrganization",
+];
+
+const HEADER: &str = "AccountName,SSOUserEmail,AccountEmail,SSOUserFirstName,SSOUserLastName,OrgUnit,Status,AccountId,ErrroMsg,Tags,SSOGroup,PermissionSet";
+
+/// One organization: Sports/{Baseball,Football}, Media, two accounts; Identity Center with two
+/// permission sets, a group and a user.
+fn estate(s: &Sandbox) -> Value {
+    let mut spec = org(
+        "123456789012",
+        vec![account("shared-services")],
+        vec![
+            ou(
+                "Sports",
+                vec![],
+                vec![
+                    ou("Baseball", vec![account("baseball-legacy")], vec![]),
+                    ou("Football", vec![], vec![]),
+                ],
+            ),
+            ou("Media", vec![], vec![]),
+        ],
+    );
+    spec["identity_center"] = json!({
+        "region": "us-east-1",
+        "permission_sets": ["AWSAdministratorAccess", "ReadOnlyAccess"],
+        "groups": ["Platform"],
+        "users": [{"email": "jane.doe@example.com", "given": "Jane", "family": "Doe"}],
+    });
+    let seeded = s.moto.seed(&json!({ "organizations": [spec] }));
+    s.moto.faults(&timing(json!({})));
+    seeded
+}
+
+/// Creations and assignments take a while, as in AWS; the organization's quota is raised to 50.
+fn timing(mut faults: Value) -> Value {
+    faults["account_creation_s"] = json!(0.3);
+    faults["assignment_s"] = json!(0.2);
+    if faults.get("account_quota").is_none() {
+        faults["account_quota"] = json!(50);
+    }
+    faults
+}
+
+/// Twelve rows: three OUs and the root, tags, a known and a new SSO user, the group.
+fn twelve_rows() -> String {
+    let mut text = format!("{HEADER}\n");
+    let places = ["Sports/Baseball", "Sports/Football", "Media", ""];
+    for i in 0..12 {
+        let user = if i % 3 == 0 {
+            "jane.doe@example.com,Jane,Doe".to_owned()
+        } else if i % 3 == 1 {
+            "sam.poe@example.com,Sam,Poe".to_owned()
+        } else {
+            ",,".to_owned()
+        };
+        let (user_email, names) = user.split_once(',').unwrap();
+        let group = if i % 2 == 0 {
+            "Platform,ReadOnlyAccess"
+        } else {
+            ","
+        };
+        text.push_str(&format!(
+            "team-{i:02},{user_email},AWS+Team-{i:02}@Example.com,{names},{},,,,env=dev;n={i},{group}\n",
+            places[i % 4]
+        ));
+    }
+    text
+}
+
+fn write(s: &Sandbox, name: &str, text: &str) -> PathBuf {
+    let path = s.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn apply(s: &Sandbox, file: &Path) -> std::process::Output {
+    s.canopy()
+        .env("CANOPY_POLL_MS", "50")
+        .args(["account", "apply", "--yes"])
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
+/// `apply` run to success.
+fn applied(s: &Sandbox, file: &Path) {
+    let out = apply(s, file);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+fn writes(s: &Sandbox) -> u64 {
+    WRITES.iter().map(|a| s.moto.count(a)).sum()
+}
+
+/// The rows of a results file without commas inside cells (no error messages), by column.
+fn results(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+/// Accounts of the organization now, by lower-cased email.
+fn accounts(s: &Sandbox) -> Vec<Value> {
+    s.json(&["accounts", "list", "--format", "json", "--refresh"])
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn twelve_rows_applied_then_applied_again_without_a_single_write() {
+    let s = Sandbox::new();
+    estate(&s);
+    let file = write(&s, "accounts.csv", &twelve_rows());
+
+    // plan reads only
+    s.moto.reset_calls();
+    let plan = s.json(&[
+        "account",
+        "plan",
+        "--format",
+        "json",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(writes(&s), 0);
+    let actions: Vec<String> = plan["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["steps"].as_array().unwrap().iter())
+        .map(|s| s["action"].as_str().unwrap().to_owned())
+        .collect();
+    let count = |a: &str| actions.iter().filter(|x| *x == a).count();
+    assert_eq!(count("create"), 12);
+    assert_eq!(count("move"), 9, "every row but the root's three");
+    assert_eq!(
+        count("create-user"),
+        1,
+        "sam is made once for his four rows"
+    );
+    assert_eq!(count("assign"), 8 + 6);
+
+    s.moto.reset_calls();
+    applied(&s, &file);
+    assert_eq!(s.moto.count("CreateAccount"), 12);
+    assert_eq!(s.moto.count("MoveAccount"), 9);
+    assert_eq!(s.moto.count("CreateUser"), 1);
+    assert_eq!(s.moto.count("CreateAccountAssignment"), 14);
+    assert_eq!(s.moto.count("TagResource"), 0, "tags go with CreateAccount");
+    assert!(
+        s.moto.count("DescribeCreateAccountStatus") >= 12,
+        "creations are polled"
+    );
+
+    let written = results(&s.dir.path().join("accounts.results.csv"));
+    assert_eq!(written.len(), 12);
+    for row in &written {
+        assert_eq!(row["Status"], "SUCCEEDED", "{row:?}");
+        assert_eq!(row["AccountId"].len(), 12);
+    }
+    let now = accounts(&s);
+    let made: Vec<&Value> = now
+        .iter()
+        .filter(|a| a["name"].as_str().unwrap().starts_with("team-"))
+        .collect();
+    assert_eq!(made.len(), 12);
+    let team = |n: &str| made.iter().find(|a| a["name"] == n).unwrap();
+    assert_eq!(team("team-00")["ou_names"], "Root/Sports/Baseball");
+    assert_eq!(team("team-03")["ou_names"], "Root");
+    assert_eq!(team("team-05")["tags"]["n"], "5");
+
+    // the same file again: nothing to change, not one write
+    s.moto.reset_calls();
+    applied(&s, &file);
+    assert_eq!(writes(&s), 0, "{:?}", s.moto.calls());
+    // and the results file, applied as input, says done
+    let again = s.json(&[
+        "account",
+        "plan",
+        "--format",
+        "json",
+        s.dir.path().join("accounts.results.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(again["writes"], 0);
+    assert_eq!(again["rows"][0]["steps"][0]["action"], "skip: done");
+    assert_eq!(accounts(&s).len(), now.len());
+}
+
+#[test]
+fn a_run_killed_after_the_third_creation_is_resumed_to_twelve_accounts_not_thirteen() {
+    let s = Sandbox::new();
+    estate(&s);
+    let before = accounts(&s).len();
+    let file = write(&s, "accounts.csv", &twelve_rows());
+    // the fourth CreateAccount is made by AWS, but its answer never reaches canopy
+    s.moto.faults(&timing(json!({
+        "rules": [{"service": "organizations", "action": "CreateAccount", "after": 3, "delay_response_s": 30}],
+    })));
+    s.moto.reset_calls();
+    let mut child = s
+        .process()
+        .env("CANOPY_POLL_MS", "50")
+        .args(["account", "apply", "--yes"])
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while s.moto.count("CreateAccount") < 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the fourth creation never came"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(s.moto.count("CreateAccount"), 4);
+
+    s.moto.faults(&timing(json!({})));
+    applied(&s, &file);
+    assert_eq!(
+        s.moto.count("CreateAccount"),
+        12,
+        "4 before the kill, 8 after"
+    );
+    assert_eq!(accounts(&s).len(), before + 12);
+}
+
+#[test]
+fn an_invalid_file_is_refused_whole_with_every_bad_row_named_and_nothing_done() {
+    let s = Sandbox::new();
+    estate(&s);
+    let text = format!(
+        "{HEADER}\n\
+         good-one,,good-one@example.com,,,Media,,,,,,\n\
+         bad-email,,not-an-email,,,Media,,,,,,\n\
+         lost,,lost@example.com,,,Sports/Curling,,,,,,\n\
+         twin-a,,Twin@Example.com,,,Media,,,,,,\n\
+         twin-b,,twin@example.com,,,Media,,,,,,\n"
+    );
+    let file = write(&s, "bad.csv", &text);
+    s.moto.reset_calls();
+    for args in [vec!["account", "plan"], vec!["account", "apply", "--yes"]] {
+        let mut args = args;
+        args.push(file.to_str().unwrap());
+        let stderr = s.refused(&args, 2);
+        assert!(stderr.contains("line 3, AccountEmail"), "{stderr}");
+        assert!(stderr.contains("line 6, AccountEmail"), "{stderr}");
+        assert!(stderr.contains("nothing was done"), "{stderr}");
+    }
+    // the OU is checked against the organization once the file itself is clean
+    let text = format!("{HEADER}\nlost,,lost@example.com,,,Sports/Curling,,,,,,\n");
+    let file = write(&s, "lost.csv", &text);
+    let stderr = s.refused(&["account", "apply", "--yes", file.to_str().unwrap()], 2);
+    assert!(
+        stderr.contains("line 2, OrgUnit: no OU `Sports/Curling`"),
+        "{stderr}"
+    );
+    assert_eq!(writes(&s), 0);
+    assert!(!s.dir.path().join("bad.results.csv").exists());
+}
+
+#[test]
+fn email_already_exists_fails_its_row_while_the_others_complete() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.moto.faults(&timing(
+        json!({"foreign_emails": ["elsewhere@example.com"]}),
+    ));
+    let text = format!(
+        "{HEADER}\n\
+         first,,first@example.com,,,Media,,,,,,\n\
+         taken,,Elsewhere@example.com,,,Media,,,,,,\n\
+         third,,third@example.com,,,,,,,,,\n"
+    );
+    let file = write(&s, "batch.csv", &text);
+    s.moto.reset_calls();
+    let out = apply(&s, &file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("EMAIL_ALREADY_EXISTS: the address belongs to an account outside this organization; use another address or invite that account"),
+        "{stdout}"
+    );
+    assert_eq!(s.moto.count("CreateAccount"), 3);
+    assert_eq!(
+        s.moto.count("MoveAccount"),
+        1,
+        "the failed row is not moved"
+    );
+    let written = std::fs::read_to_string(s.dir.path().join("batch.results.csv")).unwrap();
+    let statuses: Vec<&str> = written
+        .lines()
+        .skip(1)
+        .map(|l| {
+            if l.contains(",SUCCEEDED,") {
+                "ok"
+            } else if l.contains(",FAILED,") {
+                "failed"
+            } else {
+                "?"
+            }
+        })
+        .collect();
+    assert_eq!(statuses, ["ok", "failed", "ok"], "{written}");
+    assert!(
+        written
+            .lines()
+            .nth(2)
+            .unwrap()
+            .contains("EMAIL_ALREADY_EXISTS")
+    );
+}
+
+#[test]
+fn the_account_quota_refuses_the_rows_beyond_it_before_anything_is_made() {
+    let s = Sandbox::new();
+    estate(&s);
+    let now = accounts(&s).len();
+    s.moto.faults(&timing(json!({"account_quota": now + 1})));
+    let text = format!(
+        "{HEADER}\n\
+         fits,,fits@example.com,,,Media,,,,,,\n\
+         over,,over@example.com,,,Media,,,,,,\n"
+    );
+    let file = write(&s, "quota.csv", &text);
+    s.moto.reset_calls();
+    let stderr = s.refused(&["account", "apply", "--yes", file.to_str().unwrap()], 2);
+    assert!(stderr.contains("line 3: organization"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("a quota of {}", now + 1)),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("line 2:"), "{stderr}");
+    assert_eq!(writes(&s), 0);
+}
