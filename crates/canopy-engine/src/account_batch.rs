@@ -546,7 +546,7 @@ fn org_unit(text: &str) -> Result<OrgUnitRef, String> {
 
 /// `k=v;k=v` -> tags, with AWS's rules for Organizations tags: keys 1 to 128 characters, values up
 /// to 256, no `aws:` prefix, at most 50.
-fn parse_tags(text: &str) -> Result<Vec<(String, String)>, String> {
+pub fn parse_tags(text: &str) -> Result<Vec<(String, String)>, String> {
     let mut tags: Vec<(String, String)> = Vec::new();
     for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
         let Some((key, value)) = pair.split_once('=') else {

@@ -43,6 +43,33 @@ pub enum AccountsCommand {
         after_help = "The plan is shown first; --yes is needed when stdin is not a terminal. At most 5 creations in flight; each write is recorded in the journal before it is sent, so a run killed at any point and run again never creates an account twice. The file is written back with Status, AccountId and ErrorMsg filled. Exit 1 when some row failed (the others are done).\n\nExamples:\n  canopy account apply accounts.csv\n  canopy account apply accounts.csv --yes --results done.csv"
     )]
     Apply(super::batch::ApplyArgs),
+    /// Move an account (id or exact name) to an OU
+    #[command(
+        after_help = "Reads where the account is first; nothing is sent when it is there already. Shows the move and needs --yes when stdin is not a terminal.\n\nExample:\n  canopy account move baseball-dev --to Sports/Baseball --yes"
+    )]
+    Move {
+        #[arg(value_name = "ACCOUNT")]
+        account: String,
+        /// The OU: an id or a name path (Sports/Baseball)
+        #[arg(long, value_name = "OU")]
+        to: String,
+        /// Move without asking (needed when stdin is not a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Set tags on an account (id or exact name); its other tags are kept
+    #[command(
+        after_help = "Only the tags it lacks, or has with another value, are sent.\n\nExample:\n  canopy account tag baseball-dev env=dev cost-center=1234 --yes"
+    )]
+    Tag {
+        #[arg(value_name = "ACCOUNT")]
+        account: String,
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        tags: Vec<String>,
+        /// Tag without asking (needed when stdin is not a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 pub async fn exec(ctx: &Ctx, command: AccountsCommand) -> Result<Outcome> {
@@ -56,6 +83,12 @@ pub async fn exec(ctx: &Ctx, command: AccountsCommand) -> Result<Outcome> {
         } => (format, state, ou, tags, org),
         AccountsCommand::Plan(args) => return super::batch::plan(ctx, args).await,
         AccountsCommand::Apply(args) => return super::batch::apply(ctx, args).await,
+        AccountsCommand::Move { account, to, yes } => {
+            return super::batch::move_account(ctx, &account, &to, yes).await;
+        }
+        AccountsCommand::Tag { account, tags, yes } => {
+            return super::batch::tag_account(ctx, &account, &tags, yes).await;
+        }
     };
     let wanted_tags: Vec<(String, String)> = tags
         .iter()

@@ -109,6 +109,14 @@ fn applied(s: &Sandbox, file: &Path) {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
 
+/// `canopy ARGS...` run to success; its stdout.
+fn ok(s: &Sandbox, args: &[&str]) -> String {
+    let out = s.canopy().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "canopy {args:?}: {stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn writes(s: &Sandbox) -> u64 {
     WRITES.iter().map(|a| s.moto.count(a)).sum()
 }
@@ -370,4 +378,63 @@ fn the_account_quota_refuses_the_rows_beyond_it_before_anything_is_made() {
     );
     assert!(!stderr.contains("line 2:"), "{stderr}");
     assert_eq!(writes(&s), 0);
+}
+
+#[test]
+fn move_and_tag_one_account_change_only_what_differs() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.moto.reset_calls();
+    // stdin is not a terminal: without --yes nothing is sent
+    let stderr = s.refused(&["account", "move", "baseball-legacy", "--to", "Media"], 2);
+    assert!(stderr.contains("move baseball-legacy"), "{stderr}");
+    assert!(stderr.contains("pass --yes"), "{stderr}");
+    assert_eq!(writes(&s), 0);
+
+    let move_it = [
+        "account",
+        "move",
+        "baseball-legacy",
+        "--to",
+        "Media",
+        "--yes",
+    ];
+    ok(&s, &move_it);
+    assert_eq!(s.moto.count("MoveAccount"), 1);
+    assert!(ok(&s, &move_it).contains("nothing to do"));
+    assert_eq!(s.moto.count("MoveAccount"), 1);
+
+    let tag_it = [
+        "account",
+        "tag",
+        "baseball-legacy",
+        "env=prod",
+        "owner=media",
+        "--yes",
+    ];
+    ok(&s, &tag_it);
+    assert!(ok(&s, &tag_it).contains("nothing to do"));
+    assert_eq!(
+        s.moto.count("TagResource"),
+        1,
+        "the second run finds both tags"
+    );
+    let legacy = accounts(&s)
+        .into_iter()
+        .find(|a| a["name"] == "baseball-legacy")
+        .unwrap();
+    assert_eq!(legacy["ou_names"], "Root/Media");
+    assert_eq!(legacy["tags"]["owner"], "media");
+    assert_eq!(writes(&s), 2);
+
+    let stderr = s.refused(
+        &["account", "tag", "baseball-legacy", "aws:x=1", "--yes"],
+        2,
+    );
+    assert!(stderr.contains("aws:"), "{stderr}");
+    let stderr = s.refused(&["account", "move", "nobody", "--to", "Media", "--yes"], 2);
+    assert!(
+        stderr.contains("no synced account has the id or name `nobody`"),
+        "{stderr}"
+    );
 }
