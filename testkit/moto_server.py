@@ -13,7 +13,9 @@ moto's own server application, wrapped in a small WSGI middleware that
     DescribePendingMaintenanceActions, DynamoDB's DescribeKinesisStreamingDestination (missing
     in moto), classic ELB's predefined policies (DescribeLoadBalancerPolicies naming no load
     balancer: moto answers LoadBalancerNotFound), Security Hub's ListTagsForResource, Redshift's
-    DescribeScheduledActions, CloudFront's GetMonitoringSubscription, and IAM
+    DescribeScheduledActions, CloudFront's GetMonitoringSubscription, AWS managed policies in
+    every account for IAM's Attach*Policy (moto has them only when told, and then parses its
+    whole list per account), and IAM
     Access Analyzer's CreateAnalyzer and ListAnalyzers (kept per account and region), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
     GetBucketNotificationConfiguration bodies carry AWS's root elements (VersioningConfiguration,
     NotificationConfiguration; moto names them Get...Response, which SDKs reject),
@@ -440,6 +442,33 @@ class Analyzers:
         return [data]
 
 
+AWS_MANAGED = {}
+
+
+def with_aws_managed_policy(body, account):
+    """AWS managed policies exist in every account, as in AWS. moto loads them only when told
+    to, and then parses its whole bundled list for every account's IAM backend (too slow for
+    estates of hundreds of accounts): the one policy an Attach*Policy call names is added to the
+    account's backend from the list, parsed once."""
+    arn = (parse_qs(body.decode("utf-8", "replace")).get("PolicyArn") or [""])[0]
+    prefix = "arn:aws:iam::aws:policy/"
+    if not arn.startswith(prefix):
+        return
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy, iam_backends
+
+    if not AWS_MANAGED:
+        AWS_MANAGED.update(json.loads(aws_managed_policies_data))
+    name = arn.rsplit("/", 1)[-1]
+    data = AWS_MANAGED.get(name)
+    backend = iam_backends[account]["global"]
+    if data is None or arn in backend.managed_policies:
+        return
+    policy = AWSManagedPolicy.from_data(name, account, "us-east-1", data)
+    if policy.arn == arn:
+        backend.managed_policies[arn] = policy
+
+
 def no_tags(start_response):
     """Security Hub's ListTagsForResource, which moto lacks (404): a hub without tags."""
     data = b'{"Tags": {}}'
@@ -549,6 +578,8 @@ class Middleware:
             return kinesis_destinations(body, start_response)
         if service == "rds" and action in ("DescribeCertificates", "DescribePendingMaintenanceActions"):
             return rds_answer(action, region, start_response)
+        if service == "iam" and action in ("AttachRolePolicy", "AttachUserPolicy", "AttachGroupPolicy"):
+            with_aws_managed_policy(body, account)
         if service == "ec2" and action == "DescribeVolumeAttribute":
             return volume_attribute(body, start_response)
         if service == "ec2" and action == "DescribeSnapshots":

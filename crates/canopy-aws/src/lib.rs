@@ -15,6 +15,7 @@ mod org;
 mod pace;
 mod page;
 mod retry;
+mod roles;
 mod session;
 
 pub use collectors::{COLLECTORS, Collector, Refusal, Refusals, Unit, describe_regions, tables};
@@ -29,4 +30,5 @@ pub use lifecycle::{Creation, CreationRequest, LiveAccount, Moved, NewAccount, O
 pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};
 pub use pace::{ApiBuckets, OrgRates, Rate};
 pub use retry::{CallStats, RetryPolicy};
+pub use roles::{RoleNow, attach_policy, create_role, role_now, set_trust};
 pub use session::{AccountSession, AwsSession, Caller, HttpClients, RoleSpec};

@@ -108,6 +108,13 @@ pub struct AccountScope {
     /// OrganizationAccountAccessRole]
     #[arg(long, env = env::ROLE, value_name = "ROLE_NAME")]
     pub role: Option<String>,
+    #[command(flatten)]
+    pub select: AccountSelection,
+}
+
+/// Which accounts: `--accounts`, `--ou`, `--exclude-accounts`.
+#[derive(Debug, Clone, Args)]
+pub struct AccountSelection {
     /// Only these accounts (comma-separated ids)
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub accounts: Vec<String>,

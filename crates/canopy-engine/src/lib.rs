@@ -10,6 +10,7 @@ pub mod account_apply;
 pub mod account_batch;
 pub mod account_ops;
 pub mod account_plan;
+pub mod bootstrap;
 pub mod collect;
 pub mod configgen;
 pub mod credreport;

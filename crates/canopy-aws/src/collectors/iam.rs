@@ -447,15 +447,21 @@ pub(super) fn policy_std(policy: &Cell) -> Cell {
 
 /// A trust policy as JSON: real IAM returns it URL-encoded (RFC 3986), some emulators plain.
 pub(super) fn decode_policy(text: &str) -> Cell {
+    match policy_json(text) {
+        Ok(v) => Cell::Json(v),
+        Err(decoded) => Cell::Text(decoded),
+    }
+}
+
+/// A policy document as IAM returns it, decoded and parsed; the decoded text when it is not
+/// JSON.
+pub(crate) fn policy_json(text: &str) -> Result<Value, String> {
     let decoded = if text.trim_start().starts_with('{') {
         std::borrow::Cow::Borrowed(text)
     } else {
         percent_decode(text)
     };
-    match serde_json::from_str::<Value>(&decoded) {
-        Ok(v) => Cell::Json(v),
-        Err(_) => Cell::Text(decoded.into_owned()),
-    }
+    serde_json::from_str::<Value>(&decoded).map_err(|_| decoded.into_owned())
 }
 
 fn percent_decode(text: &str) -> std::borrow::Cow<'_, str> {

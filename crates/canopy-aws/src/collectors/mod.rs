@@ -27,6 +27,7 @@ mod eks;
 mod elasticache;
 mod elb;
 mod iam;
+pub(crate) use iam::policy_json;
 mod iam_auth;
 mod kms;
 mod lambda;

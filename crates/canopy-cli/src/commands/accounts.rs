@@ -57,6 +57,12 @@ pub enum AccountsCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Have one role, trusting one account, in every selected account (created or corrected
+    /// through OrganizationAccountAccessRole)
+    #[command(
+        after_help = "Each account's role is read first (GetRole, ListAttachedRolePolicies) and only what differs is changed: a missing role is created, a different trust policy replaced, missing policies attached (others are left alone). Suspended and closed accounts are skipped. The management account is reached with your own credentials.\n\nExamples:\n  canopy account bootstrap-role --role security-audit --trust 999988887777\n  canopy account bootstrap-role --role security-audit --trust 999988887777 --ou Sports --policy arn:aws:iam::aws:policy/SecurityAudit --yes"
+    )]
+    BootstrapRole(super::bootstrap::BootstrapArgs),
     /// Set tags on an account (id or exact name); its other tags are kept
     #[command(
         after_help = "Only the tags it lacks, or has with another value, are sent.\n\nExample:\n  canopy account tag baseball-dev env=dev cost-center=1234 --yes"
@@ -86,6 +92,7 @@ pub async fn exec(ctx: &Ctx, command: AccountsCommand) -> Result<Outcome> {
         AccountsCommand::Move { account, to, yes } => {
             return super::batch::move_account(ctx, &account, &to, yes).await;
         }
+        AccountsCommand::BootstrapRole(args) => return super::bootstrap::exec(ctx, args).await,
         AccountsCommand::Tag { account, tags, yes } => {
             return super::batch::tag_account(ctx, &account, &tags, yes).await;
         }

@@ -278,7 +278,9 @@ pub async fn tag_account(ctx: &Ctx, account: &str, tags: &[String], yes: bool) -
     Ok(outcome)
 }
 
-fn confirm(writes: usize, yes: bool) -> Result<bool> {
+/// Whether to make `writes` changes: `--yes`, or the user's answer on a terminal; without a
+/// terminal and without `--yes`, an error that says so.
+pub(super) fn confirm(writes: usize, yes: bool) -> Result<bool> {
     if yes {
         return Ok(true);
     }

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod batch;
+pub mod bootstrap;
 pub mod collect;
 pub mod config;
 pub mod credreport;
@@ -147,9 +148,12 @@ impl Ctx {
         scope: &AccountScope,
     ) -> Result<(RoleSpec, Vec<Target>, Outcome)> {
         let selection = Selection {
-            accounts: crate::settings::account_ids(&scope.accounts, "--accounts")?,
-            exclude: crate::settings::account_ids(&scope.exclude_accounts, "--exclude-accounts")?,
-            ou: scope.ou.clone(),
+            accounts: crate::settings::account_ids(&scope.select.accounts, "--accounts")?,
+            exclude: crate::settings::account_ids(
+                &scope.select.exclude_accounts,
+                "--exclude-accounts",
+            )?,
+            ou: scope.select.ou.clone(),
             ..Selection::default()
         };
         let role = self.settings.member_role(scope.role.as_deref());

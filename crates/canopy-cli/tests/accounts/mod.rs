@@ -438,3 +438,71 @@ fn move_and_tag_one_account_change_only_what_differs() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bootstrap_role_twice_makes_one_role_per_account() {
+    let s = Sandbox::new();
+    estate(&s);
+    let iam_writes = |s: &Sandbox| {
+        ["CreateRole", "UpdateAssumeRolePolicy", "AttachRolePolicy"]
+            .iter()
+            .map(|a| s.moto.count(a))
+            .sum::<u64>()
+    };
+    let mut args = vec![
+        "account",
+        "bootstrap-role",
+        "--role",
+        "security-audit",
+        "--trust",
+        "999988887777",
+        "--format",
+        "json",
+    ];
+    s.moto.reset_calls();
+    let stderr = s.refused(&args, 2);
+    assert!(stderr.contains("pass --yes"), "{stderr}");
+    assert_eq!(iam_writes(&s), 0);
+
+    args.push("--yes");
+    let first = s.json(&args);
+    let first = first.as_array().unwrap();
+    // the management account (own credentials) and the two members (through
+    // OrganizationAccountAccessRole)
+    assert_eq!(first.len(), 3);
+    assert!(first.iter().all(|a| a["done"] == true), "{first:?}");
+    assert_eq!(s.moto.count("CreateRole"), 3);
+    assert_eq!(s.moto.count("AttachRolePolicy"), 6);
+
+    s.moto.reset_calls();
+    let second = s.json(&args);
+    assert!(
+        second
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["changes"].as_array().unwrap().is_empty()),
+        "{second}"
+    );
+    assert_eq!(iam_writes(&s), 0);
+
+    // one role per account, trusting the given account, with both policies
+    ok(
+        &s,
+        &[
+            "collect",
+            "--tables",
+            "aws_iam_role",
+            "--regions",
+            "us-east-1",
+        ],
+    );
+    let roles = s.query(
+        "select account_id, assume_role_policy -> 'Statement' -> 0 -> 'Principal' ->> 'AWS' as trusted, json_array_length(attached_policy_arns) as policies from aws_iam_role where name = 'security-audit'",
+    );
+    assert_eq!(roles.len(), 3, "{roles:?}");
+    for role in &roles {
+        assert_eq!(role["trusted"], "arn:aws:iam::999988887777:root");
+        assert_eq!(role["policies"], 2);
+    }
+}

@@ -1,0 +1,213 @@
+//! `canopy account bootstrap-role`: one role, the same in every selected account — trusting a
+//! given account (the security team's), with the given managed policies — created where it is
+//! missing and corrected where it differs, reached through the role Organizations made in each
+//! account (`OrganizationAccountAccessRole`, or another). Planned per account from what IAM
+//! says now; applying it twice changes nothing the second time.
+
+use canopy_aws::{AwsError, AwsSession, RoleSpec};
+use canopy_model::{AccountId, Partition};
+use futures::{StreamExt, stream};
+use serde_json::{Value, json};
+
+use crate::fanout::Target;
+
+/// The role wanted in every account.
+#[derive(Debug, Clone)]
+pub struct WantedRole {
+    pub name: String,
+    /// The account its trust policy names.
+    pub trust: AccountId,
+    /// The external id the trust policy requires, if any.
+    pub external_id: Option<String>,
+    /// Managed policy ARNs to attach (policies attached besides these are left alone).
+    pub policies: Vec<String>,
+}
+
+/// The AWS managed policies the seeds' security-audit role holds by default.
+pub fn default_policies(partition: &Partition) -> Vec<String> {
+    vec![
+        format!("arn:{partition}:iam::aws:policy/SecurityAudit"),
+        format!("arn:{partition}:iam::aws:policy/job-function/ViewOnlyAccess"),
+    ]
+}
+
+impl WantedRole {
+    /// The trust policy: the trusted account's root may assume it (with the external id).
+    pub fn trust_policy(&self, partition: &Partition) -> Value {
+        let mut statement = json!({
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:{partition}:iam::{}:root", self.trust)},
+            "Action": "sts:AssumeRole",
+        });
+        if let Some(id) = &self.external_id {
+            statement["Condition"] = json!({"StringEquals": {"sts:ExternalId": id}});
+        }
+        json!({"Version": "2012-10-17", "Statement": [statement]})
+    }
+}
+
+/// One change to one account's role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleChange {
+    Create,
+    /// The trust policy differs: replaced whole.
+    SetTrust,
+    Attach(String),
+}
+
+impl std::fmt::Display for RoleChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Create => f.write_str("create"),
+            Self::SetTrust => f.write_str("set trust"),
+            Self::Attach(arn) => write!(f, "attach {}", arn.rsplit('/').next().unwrap_or(arn)),
+        }
+    }
+}
+
+/// One account's plan, or why it has none.
+#[derive(Debug, Clone)]
+pub struct AccountRole {
+    pub account: AccountId,
+    pub name: String,
+    pub changes: Vec<RoleChange>,
+    pub error: Option<AwsError>,
+    /// The changes made (after apply).
+    pub done: bool,
+}
+
+/// Reads each account's role (through `via`) and plans what would make it the wanted one.
+pub async fn plan(
+    aws: &AwsSession,
+    targets: &[Target],
+    via: &RoleSpec,
+    wanted: &WantedRole,
+    concurrency: usize,
+) -> Vec<AccountRole> {
+    let mut out: Vec<AccountRole> = stream::iter(targets)
+        .map(|t| async move {
+            let mut plan = AccountRole {
+                account: t.account.clone(),
+                name: t.name.clone(),
+                changes: Vec::new(),
+                error: None,
+                done: false,
+            };
+            let read = async {
+                let session = aws.account(&t.account, via).await?;
+                canopy_aws::role_now(&session, &wanted.name).await
+            };
+            match read.await {
+                Ok(None) => {
+                    plan.changes.push(RoleChange::Create);
+                    plan.changes
+                        .extend(wanted.policies.iter().cloned().map(RoleChange::Attach));
+                }
+                Ok(Some(now)) => {
+                    if now.trust != wanted.trust_policy(&t.partition) {
+                        plan.changes.push(RoleChange::SetTrust);
+                    }
+                    plan.changes.extend(
+                        wanted
+                            .policies
+                            .iter()
+                            .filter(|p| !now.attached.contains(p))
+                            .cloned()
+                            .map(RoleChange::Attach),
+                    );
+                }
+                Err(e) => plan.error = Some(e),
+            }
+            plan
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.account.cmp(&b.account)));
+    out
+}
+
+/// Makes the planned changes, account by account (concurrently); a failing account does not
+/// stop the others.
+pub async fn apply(
+    aws: &AwsSession,
+    targets: &[Target],
+    via: &RoleSpec,
+    wanted: &WantedRole,
+    plans: Vec<AccountRole>,
+    concurrency: usize,
+) -> Vec<AccountRole> {
+    let mut out: Vec<AccountRole> = stream::iter(plans)
+        .map(|mut plan| async move {
+            if plan.error.is_some() || plan.changes.is_empty() {
+                return plan;
+            }
+            let partition = targets
+                .iter()
+                .find(|t| t.account == plan.account)
+                .map_or_else(Partition::aws, |t| t.partition.clone());
+            let trust = wanted.trust_policy(&partition);
+            let made = async {
+                let session = aws.account(&plan.account, via).await?;
+                for change in &plan.changes {
+                    match change {
+                        RoleChange::Create => {
+                            let about =
+                                format!("Trusted by account {}; made by canopy", wanted.trust);
+                            canopy_aws::create_role(&session, &wanted.name, &trust, &about).await?;
+                        }
+                        RoleChange::SetTrust => {
+                            canopy_aws::set_trust(&session, &wanted.name, &trust).await?;
+                        }
+                        RoleChange::Attach(arn) => {
+                            canopy_aws::attach_policy(&session, &wanted.name, arn).await?;
+                        }
+                    }
+                }
+                Ok::<(), AwsError>(())
+            };
+            match made.await {
+                Ok(()) => plan.done = true,
+                Err(e) => plan.error = Some(e),
+            }
+            plan
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.account.cmp(&b.account)));
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trust_policy_names_the_account_and_the_external_id() {
+        let wanted = WantedRole {
+            name: "security-audit".into(),
+            trust: "999988887777".parse().unwrap(),
+            external_id: Some("x-1".into()),
+            policies: default_policies(&Partition::aws()),
+        };
+        let doc = wanted.trust_policy(&Partition::aws());
+        assert_eq!(
+            doc["Statement"][0]["Principal"]["AWS"],
+            "arn:aws:iam::999988887777:root"
+        );
+        assert_eq!(
+            doc["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+            "x-1"
+        );
+        assert_eq!(
+            wanted.policies[1],
+            "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
+        );
+        assert_eq!(
+            RoleChange::Attach(wanted.policies[1].clone()).to_string(),
+            "attach ViewOnlyAccess"
+        );
+    }
+}
