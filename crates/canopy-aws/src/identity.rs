@@ -343,6 +343,58 @@ impl IdentityCenter {
         Ok(assignment_of(out.account_assignment_creation_status()))
     }
 
+    /// Asks for an assignment to be removed (DeleteAccountAssignment). Removing is idempotent
+    /// (one already gone is answered ResourceNotFound, taken as done), so it is retried like a
+    /// read.
+    pub async fn unassign(
+        &self,
+        account: &str,
+        permission_set: &str,
+        kind: PrincipalKind,
+        principal: &str,
+    ) -> Result<Assignment, AwsError> {
+        let out = call(
+            &self.session.scope(),
+            "sso:DeleteAccountAssignment",
+            Some(&self.rate),
+            || {
+                self.sso
+                    .delete_account_assignment()
+                    .instance_arn(&self.instance_arn)
+                    .target_id(account)
+                    .target_type(TargetType::AwsAccount)
+                    .permission_set_arn(permission_set)
+                    .principal_type(kind.sdk())
+                    .principal_id(principal)
+                    .send()
+            },
+        )
+        .await;
+        match out {
+            Ok(out) => Ok(assignment_of(out.account_assignment_deletion_status())),
+            Err(e) if missing(&e) => Ok(Assignment::Succeeded),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Where a removal request stands (DescribeAccountAssignmentDeletionStatus).
+    pub async fn unassignment_request(&self, request_id: &str) -> Result<Assignment, AwsError> {
+        let out = call(
+            &self.session.scope(),
+            "sso:DescribeAccountAssignmentDeletionStatus",
+            Some(&self.rate),
+            || {
+                self.sso
+                    .describe_account_assignment_deletion_status()
+                    .instance_arn(&self.instance_arn)
+                    .account_assignment_deletion_request_id(request_id)
+                    .send()
+            },
+        )
+        .await?;
+        Ok(assignment_of(out.account_assignment_deletion_status()))
+    }
+
     /// Where an assignment request stands (DescribeAccountAssignmentCreationStatus).
     pub async fn assignment_request(&self, request_id: &str) -> Result<Assignment, AwsError> {
         let out = call(

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{accounts, collect, config, credreport, org, policy, query};
+use crate::commands::{access, accounts, collect, config, credreport, org, policy, query};
 use crate::env;
 
 #[derive(Debug, Parser)]
@@ -67,6 +67,9 @@ pub enum Command {
     /// Accounts of every synced organization; batch creation from CSV
     #[command(subcommand, visible_alias = "account")]
     Accounts(accounts::AccountsCommand),
+    /// Identity Center access: assign or revoke a permission set over many accounts
+    #[command(subcommand)]
+    Access(access::AccessCommand),
     /// Generate AWS CLI profiles and Steampipe connections for every account
     #[command(subcommand)]
     Config(config::ConfigCommand),

@@ -10,12 +10,8 @@
 //! stop the others.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Duration;
 
-use canopy_aws::{
-    Assignment, AwsError, Creation, ErrorKind, IdentityCenter, NewAccount, NewUser, PrincipalKind,
-};
+use canopy_aws::{Creation, ErrorKind, NewAccount, NewUser, PrincipalKind};
 use canopy_model::AccountId;
 use futures::future::join_all;
 use serde_json::{Value, json};
@@ -23,33 +19,11 @@ use tokio::sync::Semaphore;
 
 use crate::EngineError;
 use crate::account_plan::{LiveOrg, Prepared, Principal, RowPlan, Step};
+use crate::assignments::{Polling, Writer, aws_failure};
 use crate::journal::Journal;
 
 /// At most this many CreateAccount requests in progress per organization (AWS's limit).
 pub const CREATIONS_IN_FLIGHT: usize = 5;
-/// At most this many account assignments outstanding (AWS's limit).
-pub const ASSIGNMENTS_OUTSTANDING: usize = 10;
-
-/// How patiently to follow asynchronous requests.
-#[derive(Debug, Clone, Copy)]
-pub struct Polling {
-    /// The first wait; each next one is half again as long, up to `max`.
-    pub first: Duration,
-    pub max: Duration,
-    /// Give up on a request after this long (it goes on in AWS; the next run adopts it).
-    pub timeout: Duration,
-}
-
-impl Default for Polling {
-    fn default() -> Self {
-        Self {
-            first: Duration::from_secs(5),
-            max: Duration::from_secs(30),
-            timeout: Duration::from_secs(30 * 60),
-        }
-    }
-}
-
 /// How one row ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowResult {
@@ -94,33 +68,14 @@ impl ApplyReport {
 }
 
 struct Run<'a> {
-    journal: Mutex<&'a mut Journal>,
-    polling: Polling,
+    writer: Writer<'a>,
     reporter: &'a dyn ApplyReporter,
-    assignments: Semaphore,
-    earlier_assignments: HashMap<String, String>,
 }
 
 impl Run<'_> {
     fn record(&self, entry: Value) -> Result<(), EngineError> {
-        match self.journal.lock() {
-            Ok(mut journal) => journal.record(entry),
-            Err(_) => Err(EngineError::Internal(
-                "the journal's lock was poisoned".into(),
-            )),
-        }
+        self.writer.record(entry)
     }
-
-    async fn wait(&self, attempt: u32) {
-        let factor = 1.5f64.powi(attempt.min(20) as i32);
-        let wait = self.polling.first.mul_f64(factor).min(self.polling.max);
-        tokio::time::sleep(wait).await;
-    }
-}
-
-/// The key of an assignment in the journal.
-fn assignment_key(account: &AccountId, set_arn: &str, kind: PrincipalKind, id: &str) -> String {
-    format!("{account}/{set_arn}/{}/{id}", kind.as_str())
 }
 
 /// Words for a failed creation's reason, with what to do.
@@ -142,20 +97,6 @@ pub fn creation_failure(reason: &str) -> String {
     format!("{reason}: {fix}")
 }
 
-fn aws_failure(e: &AwsError) -> String {
-    let fix = match (e.code.as_str(), e.kind) {
-        ("ConstraintViolationException", _) => {
-            "the organization's account quota or the 5 creations in progress are reached; ask for a higher quota in Service Quotas, or run apply again later"
-        }
-        (_, ErrorKind::AccessDenied) => {
-            "the management account's credentials lack this permission; grant it, then run apply again"
-        }
-        (_, ErrorKind::Throttled) => "AWS kept throttling; run apply again later",
-        _ => "run apply again: finished steps are skipped",
-    };
-    format!("{} {}: {}; {fix}", e.operation, e.code, e.message)
-}
-
 /// Carries the plan out. `journal` is open for appending; what earlier runs wrote in it was
 /// read into the plan already.
 pub async fn apply(
@@ -166,20 +107,9 @@ pub async fn apply(
     reporter: &dyn ApplyReporter,
 ) -> Result<ApplyReport, EngineError> {
     let Prepared { plan, mut live } = prepared;
-    let mut earlier_assignments = HashMap::new();
-    for e in earlier {
-        if e["event"] == "assign-requested"
-            && let (Some(k), Some(r)) = (e["key"].as_str(), e["request"].as_str())
-        {
-            earlier_assignments.insert(k.to_owned(), r.to_owned());
-        }
-    }
     let run = Run {
-        journal: Mutex::new(journal),
-        polling,
+        writer: Writer::new(journal, earlier, polling),
         reporter,
-        assignments: Semaphore::new(ASSIGNMENTS_OUTSTANDING),
-        earlier_assignments,
     };
 
     // Identity Center users first: several rows may name one
@@ -412,7 +342,10 @@ async fn apply_row(
                     .cloned()
                     .flatten()
                     .ok_or_else(|| format!("{principal} is not in Identity Center"))?;
-                let made = assign(run, ic, &id, set_arn, principal.kind, &principal_id).await?;
+                let made = run
+                    .writer
+                    .change(ic, &id, set_arn, principal.kind, &principal_id, true)
+                    .await?;
                 let what = format!("assigned {principal} {permission_set}");
                 if made {
                     run.reporter.row_step(line, name, &what);
@@ -447,13 +380,13 @@ async fn follow_creation(
             }
             Creation::InProgress => {}
         }
-        if started.elapsed() > run.polling.timeout {
+        if started.elapsed() > run.writer.polling.timeout {
             return Err(format!(
                 "creation request {request} is still in progress after {} s; run apply again later to adopt the account",
-                run.polling.timeout.as_secs()
+                run.writer.polling.timeout.as_secs()
             ));
         }
-        run.wait(attempt).await;
+        run.writer.wait(attempt).await;
         attempt += 1;
         state = lo
             .admin
@@ -461,82 +394,5 @@ async fn follow_creation(
             .await
             .map_err(|e| aws_failure(&e))?
             .state;
-    }
-}
-
-/// Makes one assignment unless it exists; whether one was asked for.
-async fn assign(
-    run: &Run<'_>,
-    ic: &IdentityCenter,
-    account: &AccountId,
-    set_arn: &str,
-    kind: PrincipalKind,
-    principal: &str,
-) -> Result<bool, String> {
-    let _slot = run
-        .assignments
-        .acquire()
-        .await
-        .map_err(|_| "internal: assignment slots closed".to_owned())?;
-    let key = assignment_key(account, set_arn, kind, principal);
-    // an earlier run's request still under way is followed, not repeated
-    if let Some(request) = run.earlier_assignments.get(&key) {
-        match ic.assignment_request(request).await {
-            Ok(Assignment::InProgress(_)) => {
-                follow_assignment(run, ic, request).await?;
-                return Ok(false);
-            }
-            Ok(Assignment::Succeeded) | Ok(Assignment::Failed(_)) | Err(_) => {}
-        }
-    }
-    let now = ic
-        .assignments(account.as_str(), set_arn)
-        .await
-        .map_err(|e| aws_failure(&e))?;
-    if now.iter().any(|(k, p)| *k == kind && p == principal) {
-        return Ok(false);
-    }
-    run.record(json!({"event": "assign-intent", "key": key}))
-        .map_err(|e| e.to_string())?;
-    let asked = ic
-        .assign(account.as_str(), set_arn, kind, principal)
-        .await
-        .map_err(|e| aws_failure(&e))?;
-    match asked {
-        Assignment::Succeeded => {}
-        Assignment::Failed(reason) => return Err(format!("the assignment failed: {reason}")),
-        Assignment::InProgress(request) => {
-            run.record(json!({"event": "assign-requested", "key": key, "request": request}))
-                .map_err(|e| e.to_string())?;
-            follow_assignment(run, ic, &request).await?;
-        }
-    }
-    Ok(true)
-}
-
-async fn follow_assignment(
-    run: &Run<'_>,
-    ic: &IdentityCenter,
-    request: &str,
-) -> Result<(), String> {
-    let started = std::time::Instant::now();
-    let mut attempt = 0;
-    loop {
-        run.wait(attempt).await;
-        attempt += 1;
-        match ic
-            .assignment_request(request)
-            .await
-            .map_err(|e| aws_failure(&e))?
-        {
-            Assignment::Succeeded => return Ok(()),
-            Assignment::Failed(reason) => return Err(format!("the assignment failed: {reason}")),
-            Assignment::InProgress(_) if started.elapsed() > run.polling.timeout => {
-                return Err(format!(
-                    "assignment request {request} is still in progress; run apply again later"
-                ));
-            }
-            Assignment::InProgress(_) => {}
-        }
     }
 }

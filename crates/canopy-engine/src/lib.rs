@@ -6,10 +6,12 @@
 //! Operations report progress through traits the CLI implements, collect per-payer failures
 //! instead of aborting, and never print.
 
+pub mod access;
 pub mod account_apply;
 pub mod account_batch;
 pub mod account_ops;
 pub mod account_plan;
+pub mod assignments;
 pub mod bootstrap;
 pub mod collect;
 pub mod configgen;

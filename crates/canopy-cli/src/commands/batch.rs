@@ -4,10 +4,9 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use canopy_engine::account_apply::{self, ApplyReporter, Polling};
+use canopy_engine::account_apply::{self, ApplyReporter};
 use canopy_engine::account_batch::{self, AccountBatch, RowOutcome};
 use canopy_engine::account_ops;
 use canopy_engine::account_plan::{self, BatchOptions, Plan, PlanError, Prepared};
@@ -105,11 +104,7 @@ async fn prepare(
         user_permission_set: args.user_permission_set.clone(),
         sso_group: args.sso_group.clone(),
         permission_set: args.permission_set.clone(),
-        sso_region: args
-            .sso_region
-            .clone()
-            .or_else(|| std::env::var("AWS_REGION").ok())
-            .unwrap_or_else(|| "us-east-1".to_owned()),
+        sso_region: super::sso_region(args.sso_region.as_deref()),
         payer_role: ctx.settings.payers.role.clone(),
     };
     match account_plan::plan(&aws, &snaps, &batch, &options, &earlier).await {
@@ -310,15 +305,7 @@ pub async fn apply(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
         ctx.printer.note("nothing was done");
         return Ok(outcome);
     }
-    let poll_ms = std::env::var(env::POLL_MS)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(5000);
-    let polling = Polling {
-        first: Duration::from_millis(poll_ms),
-        max: Duration::from_millis(poll_ms.saturating_mul(6)),
-        ..Polling::default()
-    };
+    let polling = super::polling();
     let report = account_apply::apply(
         prepared,
         &mut journal,

@@ -3,6 +3,7 @@
 //! typed report. What several families share lives here: the context (settings, the stderr
 //! printer), the store, fresh organization snapshots, the fan-out's targets, Ctrl-C.
 
+pub mod access;
 pub mod accounts;
 pub mod batch;
 pub mod bootstrap;
@@ -76,6 +77,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Org(command) => org::exec(&ctx, command).await,
         Command::Accounts(command) => accounts::exec(&ctx, command).await,
+        Command::Access(command) => access::exec(&ctx, command).await,
         Command::Config(command) => config::exec(&ctx, command).await,
         Command::Collect(args) => collect::exec(&ctx, args).await,
         Command::Query(args) => query::query(&ctx, args),
@@ -173,6 +175,27 @@ impl Ctx {
         }
         Ok((role, targets.active, outcome))
     }
+}
+
+/// How writing commands follow AWS's asynchronous requests: the first wait from
+/// `CANOPY_POLL_MS` (default 5 s), half again as long each time, up to six times the first.
+pub fn polling() -> canopy_engine::assignments::Polling {
+    let first = std::env::var(crate::env::POLL_MS)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(5000);
+    canopy_engine::assignments::Polling {
+        first: std::time::Duration::from_millis(first),
+        max: std::time::Duration::from_millis(first.saturating_mul(6)),
+        ..canopy_engine::assignments::Polling::default()
+    }
+}
+
+/// The Identity Center instance's region: `--sso-region`, else `AWS_REGION`, else us-east-1.
+pub fn sso_region(flag: Option<&str>) -> String {
+    flag.map(str::to_owned)
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .unwrap_or_else(|| "us-east-1".to_owned())
 }
 
 /// Resolves when the user presses Ctrl-C (never, where that cannot be watched).

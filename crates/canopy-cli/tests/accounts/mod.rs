@@ -506,3 +506,72 @@ fn bootstrap_role_twice_makes_one_role_per_account() {
         assert_eq!(role["policies"], 2);
     }
 }
+
+#[test]
+fn access_assign_and_revoke_change_only_what_differs() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    let legacy = super::ids_named(&seeded, "baseball-legacy").remove(0);
+    s.moto.reset_calls();
+    let assign = [
+        "access",
+        "assign",
+        "--principal",
+        "group:Platform",
+        "--permission-set",
+        "ReadOnlyAccess",
+        "--yes",
+    ];
+    // every active account: the management account and the two members
+    ok(&s, &assign);
+    assert_eq!(s.moto.count("CreateAccountAssignment"), 3);
+    assert!(
+        ok(&s, &assign).is_empty(),
+        "nothing to change the second time"
+    );
+    assert_eq!(s.moto.count("CreateAccountAssignment"), 3);
+
+    let revoke = [
+        "access",
+        "revoke",
+        "--principal",
+        "group:Platform",
+        "--permission-set",
+        "ReadOnlyAccess",
+        "--accounts",
+        &legacy,
+        "--yes",
+    ];
+    ok(&s, &revoke);
+    ok(&s, &revoke);
+    assert_eq!(s.moto.count("DeleteAccountAssignment"), 1);
+    // the other two keep it: assigning again makes one, on the account it was taken from
+    ok(&s, &assign);
+    assert_eq!(s.moto.count("CreateAccountAssignment"), 4);
+
+    let stderr = s.refused(
+        &[
+            "access",
+            "assign",
+            "--principal",
+            "group:Nobody",
+            "--permission-set",
+            "ReadOnlyAccess",
+            "--yes",
+        ],
+        2,
+    );
+    assert!(stderr.contains("no group:Nobody"), "{stderr}");
+    let stderr = s.refused(
+        &[
+            "access",
+            "assign",
+            "--principal",
+            "team:x",
+            "--permission-set",
+            "ReadOnlyAccess",
+        ],
+        2,
+    );
+    assert!(stderr.contains("write user:NAME or group:NAME"), "{stderr}");
+}

@@ -1,0 +1,177 @@
+//! `canopy access assign` / `access revoke`: one Identity Center principal and permission set
+//! over many accounts, planned from the assignments that exist, shown, then applied with the
+//! journal that makes a killed run resumable.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow, bail};
+use canopy_aws::PrincipalKind;
+use canopy_engine::access::{self, AccessPlan, Change};
+use canopy_engine::account_plan::Principal;
+use canopy_engine::assignments::Writer;
+use canopy_engine::journal::Journal;
+use clap::{Args, Subcommand};
+
+use super::{Ctx, Outcome};
+use crate::cli::{AccountScope, AccountSelection, SummaryFormat};
+use crate::env;
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Give a user or group a permission set on every selected account
+    #[command(
+        after_help = "Each account's assignments are read first: an existing one is skipped, never duplicated. The plan is shown; --yes is needed when stdin is not a terminal. Each request is recorded in the journal before it is sent, so a killed run is resumed, not repeated.\n\nExamples:\n  canopy access assign --principal group:Platform --permission-set ReadOnlyAccess --ou Sports\n  canopy access assign --principal user:jane.doe@example.com --permission-set AWSAdministratorAccess --accounts 111122223333 --yes"
+    )]
+    Assign(AccessArgs),
+    /// Take a permission set away from a user or group on every selected account
+    #[command(
+        after_help = "Accounts where the principal does not hold the permission set are skipped.\n\nExample:\n  canopy access revoke --principal group:Contractors --permission-set AWSAdministratorAccess --ou Sports --yes"
+    )]
+    Revoke(AccessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// Who: `user:NAME` (user name or email) or `group:NAME` (display name)
+    #[arg(long, value_name = "user:NAME|group:NAME")]
+    pub principal: String,
+    /// The permission set, by name
+    #[arg(long, value_name = "NAME")]
+    pub permission_set: String,
+    #[command(flatten)]
+    pub select: AccountSelection,
+    /// The region of the Identity Center instance [default: AWS_REGION, else us-east-1]
+    #[arg(long, env = env::SSO_REGION, value_name = "REGION")]
+    pub sso_region: Option<String>,
+    /// The journal of requests [default: access.journal beside the store]
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Apply without asking (needed when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+fn principal(text: &str) -> Result<Principal> {
+    let (kind, name) = text
+        .split_once(':')
+        .ok_or_else(|| anyhow!("--principal `{text}`: write user:NAME or group:NAME"))?;
+    let kind = match kind {
+        "user" => PrincipalKind::User,
+        "group" => PrincipalKind::Group,
+        _ => bail!("--principal `{text}`: write user:NAME or group:NAME"),
+    };
+    if name.trim().is_empty() {
+        bail!("--principal `{text}`: the name is empty");
+    }
+    Ok(Principal {
+        kind,
+        name: name.trim().to_owned(),
+    })
+}
+
+fn print_plan(out: &mut impl Write, plan: &AccessPlan) -> Result<()> {
+    let verb = match plan.change {
+        Change::Assign => ("assign", "skip: assigned"),
+        Change::Revoke => ("revoke", "skip: not assigned"),
+    };
+    for org in &plan.orgs {
+        for row in &org.rows {
+            let action = if plan.changes(row) { verb.0 } else { verb.1 };
+            writeln!(
+                out,
+                "{} ({}): {action} {} {}",
+                row.account, row.name, plan.principal, plan.permission_set
+            )?;
+        }
+    }
+    writeln!(out, "plan: {} change(s) to make", plan.writes())?;
+    Ok(())
+}
+
+pub async fn exec(ctx: &Ctx, command: AccessCommand) -> Result<Outcome> {
+    let (args, change) = match command {
+        AccessCommand::Assign(args) => (args, Change::Assign),
+        AccessCommand::Revoke(args) => (args, Change::Revoke),
+    };
+    let who = principal(&args.principal)?;
+    let scope = AccountScope {
+        role: None,
+        select: args.select.clone(),
+    };
+    let mut store = ctx.open_store()?;
+    let (_, targets, outcome) = ctx.targets(&mut store, &scope).await?;
+    if targets.is_empty() {
+        bail!("no active account is selected; see `canopy accounts list`");
+    }
+    let journal_path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| ctx.settings.db.with_file_name("access.journal"));
+    let (mut journal, earlier) = Journal::open(&journal_path)?;
+    let aws = ctx.aws(None).await;
+    let region = super::sso_region(args.sso_region.as_deref());
+    let plan = access::plan(
+        &aws,
+        &ctx.settings.payers.role,
+        &targets,
+        who,
+        &args.permission_set,
+        change,
+        &region,
+    )
+    .await?;
+    print_plan(&mut std::io::stderr().lock(), &plan)?;
+    let writes = plan.writes();
+    if writes == 0 {
+        ctx.printer.note("nothing to change");
+        return Ok(outcome);
+    }
+    if !super::batch::confirm(writes, args.yes)? {
+        ctx.printer.note("nothing was done");
+        return Ok(outcome);
+    }
+    let polling = super::polling();
+    let writer = Writer::new(&mut journal, &earlier, polling);
+    let results = access::apply(&plan, &writer).await;
+    let failed = results.iter().filter(|r| r.error.is_some()).count();
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        SummaryFormat::Json => {
+            let rows: Vec<serde_json::Value> = results
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "account_id": r.account.to_string(),
+                        "name": r.name,
+                        "changed": r.changed,
+                        "error": r.error,
+                    })
+                })
+                .collect();
+            crate::output::json(&mut out, &rows)?;
+        }
+        SummaryFormat::Text => {
+            for r in &results {
+                match &r.error {
+                    None => writeln!(
+                        out,
+                        "{} ({}): {}",
+                        r.account,
+                        r.name,
+                        if r.changed { "done" } else { "nothing to do" }
+                    )?,
+                    Some(e) => writeln!(out, "{} ({}): FAILED: {e}", r.account, r.name)?,
+                }
+            }
+            writeln!(
+                out,
+                "{} account(s) changed, {failed} failed",
+                results.len() - failed
+            )?;
+        }
+    }
+    Ok(outcome.and(Outcome::partial_if(failed > 0)))
+}
