@@ -19,6 +19,14 @@ Organizations (calls made with the management account's credentials):
     when set, else NoSuchResourceException from GetServiceQuota and AWS's default, 10, from
     GetAWSDefaultServiceQuota.
 
+Invitations (moto answers every handshake call with HTTP 500):
+  * InviteAccountToOrganization makes an OPEN handshake that expires after 15 days; an account
+    already in an organization: HandshakeConstraintViolationException ALREADY_IN_AN_ORGANIZATION;
+    an open invitation to the same target: DuplicateHandshakeException;
+  * ListHandshakesForOrganization lists the organization's handshakes (ActionType filter);
+  * AcceptHandshake, called by the invited account, joins it to the organization (INVITED, no
+    OrganizationAccountAccessRole); CancelHandshake by the management account cancels it.
+
 Identity Center (sso-admin):
   * CreateAccountAssignment is asynchronous: IN_PROGRESS for `assignment_s` seconds, then
     SUCCEEDED (DescribeAccountAssignmentCreationStatus, which moto lacks); an assignment that
@@ -69,6 +77,7 @@ class Lifecycle:
         self.assignment_s = 0.0
         self.requests = {}  # creation request id -> request
         self.assignments = {}  # assignment request id -> request
+        self.handshakes = {}  # handshake id -> (management account, handshake)
 
     def configure(self, spec):
         with self.lock:
@@ -84,6 +93,10 @@ class Lifecycle:
             ("organizations", "DescribeCreateAccountStatus"),
             ("organizations", "ListCreateAccountStatus"),
             ("organizations", "MoveAccount"),
+            ("organizations", "InviteAccountToOrganization"),
+            ("organizations", "ListHandshakesForOrganization"),
+            ("organizations", "AcceptHandshake"),
+            ("organizations", "CancelHandshake"),
             ("servicequotas", "GetServiceQuota"),
             ("servicequotas", "GetAWSDefaultServiceQuota"),
             ("sso", "CreateAccountAssignment"),
@@ -97,9 +110,14 @@ class Lifecycle:
             return self.quota_answer(action, spec, start_response)
         if service == "sso":
             return self.sso_answer(app, environ, action, account, region, spec, start_response)
+        if action == "AcceptHandshake":
+            return self.accept(spec, account, start_response)
         backend = org_backend(account)
         if backend is None:
             return app(environ, start_response)
+        if action in ("InviteAccountToOrganization", "ListHandshakesForOrganization", "CancelHandshake"):
+            with self.lock:
+                return self.invitations(backend, account, action, spec, start_response)
         with self.lock:
             self.advance(backend)
             if action == "CreateAccount":
@@ -192,6 +210,77 @@ class Lifecycle:
             return refuse(start_response, "SourceParentNotFoundException",
                           "We can't find a source root or OU with the ParentId that you specified.")
         return app(environ, start_response)
+
+    def invitations(self, backend, account, action, spec, start_response):
+        from moto.organizations.models import organizations_backends
+
+        now = time.time()
+        for _, shake in self.handshakes.values():
+            if shake["State"] == "OPEN" and shake["ExpirationTimestamp"] <= now:
+                shake["State"] = "EXPIRED"
+        if action == "ListHandshakesForOrganization":
+            wanted = (spec.get("Filter") or {}).get("ActionType")
+            listed = [h for mgmt, h in self.handshakes.values()
+                      if mgmt == account and (wanted is None or h["Action"] == wanted)]
+            return answer(start_response, {"Handshakes": sorted(listed, key=lambda h: h["RequestedTimestamp"])})
+        if action == "CancelHandshake":
+            found = self.handshakes.get(spec.get("HandshakeId"))
+            if found is None or found[0] != account:
+                return refuse(start_response, "HandshakeNotFoundException", "We can't find a handshake with the HandshakeId that you specified.")
+            found[1]["State"] = "CANCELED"
+            return answer(start_response, {"Handshake": found[1]})
+        target = spec.get("Target") or {}
+        target_id, target_type = target.get("Id", ""), target.get("Type", "ACCOUNT")
+        if target_type == "ACCOUNT" and (target_id in organizations_backends.master_accounts
+                                         or any(a.id == target_id for a in backend.accounts)):
+            return refuse(start_response, "HandshakeConstraintViolationException",
+                          "The account is already a member of an organization.", Reason="ALREADY_IN_AN_ORGANIZATION")
+        if any(h["State"] == "OPEN" and h["Parties"][1]["Id"].lower() == target_id.lower()
+               for mgmt, h in self.handshakes.values() if mgmt == account):
+            return refuse(start_response, "DuplicateHandshakeException",
+                          "A handshake with the same action and target already exists.")
+        handshake_id = "h-" + uuid.uuid4().hex
+        org_id = backend.org.id
+        shake = {
+            "Id": handshake_id,
+            "Arn": f"arn:aws:organizations::{account}:handshake/{org_id}/invite/{handshake_id}",
+            "Parties": [{"Id": org_id[2:], "Type": "ORGANIZATION"}, {"Id": target_id, "Type": target_type}],
+            "State": "OPEN",
+            "RequestedTimestamp": now,
+            "ExpirationTimestamp": now + 15 * 24 * 3600,
+            "Action": "INVITE",
+            "Resources": [{"Value": org_id, "Type": "ORGANIZATION"}]
+            + ([{"Value": spec["Notes"], "Type": "NOTES"}] if spec.get("Notes") else []),
+        }
+        self.handshakes[handshake_id] = (account, shake)
+        return answer(start_response, {"Handshake": shake})
+
+    def accept(self, spec, account, start_response):
+        from moto.organizations.models import FakeAccount, organizations_backends
+
+        with self.lock:
+            found = self.handshakes.get(spec.get("HandshakeId"))
+            if found is None or found[1]["Parties"][1]["Id"] not in (account,):
+                return refuse(start_response, "HandshakeNotFoundException", "We can't find a handshake with the HandshakeId that you specified.")
+            management, shake = found
+            if shake["State"] != "OPEN":
+                return refuse(start_response, "InvalidHandshakeTransitionException",
+                              f"The handshake is {shake['State']}.")
+            backend = org_backend(management)
+            joined = FakeAccount.__new__(FakeAccount)
+            joined.__dict__.update({
+                "type": "ACCOUNT", "region": backend.org.region, "organization_id": backend.org.id,
+                "master_account_id": management, "create_account_status_id": None, "id": account,
+                "name": f"invited-{account}", "email": f"{account}@example.com", "status": "ACTIVE",
+                "state": "ACTIVE", "joined_method": "INVITED", "parent_id": backend.org.root_id,
+                "attached_policies": [], "tags": {},
+            })
+            from moto.core.utils import utcnow
+            joined.create_time = utcnow()
+            backend.accounts.append(joined)
+            organizations_backends.master_accounts[account] = (management, backend.partition)
+            shake["State"] = "ACCEPTED"
+            return answer(start_response, {"Handshake": shake})
 
     def quota_answer(self, action, spec, start_response):
         if spec.get("ServiceCode") != "organizations" or spec.get("QuotaCode") != ACCOUNT_QUOTA_CODE:

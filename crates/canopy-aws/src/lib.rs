@@ -26,7 +26,10 @@ pub use credreport::{
 pub use deliver::{Encryption, s3_bucket_region, s3_prefix_used, s3_put_new, sns_publish};
 pub use error::{AwsError, ErrorKind, Hint};
 pub use identity::{Assignment, IdentityCenter, NewUser, PrincipalKind};
-pub use lifecycle::{Creation, CreationRequest, LiveAccount, Moved, NewAccount, OrgAdmin, Quota};
+pub use lifecycle::{
+    Closed, Creation, CreationRequest, Invitation, Invited, LiveAccount, Moved, NewAccount,
+    OrgAdmin, Quota,
+};
 pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};
 pub use pace::{ApiBuckets, OrgRates, Rate};
 pub use retry::{CallStats, RetryPolicy};

@@ -66,6 +66,63 @@ pub struct Quota {
     pub applied: bool,
 }
 
+/// An invitation (a handshake of action INVITE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: String,
+    /// The invited account id or email, and which it is (`ACCOUNT`, `EMAIL`).
+    pub target: String,
+    pub target_type: String,
+    /// OPEN, ACCEPTED, DECLINED, CANCELED, EXPIRED, ...
+    pub state: String,
+    pub requested: Option<OffsetDateTime>,
+    pub expires: Option<OffsetDateTime>,
+    pub notes: Option<String>,
+}
+
+/// How an invitation went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invited {
+    Sent(Invitation),
+    /// An open invitation to this target exists already (DuplicateHandshakeException).
+    AlreadyInvited,
+    /// The account is a member of an organization already.
+    AlreadyMember,
+}
+
+/// How a closure went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    Closing,
+    /// It was closed already (AccountAlreadyClosedException).
+    AlreadyClosed,
+}
+
+fn invitation_of(h: &aws_sdk_organizations::types::Handshake) -> Invitation {
+    let target = h
+        .parties()
+        .iter()
+        .find(|p| p.r#type().as_str() != "ORGANIZATION")
+        .map(|p| (p.id().to_owned(), p.r#type().as_str().to_owned()))
+        .unwrap_or_default();
+    let when = |t: Option<&aws_smithy_types::DateTime>| {
+        t.and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs()).ok())
+    };
+    Invitation {
+        id: h.id().unwrap_or_default().to_owned(),
+        target: target.0,
+        target_type: target.1,
+        state: h.state().map_or("UNKNOWN", |s| s.as_str()).to_owned(),
+        requested: when(h.requested_timestamp()),
+        expires: when(h.expiration_timestamp()),
+        notes: h
+            .resources()
+            .iter()
+            .find(|r| r.r#type().map(|t| t.as_str()) == Some("NOTES"))
+            .and_then(|r| r.value().map(str::to_owned)),
+    }
+}
+
 /// What a new account is made with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount<'a> {
@@ -365,6 +422,101 @@ impl OrgAdmin {
         )
         .await?;
         Ok(())
+    }
+
+    /// Invites an account (by id, or by its root user's email) to the organization. AWS refuses
+    /// a second open invitation to the same target, so this is safe to repeat.
+    pub async fn invite(&self, target: &str, notes: Option<&str>) -> Result<Invited, AwsError> {
+        let kind = if target.contains('@') {
+            aws_sdk_organizations::types::HandshakePartyType::Email
+        } else {
+            aws_sdk_organizations::types::HandshakePartyType::Account
+        };
+        let party = aws_sdk_organizations::types::HandshakeParty::builder()
+            .id(target)
+            .r#type(kind)
+            .build()
+            .map_err(|e| AwsError {
+                kind: ErrorKind::Other,
+                account: None,
+                operation: "organizations:InviteAccountToOrganization".into(),
+                code: "InvalidTarget".into(),
+                message: e.to_string(),
+            })?;
+        let _one_write = self.writes.lock().await;
+        let sent = call(
+            &self.session.scope(),
+            "organizations:InviteAccountToOrganization",
+            None,
+            || {
+                self.client
+                    .invite_account_to_organization()
+                    .target(party.clone())
+                    .set_notes(notes.map(str::to_owned))
+                    .send()
+            },
+        )
+        .await;
+        match sent {
+            Ok(out) => Ok(out
+                .handshake()
+                .map(invitation_of)
+                .map_or(Invited::AlreadyInvited, Invited::Sent)),
+            Err(e) if e.code == "DuplicateHandshakeException" => Ok(Invited::AlreadyInvited),
+            Err(e)
+                if e.code == "HandshakeConstraintViolationException"
+                    && e.message.to_lowercase().contains("already") =>
+            {
+                Ok(Invited::AlreadyMember)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The organization's invitations (ListHandshakesForOrganization, action INVITE).
+    pub async fn invitations(&self) -> Result<Vec<Invitation>, AwsError> {
+        let mut out = Vec::new();
+        let filter = aws_sdk_organizations::types::HandshakeFilter::builder()
+            .action_type(aws_sdk_organizations::types::ActionType::InviteAccountToOrganization)
+            .build();
+        paginate(
+            &self.session.scope(),
+            "organizations:ListHandshakesForOrganization",
+            Some(&self.requests),
+            |token| {
+                self.client
+                    .list_handshakes_for_organization()
+                    .filter(filter.clone())
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+            |page| out.extend(page.handshakes().iter().map(invitation_of)),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// Closes a member account (CloseAccount). Closing one that is closed already is done.
+    pub async fn close_account(&self, account: &AccountId) -> Result<Closed, AwsError> {
+        let _one_write = self.writes.lock().await;
+        let closed = call(
+            &self.session.scope(),
+            "organizations:CloseAccount",
+            None,
+            || {
+                self.client
+                    .close_account()
+                    .account_id(account.as_str())
+                    .send()
+            },
+        )
+        .await;
+        match closed {
+            Ok(_) => Ok(Closed::Closing),
+            Err(e) if e.code == "AccountAlreadyClosedException" => Ok(Closed::AlreadyClosed),
+            Err(e) => Err(e),
+        }
     }
 
     /// The organization's account quota: the applied value (Service Quotas), AWS's default when

@@ -1,10 +1,11 @@
-//! One account's Organizations changes: move it to an OU, set tags on it. Each reads AWS first
-//! (where the account is now, which tags it has) and plans only what would change; nothing is
-//! sent when nothing would.
+//! One account's Organizations changes: move it to an OU, set tags on it, close it; and
+//! invitations to the organization. Each reads AWS first (where the account is now, which tags
+//! it has, its state, the open invitations) and plans only what would change; nothing is sent
+//! when nothing would.
 
 use std::collections::BTreeMap;
 
-use canopy_aws::{AwsSession, Moved, OrgAdmin, RoleSpec};
+use canopy_aws::{AwsSession, Closed, Invitation, Invited, Moved, OrgAdmin, RoleSpec};
 use canopy_model::{AccountId, OrgSnapshot};
 
 use crate::EngineError;
@@ -90,8 +91,134 @@ pub async fn admin_for(
     payer_role: &RoleSpec,
     named: &Named<'_>,
 ) -> Result<OrgAdmin, EngineError> {
-    let management = &named.snapshot.organization.management_account_id;
+    admin_of(aws, payer_role, named.snapshot).await
+}
+
+/// The management account's handle for an organization.
+pub async fn admin_of(
+    aws: &AwsSession,
+    payer_role: &RoleSpec,
+    snapshot: &OrgSnapshot,
+) -> Result<OrgAdmin, EngineError> {
+    let management = &snapshot.organization.management_account_id;
     Ok(OrgAdmin::new(aws.account(management, payer_role).await?))
+}
+
+/// The organization `wanted` names (its id or management account id), or the only one synced.
+pub fn one_org<'a>(
+    snapshots: &'a [OrgSnapshot],
+    wanted: Option<&str>,
+) -> Result<&'a OrgSnapshot, EngineError> {
+    match wanted {
+        Some(w) => snapshots
+            .iter()
+            .find(|s| {
+                s.organization.id.as_str() == w
+                    || s.organization.management_account_id.as_str() == w
+            })
+            .ok_or_else(|| {
+                EngineError::Selection(format!(
+                    "no synced organization `{w}`; see `canopy org show`"
+                ))
+            }),
+        None => match snapshots {
+            [one] => Ok(one),
+            _ => Err(EngineError::Selection(format!(
+                "{} organizations are synced; say which with --org",
+                snapshots.len()
+            ))),
+        },
+    }
+}
+
+/// What inviting one target would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvitePlan {
+    Invite,
+    /// The account is in this organization already.
+    Member(AccountId),
+    /// An open invitation to it exists.
+    Open(Invitation),
+}
+
+/// Plans invitations: targets already in the organization, or with an open invitation, are
+/// left alone.
+pub async fn plan_invites(
+    admin: &OrgAdmin,
+    targets: &[String],
+) -> Result<Vec<(String, InvitePlan)>, EngineError> {
+    let accounts = admin.accounts().await?;
+    let open: Vec<Invitation> = admin
+        .invitations()
+        .await?
+        .into_iter()
+        .filter(|i| i.state == "OPEN")
+        .collect();
+    Ok(targets
+        .iter()
+        .map(|t| {
+            let member = accounts
+                .iter()
+                .find(|a| a.id.as_str() == t || a.email.eq_ignore_ascii_case(t));
+            let plan = if let Some(a) = member {
+                InvitePlan::Member(a.id.clone())
+            } else if let Some(i) = open.iter().find(|i| i.target.eq_ignore_ascii_case(t)) {
+                InvitePlan::Open(i.clone())
+            } else {
+                InvitePlan::Invite
+            };
+            (t.clone(), plan)
+        })
+        .collect())
+}
+
+/// Sends one invitation.
+pub async fn invite(
+    admin: &OrgAdmin,
+    target: &str,
+    notes: Option<&str>,
+) -> Result<Invited, EngineError> {
+    Ok(admin.invite(target, notes).await?)
+}
+
+/// Whether closing an account would change anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClosePlan {
+    Close,
+    /// It is closing or closed already (its state now).
+    Already(String),
+}
+
+/// Whether `named` can be closed: never the management account; an ACTIVE account (its state
+/// read now) is closed, any other is left alone.
+pub async fn plan_close(admin: &OrgAdmin, named: &Named<'_>) -> Result<ClosePlan, EngineError> {
+    if named.snapshot.organization.management_account_id == named.id {
+        return Err(EngineError::Selection(format!(
+            "{} ({}) is the management account of `{}`: it cannot be closed as a member; close the organization's other accounts and delete the organization first",
+            named.name, named.id, named.snapshot.organization.id
+        )));
+    }
+    let now = admin
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.id == named.id)
+        .ok_or_else(|| {
+            EngineError::Selection(format!(
+                "{} ({}) is no longer in organization `{}`",
+                named.name, named.id, named.snapshot.organization.id
+            ))
+        })?;
+    Ok(if now.state.is_active() {
+        ClosePlan::Close
+    } else {
+        ClosePlan::Already(now.state.to_string())
+    })
+}
+
+/// Closes the account.
+pub async fn close(admin: &OrgAdmin, account: &AccountId) -> Result<Closed, EngineError> {
+    Ok(admin.close_account(account).await?)
 }
 
 /// Where the account is now and where it would go; `None`: it is there already.

@@ -129,7 +129,7 @@ pub async fn exec(ctx: &Ctx, command: AccessCommand) -> Result<Outcome> {
         ctx.printer.note("nothing to change");
         return Ok(outcome);
     }
-    if !super::batch::confirm(writes, args.yes)? {
+    if !super::confirm(writes, args.yes)? {
         ctx.printer.note("nothing was done");
         return Ok(outcome);
     }

@@ -63,6 +63,45 @@ pub enum AccountsCommand {
         after_help = "Each account's role is read first (GetRole, ListAttachedRolePolicies) and only what differs is changed: a missing role is created, a different trust policy replaced, missing policies attached (others are left alone). Suspended and closed accounts are skipped. The management account is reached with your own credentials.\n\nExamples:\n  canopy account bootstrap-role --role security-audit --trust 999988887777\n  canopy account bootstrap-role --role security-audit --trust 999988887777 --ou Sports --policy arn:aws:iam::aws:policy/SecurityAudit --yes"
     )]
     BootstrapRole(super::bootstrap::BootstrapArgs),
+    /// Invite accounts (12-digit ids or root user emails) to an organization
+    #[command(
+        after_help = "Accounts already in the organization, and targets with an open invitation, are skipped. Invitations expire after 15 days; see them with `canopy account invitations`. Invited accounts get no OrganizationAccountAccessRole.\n\nExample:\n  canopy account invite 111122223333 owner@example.com --notes 'Welcome to AnyCompany' --yes"
+    )]
+    Invite {
+        #[arg(required = true, value_name = "ACCOUNT_ID|EMAIL")]
+        targets: Vec<String>,
+        /// A note the invited account sees
+        #[arg(long, value_name = "TEXT")]
+        notes: Option<String>,
+        /// The organization (its id or management account id) when several are synced
+        #[arg(long, value_name = "ORG_ID")]
+        org: Option<String>,
+        /// Invite without asking (needed when stdin is not a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// The organization's invitations and their state (open, accepted, declined, expired)
+    Invitations {
+        /// The organization (its id or management account id) when several are synced
+        #[arg(long, value_name = "ORG_ID")]
+        org: Option<String>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Close a member account (id or exact name); never the management account
+    #[command(
+        after_help = "--confirm must repeat the account. The account goes to PENDING_CLOSURE, then SUSPENDED; AWS limits closures to the higher of 250 or 20% of the member accounts in any 30 days.\n\nExample:\n  canopy account close old-sandbox --confirm old-sandbox --yes"
+    )]
+    Close {
+        #[arg(value_name = "ACCOUNT")]
+        account: String,
+        /// The account again, to confirm
+        #[arg(long, value_name = "ACCOUNT", required = true)]
+        confirm: String,
+        /// Close without asking (needed when stdin is not a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Set tags on an account (id or exact name); its other tags are kept
     #[command(
         after_help = "Only the tags it lacks, or has with another value, are sent.\n\nExample:\n  canopy account tag baseball-dev env=dev cost-center=1234 --yes"
@@ -90,11 +129,28 @@ pub async fn exec(ctx: &Ctx, command: AccountsCommand) -> Result<Outcome> {
         AccountsCommand::Plan(args) => return super::batch::plan(ctx, args).await,
         AccountsCommand::Apply(args) => return super::batch::apply(ctx, args).await,
         AccountsCommand::Move { account, to, yes } => {
-            return super::batch::move_account(ctx, &account, &to, yes).await;
+            return super::lifecycle::move_account(ctx, &account, &to, yes).await;
         }
         AccountsCommand::BootstrapRole(args) => return super::bootstrap::exec(ctx, args).await,
+        AccountsCommand::Invite {
+            targets,
+            notes,
+            org,
+            yes,
+        } => {
+            return super::lifecycle::invite(ctx, &targets, notes.as_deref(), org.as_deref(), yes)
+                .await;
+        }
+        AccountsCommand::Invitations { org, format } => {
+            return super::lifecycle::invitations(ctx, org.as_deref(), format).await;
+        }
+        AccountsCommand::Close {
+            account,
+            confirm,
+            yes,
+        } => return super::lifecycle::close(ctx, &account, &confirm, yes).await,
         AccountsCommand::Tag { account, tags, yes } => {
-            return super::batch::tag_account(ctx, &account, &tags, yes).await;
+            return super::lifecycle::tag_account(ctx, &account, &tags, yes).await;
         }
     };
     let wanted_tags: Vec<(String, String)> = tags

@@ -1,14 +1,12 @@
 //! `canopy account plan FILE.csv` and `canopy account apply FILE.csv`: batch account creation
-//! from the CSV teams already keep, planned against AWS as it is, applied resumably; and
-//! `account move` / `account tag` for one account.
+//! from the CSV teams already keep, planned against AWS as it is, applied resumably.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use canopy_engine::account_apply::{self, ApplyReporter};
 use canopy_engine::account_batch::{self, AccountBatch, RowOutcome};
-use canopy_engine::account_ops;
 use canopy_engine::account_plan::{self, BatchOptions, Plan, PlanError, Prepared};
 use canopy_engine::journal::Journal;
 use clap::Args;
@@ -210,87 +208,6 @@ impl ApplyReporter for Progress {
     }
 }
 
-pub async fn move_account(ctx: &Ctx, account: &str, to: &str, yes: bool) -> Result<Outcome> {
-    let (snaps, outcome) = ctx.snapshots().await?;
-    let named = account_ops::find_account(&snaps, account)?;
-    let aws = ctx.aws(None).await;
-    let admin = account_ops::admin_for(&aws, &ctx.settings.payers.role, &named).await?;
-    let Some(plan) = account_ops::plan_move(&admin, &named, to).await? else {
-        println!(
-            "{} ({}) is in {} already; nothing to do",
-            named.name, named.id, to
-        );
-        return Ok(outcome);
-    };
-    eprintln!(
-        "move {} ({}) from {} ({}) to {} ({})",
-        plan.name, plan.account, plan.from_path, plan.from, plan.to_path, plan.to
-    );
-    if !confirm(1, yes)? {
-        ctx.printer.note("nothing was done");
-        return Ok(outcome);
-    }
-    account_ops::apply_move(&admin, &plan).await?;
-    println!("moved {} ({}) to {}", plan.name, plan.account, plan.to_path);
-    Ok(outcome)
-}
-
-pub async fn tag_account(ctx: &Ctx, account: &str, tags: &[String], yes: bool) -> Result<Outcome> {
-    let wanted =
-        account_batch::parse_tags(&tags.join(";")).map_err(|e| anyhow!("{e}; write KEY=VALUE"))?;
-    let (snaps, outcome) = ctx.snapshots().await?;
-    let named = account_ops::find_account(&snaps, account)?;
-    let aws = ctx.aws(None).await;
-    let admin = account_ops::admin_for(&aws, &ctx.settings.payers.role, &named).await?;
-    let missing = account_ops::plan_tags(&admin, &named.id, &wanted).await?;
-    let words = |t: &[(String, String)]| {
-        t.iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    if missing.is_empty() {
-        println!(
-            "{} ({}) has {} already; nothing to do",
-            named.name,
-            named.id,
-            words(&wanted)
-        );
-        return Ok(outcome);
-    }
-    eprintln!("tag {} ({}) with {}", named.name, named.id, words(&missing));
-    if !confirm(1, yes)? {
-        ctx.printer.note("nothing was done");
-        return Ok(outcome);
-    }
-    account_ops::apply_tags(&admin, &named.id, &missing).await?;
-    println!(
-        "tagged {} ({}) with {}",
-        named.name,
-        named.id,
-        words(&missing)
-    );
-    Ok(outcome)
-}
-
-/// Whether to make `writes` changes: `--yes`, or the user's answer on a terminal; without a
-/// terminal and without `--yes`, an error that says so.
-pub(super) fn confirm(writes: usize, yes: bool) -> Result<bool> {
-    if yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "apply makes {writes} change(s) in AWS and stdin is not a terminal to ask on; review the plan above, then pass --yes"
-        );
-    }
-    eprint!("make these {writes} change(s) in AWS? [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
-}
-
 pub async fn apply(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
     let (prepared, earlier, mut journal, outcome) = prepare(ctx, &args.batch).await?;
     let batch = read_batch(ctx.printer, &args.batch.file)?;
@@ -301,7 +218,7 @@ pub async fn apply(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
         .results
         .clone()
         .unwrap_or_else(|| beside(&args.batch.file, ".results.csv"));
-    if writes > 0 && !confirm(writes, args.yes)? {
+    if writes > 0 && !super::confirm(writes, args.yes)? {
         ctx.printer.note("nothing was done");
         return Ok(outcome);
     }

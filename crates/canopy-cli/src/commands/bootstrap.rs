@@ -111,7 +111,7 @@ pub async fn exec(ctx: &Ctx, args: BootstrapArgs) -> Result<Outcome> {
             wanted.name
         ));
         plans
-    } else if super::batch::confirm(changes, args.yes)? {
+    } else if super::confirm(changes, args.yes)? {
         bootstrap::apply(&aws, &targets, &via, &wanted, plans, args.concurrency).await
     } else {
         ctx.printer.note("nothing was done");

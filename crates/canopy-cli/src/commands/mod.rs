@@ -10,13 +10,15 @@ pub mod bootstrap;
 pub mod collect;
 pub mod config;
 pub mod credreport;
+pub mod lifecycle;
 pub mod org;
 pub mod policy;
 pub mod query;
 
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use canopy_aws::{AwsSession, RoleSpec};
 use canopy_engine::fanout::Target;
 use canopy_engine::select::{self, Selection};
@@ -175,6 +177,24 @@ impl Ctx {
         }
         Ok((role, targets.active, outcome))
     }
+}
+
+/// Whether to make `writes` changes: `--yes`, or the user's answer on a terminal; without a
+/// terminal and without `--yes`, an error that says so.
+pub fn confirm(writes: usize, yes: bool) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "apply makes {writes} change(s) in AWS and stdin is not a terminal to ask on; review the plan above, then pass --yes"
+        );
+    }
+    eprint!("make these {writes} change(s) in AWS? [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
 }
 
 /// How writing commands follow AWS's asynchronous requests: the first wait from

@@ -575,3 +575,78 @@ fn access_assign_and_revoke_change_only_what_differs() {
     );
     assert!(stderr.contains("write user:NAME or group:NAME"), "{stderr}");
 }
+
+#[test]
+fn invitations_and_closures_are_sent_once_and_the_management_account_is_never_closed() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    let member = super::ids_named(&seeded, "shared-services").remove(0);
+    s.moto.reset_calls();
+    let invite = [
+        "account",
+        "invite",
+        "444455556666",
+        "new-owner@example.com",
+        &member,
+        "--notes",
+        "welcome",
+        "--yes",
+    ];
+    ok(&s, &invite);
+    assert_eq!(
+        s.moto.count("InviteAccountToOrganization"),
+        2,
+        "not the member"
+    );
+    ok(&s, &invite);
+    assert_eq!(
+        s.moto.count("InviteAccountToOrganization"),
+        2,
+        "both are open"
+    );
+    let listed = s.json(&["account", "invitations", "--format", "json"]);
+    let mut targets: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["target"].as_str().unwrap(), i["state"].as_str().unwrap()))
+        .collect();
+    targets.sort_unstable();
+    assert_eq!(
+        targets,
+        [("444455556666", "OPEN"), ("new-owner@example.com", "OPEN")]
+    );
+    assert_eq!(listed[0]["notes"], "welcome");
+
+    let stderr = s.refused(
+        &["account", "close", "master", "--confirm", "master", "--yes"],
+        2,
+    );
+    assert!(stderr.contains("is the management account"), "{stderr}");
+    let stderr = s.refused(
+        &[
+            "account",
+            "close",
+            "shared-services",
+            "--confirm",
+            "baseball-legacy",
+            "--yes",
+        ],
+        2,
+    );
+    assert!(
+        stderr.contains("--confirm `baseball-legacy` does not name"),
+        "{stderr}"
+    );
+    let close = [
+        "account",
+        "close",
+        "shared-services",
+        "--confirm",
+        "shared-services",
+        "--yes",
+    ];
+    ok(&s, &close);
+    assert!(ok(&s, &close).contains("already"));
+    assert_eq!(s.moto.count("CloseAccount"), 1);
+}
