@@ -650,3 +650,45 @@ fn invitations_and_closures_are_sent_once_and_the_management_account_is_never_cl
     assert!(ok(&s, &close).contains("already"));
     assert_eq!(s.moto.count("CloseAccount"), 1);
 }
+
+#[test]
+fn refused_creations_are_retried_and_an_unknown_outcome_is_never_sent_again_blindly() {
+    let s = Sandbox::new();
+    estate(&s);
+    let before = accounts(&s).len();
+    // AWS refuses the first two asks outright: sent again
+    s.moto.faults(&timing(json!({"rules": [
+        {"service": "organizations", "action": "CreateAccount", "code": "ConcurrentModificationException", "times": 1},
+        {"service": "organizations", "action": "CreateAccount", "code": "TooManyRequestsException", "times": 1},
+    ]})));
+    let text = format!(
+        "{HEADER}\n\
+         one,,one@example.com,,,Media,,,,,,\n\
+         two,,two@example.com,,,Media,,,,,,\n"
+    );
+    let file = write(&s, "retry.csv", &text);
+    s.moto.reset_calls();
+    applied(&s, &file);
+    assert_eq!(s.moto.count("CreateAccount"), 4, "2 refused + 2 made");
+    assert_eq!(accounts(&s).len(), before + 2);
+
+    // a 5xx leaves the outcome unknown: looked up, not sent again
+    s.moto.faults(&timing(json!({"rules": [
+        {"service": "organizations", "action": "CreateAccount", "code": "InternalFailure", "status": 500, "times": 1},
+    ]})));
+    let text = format!("{HEADER}\nthree,,three@example.com,,,Media,,,,,,\n");
+    let file = write(&s, "unknown.csv", &text);
+    s.moto.reset_calls();
+    let out = apply(&s, &file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("outcome is unknown"), "{stdout}");
+    assert_eq!(s.moto.count("CreateAccount"), 1);
+    assert!(
+        s.moto.count("ListCreateAccountStatus") >= 2,
+        "looked up by name"
+    );
+    applied(&s, &file);
+    assert_eq!(s.moto.count("CreateAccount"), 2);
+    assert_eq!(accounts(&s).len(), before + 3);
+}
