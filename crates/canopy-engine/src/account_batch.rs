@@ -624,6 +624,43 @@ mod tests {
     }
 
     #[test]
+    fn the_file_is_written_back_with_each_outcome_and_the_rest_as_it_was() {
+        let text = "AccountName,AccountEmail,Tags,OrgUnit\n\
+                    one,one@example.com,\"env=dev;team=a\",Sports/Baseball\n\
+                    two,two@example.com,,\n";
+        let batch = read(text).unwrap();
+        let outcomes = [
+            RowOutcome {
+                line: 2,
+                status: "SUCCEEDED".into(),
+                account_id: Some("111122223333".into()),
+                error: None,
+            },
+            RowOutcome {
+                line: 3,
+                status: "FAILED".into(),
+                account_id: None,
+                error: Some("EMAIL_ALREADY_EXISTS: use another address, or invite it".into()),
+            },
+        ];
+        let written = write_back(&batch, &outcomes).unwrap();
+        assert_eq!(
+            written,
+            "AccountName,AccountEmail,Tags,OrgUnit,Status,AccountId,ErrorMsg\n\
+             one,one@example.com,env=dev;team=a,Sports/Baseball,SUCCEEDED,111122223333,\n\
+             two,two@example.com,,,FAILED,,\"EMAIL_ALREADY_EXISTS: use another address, or invite it\"\n"
+        );
+        // and read again, it is the same batch with its outcomes
+        let again = read(&written).unwrap();
+        assert!(again.rows[0].done());
+        assert!(!again.rows[1].done());
+        assert_eq!(
+            again.rows[1].error_msg.as_deref(),
+            outcomes[1].error.as_deref()
+        );
+    }
+
+    #[test]
     fn the_posts_file_is_read_with_its_spelling_and_ou_forms() {
         let text = format!(
             "{HEADER},Tags\n\

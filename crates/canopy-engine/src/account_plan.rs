@@ -570,7 +570,7 @@ pub async fn plan(
 
     let mut rows = Vec::new();
     let mut creations = vec![0usize; orgs.len()];
-    let mut users_planned: Vec<String> = Vec::new();
+    let mut users_planned: Vec<(usize, String)> = Vec::new();
     let mut assignments_now: HashMap<(String, String), Vec<(PrincipalKind, String)>> =
         HashMap::new();
     for (row, o, target) in placed {
@@ -806,7 +806,7 @@ pub async fn plan(
                     bad = true;
                     continue;
                 }
-                if !users_planned.contains(&principal.name) {
+                if !users_planned.contains(&(oi, principal.name.clone())) {
                     let (Some(given), Some(family)) =
                         (&row.sso_user_first_name, &row.sso_user_last_name)
                     else {
@@ -819,7 +819,7 @@ pub async fn plan(
                         bad = true;
                         continue;
                     };
-                    users_planned.push(principal.name.clone());
+                    users_planned.push((oi, principal.name.clone()));
                     steps.push(Step::CreateUser {
                         email: principal.name.clone(),
                         given: given.clone(),
@@ -911,4 +911,62 @@ async fn adopt_creation(
             }
     });
     Ok(found.cloned())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_journal_says_which_creations_a_killed_run_left_open() {
+        let entries = [
+            json!({"event": "create-intent", "key": "a@x.io", "at": "2026-11-28T10:00:00Z"}),
+            json!({"event": "create-requested", "key": "a@x.io", "request": "car-1"}),
+            json!({"event": "create-intent", "key": "b@x.io", "at": "2026-11-28T10:00:01Z"}),
+            json!({"event": "create-intent", "key": "c@x.io", "at": "2026-11-28T10:00:02Z"}),
+            json!({"event": "create-requested", "key": "c@x.io", "request": "car-3"}),
+            json!({"event": "created", "key": "c@x.io", "account": "111122223333"}),
+        ];
+        let open = earlier_creations(&entries);
+        // answered but not followed to the end: follow car-1
+        assert_eq!(open["a@x.io"].request.as_deref(), Some("car-1"));
+        // announced, never answered: look for it by name since then
+        assert_eq!(open["b@x.io"].request, None);
+        assert_eq!(
+            open["b@x.io"].create_intent.as_deref(),
+            Some("2026-11-28T10:00:01Z")
+        );
+        // made: nothing to follow
+        assert!(open["c@x.io"].create_intent.is_none() && open["c@x.io"].request.is_none());
+    }
+
+    #[test]
+    fn steps_say_what_they_change_in_words_and_json() {
+        let principal = Principal {
+            kind: PrincipalKind::Group,
+            name: "Platform".into(),
+        };
+        let assign = Step::Assign {
+            principal: principal.clone(),
+            permission_set: "ReadOnlyAccess".into(),
+        };
+        assert!(assign.writes());
+        assert_eq!(assign.detail(), "group:Platform ReadOnlyAccess");
+        assert_eq!(assign.to_json()["principal"], "group:Platform");
+        let held = Step::Assigned {
+            principal,
+            permission_set: "ReadOnlyAccess".into(),
+        };
+        assert!(!held.writes());
+        assert_eq!(held.action(), "skip: assigned");
+        let adopt = Step::Adopt {
+            account: None,
+            request: Some("car-9".into()),
+        };
+        assert!(!adopt.writes());
+        assert_eq!(adopt.detail(), "creation in progress (car-9)");
+    }
 }

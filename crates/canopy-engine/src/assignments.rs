@@ -33,7 +33,7 @@ impl Default for Polling {
     fn default() -> Self {
         Self {
             first: Duration::from_secs(5),
-            max: Duration::from_secs(30),
+            max: Duration::from_secs(10),
             timeout: Duration::from_secs(30 * 60),
         }
     }

@@ -198,7 +198,7 @@ pub fn confirm(writes: usize, yes: bool) -> Result<bool> {
 }
 
 /// How writing commands follow AWS's asynchronous requests: the first wait from
-/// `CANOPY_POLL_MS` (default 5 s), half again as long each time, up to six times the first.
+/// `CANOPY_POLL_MS` (default 5 s), half again as long each time, up to twice the first (a wait much longer than the first would let a finished creation hold one of the 5 slots for long).
 pub fn polling() -> canopy_engine::assignments::Polling {
     let first = std::env::var(crate::env::POLL_MS)
         .ok()
@@ -206,7 +206,7 @@ pub fn polling() -> canopy_engine::assignments::Polling {
         .unwrap_or(5000);
     canopy_engine::assignments::Polling {
         first: std::time::Duration::from_millis(first),
-        max: std::time::Duration::from_millis(first.saturating_mul(6)),
+        max: std::time::Duration::from_millis(first.saturating_mul(2)),
         ..canopy_engine::assignments::Polling::default()
     }
 }
