@@ -86,10 +86,17 @@ fn read_batch(printer: Printer, file: &Path) -> Result<AccountBatch> {
     })
 }
 
-async fn prepare(
-    ctx: &Ctx,
-    args: &BatchArgs,
-) -> Result<(Prepared, Vec<serde_json::Value>, Journal, Outcome)> {
+/// A batch read, planned against AWS, with its journal open.
+struct Ready {
+    batch: AccountBatch,
+    prepared: Prepared,
+    /// What earlier runs wrote in the journal.
+    earlier: Vec<serde_json::Value>,
+    journal: Journal,
+    outcome: Outcome,
+}
+
+async fn prepare(ctx: &Ctx, args: &BatchArgs) -> Result<Ready> {
     let batch = read_batch(ctx.printer, &args.file)?;
     let journal_path = args
         .journal
@@ -106,7 +113,13 @@ async fn prepare(
         payer_role: ctx.settings.payers.role.clone(),
     };
     match account_plan::plan(&aws, &snaps, &batch, &options, &earlier).await {
-        Ok(prepared) => Ok((prepared, earlier, journal, outcome)),
+        Ok(prepared) => Ok(Ready {
+            batch,
+            prepared,
+            earlier,
+            journal,
+            outcome,
+        }),
         Err(PlanError::Invalid(problems)) => {
             for p in &problems {
                 ctx.printer
@@ -190,7 +203,9 @@ fn print_plan(out: &mut impl Write, plan: &Plan) -> Result<()> {
 }
 
 pub async fn plan(ctx: &Ctx, args: BatchArgs) -> Result<Outcome> {
-    let (prepared, _, _, outcome) = prepare(ctx, &args).await?;
+    let Ready {
+        prepared, outcome, ..
+    } = prepare(ctx, &args).await?;
     let mut out = std::io::stdout().lock();
     match args.format {
         SummaryFormat::Json => crate::output::json(&mut out, &prepared.plan.to_json())?,
@@ -209,8 +224,13 @@ impl ApplyReporter for Progress {
 }
 
 pub async fn apply(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
-    let (prepared, earlier, mut journal, outcome) = prepare(ctx, &args.batch).await?;
-    let batch = read_batch(ctx.printer, &args.batch.file)?;
+    let Ready {
+        batch,
+        prepared,
+        earlier,
+        mut journal,
+        outcome,
+    } = prepare(ctx, &args.batch).await?;
     let writes = prepared.plan.writes();
     // every write is shown before it is made
     print_plan(&mut std::io::stderr().lock(), &prepared.plan)?;

@@ -522,14 +522,22 @@ fn access_assign_and_revoke_change_only_what_differs() {
         "ReadOnlyAccess",
         "--yes",
     ];
-    // every active account: the management account and the two members
+    // every active account: the management account and the two members; Identity Center
+    // refuses one request with a conflict (another operation in progress): it is sent again
+    s.moto.faults(&timing(json!({"rules": [
+        {"service": "sso", "action": "CreateAccountAssignment", "code": "ConflictException", "times": 1},
+    ]})));
     ok(&s, &assign);
-    assert_eq!(s.moto.count("CreateAccountAssignment"), 3);
+    assert_eq!(
+        s.moto.count("CreateAccountAssignment"),
+        4,
+        "3 made + 1 refused"
+    );
     assert!(
         ok(&s, &assign).is_empty(),
         "nothing to change the second time"
     );
-    assert_eq!(s.moto.count("CreateAccountAssignment"), 3);
+    assert_eq!(s.moto.count("CreateAccountAssignment"), 4);
 
     let revoke = [
         "access",
@@ -547,7 +555,7 @@ fn access_assign_and_revoke_change_only_what_differs() {
     assert_eq!(s.moto.count("DeleteAccountAssignment"), 1);
     // the other two keep it: assigning again makes one, on the account it was taken from
     ok(&s, &assign);
-    assert_eq!(s.moto.count("CreateAccountAssignment"), 4);
+    assert_eq!(s.moto.count("CreateAccountAssignment"), 5);
 
     let stderr = s.refused(
         &[
