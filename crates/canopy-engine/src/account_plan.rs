@@ -336,6 +336,10 @@ pub struct LiveOrg {
     pub principals: HashMap<Principal, Option<String>>,
     /// Creation requests of the organization (ListCreateAccountStatus), read when needed.
     pub requests: Option<Vec<CreationRequest>>,
+    /// Users the plan creates already (by email): one `create-user` per user.
+    users_planned: Vec<String>,
+    /// Who holds what now, by (account, permission set ARN), read once.
+    assignments_now: HashMap<(String, String), Vec<(PrincipalKind, String)>>,
 }
 
 impl std::fmt::Debug for LiveOrg {
@@ -562,6 +566,8 @@ pub async fn plan(
             permission_sets,
             principals: HashMap::new(),
             requests: None,
+            users_planned: Vec::new(),
+            assignments_now: HashMap::new(),
         });
         live_accounts.push(accounts);
         in_progress.push(progress);
@@ -570,9 +576,6 @@ pub async fn plan(
 
     let mut rows = Vec::new();
     let mut creations = vec![0usize; orgs.len()];
-    let mut users_planned: Vec<(usize, String)> = Vec::new();
-    let mut assignments_now: HashMap<(String, String), Vec<(PrincipalKind, String)>> =
-        HashMap::new();
     for (row, o, target) in placed {
         let oi = used.iter().position(|u| *u == o).unwrap_or_default();
         let snapshot = &snapshots[o];
@@ -718,142 +721,13 @@ pub async fn plan(
         }
 
         // Identity Center: the row's user and group
-        let mut wanted: Vec<(Principal, String, BatchColumn)> = Vec::new();
-        if let Some(email) = &row.sso_user_email {
-            wanted.push((
-                Principal {
-                    kind: PrincipalKind::User,
-                    name: email.to_ascii_lowercase(),
-                },
-                options.user_permission_set.clone(),
-                BatchColumn::SsoUserEmail,
-            ));
-        }
-        if let Some(group) = row.sso_group.as_ref().or(options.sso_group.as_ref()) {
-            match row
-                .permission_set
-                .as_ref()
-                .or(options.permission_set.as_ref())
-            {
-                Some(set) => wanted.push((
-                    Principal {
-                        kind: PrincipalKind::Group,
-                        name: group.clone(),
-                    },
-                    set.clone(),
-                    BatchColumn::SsoGroup,
-                )),
-                None => {
-                    problems.push(problem(
-                        row,
-                        Some(BatchColumn::PermissionSet),
-                        format!("no permission set for group `{group}`"),
-                        "add a PermissionSet column, or pass --permission-set",
-                    ));
-                    continue;
-                }
-            }
-        }
-        let mut bad = false;
-        for (principal, set, column) in wanted {
-            let lo = &mut live[oi];
-            let Some(ic) = &lo.identity else {
-                problems.push(problem(
-                    row,
-                    Some(column),
-                    format!(
-                        "Identity Center is not enabled for organization `{}` in {}",
-                        orgs[oi].org_id, options.sso_region
-                    ),
-                    "pass --sso-region with the instance's region, or enable Identity Center",
-                ));
-                bad = true;
-                break;
-            };
-            let Some(set_arn) = lo.permission_sets.get(&set).cloned() else {
-                problems.push(problem(
-                    row,
-                    Some(if column == BatchColumn::SsoGroup {
-                        BatchColumn::PermissionSet
-                    } else {
-                        column
-                    }),
-                    format!("no permission set `{set}` in Identity Center"),
-                    "name an existing permission set (names are case-sensitive)",
-                ));
-                bad = true;
+        let existing = account.as_ref().filter(|_| !pending);
+        match identity_steps(row, options, &orgs[oi], &mut live[oi], existing).await? {
+            Ok(more) => steps.extend(more),
+            Err(mut found) => {
+                problems.append(&mut found);
                 continue;
-            };
-            let id = match lo.principals.get(&principal) {
-                Some(id) => id.clone(),
-                None => {
-                    let id = match principal.kind {
-                        PrincipalKind::User => ic.user_id(&principal.name).await?,
-                        PrincipalKind::Group => ic.group_id(&principal.name).await?,
-                    };
-                    lo.principals.insert(principal.clone(), id.clone());
-                    id
-                }
-            };
-            if id.is_none() {
-                if principal.kind == PrincipalKind::Group {
-                    problems.push(problem(
-                        row,
-                        Some(BatchColumn::SsoGroup),
-                        format!("no group `{}` in Identity Center", principal.name),
-                        "name an existing group (its display name)",
-                    ));
-                    bad = true;
-                    continue;
-                }
-                if !users_planned.contains(&(oi, principal.name.clone())) {
-                    let (Some(given), Some(family)) =
-                        (&row.sso_user_first_name, &row.sso_user_last_name)
-                    else {
-                        problems.push(problem(
-                            row,
-                            Some(BatchColumn::SsoUserFirstName),
-                            format!("user `{}` is not in Identity Center", principal.name),
-                            "give SSOUserFirstName and SSOUserLastName so canopy can create the user",
-                        ));
-                        bad = true;
-                        continue;
-                    };
-                    users_planned.push((oi, principal.name.clone()));
-                    steps.push(Step::CreateUser {
-                        email: principal.name.clone(),
-                        given: given.clone(),
-                        family: family.clone(),
-                    });
-                }
             }
-            let held = match (&account, pending, &id) {
-                (Some(acct), false, Some(pid)) => {
-                    let k = (acct.to_string(), set_arn.clone());
-                    if !assignments_now.contains_key(&k) {
-                        let now = ic.assignments(acct.as_str(), &set_arn).await?;
-                        assignments_now.insert(k.clone(), now);
-                    }
-                    assignments_now[&k]
-                        .iter()
-                        .any(|(kind, p)| *kind == principal.kind && p == pid)
-                }
-                _ => false,
-            };
-            steps.push(if held {
-                Step::Assigned {
-                    principal,
-                    permission_set: set,
-                }
-            } else {
-                Step::Assign {
-                    principal,
-                    permission_set: set,
-                }
-            });
-        }
-        if bad {
-            continue;
         }
         rows.push(RowPlan {
             row: row.clone(),
@@ -870,6 +744,147 @@ pub async fn plan(
     Ok(Prepared {
         plan: Plan { orgs, rows },
         live,
+    })
+}
+
+/// The row's Identity Center steps — its user (created when absent) with the user permission
+/// set, its group with its permission set — or what stands in their way. `existing` is the
+/// account when it exists now (a new one has no assignments to read).
+async fn identity_steps(
+    row: &BatchRow,
+    options: &BatchOptions,
+    org: &OrgPlan,
+    lo: &mut LiveOrg,
+    existing: Option<&AccountId>,
+) -> Result<Result<Vec<Step>, Vec<RowProblem>>, PlanError> {
+    let mut wanted: Vec<(Principal, String, BatchColumn)> = Vec::new();
+    if let Some(email) = &row.sso_user_email {
+        wanted.push((
+            Principal {
+                kind: PrincipalKind::User,
+                name: email.to_ascii_lowercase(),
+            },
+            options.user_permission_set.clone(),
+            BatchColumn::SsoUserEmail,
+        ));
+    }
+    if let Some(group) = row.sso_group.as_ref().or(options.sso_group.as_ref()) {
+        let Some(set) = row
+            .permission_set
+            .as_ref()
+            .or(options.permission_set.as_ref())
+        else {
+            return Ok(Err(vec![problem(
+                row,
+                Some(BatchColumn::PermissionSet),
+                format!("no permission set for group `{group}`"),
+                "add a PermissionSet column, or pass --permission-set",
+            )]));
+        };
+        wanted.push((
+            Principal {
+                kind: PrincipalKind::Group,
+                name: group.clone(),
+            },
+            set.clone(),
+            BatchColumn::SsoGroup,
+        ));
+    }
+    let mut steps = Vec::new();
+    let mut problems = Vec::new();
+    for (principal, set, column) in wanted {
+        let Some(ic) = &lo.identity else {
+            return Ok(Err(vec![problem(
+                row,
+                Some(column),
+                format!(
+                    "Identity Center is not enabled for organization `{}` in {}",
+                    org.org_id, options.sso_region
+                ),
+                "pass --sso-region with the instance's region, or enable Identity Center",
+            )]));
+        };
+        let Some(set_arn) = lo.permission_sets.get(&set).cloned() else {
+            let column = if column == BatchColumn::SsoGroup {
+                BatchColumn::PermissionSet
+            } else {
+                column
+            };
+            problems.push(problem(
+                row,
+                Some(column),
+                format!("no permission set `{set}` in Identity Center"),
+                "name an existing permission set (names are case-sensitive)",
+            ));
+            continue;
+        };
+        let id = match lo.principals.get(&principal) {
+            Some(id) => id.clone(),
+            None => {
+                let id = match principal.kind {
+                    PrincipalKind::User => ic.user_id(&principal.name).await?,
+                    PrincipalKind::Group => ic.group_id(&principal.name).await?,
+                };
+                lo.principals.insert(principal.clone(), id.clone());
+                id
+            }
+        };
+        if id.is_none() && principal.kind == PrincipalKind::Group {
+            problems.push(problem(
+                row,
+                Some(BatchColumn::SsoGroup),
+                format!("no group `{}` in Identity Center", principal.name),
+                "name an existing group (its display name)",
+            ));
+            continue;
+        }
+        if id.is_none() && !lo.users_planned.contains(&principal.name) {
+            let (Some(given), Some(family)) = (&row.sso_user_first_name, &row.sso_user_last_name)
+            else {
+                problems.push(problem(
+                    row,
+                    Some(BatchColumn::SsoUserFirstName),
+                    format!("user `{}` is not in Identity Center", principal.name),
+                    "give SSOUserFirstName and SSOUserLastName so canopy can create the user",
+                ));
+                continue;
+            };
+            lo.users_planned.push(principal.name.clone());
+            steps.push(Step::CreateUser {
+                email: principal.name.clone(),
+                given: given.clone(),
+                family: family.clone(),
+            });
+        }
+        let held = match (existing, &id) {
+            (Some(acct), Some(pid)) => {
+                let key = (acct.to_string(), set_arn.clone());
+                if !lo.assignments_now.contains_key(&key) {
+                    let now = ic.assignments(acct.as_str(), &set_arn).await?;
+                    lo.assignments_now.insert(key.clone(), now);
+                }
+                lo.assignments_now[&key]
+                    .iter()
+                    .any(|(kind, p)| *kind == principal.kind && p == pid)
+            }
+            _ => false,
+        };
+        steps.push(if held {
+            Step::Assigned {
+                principal,
+                permission_set: set,
+            }
+        } else {
+            Step::Assign {
+                principal,
+                permission_set: set,
+            }
+        });
+    }
+    Ok(if problems.is_empty() {
+        Ok(steps)
+    } else {
+        Err(problems)
     })
 }
 

@@ -700,3 +700,43 @@ fn refused_creations_are_retried_and_an_unknown_outcome_is_never_sent_again_blin
     assert_eq!(s.moto.count("CreateAccount"), 2);
     assert_eq!(accounts(&s).len(), before + 3);
 }
+
+#[test]
+fn identity_center_names_that_do_not_resolve_are_row_problems() {
+    let s = Sandbox::new();
+    estate(&s);
+    let text = format!(
+        "{HEADER}\n\
+         a,,a@example.com,,,Media,,,,,Nobodies,ReadOnlyAccess\n\
+         b,,b@example.com,,,Media,,,,,Platform,NoSuchSet\n\
+         c,new.person@example.com,c@example.com,,,Media,,,,,,\n\
+         d,,d@example.com,,,Media,,,,,Platform,\n\
+         e,jane.doe@example.com,e@example.com,,,Media,,,,,Platform,ReadOnlyAccess\n"
+    );
+    let file = write(&s, "names.csv", &text);
+    s.moto.reset_calls();
+    let stderr = s.refused(&["account", "plan", file.to_str().unwrap()], 2);
+    assert!(
+        stderr.contains("line 2, SSOGroup: no group `Nobodies`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 3, PermissionSet: no permission set `NoSuchSet`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "line 4, SSOUserFirstName: user `new.person@example.com` is not in Identity Center"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 5, PermissionSet: no permission set for group `Platform`"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("line 6"),
+        "jane and Platform resolve: {stderr}"
+    );
+    assert_eq!(writes(&s), 0);
+}
