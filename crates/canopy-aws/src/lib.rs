@@ -33,5 +33,5 @@ pub use lifecycle::{
 pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};
 pub use pace::{ApiBuckets, OrgRates, Rate};
 pub use retry::{CallStats, RetryPolicy};
-pub use roles::{RoleNow, attach_policy, create_role, role_now, set_trust};
+pub use roles::{AccountRoles, RoleNow};
 pub use session::{AccountSession, AwsSession, Caller, HttpClients, RoleSpec};

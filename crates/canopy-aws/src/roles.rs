@@ -20,104 +20,124 @@ pub struct RoleNow {
     pub attached: Vec<String>,
 }
 
-/// The role's trust policy and attached policies; `None` when there is no such role.
-pub async fn role_now(session: &AccountSession, name: &str) -> Result<Option<RoleNow>, AwsError> {
-    let iam = aws_sdk_iam::Client::new(&session.config);
-    let scope = session.scope();
-    let got = call(&scope, "iam:GetRole", None, || {
-        iam.get_role().role_name(name).send()
-    })
-    .await;
-    let role = match got {
-        Ok(out) => out,
-        Err(e) if e.code == "NoSuchEntity" || e.code == "NoSuchEntityException" => {
-            return Ok(None);
-        }
-        Err(e) => return Err(e),
-    };
-    let trust = role
-        .role()
-        .and_then(|r| r.assume_role_policy_document())
-        .map_or(Value::Null, |doc| policy_json(doc).unwrap_or(Value::Null));
-    let mut attached = Vec::new();
-    paginate(
-        &scope,
-        "iam:ListAttachedRolePolicies",
-        None,
-        |marker| {
-            iam.list_attached_role_policies()
-                .role_name(name)
-                .set_marker(marker)
-                .send()
-        },
-        |page| page.is_truncated().then_some(page.marker()).flatten(),
-        |page| {
-            attached.extend(
-                page.attached_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
-            );
-        },
-    )
-    .await?;
-    Ok(Some(RoleNow { trust, attached }))
+/// One account's IAM roles: one client for every call about them.
+pub struct AccountRoles {
+    session: AccountSession,
+    iam: aws_sdk_iam::Client,
 }
 
-/// Creates the role with this trust policy (a role made meanwhile counts as made).
-pub async fn create_role(
-    session: &AccountSession,
-    name: &str,
-    trust: &Value,
-    description: &str,
-) -> Result<(), AwsError> {
-    let iam = aws_sdk_iam::Client::new(&session.config);
-    let doc = trust.to_string();
-    let made = call(&session.scope(), "iam:CreateRole", None, || {
-        iam.create_role()
-            .role_name(name)
-            .assume_role_policy_document(&doc)
-            .description(description)
-            .send()
-    })
-    .await;
-    match made {
-        Ok(_) => Ok(()),
-        Err(e) if e.code == "EntityAlreadyExists" => Ok(()),
-        Err(e) => Err(e),
+impl std::fmt::Debug for AccountRoles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountRoles")
+            .field("account", &self.session.account)
+            .finish()
     }
 }
 
-/// Replaces the role's trust policy.
-pub async fn set_trust(
-    session: &AccountSession,
-    name: &str,
-    trust: &Value,
-) -> Result<(), AwsError> {
-    let iam = aws_sdk_iam::Client::new(&session.config);
-    let doc = trust.to_string();
-    call(&session.scope(), "iam:UpdateAssumeRolePolicy", None, || {
-        iam.update_assume_role_policy()
-            .role_name(name)
-            .policy_document(&doc)
-            .send()
-    })
-    .await?;
-    Ok(())
-}
+impl AccountRoles {
+    pub fn new(session: AccountSession) -> Self {
+        Self {
+            iam: aws_sdk_iam::Client::new(&session.config),
+            session,
+        }
+    }
 
-/// Attaches a managed policy to the role.
-pub async fn attach_policy(
-    session: &AccountSession,
-    name: &str,
-    arn: &str,
-) -> Result<(), AwsError> {
-    let iam = aws_sdk_iam::Client::new(&session.config);
-    call(&session.scope(), "iam:AttachRolePolicy", None, || {
-        iam.attach_role_policy()
-            .role_name(name)
-            .policy_arn(arn)
-            .send()
-    })
-    .await?;
-    Ok(())
+    /// The role's trust policy and attached policies; `None` when there is no such role.
+    pub async fn role_now(&self, name: &str) -> Result<Option<RoleNow>, AwsError> {
+        let scope = self.session.scope();
+        let got = call(&scope, "iam:GetRole", None, || {
+            self.iam.get_role().role_name(name).send()
+        })
+        .await;
+        let role = match got {
+            Ok(out) => out,
+            Err(e) if e.code == "NoSuchEntity" || e.code == "NoSuchEntityException" => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let trust = role
+            .role()
+            .and_then(|r| r.assume_role_policy_document())
+            .map_or(Value::Null, |doc| policy_json(doc).unwrap_or(Value::Null));
+        let mut attached = Vec::new();
+        paginate(
+            &scope,
+            "iam:ListAttachedRolePolicies",
+            None,
+            |marker| {
+                self.iam
+                    .list_attached_role_policies()
+                    .role_name(name)
+                    .set_marker(marker)
+                    .send()
+            },
+            |page| page.is_truncated().then_some(page.marker()).flatten(),
+            |page| {
+                attached.extend(
+                    page.attached_policies()
+                        .iter()
+                        .filter_map(|p| p.policy_arn().map(str::to_owned)),
+                );
+            },
+        )
+        .await?;
+        Ok(Some(RoleNow { trust, attached }))
+    }
+
+    /// Creates the role with this trust policy (a role made meanwhile counts as made).
+    pub async fn create_role(
+        &self,
+        name: &str,
+        trust: &Value,
+        description: &str,
+    ) -> Result<(), AwsError> {
+        let doc = trust.to_string();
+        let made = call(&self.session.scope(), "iam:CreateRole", None, || {
+            self.iam
+                .create_role()
+                .role_name(name)
+                .assume_role_policy_document(&doc)
+                .description(description)
+                .send()
+        })
+        .await;
+        match made {
+            Ok(_) => Ok(()),
+            Err(e) if e.code == "EntityAlreadyExists" => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces the role's trust policy.
+    pub async fn set_trust(&self, name: &str, trust: &Value) -> Result<(), AwsError> {
+        let doc = trust.to_string();
+        call(
+            &self.session.scope(),
+            "iam:UpdateAssumeRolePolicy",
+            None,
+            || {
+                self.iam
+                    .update_assume_role_policy()
+                    .role_name(name)
+                    .policy_document(&doc)
+                    .send()
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Attaches a managed policy to the role.
+    pub async fn attach_policy(&self, name: &str, arn: &str) -> Result<(), AwsError> {
+        call(&self.session.scope(), "iam:AttachRolePolicy", None, || {
+            self.iam
+                .attach_role_policy()
+                .role_name(name)
+                .policy_arn(arn)
+                .send()
+        })
+        .await?;
+        Ok(())
+    }
 }

@@ -115,6 +115,14 @@ pub struct AccountScope {
     pub select: AccountSelection,
 }
 
+/// Consent to a writing command's changes.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Yes {
+    /// Make the changes shown without asking (needed when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+}
+
 /// Which accounts: `--accounts`, `--ou`, `--exclude-accounts`.
 #[derive(Debug, Clone, Args)]
 pub struct AccountSelection {

@@ -223,7 +223,7 @@ async fn apply_row(
     let journal_failed = |e: EngineError| e.to_string();
     for step in &row.steps {
         match step {
-            Step::Create => {
+            Step::Create { tags, role_name } => {
                 let _slot = creations
                     .acquire()
                     .await
@@ -235,8 +235,8 @@ async fn apply_row(
                     .create_account(&NewAccount {
                         name,
                         email: &row.row.account_email,
-                        role_name: row.row.role_name.as_deref(),
-                        tags: &row.row.tags,
+                        role_name: role_name.as_deref(),
+                        tags,
                     })
                     .await;
                 let request = match asked {

@@ -56,7 +56,10 @@ impl std::fmt::Display for Principal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// CreateAccount, with the row's tags and role name.
-    Create,
+    Create {
+        tags: Vec<(String, String)>,
+        role_name: Option<String>,
+    },
     /// The organization has the account already (its email), or a creation of it is under way.
     Adopt {
         account: Option<AccountId>,
@@ -96,7 +99,7 @@ impl Step {
     pub fn writes(&self) -> bool {
         matches!(
             self,
-            Self::Create
+            Self::Create { .. }
                 | Self::Move { .. }
                 | Self::Tag { .. }
                 | Self::CreateUser { .. }
@@ -108,7 +111,7 @@ impl Step {
     /// `assign`, `skip: assigned`.
     pub fn action(&self) -> &'static str {
         match self {
-            Self::Create => "create",
+            Self::Create { .. } => "create",
             Self::Adopt { .. } => "adopt",
             Self::Done { .. } => "skip: done",
             Self::Move { .. } => "move",
@@ -128,7 +131,16 @@ impl Step {
                 .join(";")
         };
         match self {
-            Self::Create => String::new(),
+            Self::Create { tags: t, role_name } => {
+                let mut with = Vec::new();
+                if !t.is_empty() {
+                    with.push(format!("tags {}", tags(t)));
+                }
+                if let Some(role) = role_name {
+                    with.push(format!("role {role}"));
+                }
+                with.join(", ")
+            }
             Self::Adopt {
                 account: Some(id), ..
             } => id.to_string(),
@@ -157,42 +169,23 @@ impl Step {
     }
 
     pub fn to_json(&self) -> Value {
-        let mut v = json!({ "action": self.action() });
-        let set = |v: &mut Value, k: &str, x: Value| {
-            if let Value::Object(m) = v {
-                m.insert(k.to_owned(), x);
+        let tag_map = |t: &[(String, String)]| t.iter().cloned().collect::<BTreeMap<_, _>>();
+        let mut v = match self {
+            Self::Create { tags, role_name } => {
+                json!({"tags": tag_map(tags), "role_name": role_name})
             }
-        };
-        match self {
-            Self::Create => {}
-            Self::Adopt { account, request } => {
-                set(
-                    &mut v,
-                    "account_id",
-                    json!(account.as_ref().map(ToString::to_string)),
-                );
-                set(&mut v, "request_id", json!(request));
-            }
-            Self::Done { account } => set(&mut v, "account_id", json!(account.to_string())),
-            Self::Move { from, to, to_path } => {
-                set(&mut v, "from", json!(from));
-                set(&mut v, "to", json!(to));
-                set(&mut v, "to_path", json!(to_path));
-            }
-            Self::Tag { tags } => set(
-                &mut v,
-                "tags",
-                json!(tags.iter().cloned().collect::<BTreeMap<_, _>>()),
-            ),
+            Self::Adopt { account, request } => json!({
+                "account_id": account.as_ref().map(ToString::to_string),
+                "request_id": request,
+            }),
+            Self::Done { account } => json!({"account_id": account.to_string()}),
+            Self::Move { from, to, to_path } => json!({"from": from, "to": to, "to_path": to_path}),
+            Self::Tag { tags } => json!({"tags": tag_map(tags)}),
             Self::CreateUser {
                 email,
                 given,
                 family,
-            } => {
-                set(&mut v, "email", json!(email));
-                set(&mut v, "given_name", json!(given));
-                set(&mut v, "family_name", json!(family));
-            }
+            } => json!({"email": email, "given_name": given, "family_name": family}),
             Self::Assign {
                 principal,
                 permission_set,
@@ -200,11 +193,9 @@ impl Step {
             | Self::Assigned {
                 principal,
                 permission_set,
-            } => {
-                set(&mut v, "principal", json!(principal.to_string()));
-                set(&mut v, "permission_set", json!(permission_set));
-            }
-        }
+            } => json!({"principal": principal.to_string(), "permission_set": permission_set}),
+        };
+        v["action"] = json!(self.action());
         v
     }
 }
@@ -687,7 +678,10 @@ pub async fn plan(
                         ));
                         continue;
                     }
-                    steps.push(Step::Create);
+                    steps.push(Step::Create {
+                        tags: row.tags.clone(),
+                        role_name: row.role_name.clone(),
+                    });
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! account (`OrganizationAccountAccessRole`, or another). Planned per account from what IAM
 //! says now; applying it twice changes nothing the second time.
 
-use canopy_aws::{AwsError, AwsSession, RoleSpec};
+use canopy_aws::{AccountRoles, AwsError, AwsSession, RoleSpec};
 use canopy_model::{AccountId, Partition};
 use futures::{StreamExt, stream};
 use serde_json::{Value, json};
@@ -70,6 +70,8 @@ impl std::fmt::Display for RoleChange {
 pub struct AccountRole {
     pub account: AccountId,
     pub name: String,
+    /// The account's partition (its trust policy names the trusted account in it).
+    pub partition: Partition,
     pub changes: Vec<RoleChange>,
     pub error: Option<AwsError>,
     /// The changes made (after apply).
@@ -89,13 +91,14 @@ pub async fn plan(
             let mut plan = AccountRole {
                 account: t.account.clone(),
                 name: t.name.clone(),
+                partition: t.partition.clone(),
                 changes: Vec::new(),
                 error: None,
                 done: false,
             };
             let read = async {
-                let session = aws.account(&t.account, via).await?;
-                canopy_aws::role_now(&session, &wanted.name).await
+                let roles = AccountRoles::new(aws.account(&t.account, via).await?);
+                roles.role_now(&wanted.name).await
             };
             match read.await {
                 Ok(None) => {
@@ -131,7 +134,6 @@ pub async fn plan(
 /// stop the others.
 pub async fn apply(
     aws: &AwsSession,
-    targets: &[Target],
     via: &RoleSpec,
     wanted: &WantedRole,
     plans: Vec<AccountRole>,
@@ -142,25 +144,21 @@ pub async fn apply(
             if plan.error.is_some() || plan.changes.is_empty() {
                 return plan;
             }
-            let partition = targets
-                .iter()
-                .find(|t| t.account == plan.account)
-                .map_or_else(Partition::aws, |t| t.partition.clone());
-            let trust = wanted.trust_policy(&partition);
+            let trust = wanted.trust_policy(&plan.partition);
             let made = async {
-                let session = aws.account(&plan.account, via).await?;
+                let roles = AccountRoles::new(aws.account(&plan.account, via).await?);
                 for change in &plan.changes {
                     match change {
                         RoleChange::Create => {
                             let about =
                                 format!("Trusted by account {}; made by canopy", wanted.trust);
-                            canopy_aws::create_role(&session, &wanted.name, &trust, &about).await?;
+                            roles.create_role(&wanted.name, &trust, &about).await?;
                         }
                         RoleChange::SetTrust => {
-                            canopy_aws::set_trust(&session, &wanted.name, &trust).await?;
+                            roles.set_trust(&wanted.name, &trust).await?;
                         }
                         RoleChange::Attach(arn) => {
-                            canopy_aws::attach_policy(&session, &wanted.name, arn).await?;
+                            roles.attach_policy(&wanted.name, arn).await?;
                         }
                     }
                 }

@@ -14,7 +14,7 @@ use canopy_engine::journal::Journal;
 use clap::{Args, Subcommand};
 
 use super::{Ctx, Outcome};
-use crate::cli::{AccountScope, AccountSelection, SummaryFormat};
+use crate::cli::{AccountScope, AccountSelection, SummaryFormat, Yes};
 use crate::env;
 
 #[derive(Debug, Subcommand)]
@@ -47,9 +47,8 @@ pub struct AccessArgs {
     /// The journal of requests [default: access.journal beside the store]
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
-    /// Apply without asking (needed when stdin is not a terminal)
-    #[arg(long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub yes: Yes,
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
 }

@@ -7,7 +7,7 @@ use canopy_model::AccountState;
 use clap::Subcommand;
 
 use super::{Ctx, Outcome};
-use crate::cli::TableFormat;
+use crate::cli::{TableFormat, Yes};
 use crate::output;
 
 #[derive(Debug, Subcommand)]
@@ -53,9 +53,8 @@ pub enum AccountsCommand {
         /// The OU: an id or a name path (Sports/Baseball)
         #[arg(long, value_name = "OU")]
         to: String,
-        /// Move without asking (needed when stdin is not a terminal)
-        #[arg(long)]
-        yes: bool,
+        #[command(flatten)]
+        yes: Yes,
     },
     /// Have one role, trusting one account, in every selected account (created or corrected
     /// through OrganizationAccountAccessRole)
@@ -76,9 +75,8 @@ pub enum AccountsCommand {
         /// The organization (its id or management account id) when several are synced
         #[arg(long, value_name = "ORG_ID")]
         org: Option<String>,
-        /// Invite without asking (needed when stdin is not a terminal)
-        #[arg(long)]
-        yes: bool,
+        #[command(flatten)]
+        yes: Yes,
     },
     /// The organization's invitations and their state (open, accepted, declined, expired)
     Invitations {
@@ -98,9 +96,8 @@ pub enum AccountsCommand {
         /// The account again, to confirm
         #[arg(long, value_name = "ACCOUNT", required = true)]
         confirm: String,
-        /// Close without asking (needed when stdin is not a terminal)
-        #[arg(long)]
-        yes: bool,
+        #[command(flatten)]
+        yes: Yes,
     },
     /// Set tags on an account (id or exact name); its other tags are kept
     #[command(
@@ -111,9 +108,8 @@ pub enum AccountsCommand {
         account: String,
         #[arg(required = true, value_name = "KEY=VALUE")]
         tags: Vec<String>,
-        /// Tag without asking (needed when stdin is not a terminal)
-        #[arg(long)]
-        yes: bool,
+        #[command(flatten)]
+        yes: Yes,
     },
 }
 

@@ -12,7 +12,7 @@ use canopy_engine::journal::Journal;
 use clap::Args;
 
 use super::{Ctx, Outcome};
-use crate::cli::SummaryFormat;
+use crate::cli::{SummaryFormat, Yes};
 use crate::env;
 use crate::printer::Printer;
 
@@ -52,9 +52,8 @@ pub struct ApplyArgs {
     /// beside the file, FILE.results.csv]
     #[arg(long, value_name = "PATH")]
     pub results: Option<PathBuf>,
-    /// Apply without asking (needed when stdin is not a terminal)
-    #[arg(long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub yes: Yes,
 }
 
 /// `accounts.results.csv` -> `accounts`: the results of a run, applied again, share the
@@ -149,23 +148,7 @@ fn print_plan(out: &mut impl Write, plan: &Plan) -> Result<()> {
             org.org_id
         )?;
         for step in &row.steps {
-            let mut detail = step.detail();
-            if matches!(step, account_plan::Step::Create) {
-                let mut with = Vec::new();
-                if !row.row.tags.is_empty() {
-                    let tags: Vec<String> = row
-                        .row
-                        .tags
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect();
-                    with.push(format!("tags {}", tags.join(";")));
-                }
-                if let Some(role) = &row.row.role_name {
-                    with.push(format!("role {role}"));
-                }
-                detail = with.join(", ");
-            }
+            let detail = step.detail();
             if detail.is_empty() {
                 writeln!(out, "  {}", step.action())?;
             } else {

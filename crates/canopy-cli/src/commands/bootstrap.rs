@@ -7,7 +7,7 @@ use canopy_model::AccountId;
 use clap::Args;
 
 use super::{Ctx, Outcome};
-use crate::cli::{AccountScope, AccountSelection, TableFormat};
+use crate::cli::{AccountScope, AccountSelection, TableFormat, Yes};
 use crate::output;
 
 #[derive(Debug, Args)]
@@ -33,9 +33,8 @@ pub struct BootstrapArgs {
     /// Accounts worked on at once
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
-    /// Make the changes without asking (needed when stdin is not a terminal)
-    #[arg(long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub yes: Yes,
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
 }
@@ -112,7 +111,7 @@ pub async fn exec(ctx: &Ctx, args: BootstrapArgs) -> Result<Outcome> {
         ));
         plans
     } else if super::confirm(changes, args.yes)? {
-        bootstrap::apply(&aws, &targets, &via, &wanted, plans, args.concurrency).await
+        bootstrap::apply(&aws, &via, &wanted, plans, args.concurrency).await
     } else {
         ctx.printer.note("nothing was done");
         return Ok(outcome);

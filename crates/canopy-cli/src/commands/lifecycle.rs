@@ -8,10 +8,10 @@ use canopy_engine::account_batch;
 use canopy_engine::account_ops::{self, ClosePlan, InvitePlan};
 
 use super::{Ctx, Outcome};
-use crate::cli::TableFormat;
+use crate::cli::{TableFormat, Yes};
 use crate::output;
 
-pub async fn move_account(ctx: &Ctx, account: &str, to: &str, yes: bool) -> Result<Outcome> {
+pub async fn move_account(ctx: &Ctx, account: &str, to: &str, yes: Yes) -> Result<Outcome> {
     let (snaps, outcome) = ctx.snapshots().await?;
     let named = account_ops::find_account(&snaps, account)?;
     let aws = ctx.aws(None).await;
@@ -36,7 +36,7 @@ pub async fn move_account(ctx: &Ctx, account: &str, to: &str, yes: bool) -> Resu
     Ok(outcome)
 }
 
-pub async fn tag_account(ctx: &Ctx, account: &str, tags: &[String], yes: bool) -> Result<Outcome> {
+pub async fn tag_account(ctx: &Ctx, account: &str, tags: &[String], yes: Yes) -> Result<Outcome> {
     let wanted =
         account_batch::parse_tags(&tags.join(";")).map_err(|e| anyhow!("{e}; write KEY=VALUE"))?;
     let (snaps, outcome) = ctx.snapshots().await?;
@@ -84,12 +84,14 @@ pub async fn invite(
     targets: &[String],
     notes: Option<&str>,
     org: Option<&str>,
-    yes: bool,
+    yes: Yes,
 ) -> Result<Outcome> {
     for t in targets {
         let is_id = t.len() == 12 && t.bytes().all(|b| b.is_ascii_digit());
         if !is_id && !t.contains('@') {
-            bail!("`{t}` is neither a 12-digit account id nor an email address");
+            bail!(
+                "`{t}` is neither a 12-digit account id nor an email address; give the account's id, or its root user's email"
+            );
         }
     }
     let (snaps, outcome) = ctx.snapshots().await?;
@@ -198,7 +200,7 @@ pub async fn invitations(ctx: &Ctx, org: Option<&str>, format: TableFormat) -> R
     Ok(outcome)
 }
 
-pub async fn close(ctx: &Ctx, account: &str, confirm: &str, yes: bool) -> Result<Outcome> {
+pub async fn close(ctx: &Ctx, account: &str, confirm: &str, yes: Yes) -> Result<Outcome> {
     let (snaps, outcome) = ctx.snapshots().await?;
     let named = account_ops::find_account(&snaps, account)?;
     if confirm != account && confirm != named.id.as_str() {

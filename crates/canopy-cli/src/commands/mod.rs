@@ -181,8 +181,8 @@ impl Ctx {
 
 /// Whether to make `writes` changes: `--yes`, or the user's answer on a terminal; without a
 /// terminal and without `--yes`, an error that says so.
-pub fn confirm(writes: usize, yes: bool) -> Result<bool> {
-    if yes {
+pub fn confirm(writes: usize, yes: crate::cli::Yes) -> Result<bool> {
+    if yes.yes {
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
