@@ -33,6 +33,13 @@ Identity Center (sso-admin):
     exists already is not stored twice (moto lists it twice); a second request on the same
     account and permission set while one is in progress: ConflictException; more than 10
     outstanding: ThrottlingException.
+  * an assignment provisions its permission set to the account (moto provisions nothing); a
+    change to a permission set (inline policy, managed or customer-managed policy attached or
+    detached, UpdatePermissionSet) leaves every account it is provisioned to with the old copy
+    until ProvisionPermissionSet (one account or ALL_PROVISIONED_ACCOUNTS);
+    ListAccountsForProvisionedPermissionSet and ListPermissionSetsProvisionedToAccount answer
+    from that, honouring AccountId, ProvisioningStatus and paging (moto ignores all three);
+  * ListTagsForResource answers a permission set's tags (moto lacks it).
 """
 
 import json
@@ -78,6 +85,8 @@ class Lifecycle:
         self.requests = {}  # creation request id -> request
         self.assignments = {}  # assignment request id -> request
         self.handshakes = {}  # handshake id -> (management account, handshake)
+        self.versions = {}  # permission set ARN -> its version (bumped by every change)
+        self.provisioned = {}  # permission set ARN -> {account: version provisioned there}
 
     def configure(self, spec):
         with self.lock:
@@ -102,7 +111,7 @@ class Lifecycle:
             ("sso", "CreateAccountAssignment"),
             ("sso", "DescribeAccountAssignmentCreationStatus"),
             ("sso", "ListAccountAssignments"),
-        }
+        } or (service, action) in PROVISIONING or (service, action) in CHANGES
 
     def answer(self, app, environ, service, action, account, region, body, start_response):
         spec = json.loads(body or b"{}")
@@ -300,10 +309,20 @@ class Lifecycle:
         from moto.ssoadmin.models import ssoadmin_backends
 
         backend = ssoadmin_backends[account][region]
+        if ("sso", action) in CHANGES:
+            status, headers, body = passed(app, environ)
+            if status.startswith("200"):
+                with self.lock:
+                    arn = spec.get("PermissionSetArn")
+                    self.versions[arn] = self.versions.get(arn, 0) + 1
+            start_response(status, headers)
+            return [body]
         with self.lock:
             self.advance_assignments(backend)
             if action == "ListAccountAssignments":
                 return app(environ, start_response)
+            if ("sso", action) in PROVISIONING:
+                return self.provisioning(backend, action, spec, start_response)
             if action == "DescribeAccountAssignmentCreationStatus":
                 found = self.assignments.get(spec.get("AccountAssignmentCreationRequestId"))
                 if found is None:
@@ -344,7 +363,79 @@ class Lifecycle:
         if not any(a.principal_type == principal_type and a.principal_id == principal_id for a in existing):
             backend.create_account_assignment(
                 instance, target, "AWS_ACCOUNT", permission_set, principal_type, principal_id)
+            # assigning provisions the permission set to the account (its current version)
+            self.provisioned.setdefault(permission_set, {})[target] = self.versions.get(permission_set, 0)
         request["Status"] = "SUCCEEDED"
+
+    def provisioning(self, backend, action, spec, start_response):
+        arn = spec.get("PermissionSetArn")
+        current = self.versions.get(arn, 0)
+        if action == "ListTagsForResource":
+            found = [p for p in backend.permission_sets if p.permission_set_arn == spec.get("ResourceArn")]
+            if not found:
+                return refuse(start_response, "ResourceNotFoundException", "Resource not found.")
+            return answer(start_response, {"Tags": found[0].tags or []})
+        if action == "ProvisionPermissionSet":
+            accounts = self.provisioned.setdefault(arn, {})
+            if spec.get("TargetType") == "ALL_PROVISIONED_ACCOUNTS":
+                targets = list(accounts)
+            else:
+                targets = [spec.get("TargetId")]
+            for target in targets:
+                accounts[target] = current
+            return answer(start_response, {"PermissionSetProvisioningStatus": {
+                "RequestId": str(uuid.uuid4()), "Status": "SUCCEEDED", "PermissionSetArn": arn,
+                "AccountId": targets[0] if len(targets) == 1 else None, "CreatedDate": time.time()}})
+        wanted = spec.get("ProvisioningStatus")
+
+        def keep(permission_set, version):
+            latest = version >= self.versions.get(permission_set, 0)
+            return (wanted is None or (wanted == "LATEST_PERMISSION_SET_PROVISIONED") == latest)
+
+        if action == "ListAccountsForProvisionedPermissionSet":
+            items = sorted(a for a, v in self.provisioned.get(arn, {}).items() if keep(arn, v))
+            key = "AccountIds"
+        else:
+            account = spec.get("AccountId")
+            items = sorted(p for p, accounts in self.provisioned.items()
+                           if account in accounts and keep(p, accounts[account]))
+            key = "PermissionSets"
+        start = int(spec.get("NextToken") or 0)
+        size = int(spec.get("MaxResults") or 100)
+        payload = {key: items[start:start + size]}
+        if start + size < len(items):
+            payload["NextToken"] = str(start + size)
+        return answer(start_response, payload)
+
+
+# Identity Center's provisioning, answered here
+PROVISIONING = {
+    ("sso", "ProvisionPermissionSet"),
+    ("sso", "ListAccountsForProvisionedPermissionSet"),
+    ("sso", "ListPermissionSetsProvisionedToAccount"),
+    ("sso", "ListTagsForResource"),
+}
+# changes to a permission set: done by moto, then every provisioned copy is out of date
+CHANGES = {
+    ("sso", action) for action in (
+        "PutInlinePolicyToPermissionSet", "DeleteInlinePolicyFromPermissionSet",
+        "AttachManagedPolicyToPermissionSet", "DetachManagedPolicyFromPermissionSet",
+        "AttachCustomerManagedPolicyReferenceToPermissionSet",
+        "DetachCustomerManagedPolicyReferenceFromPermissionSet", "UpdatePermissionSet",
+    )
+}
+
+
+def passed(app, environ):
+    """Runs moto's answer, keeping its status, headers and body."""
+    kept = {}
+
+    def capture(status, headers, exc_info=None):
+        kept["status"], kept["headers"] = status, headers
+        return lambda data: None
+
+    body = b"".join(app(environ, capture))
+    return kept["status"], kept["headers"], body
 
 
 def public(request):

@@ -19,15 +19,18 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "security_groups": [{"name": "web", "open": [22, 443]}],  # in the VPC; open: ports
                                                                # reachable from 0.0.0.0/0
             "instances": [{"name": "web-1", "elastic_ip": true}],  # in the VPC's subnet
-            "roles": [{"name": "app", "trusts": "444455556666"}],  # IAM (global)
+            "roles": [{"name": "app", "trusts": "444455556666"},  # IAM (global); or a whole
+                      {"name": "ci", "trust": {...}}],              # trust policy
+            "oidc_providers": ["token.actions.githubusercontent.com"],  # IAM (global)
             "users": [{"name": "alice", "access_keys": 2, "password": true}],  # IAM (global)
             "buckets": [{"name": "reports", "policy": {...},         # S3, in the region, with
                          "versioning": true, "encryption": "AES256",  # what is given
                          "block_public": true, "tags": {"k": "v"}}],
             "flow_logs": [{"bucket": "reports", "traffic": "REJECT"}],  # on the VPC, to a bucket
                                                                      # of "buckets"
-            "topics": [{"name": "alerts"}],                          # SNS, in the region
-            "kms_keys": [{"alias": "alias/reports", "rotation": true}],  # KMS, in the region
+            "topics": [{"name": "alerts", "policy": {...}}],         # SNS, in the region
+            "kms_keys": [{"alias": "alias/reports", "rotation": true,  # KMS, in the region
+                          "policy": {...}}],
             "queues": [{"name": "uploads", "policy": {...}}],         # SQS, in the region
             "log_groups": [{"name": "/app", "retention": 30}],       # CloudWatch Logs
             "secrets": [{"name": "db", "policy": {...}}],             # Secrets Manager
@@ -136,11 +139,12 @@ class Seeder:
             "accounts": [],
         }
         self.walk(org_client, spec.get("tree", {}), root_id, "Root", made)
-        if spec.get("identity_center"):
-            made["identity_center"] = seed_identity_center(self.endpoint, spec["identity_center"], mgmt)
         by_name = {}
         for account in made["accounts"]:
             by_name.setdefault(account["name"], account["id"])
+        if spec.get("identity_center"):
+            made["identity_center"] = seed_identity_center(
+                self.endpoint, spec["identity_center"], mgmt, by_name)
         for policy in spec.get("policies", []):
             content = policy["content"]
             created = org_client.create_policy(
@@ -266,6 +270,10 @@ class Seeder:
             made["flow_logs"].extend(created["FlowLogIds"])
         sns = client("sns", self.endpoint, account_id, region)
         made["topics"] = {t["name"]: sns.create_topic(Name=t["name"])["TopicArn"] for t in spec.get("topics", [])}
+        for topic in spec.get("topics", []):
+            if "policy" in topic:
+                sns.set_topic_attributes(TopicArn=made["topics"][topic["name"]], AttributeName="Policy",
+                                         AttributeValue=json.dumps(topic["policy"]))
         kms = client("kms", self.endpoint, account_id, region)
         made["kms_keys"] = {}
         for key in spec.get("kms_keys", []):
@@ -274,6 +282,8 @@ class Seeder:
             made["kms_keys"][key["alias"]] = arn
             if key.get("rotation"):
                 kms.enable_key_rotation(KeyId=arn)
+            if "policy" in key:
+                kms.put_key_policy(KeyId=arn, PolicyName="default", Policy=json.dumps(key["policy"]))
         logs = client("logs", self.endpoint, account_id, region)
         for group in spec.get("log_groups", []):
             logs.create_log_group(logGroupName=group["name"])
@@ -310,8 +320,16 @@ class Seeder:
                                     EnableLogFileValidation=trail.get("validation", False))
             if trail.get("logging", True):
                 cloudtrail.start_logging(Name=trail["name"])
+        for provider in spec.get("oidc_providers", []):
+            client("iam", self.endpoint, account_id, "us-east-1").create_open_id_connect_provider(
+                Url=f"https://{provider}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=["a" * 40])
         if spec.get("roles"):
+            iam = client("iam", self.endpoint, account_id, "us-east-1")
             for role in spec["roles"]:
+                if "trust" in role:
+                    # a whole trust policy, as written
+                    iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=json.dumps(role["trust"]))
+                    continue
                 trust = {
                     "Version": "2012-10-17",
                     "Statement": [
@@ -357,23 +375,39 @@ class Seeder:
             self.walk(org_client, ou, ou_id, child_path, made)
 
 
-def seed_identity_center(endpoint, spec, management):
+def seed_identity_center(endpoint, spec, management, accounts):
     """The organization's Identity Center instance (the management account's, in the spec's
-    region): permission sets (SessionDuration given as AWS gives it), groups and users, created
-    in the identity store the instance names."""
+    region): permission sets (SessionDuration given as AWS gives it; a name, or an object with
+    an inline policy, AWS-managed and customer-managed policies and tags), groups (a name, or an
+    object with members by email) and users, created in the identity store the instance names;
+    then assignments (account by name or id; a user by email or a group), and the permission sets
+    named in "outdated" changed afterwards (their provisioned copies are then out of date)."""
     region = spec.get("region", "us-east-1")
     sso = client("sso-admin", endpoint, management, region)
     instance = sso.list_instances()["Instances"][0]
-    made = {"instance_arn": instance["InstanceArn"], "identity_store_id": instance["IdentityStoreId"],
+    arn = instance["InstanceArn"]
+    made = {"instance_arn": arn, "identity_store_id": instance["IdentityStoreId"],
             "permission_sets": {}, "groups": {}, "users": {}}
-    for name in spec.get("permission_sets", []):
-        made["permission_sets"][name] = sso.create_permission_set(
-            InstanceArn=instance["InstanceArn"], Name=name, SessionDuration="PT1H",
+    inline = {}
+    for item in spec.get("permission_sets", []):
+        item = item if isinstance(item, dict) else {"name": item}
+        tags = [{"Key": k, "Value": v} for k, v in item.get("tags", {}).items()]
+        ps = sso.create_permission_set(
+            InstanceArn=arn, Name=item["name"], SessionDuration="PT1H", **({"Tags": tags} if tags else {}),
         )["PermissionSet"]["PermissionSetArn"]
+        made["permission_sets"][item["name"]] = ps
+        if "inline_policy" in item:
+            inline[item["name"]] = json.dumps(item["inline_policy"])
+            sso.put_inline_policy_to_permission_set(InstanceArn=arn, PermissionSetArn=ps,
+                                                    InlinePolicy=inline[item["name"]])
+        for policy in item.get("managed", []):
+            sso.attach_managed_policy_to_permission_set(InstanceArn=arn, PermissionSetArn=ps,
+                                                        ManagedPolicyArn=policy)
+        for policy in item.get("customer_managed", []):
+            sso.attach_customer_managed_policy_reference_to_permission_set(
+                InstanceArn=arn, PermissionSetArn=ps,
+                CustomerManagedPolicyReference={"Name": policy["name"], "Path": policy.get("path", "/")})
     store = client("identitystore", endpoint, management, region)
-    for name in spec.get("groups", []):
-        made["groups"][name] = store.create_group(
-            IdentityStoreId=instance["IdentityStoreId"], DisplayName=name)["GroupId"]
     for user in spec.get("users", []):
         made["users"][user["email"]] = store.create_user(
             IdentityStoreId=instance["IdentityStoreId"], UserName=user["email"],
@@ -381,6 +415,28 @@ def seed_identity_center(endpoint, spec, management):
             Name={"GivenName": user["given"], "FamilyName": user["family"]},
             Emails=[{"Value": user["email"], "Primary": True, "Type": "work"}],
         )["UserId"]
+    for group in spec.get("groups", []):
+        group = group if isinstance(group, dict) else {"name": group}
+        group_id = store.create_group(IdentityStoreId=instance["IdentityStoreId"],
+                                      DisplayName=group["name"])["GroupId"]
+        made["groups"][group["name"]] = group_id
+        for email in group.get("members", []):
+            store.create_group_membership(IdentityStoreId=instance["IdentityStoreId"], GroupId=group_id,
+                                          MemberId={"UserId": made["users"][email]})
+    for assignment in spec.get("assignments", []):
+        if "group" in assignment:
+            principal = ("GROUP", made["groups"][assignment["group"]])
+        else:
+            principal = ("USER", made["users"][assignment["user"]])
+        sso.create_account_assignment(
+            InstanceArn=arn, TargetId=accounts.get(assignment["account"], assignment["account"]),
+            TargetType="AWS_ACCOUNT", PermissionSetArn=made["permission_sets"][assignment["permission_set"]],
+            PrincipalType=principal[0], PrincipalId=principal[1])
+    for name in spec.get("outdated", []):
+        sso.put_inline_policy_to_permission_set(
+            InstanceArn=arn, PermissionSetArn=made["permission_sets"][name],
+            InlinePolicy=inline.get(name) or json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Action": "account:CloseAccount", "Resource": "*"}]}))
     return made
 
 

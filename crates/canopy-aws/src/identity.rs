@@ -7,11 +7,16 @@
 //! first (Identity Center itself does not refuse a duplicate).
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_identitystore::types::{AlternateIdentifier, Email, Name, UniqueAttribute};
 use aws_sdk_ssoadmin::types::{PrincipalType, StatusValues, TargetType};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::Document;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::error::{AwsError, ErrorKind};
 use crate::pace::Rate;
@@ -63,12 +68,17 @@ pub struct NewUser<'a> {
 /// The organization's Identity Center instance, reached from the management account (or the
 /// delegated administrator) in the instance's region.
 pub struct IdentityCenter {
-    session: AccountSession,
-    sso: aws_sdk_ssoadmin::Client,
-    store: aws_sdk_identitystore::Client,
-    rate: Arc<Rate>,
+    pub(crate) session: AccountSession,
+    pub(crate) sso: aws_sdk_ssoadmin::Client,
+    pub(crate) store: aws_sdk_identitystore::Client,
+    pub(crate) rate: Arc<Rate>,
+    /// Requests sent (every attempt: each one counts against the 20 a second).
+    sent: AtomicU64,
     pub instance_arn: String,
     pub identity_store_id: String,
+    /// The region the instance was found in.
+    pub region: String,
+    pub(crate) instance: aws_sdk_ssoadmin::types::InstanceMetadata,
 }
 
 impl std::fmt::Debug for IdentityCenter {
@@ -133,22 +143,121 @@ impl IdentityCenter {
         Ok(Some(Self {
             instance_arn: arn.to_owned(),
             identity_store_id: store.to_owned(),
+            region: region.to_owned(),
+            instance: instance.clone(),
             store: aws_sdk_identitystore::Client::new(&config),
             sso,
             rate,
+            sent: AtomicU64::new(1),
             session,
         }))
+    }
+
+    /// The first of `regions` where `session`'s account has an instance (ListInstances in each,
+    /// in order, until one answers with an instance); `None` when none has. A region where
+    /// Identity Center cannot be reached (not offered there, or not enabled for the account) is
+    /// passed over.
+    pub async fn find(
+        session: &AccountSession,
+        regions: &[String],
+    ) -> Result<Option<Self>, AwsError> {
+        let mut last = None;
+        for (asked, region) in regions.iter().enumerate() {
+            match Self::open(session.clone(), region).await {
+                Ok(Some(found)) => {
+                    // the regions asked before were requests too
+                    found.sent.fetch_add(asked as u64, Ordering::Relaxed);
+                    return Ok(Some(found));
+                }
+                Ok(None) => {}
+                Err(e) if e.kind == ErrorKind::AccessDenied => return Err(e),
+                Err(e) => last = Some(e),
+            }
+        }
+        match last {
+            Some(e) if regions.len() == 1 => Err(e),
+            _ => Ok(None),
+        }
+    }
+
+    /// Requests sent to Identity Center through this handle so far, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// One call on the instance's bucket, retried as a read, counted.
+    pub(crate) async fn ask<T, E, Fut>(
+        &self,
+        operation: &str,
+        mut send: impl FnMut() -> Fut,
+    ) -> Result<T, AwsError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        call(&self.session.scope(), operation, Some(&self.rate), || {
+            self.sent.fetch_add(1, Ordering::Relaxed);
+            send()
+        })
+        .await
+    }
+
+    /// A write Identity Center would make twice if repeated: sent again only when refused
+    /// outright ([`Resend::OnlyRefused`]), counted.
+    async fn ask_once<T, E, Fut>(
+        &self,
+        operation: &str,
+        mut send: impl FnMut() -> Fut,
+    ) -> Result<T, AwsError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        call_with(
+            &self.session.scope(),
+            operation,
+            Some(&self.rate),
+            Resend::OnlyRefused,
+            || {
+                self.sent.fetch_add(1, Ordering::Relaxed);
+                send()
+            },
+        )
+        .await
+    }
+
+    /// Every page of a listing on the instance's bucket, each counted.
+    pub(crate) async fn pages<T, E, Fut>(
+        &self,
+        operation: &str,
+        mut send: impl FnMut(Option<String>) -> Fut,
+        next: impl Fn(&T) -> Option<&str>,
+        page: impl FnMut(T),
+    ) -> Result<(), AwsError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        paginate(
+            &self.session.scope(),
+            operation,
+            Some(&self.rate),
+            |token| {
+                self.sent.fetch_add(1, Ordering::Relaxed);
+                send(token)
+            },
+            next,
+            page,
+        )
+        .await
     }
 
     /// Every permission set, name -> ARN (ListPermissionSets, then DescribePermissionSet each:
     /// there is no lookup by name).
     pub async fn permission_sets(&self) -> Result<BTreeMap<String, String>, AwsError> {
-        let scope = self.session.scope();
         let mut arns = Vec::new();
-        paginate(
-            &scope,
+        self.pages(
             "sso:ListPermissionSets",
-            Some(&self.rate),
             |token| {
                 self.sso
                     .list_permission_sets()
@@ -163,19 +272,15 @@ impl IdentityCenter {
         .await?;
         let mut named = BTreeMap::new();
         for arn in arns {
-            let out = call(
-                &scope,
-                "sso:DescribePermissionSet",
-                Some(&self.rate),
-                || {
+            let out = self
+                .ask("sso:DescribePermissionSet", || {
                     self.sso
                         .describe_permission_set()
                         .instance_arn(&self.instance_arn)
                         .permission_set_arn(&arn)
                         .send()
-                },
-            )
-            .await?;
+                })
+                .await?;
             if let Some(name) = out.permission_set().and_then(|p| p.name()) {
                 named.insert(name.to_owned(), arn);
             }
@@ -189,7 +294,6 @@ impl IdentityCenter {
         path: &str,
         value: &str,
     ) -> Result<Option<String>, AwsError> {
-        let scope = self.session.scope();
         let wanted = AlternateIdentifier::UniqueAttribute(
             UniqueAttribute::builder()
                 .attribute_path(path)
@@ -198,7 +302,7 @@ impl IdentityCenter {
                 .map_err(|e| malformed(&self.session, operation, &e.to_string()))?,
         );
         let found = if operation == "identitystore:GetUserId" {
-            call(&scope, operation, Some(&self.rate), || {
+            self.ask(operation, || {
                 self.store
                     .get_user_id()
                     .identity_store_id(&self.identity_store_id)
@@ -208,7 +312,7 @@ impl IdentityCenter {
             .await
             .map(|o| o.user_id().to_owned())
         } else {
-            call(&scope, operation, Some(&self.rate), || {
+            self.ask(operation, || {
                 self.store
                     .get_group_id()
                     .identity_store_id(&self.identity_store_id)
@@ -255,12 +359,8 @@ impl IdentityCenter {
             .primary(true)
             .r#type("work")
             .build();
-        let out = call_with(
-            &self.session.scope(),
-            "identitystore:CreateUser",
-            Some(&self.rate),
-            Resend::OnlyRefused,
-            || {
+        let out = self
+            .ask_once("identitystore:CreateUser", || {
                 self.store
                     .create_user()
                     .identity_store_id(&self.identity_store_id)
@@ -269,9 +369,8 @@ impl IdentityCenter {
                     .name(name.clone())
                     .emails(email.clone())
                     .send()
-            },
-        )
-        .await?;
+            })
+            .await?;
         Ok(out.user_id().to_owned())
     }
 
@@ -282,10 +381,8 @@ impl IdentityCenter {
         permission_set: &str,
     ) -> Result<Vec<(PrincipalKind, String)>, AwsError> {
         let mut out = Vec::new();
-        paginate(
-            &self.session.scope(),
+        self.pages(
             "sso:ListAccountAssignments",
-            Some(&self.rate),
             |token| {
                 self.sso
                     .list_account_assignments()
@@ -322,12 +419,8 @@ impl IdentityCenter {
         kind: PrincipalKind,
         principal: &str,
     ) -> Result<Assignment, AwsError> {
-        let out = call_with(
-            &self.session.scope(),
-            "sso:CreateAccountAssignment",
-            Some(&self.rate),
-            Resend::OnlyRefused,
-            || {
+        let out = self
+            .ask_once("sso:CreateAccountAssignment", || {
                 self.sso
                     .create_account_assignment()
                     .instance_arn(&self.instance_arn)
@@ -337,9 +430,8 @@ impl IdentityCenter {
                     .principal_type(kind.sdk())
                     .principal_id(principal)
                     .send()
-            },
-        )
-        .await?;
+            })
+            .await?;
         Ok(assignment_of(out.account_assignment_creation_status()))
     }
 
@@ -353,11 +445,8 @@ impl IdentityCenter {
         kind: PrincipalKind,
         principal: &str,
     ) -> Result<Assignment, AwsError> {
-        let out = call(
-            &self.session.scope(),
-            "sso:DeleteAccountAssignment",
-            Some(&self.rate),
-            || {
+        let out = self
+            .ask("sso:DeleteAccountAssignment", || {
                 self.sso
                     .delete_account_assignment()
                     .instance_arn(&self.instance_arn)
@@ -367,9 +456,8 @@ impl IdentityCenter {
                     .principal_type(kind.sdk())
                     .principal_id(principal)
                     .send()
-            },
-        )
-        .await;
+            })
+            .await;
         match out {
             Ok(out) => Ok(assignment_of(out.account_assignment_deletion_status())),
             Err(e) if missing(&e) => Ok(Assignment::Succeeded),
@@ -379,37 +467,29 @@ impl IdentityCenter {
 
     /// Where a removal request stands (DescribeAccountAssignmentDeletionStatus).
     pub async fn unassignment_request(&self, request_id: &str) -> Result<Assignment, AwsError> {
-        let out = call(
-            &self.session.scope(),
-            "sso:DescribeAccountAssignmentDeletionStatus",
-            Some(&self.rate),
-            || {
+        let out = self
+            .ask("sso:DescribeAccountAssignmentDeletionStatus", || {
                 self.sso
                     .describe_account_assignment_deletion_status()
                     .instance_arn(&self.instance_arn)
                     .account_assignment_deletion_request_id(request_id)
                     .send()
-            },
-        )
-        .await?;
+            })
+            .await?;
         Ok(assignment_of(out.account_assignment_deletion_status()))
     }
 
     /// Where an assignment request stands (DescribeAccountAssignmentCreationStatus).
     pub async fn assignment_request(&self, request_id: &str) -> Result<Assignment, AwsError> {
-        let out = call(
-            &self.session.scope(),
-            "sso:DescribeAccountAssignmentCreationStatus",
-            Some(&self.rate),
-            || {
+        let out = self
+            .ask("sso:DescribeAccountAssignmentCreationStatus", || {
                 self.sso
                     .describe_account_assignment_creation_status()
                     .instance_arn(&self.instance_arn)
                     .account_assignment_creation_request_id(request_id)
                     .send()
-            },
-        )
-        .await?;
+            })
+            .await?;
         Ok(assignment_of(out.account_assignment_creation_status()))
     }
 }

@@ -18,7 +18,10 @@ mod retry;
 mod roles;
 mod session;
 
-pub use collectors::{COLLECTORS, Collector, Refusal, Refusals, Unit, describe_regions, tables};
+pub use collectors::{
+    COLLECTORS, Collector, Enumeration, IdentityInventory, Refusal, Refusals, Unit,
+    describe_regions, identity_inventory, identity_tables, tables,
+};
 pub use credreport::{
     CREDENTIAL_REPORT, CredentialReport, ReportError, ReportState, generate_credential_report,
     get_credential_report, parse_credential_report,

@@ -67,7 +67,7 @@ pub enum Command {
     /// Accounts of every synced organization; batch creation from CSV
     #[command(subcommand, visible_alias = "account")]
     Accounts(accounts::AccountsCommand),
-    /// Identity Center access: assign or revoke a permission set over many accounts
+    /// Identity Center access: the whole matrix (sync, who, what, drift); assign or revoke a permission set over many accounts
     #[command(subcommand)]
     Access(access::AccessCommand),
     /// Generate AWS CLI profiles and Steampipe connections for every account

@@ -10,6 +10,7 @@ use canopy_testkit::Moto;
 use canopy_testkit::scenario::{account, org, ou, suspended, tagged};
 use serde_json::{Value, json};
 
+mod access;
 mod accounts;
 mod collect;
 mod credreport;

@@ -7,6 +7,7 @@
 //! instead of aborting, and never print.
 
 pub mod access;
+pub mod access_sync;
 pub mod account_apply;
 pub mod account_batch;
 pub mod account_ops;
@@ -16,6 +17,7 @@ pub mod bootstrap;
 pub mod collect;
 pub mod configgen;
 pub mod credreport;
+pub mod external;
 pub mod fanout;
 pub mod journal;
 pub mod policy;
@@ -29,7 +31,21 @@ use canopy_store::Store;
 /// Opens the store with every inventory table canopy fills (their definitions live beside their
 /// collectors): the one way front ends open it.
 pub fn open_store(path: &Path) -> Result<Store, EngineError> {
-    Ok(Store::open(path, canopy_aws::tables())?)
+    Ok(Store::open(path, tables())?)
+}
+
+/// Every table canopy fills: the inventory's (declared beside their collectors) and the ones the
+/// engine computes from what is stored.
+pub fn tables() -> &'static [&'static canopy_model::table::TableDef] {
+    static TABLES: std::sync::OnceLock<Vec<&'static canopy_model::table::TableDef>> =
+        std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        canopy_aws::tables()
+            .iter()
+            .copied()
+            .chain([&external::EXTERNAL_ACCESS])
+            .collect()
+    })
 }
 
 /// What an operation can fail with as a whole (per-payer failures are in the reports instead).
@@ -92,7 +108,7 @@ mod tests {
         // (same types; a definition may only add columns), and a fresh store gets them all
         let dir = tempfile::tempdir().unwrap();
         let store = open_store(&dir.path().join("s.db")).unwrap();
-        for def in canopy_aws::tables() {
+        for def in tables() {
             let mut stored = canopy_store::Collected::default();
             store
                 .query(

@@ -38,6 +38,23 @@ pub const ORGANIZATION: &[TableDoc] = &[
     },
 ];
 
+/// Views over inventory tables, with the tables each reads (shown when the store has them).
+pub const VIEWS: &[(TableDoc, &[&str])] = &[(
+    TableDoc {
+        name: "canopy_sso_access",
+        description: "Who can sign in to which account with which permission set: Identity Center assignments with groups expanded into their users",
+        filled_by: "access sync",
+    },
+    &[
+        "aws_ssoadmin_instance",
+        "aws_ssoadmin_account_assignment",
+        "aws_ssoadmin_permission_set",
+        "aws_identitystore_user",
+        "aws_identitystore_group",
+        "aws_identitystore_group_membership",
+    ],
+)];
+
 /// canopy's own records, shown after the inventory.
 pub const RECORDS: &[TableDoc] = &[
     TableDoc {
@@ -90,6 +107,7 @@ pub fn column_description(table: &str, column: &str) -> &'static str {
         (_, "account_id") if table.starts_with("aws_organizations_") => {
             "The management account of the organization"
         }
+        ("canopy_sso_access", "account_id") => "The account the user can sign in to",
         (_, "account_id") => "The account the resource is in",
         (_, "region") => "The region (`global` for global services)",
         (_, "collected_at") => "When canopy last read this row from AWS (UTC)",
@@ -108,6 +126,18 @@ pub fn column_description(table: &str, column: &str) -> &'static str {
         ("aws_organizations_organizational_unit", "path") => {
             "Steampipe's path form: r_xxxx.ou_xxxx_yyyy"
         }
+        ("canopy_sso_access", "user_id") => "The Identity Center user",
+        ("canopy_sso_access", "user_name") => "The user's user name",
+        ("canopy_sso_access", "account_name") => {
+            "The account's name (null when no synced organization holds it)"
+        }
+        ("canopy_sso_access", "permission_set_name") => "The permission set",
+        ("canopy_sso_access", "permission_set_arn") => "The permission set's ARN",
+        ("canopy_sso_access", "via") => {
+            "`direct` (assigned to the user) or the name of the group it comes through"
+        }
+        ("canopy_sso_access", "group_id") => "The group it comes through (null when direct)",
+        ("canopy_sso_access", "instance_arn") => "The Identity Center instance",
         ("canopy_errors", "error_code") => {
             "AWS's error code (AccessDenied, UnauthorizedOperation, ...)"
         }

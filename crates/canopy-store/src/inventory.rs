@@ -2,7 +2,7 @@
 //! and only when the unit succeeded, so a failed refresh never loses data. Runs and their
 //! errors are recorded alongside.
 
-use canopy_model::inventory::{Batch, Cell};
+use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Scope, TableDef};
 use rusqlite::{params, params_from_iter, types::Value};
 use time::OffsetDateTime;
@@ -179,33 +179,38 @@ impl Store {
         }
         let mut written = 0u64;
         for batch in batches {
-            let table = batch.table;
-            let carries_region = table.scope == Scope::Account;
-            let mut names: Vec<&str> = table.row_columns().map(|c| c.name).collect();
-            names.extend(["account_id", "collected_at"]);
-            if !carries_region {
-                names.push("region");
-            }
-            let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-            let mut stmt = tx.prepare_cached(&format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                table.name,
-                names.join(", "),
-                marks.join(", ")
-            ))?;
             for row in &batch.rows {
-                let mut values: Vec<Value> = row.0.iter().map(|(_, c)| to_sql(c)).collect();
-                values.push(Value::Text(key.account_id.to_owned()));
-                values.push(Value::Text(at.clone()));
-                if !carries_region {
-                    values.push(Value::Text(key.region.to_owned()));
-                }
-                stmt.execute(params_from_iter(values))?;
+                insert(&tx, batch.table, key, row, &at)?;
                 written += 1;
             }
         }
         tx.commit()?;
         Ok(written)
+    }
+
+    /// Replaces every row of `table` — one canopy computes from what is stored, not one a unit
+    /// collects — with `rows`, each under its own account and region, in one transaction.
+    pub fn replace_table(
+        &mut self,
+        table: &'static TableDef,
+        rows: &[(String, String, Row)],
+        computed_at: OffsetDateTime,
+    ) -> Result<u64> {
+        let at = canopy_model::format_time(computed_at);
+        self.inventory_table(table)?;
+        for (_, _, row) in rows {
+            table
+                .check(row)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute(&format!("DELETE FROM {}", table.name), [])?;
+        for (account_id, region, row) in rows {
+            let key = UnitKey { account_id, region };
+            insert(&tx, table, key, row, &at)?;
+        }
+        tx.commit()?;
+        Ok(rows.len() as u64)
     }
 
     /// The errors recorded under a run.
@@ -226,6 +231,37 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// Inserts one checked row of `table` under `key`.
+fn insert(
+    tx: &rusqlite::Transaction<'_>,
+    table: &'static TableDef,
+    key: UnitKey<'_>,
+    row: &Row,
+    at: &str,
+) -> Result<()> {
+    let carries_region = table.scope == Scope::Account;
+    let mut names: Vec<&str> = table.row_columns().map(|c| c.name).collect();
+    names.extend(["account_id", "collected_at"]);
+    if !carries_region {
+        names.push("region");
+    }
+    let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let mut stmt = tx.prepare_cached(&format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        table.name,
+        names.join(", "),
+        marks.join(", ")
+    ))?;
+    let mut values: Vec<Value> = row.0.iter().map(|(_, c)| to_sql(c)).collect();
+    values.push(Value::Text(key.account_id.to_owned()));
+    values.push(Value::Text(at.to_owned()));
+    if !carries_region {
+        values.push(Value::Text(key.region.to_owned()));
+    }
+    stmt.execute(params_from_iter(values))?;
+    Ok(())
 }
 
 #[cfg(test)]

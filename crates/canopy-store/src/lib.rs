@@ -6,6 +6,7 @@
 //! migrations tracked by `PRAGMA user_version`; inventory tables are derived from their
 //! definitions (`canopy_model::table::TableDef`), handed in when the store is opened.
 
+mod access;
 pub mod catalog;
 mod inventory;
 mod migrations;
@@ -15,6 +16,7 @@ mod reports;
 mod snapshots;
 mod tables;
 
+pub use access::{AccessOf, CollectedPolicy, GroupGrant, SsoDrift, SsoGrant};
 pub use inventory::{RunStatus, RunTotals, UnitError, UnitKey};
 pub use query::{Collected, ColumnInfo, ColumnKind, QueryColumn, QuerySink, QueryValue, TableInfo};
 pub use reports::{REPORTS, Report};

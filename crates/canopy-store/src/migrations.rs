@@ -357,6 +357,38 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE canopy_errors ADD COLUMN action TEXT;
     ALTER TABLE canopy_errors ADD COLUMN resource TEXT;
     "#,
+    // 5: the effective Identity Center matrix over the tables `access sync` fills (created with
+    // the store's inventory tables): one row per user, account and permission set, and how the
+    // user holds it — `direct`, or the group's name (a user holding it both ways has both rows)
+    r#"
+    CREATE VIEW canopy_sso_access AS
+    WITH grants AS (
+        SELECT a.instance_arn, a.target_account_id, a.permission_set_arn,
+               a.principal_id AS user_id, 'direct' AS via, NULL AS group_id
+        FROM aws_ssoadmin_account_assignment a
+        WHERE a.principal_type = 'USER'
+        UNION ALL
+        SELECT a.instance_arn, a.target_account_id, a.permission_set_arn,
+               m.member_id, coalesce(g.name, a.principal_id), a.principal_id
+        FROM aws_ssoadmin_account_assignment a
+        JOIN aws_ssoadmin_instance i ON i.arn = a.instance_arn
+        JOIN aws_identitystore_group_membership m
+          ON m.identity_store_id = i.identity_store_id AND m.group_id = a.principal_id
+        LEFT JOIN aws_identitystore_group g
+          ON g.identity_store_id = i.identity_store_id AND g.id = a.principal_id
+        WHERE a.principal_type = 'GROUP'
+    )
+    SELECT DISTINCT gr.user_id, u.name AS user_name, gr.target_account_id AS account_id,
+           acc.name AS account_name, ps.name AS permission_set_name,
+           gr.permission_set_arn, gr.via, gr.group_id, gr.instance_arn
+    FROM grants gr
+    JOIN aws_ssoadmin_instance i ON i.arn = gr.instance_arn
+    LEFT JOIN aws_identitystore_user u
+      ON u.identity_store_id = i.identity_store_id AND u.id = gr.user_id
+    LEFT JOIN aws_ssoadmin_permission_set ps
+      ON ps.arn = gr.permission_set_arn AND ps.instance_arn = gr.instance_arn
+    LEFT JOIN canopy_accounts acc ON acc.id = gr.target_account_id;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -267,12 +267,22 @@ impl Store {
     }
 
     /// Every table and view users query, in display order: the organization, the inventory (in
-    /// definition order), canopy's records.
+    /// definition order), the views over it (when the store has their tables), canopy's records.
     pub fn table_docs(&self) -> Vec<TableDoc> {
         catalog::ORGANIZATION
             .iter()
             .copied()
             .chain(self.tables.iter().map(|def| TableDoc::of(def)))
+            .chain(
+                catalog::VIEWS
+                    .iter()
+                    .filter(|(_, needs)| {
+                        needs
+                            .iter()
+                            .all(|n| self.tables.iter().any(|d| d.name == *n))
+                    })
+                    .map(|(doc, _)| *doc),
+            )
             .chain(catalog::RECORDS.iter().copied())
             .collect()
     }

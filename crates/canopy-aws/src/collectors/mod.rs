@@ -40,6 +40,8 @@ mod secrets;
 mod security;
 mod sns;
 mod sqs;
+mod sso;
+pub use sso::{Enumeration, IdentityInventory, identity_tables, inventory as identity_inventory};
 mod ssm;
 #[cfg(test)]
 mod tests;
@@ -483,6 +485,7 @@ pub fn tables() -> &'static [&'static TableDef] {
             .iter()
             .flat_map(|c| c.tables.iter().copied())
             .chain([&crate::credreport::CREDENTIAL_REPORT])
+            .chain(sso::TABLES.iter().copied())
             .collect()
     })
 }

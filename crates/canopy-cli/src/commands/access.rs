@@ -19,6 +19,31 @@ use crate::env;
 
 #[derive(Debug, Subcommand)]
 pub enum AccessCommand {
+    /// Read every organization's Identity Center whole into the store (reads only)
+    #[command(
+        after_help = "Fills aws_ssoadmin_instance, aws_ssoadmin_permission_set, aws_ssoadmin_managed_policy_attachment, aws_ssoadmin_customer_policy_attachment, aws_ssoadmin_account_assignment, aws_identitystore_user, aws_identitystore_group, aws_identitystore_group_membership (Steampipe's names and columns, without its required filters), canopy_sso_provisioned, and the view canopy_sso_access. Assignments are read the cheaper way: per provisioned (account, permission set) pair, or per user and group. Every call waits on Identity Center's 20 requests a second.\n\nExamples:\n  canopy access sync\n  canopy access sync --sso-region eu-west-1 --format json\n  canopy query \"select user_name, account_name, permission_set_name, via from canopy_sso_access\""
+    )]
+    Sync(super::access_matrix::SyncArgs),
+    /// Who can sign in to an account, with which permission set, and how (direct or the group)
+    #[command(
+        after_help = "Reads what `canopy access sync` stored; groups are expanded into their users.\n\nExamples:\n  canopy access who --account 111122223333\n  canopy access who --account media-prod --format csv"
+    )]
+    Who(super::access_matrix::WhoArgs),
+    /// What a user or a group can sign in to
+    #[command(
+        after_help = "Examples:\n  canopy access what --user jane.doe@example.com\n  canopy access what --group Platform --format json"
+    )]
+    What(super::access_matrix::WhatArgs),
+    /// Permission sets changed since they were provisioned to an account (the account still has the old copy)
+    #[command(
+        after_help = "Reads what `canopy access sync` stored. Provision the permission set again (console, or sso-admin ProvisionPermissionSet) to bring the accounts up to date.\n\nExample:\n  canopy access drift --format json"
+    )]
+    Drift(super::access_matrix::DriftArgs),
+    /// Who outside every synced organization can reach a role or a resource (offline, from the collected policies)
+    #[command(
+        after_help = "Reads every role trust policy and every S3, KMS, SQS, SNS, Lambda, Secrets Manager and ECR resource policy `canopy collect` stored. The zone of trust is every account of every synced organization. Each way in is classified (public, external_account, federated, service) and confirmed with canopy's policy engine: a request from an account outside, carrying a non-member's organization keys. `confirmed`: allowed; `conditional`: allowed only if a key the probe cannot know is right (a source IP, an external id, a token claim). Flags: no_external_id, oidc_no_audience, oidc_no_subject, github_subject_not_pinned, service_no_source_condition. Also stored as the table canopy_external_access.\n\nExamples:\n  canopy access external\n  canopy access external --kind public,external_account --format json"
+    )]
+    External(super::access_matrix::ExternalArgs),
     /// Give a user or group a permission set on every selected account
     #[command(
         after_help = "Each account's assignments are read first: an existing one is skipped, never duplicated. The plan is shown; --yes is needed when stdin is not a terminal. Each request is recorded in the journal before it is sent, so a killed run is resumed, not repeated.\n\nExamples:\n  canopy access assign --principal group:Platform --permission-set ReadOnlyAccess --ou Sports\n  canopy access assign --principal user:jane.doe@example.com --permission-set AWSAdministratorAccess --accounts 111122223333 --yes"
@@ -94,6 +119,11 @@ pub async fn exec(ctx: &Ctx, command: AccessCommand) -> Result<Outcome> {
     let (args, change) = match command {
         AccessCommand::Assign(args) => (args, Change::Assign),
         AccessCommand::Revoke(args) => (args, Change::Revoke),
+        AccessCommand::Sync(args) => return super::access_matrix::sync(ctx, args).await,
+        AccessCommand::Who(args) => return super::access_matrix::who(ctx, args),
+        AccessCommand::What(args) => return super::access_matrix::what(ctx, args),
+        AccessCommand::Drift(args) => return super::access_matrix::drift(ctx, args),
+        AccessCommand::External(args) => return super::access_matrix::external(ctx, args).await,
     };
     let who = principal(&args.principal)?;
     let scope = AccountScope {

@@ -4,6 +4,7 @@
 //! printer), the store, fresh organization snapshots, the fan-out's targets, Ctrl-C.
 
 pub mod access;
+pub mod access_matrix;
 pub mod accounts;
 pub mod batch;
 pub mod bootstrap;
