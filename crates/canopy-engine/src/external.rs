@@ -53,7 +53,7 @@ pub const EXTERNAL_ACCESS: TableDef = TableDef {
         Column::json("condition", "The statement's Condition element, as written"),
         Column::json(
             "flags",
-            "What is weak about it: no_external_id, oidc_no_audience, oidc_no_subject, github_subject_not_pinned, service_no_source_condition",
+            "What is weak about it: no_external_id, oidc_no_audience, oidc_no_subject, github_subject_not_pinned, service_no_source_condition; restricted_by_public_access_block: the policy is public, but the bucket's RestrictPublicBuckets keeps every other account out (only AWS services and the owner's account get in)",
         ),
         Column::json(
             "unresolved_keys",
@@ -289,7 +289,7 @@ pub fn external_access(found: &CollectedPolicy, zone: &Zone) -> Vec<ExternalAcce
         resource: Some(policy.clone()),
         scp_levels: Vec::new(),
     };
-    let mut out = Vec::new();
+    let mut out: Vec<ExternalAccess> = Vec::new();
     for (index, statement) in policy.statements.iter().enumerate() {
         if statement.effect != canopy_policy::Effect::Allow {
             continue;
@@ -444,6 +444,14 @@ pub fn external_access(found: &CollectedPolicy, zone: &Zone) -> Vec<ExternalAcce
             });
         }
     }
+    // a public policy on a bucket that restricts public buckets lets no other account in:
+    // said, not hidden (turning the setting off would open it)
+    if found.public_restricted && out.iter().any(|f| f.kind == "public") {
+        for f in out.iter_mut().filter(|f| f.kind != "service") {
+            f.is_public = false;
+            f.flags.push("restricted_by_public_access_block");
+        }
+    }
     out
 }
 
@@ -495,6 +503,7 @@ mod tests {
             account_id: "111122223333".into(),
             region: "global".into(),
             policy,
+            public_restricted: false,
         }
     }
 
@@ -555,6 +564,7 @@ mod tests {
                 "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                 "Resource": "arn:aws:s3:::site/*",
                 "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}),
+            public_restricted: false,
         };
         let out = external_access(&bucket, &zone());
         assert_eq!(out.len(), 1);
@@ -564,5 +574,22 @@ mod tests {
         );
         assert_eq!(out[0].unresolved_keys, ["aws:SourceIp"]);
         assert_eq!(out[0].statement, "Office");
+    }
+
+    #[test]
+    fn a_bucket_that_restricts_public_buckets_is_not_public_but_says_why() {
+        let bucket = CollectedPolicy {
+            resource_type: "AWS::S3::Bucket",
+            arn: "arn:aws:s3:::site".into(),
+            account_id: "111122223333".into(),
+            region: "us-east-1".into(),
+            policy: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*"}]}),
+            public_restricted: true,
+        };
+        let out = external_access(&bucket, &zone());
+        assert_eq!(out.len(), 1);
+        assert!(!out[0].is_public);
+        assert_eq!(out[0].flags, ["restricted_by_public_access_block"]);
     }
 }

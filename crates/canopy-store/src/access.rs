@@ -185,38 +185,63 @@ pub struct CollectedPolicy {
     pub account_id: String,
     pub region: String,
     pub policy: serde_json::Value,
+    /// The resource's own setting keeps a public policy from letting anyone outside the owner's
+    /// account in (an S3 bucket's `RestrictPublicBuckets`).
+    pub public_restricted: bool,
 }
 
 /// The collected tables whose policies decide who outside may come in: table, ARN column,
-/// policy column, resource type.
-const POLICY_SOURCES: &[(&str, &str, &str, &str)] = &[
+/// policy column, resource type, and what says a public policy is restricted (SQL).
+const POLICY_SOURCES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "aws_iam_role",
         "arn",
         "assume_role_policy",
         "AWS::IAM::Role",
+        "0",
     ),
-    ("aws_s3_bucket", "arn", "policy", "AWS::S3::Bucket"),
-    ("aws_kms_key", "arn", "policy", "AWS::KMS::Key"),
-    ("aws_sqs_queue", "queue_arn", "policy", "AWS::SQS::Queue"),
-    ("aws_sns_topic", "topic_arn", "policy", "AWS::SNS::Topic"),
+    (
+        "aws_s3_bucket",
+        "arn",
+        "policy",
+        "AWS::S3::Bucket",
+        "coalesce(restrict_public_buckets, 0)",
+    ),
+    ("aws_kms_key", "arn", "policy", "AWS::KMS::Key", "0"),
+    (
+        "aws_sqs_queue",
+        "queue_arn",
+        "policy",
+        "AWS::SQS::Queue",
+        "0",
+    ),
+    (
+        "aws_sns_topic",
+        "topic_arn",
+        "policy",
+        "AWS::SNS::Topic",
+        "0",
+    ),
     (
         "aws_lambda_function",
         "arn",
         "policy",
         "AWS::Lambda::Function",
+        "0",
     ),
     (
         "aws_secretsmanager_secret",
         "arn",
         "policy",
         "AWS::SecretsManager::Secret",
+        "0",
     ),
     (
         "aws_ecr_repository",
         "arn",
         "policy",
         "AWS::ECR::Repository",
+        "0",
     ),
 ];
 
@@ -225,12 +250,12 @@ impl Store {
     /// lacks are passed over).
     pub fn collected_policies(&self) -> Result<Vec<CollectedPolicy>> {
         let mut out = Vec::new();
-        for (table, arn, policy, kind) in POLICY_SOURCES {
+        for (table, arn, policy, kind, restricted) in POLICY_SOURCES {
             if !self.tables.iter().any(|d| d.name == *table) {
                 continue;
             }
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT {arn}, account_id, region, {policy} FROM {table}
+                "SELECT {arn}, account_id, region, {policy}, {restricted} FROM {table}
                  WHERE {policy} IS NOT NULL AND {arn} IS NOT NULL ORDER BY {arn}"
             ))?;
             let rows = stmt.query_map([], |r| {
@@ -239,10 +264,11 @@ impl Store {
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
+                    r.get::<_, bool>(4)?,
                 ))
             })?;
             for row in rows {
-                let (arn, account_id, region, text) = row?;
+                let (arn, account_id, region, text, public_restricted) = row?;
                 // a policy that is not JSON was kept as text: nothing to read in it
                 let Ok(policy) = serde_json::from_str(&text) else {
                     continue;
@@ -253,6 +279,7 @@ impl Store {
                     account_id,
                     region,
                     policy,
+                    public_restricted,
                 });
             }
         }

@@ -382,6 +382,8 @@ fn outside_estate(s: &Sandbox) -> (String, String) {
         "buckets": [
             {"name": "public-site", "policy": {"Version": "2012-10-17", "Statement": [
                 allow(json!("*"), "s3:GetObject", "arn:aws:s3:::public-site/*", Value::Null)]}},
+            {"name": "blocked-site", "block_public": true, "policy": {"Version": "2012-10-17", "Statement": [
+                allow(json!("*"), "s3:GetObject", "arn:aws:s3:::blocked-site/*", Value::Null)]}},
             {"name": "shared-out", "policy": {"Version": "2012-10-17", "Statement": [
                 allow(json!({"AWS": "arn:aws:iam::444455556666:root"}), "s3:GetObject", "arn:aws:s3:::shared-out/*", Value::Null)]}},
             {"name": "org-only", "policy": {"Version": "2012-10-17", "Statement": [
@@ -464,6 +466,8 @@ fn access_external_finds_every_way_in_from_outside_and_no_way_from_inside() {
             .into(),
         "IAM::Role gh-no-subject federated conditional public=false [oidc_no_subject]".into(),
         "S3::Bucket public-site public confirmed public=true []".into(),
+        "S3::Bucket blocked-site public confirmed public=false [restricted_by_public_access_block]"
+            .into(),
         "S3::Bucket shared-out external_account confirmed public=false []".into(),
         format!("KMS::Key {key} external_account confirmed public=false []"),
         "SQS::Queue events service confirmed public=false [service_no_source_condition]".into(),
@@ -488,10 +492,10 @@ fn access_external_finds_every_way_in_from_outside_and_no_way_from_inside() {
         [
             json!({"kind": "external_account", "n": 4}),
             json!({"kind": "federated", "n": 3}),
-            json!({"kind": "public", "n": 2}),
+            json!({"kind": "public", "n": 3}),
             json!({"kind": "service", "n": 1}),
         ]
     );
     let public = s.json(&["access", "external", "--kind", "public", "--format", "json"]);
-    assert_eq!(public.as_array().unwrap().len(), 2);
+    assert_eq!(public.as_array().unwrap().len(), 3);
 }
