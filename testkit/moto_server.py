@@ -21,7 +21,9 @@ moto's own server application, wrapped in a small WSGI middleware that
     NotificationConfiguration; moto names them Get...Response, which SDKs reject),
   * answers Organizations' account lifecycle (asynchronous creation, EMAIL_ALREADY_EXISTS, the
     account quota and the 5 creations in progress, MoveAccount's checks) and Identity Center's
-    asynchronous, never duplicated account assignments as AWS does (aws_lifecycle.py),
+    asynchronous, never duplicated account assignments and its permission-set provisioning
+    (outdated copies after a change, provisioned accounts listed by status) as AWS does
+    (aws_lifecycle.py),
   * holds IAM credential reports back: an account's first GenerateCredentialReport answers STARTED
     (a fresh generation), later ones INPROGRESS until `report_generation_s` seconds have passed
     (benchmarks of report generation).
