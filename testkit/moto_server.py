@@ -15,7 +15,7 @@ moto's own server application, wrapped in a small WSGI middleware that
     balancer: moto answers LoadBalancerNotFound), Security Hub's ListTagsForResource, Redshift's
     DescribeScheduledActions, CloudFront's GetMonitoringSubscription, AWS managed policies in
     every account for IAM's Attach*Policy (moto has them only when told, and then parses its
-    whole list per account), and IAM
+    whole list per account; also for GetPolicy and GetPolicyVersion), and IAM
     Access Analyzer's CreateAnalyzer and ListAnalyzers (kept per account and region), DescribeSnapshots' OwnerId=self (ignored by moto), S3's GetBucketVersioning and
     GetBucketNotificationConfiguration bodies carry AWS's root elements (VersioningConfiguration,
     NotificationConfiguration; moto names them Get...Response, which SDKs reject),
@@ -24,6 +24,9 @@ moto's own server application, wrapped in a small WSGI middleware that
     asynchronous, never duplicated account assignments and its permission-set provisioning
     (outdated copies after a change, provisioned accounts listed by status) as AWS does
     (aws_lifecycle.py),
+  * answers Security Hub's GetFindings with its filters and paging, the administrator seeing its
+    members' findings, and BatchUpdateFindings (missing in moto) with AWS's limits
+    (aws_findings.py),
   * holds IAM credential reports back: an account's first GenerateCredentialReport answers STARTED
     (a fresh generation), later ones INPROGRESS until `report_generation_s` seconds have passed
     (benchmarks of report generation).
@@ -36,7 +39,8 @@ Control endpoints (plain JSON over HTTP, never reached by the AWS SDK):
   POST /_canopy/faults          <- {"latency_ms": 0, "rules": [rule, ...], "record": ["Publish"],
                                     "report_generation_s": 0, "account_creation_s": 0,
                                     "account_quota": null, "foreign_emails": [],
-                                    "assignment_s": 0} (replaces the previous set)
+                                    "assignment_s": 0, "unprocessed_findings": {}}
+                                   (replaces the previous set)
   rule: {"service": "organizations", "action": "ListRoots", "account": "123456789012",
          "region": "us-east-1", "code": "AccessDeniedException", "message": "...",
          "status": 400, "times": 2, "contains": "text"}
@@ -58,6 +62,7 @@ from urllib.parse import parse_qs, unquote_plus
 
 from werkzeug.serving import make_server
 
+from aws_findings import Findings
 from aws_lifecycle import Lifecycle
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -336,6 +341,11 @@ REST_ROUTES = [
     ("securityhub", "GET", r"/accounts/?$", "DescribeHub"),
     ("securityhub", "GET", r"/administrator/?$", "GetAdministratorAccount"),
     ("securityhub", "GET", r"/tags/.+$", "ListTagsForResource"),
+    ("securityhub", "POST", r"/findings/?$", "GetFindings"),
+    ("account", "POST", r"/getAlternateContact/?$", "GetAlternateContact"),
+    ("account", "POST", r"/putAlternateContact/?$", "PutAlternateContact"),
+    ("securityhub", "PATCH", r"/findings/batchupdate/?$", "BatchUpdateFindings"),
+    ("securityhub", "POST", r"/findings/import/?$", "BatchImportFindings"),
     ("access-analyzer", "GET", r"/analyzer/?$", "ListAnalyzers"),
     ("access-analyzer", "PUT", r"/analyzer/?$", "CreateAnalyzer"),
     ("es", "GET", r"/domain/?$", "ListDomainNames"),
@@ -450,8 +460,8 @@ AWS_MANAGED = {}
 def with_aws_managed_policy(body, account):
     """AWS managed policies exist in every account, as in AWS. moto loads them only when told
     to, and then parses its whole bundled list for every account's IAM backend (too slow for
-    estates of hundreds of accounts): the one policy an Attach*Policy call names is added to the
-    account's backend from the list, parsed once."""
+    estates of hundreds of accounts): the one policy an Attach*Policy, GetPolicy or
+    GetPolicyVersion call names is added to the account's backend from the list, parsed once."""
     arn = (parse_qs(body.decode("utf-8", "replace")).get("PolicyArn") or [""])[0]
     prefix = "arn:aws:iam::aws:policy/"
     if not arn.startswith(prefix):
@@ -484,6 +494,7 @@ class Middleware:
         self.faults = faults
         self.analyzers = Analyzers()
         self.lifecycle = Lifecycle()
+        self.findings = Findings()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -561,6 +572,8 @@ class Middleware:
         return self.route(environ, start_response, service, action, account, region, body, text, path)
 
     def route(self, environ, start_response, service, action, account, region, body, text, path):
+        if self.findings.handles(service, action):
+            return self.findings.answer(action, account, region, body, start_response)
         if self.lifecycle.handles(service, action):
             return self.lifecycle.answer(self.app, environ, service, action, account, region, body, start_response)
         if service == "logs" and action == "GetDataProtectionPolicy":
@@ -580,7 +593,8 @@ class Middleware:
             return kinesis_destinations(body, start_response)
         if service == "rds" and action in ("DescribeCertificates", "DescribePendingMaintenanceActions"):
             return rds_answer(action, region, start_response)
-        if service == "iam" and action in ("AttachRolePolicy", "AttachUserPolicy", "AttachGroupPolicy"):
+        if service == "iam" and action in ("AttachRolePolicy", "AttachUserPolicy", "AttachGroupPolicy",
+                                            "GetPolicy", "GetPolicyVersion"):
             with_aws_managed_policy(body, account)
         if service == "ec2" and action == "DescribeVolumeAttribute":
             return volume_attribute(body, start_response)
@@ -617,6 +631,7 @@ class Middleware:
             spec = json.loads(body or b"{}")
             self.faults.configure(spec)
             self.lifecycle.configure(spec)
+            self.findings.configure(spec)
             payload = {"ok": True}
         else:
             start_response("404 Not Found", [("Content-Type", "application/json")])

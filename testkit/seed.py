@@ -7,6 +7,7 @@ Scenario:
    "tree": {"accounts": [ACCOUNT, ...], "ous": [{"name": "Sports", "tags": {}, "accounts": [...], "ous": [...]}]},
    "policies": [{"name": "...", "type": "SERVICE_CONTROL_POLICY", "content": {...}, "targets": ["Root", "Root/Sports", "account:prod"]}],
    "service_access": ["guardduty.amazonaws.com"],
+   "security_contacts": {"prod": {"name": "...", "email": "..."}},  # SECURITY alternate contact
    "delegated_admins": [{"account": "security", "service": "guardduty.amazonaws.com"}],
    "resources": [RESOURCES, ...]}]}
 ACCOUNT: {"name": "prod", "email": "optional", "tags": {"env": "prod"}, "state": "ACTIVE" | "SUSPENDED"}
@@ -22,6 +23,10 @@ RESOURCES: {"account": "prod" (a name in this organization, or an id), "region":
             "roles": [{"name": "app", "trusts": "444455556666"},  # IAM (global); or a whole
                       {"name": "ci", "trust": {...}}],              # trust policy
             "oidc_providers": ["token.actions.githubusercontent.com"],  # IAM (global)
+            "iam_policies": [{"name": "extra", "path": "/", "document": {...}}],  # customer managed
+            "findings": [{"id": "f-1", "title": "...", "severity": "HIGH",  # Security Hub (ASFF),
+                          "record_state": "ACTIVE", "user_defined_fields": {...},  # imported
+                          "note": {"text": "...", "by": "..."}}],      # in the region
             "users": [{"name": "alice", "access_keys": 2, "password": true}],  # IAM (global)
             "buckets": [{"name": "reports", "policy": {...},         # S3, in the region, with
                          "versioning": true, "encryption": "AES256",  # what is given
@@ -159,6 +164,11 @@ class Seeder:
                 else:
                     target_id = made["ous"][target]
                 org_client.attach_policy(PolicyId=created["Id"], TargetId=target_id)
+        for name, contact in spec.get("security_contacts", {}).items():
+            client("account", self.endpoint, mgmt).put_alternate_contact(
+                AccountId=by_name.get(name, name), AlternateContactType="SECURITY",
+                Name=contact["name"], EmailAddress=contact["email"],
+                PhoneNumber=contact.get("phone", "+1-555-0100"), Title=contact.get("title", "Security"))
         for principal in spec.get("service_access", []):
             org_client.enable_aws_service_access(ServicePrincipal=principal)
         for admin in spec.get("delegated_admins", []):
@@ -320,6 +330,31 @@ class Seeder:
                                     EnableLogFileValidation=trail.get("validation", False))
             if trail.get("logging", True):
                 cloudtrail.start_logging(Name=trail["name"])
+        if spec.get("findings"):
+            findings = []
+            for f in spec["findings"]:
+                finding = {
+                    "SchemaVersion": "2018-10-08", "Id": f["id"],
+                    "ProductArn": f"arn:aws:securityhub:{region}:{account_id}:product/{account_id}/default",
+                    "GeneratorId": f.get("generator", "canopy-seed"), "AwsAccountId": account_id,
+                    "Types": ["Software and Configuration Checks"], "CreatedAt": "2026-11-01T00:00:00.000Z",
+                    "UpdatedAt": "2026-11-01T00:00:00.000Z", "Severity": {"Label": f.get("severity", "HIGH")},
+                    "Title": f.get("title", f["id"]), "Description": f.get("title", f["id"]),
+                    "Resources": [{"Type": "AwsAccount", "Id": f"AWS::::Account:{account_id}"}],
+                    "RecordState": f.get("record_state", "ACTIVE"),
+                    "Workflow": {"Status": f.get("workflow", "NEW")},
+                }
+                if "user_defined_fields" in f:
+                    finding["UserDefinedFields"] = f["user_defined_fields"]
+                if "note" in f:
+                    finding["Note"] = {"Text": f["note"]["text"], "UpdatedBy": f["note"]["by"],
+                                       "UpdatedAt": "2026-11-01T00:00:00.000Z"}
+                findings.append(finding)
+            client("securityhub", self.endpoint, account_id, region).batch_import_findings(Findings=findings)
+        for policy in spec.get("iam_policies", []):
+            client("iam", self.endpoint, account_id, "us-east-1").create_policy(
+                PolicyName=policy["name"], Path=policy.get("path", "/"),
+                PolicyDocument=json.dumps(policy["document"]))
         for provider in spec.get("oidc_providers", []):
             client("iam", self.endpoint, account_id, "us-east-1").create_open_id_connect_provider(
                 Url=f"https://{provider}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=["a" * 40])

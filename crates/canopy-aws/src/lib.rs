@@ -9,8 +9,10 @@ mod collectors;
 mod credreport;
 mod deliver;
 mod error;
+mod findings;
 mod identity;
 mod lifecycle;
+mod managed_policy;
 mod org;
 mod pace;
 mod page;
@@ -28,11 +30,13 @@ pub use credreport::{
 };
 pub use deliver::{Encryption, s3_bucket_region, s3_prefix_used, s3_put_new, sns_publish};
 pub use error::{AwsError, ErrorKind, Hint};
+pub use findings::{Contact, Contacts, Finding, SecurityHub, Unprocessed};
 pub use identity::{Assignment, IdentityCenter, NewUser, PrincipalKind};
 pub use lifecycle::{
     Closed, Creation, CreationRequest, Invitation, Invited, LiveAccount, Moved, NewAccount,
     OrgAdmin, Quota,
 };
+pub use managed_policy::{AWS_MANAGED_POLICY, ManagedPolicy, managed_policy};
 pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organization};
 pub use pace::{ApiBuckets, OrgRates, Rate};
 pub use retry::{CallStats, RetryPolicy};

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{access, accounts, collect, config, credreport, org, policy, query};
+use crate::commands::{
+    access, accounts, collect, config, credreport, findings, org, policy, query,
+};
 use crate::env;
 
 #[derive(Debug, Parser)]
@@ -97,6 +99,9 @@ pub enum Command {
     /// IAM policies and SCPs, evaluated offline
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Security Hub findings: enrich them with account metadata
+    #[command(subcommand)]
+    Findings(findings::FindingsCommand),
     /// Print shell completions
     #[command(
         after_help = "Example:\n  canopy completions bash > ~/.local/share/bash-completion/completions/canopy"

@@ -7,6 +7,7 @@
 //! instead of aborting, and never print.
 
 pub mod access;
+pub mod access_can;
 pub mod access_sync;
 pub mod account_apply;
 pub mod account_batch;
@@ -19,6 +20,7 @@ pub mod configgen;
 pub mod credreport;
 pub mod external;
 pub mod fanout;
+pub mod findings;
 pub mod journal;
 pub mod policy;
 pub mod select;

@@ -40,6 +40,17 @@ pub struct SsoDrift {
     pub account_name: Option<String>,
 }
 
+/// A group's assignments (`?1`: the group's name or id), with the instance (`i`), the group
+/// (`g`), the permission set (`ps`) and the account (`acc`) beside each.
+const GROUP_ASSIGNMENTS: &str = "FROM aws_ssoadmin_account_assignment a
+             JOIN aws_ssoadmin_instance i ON i.arn = a.instance_arn
+             LEFT JOIN aws_identitystore_group g
+               ON g.identity_store_id = i.identity_store_id AND g.id = a.principal_id
+             LEFT JOIN aws_ssoadmin_permission_set ps
+               ON ps.arn = a.permission_set_arn AND ps.instance_arn = a.instance_arn
+             LEFT JOIN canopy_accounts acc ON acc.id = a.target_account_id
+             WHERE a.principal_type = 'GROUP' AND (g.name = ?1 OR a.principal_id = ?1)";
+
 /// Whose access to read.
 #[derive(Debug, Clone, Copy)]
 pub enum AccessOf<'a> {
@@ -98,22 +109,15 @@ impl Store {
 
     /// What a group (by display name or id) is assigned, with its number of users.
     pub fn sso_group_access(&self, group: &str) -> Result<Vec<GroupGrant>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT a.principal_id, g.name, a.target_account_id, acc.name, ps.name,
                     a.permission_set_arn,
                     (SELECT count(DISTINCT m.member_id) FROM aws_identitystore_group_membership m
                      WHERE m.identity_store_id = i.identity_store_id AND m.group_id = a.principal_id)
-             FROM aws_ssoadmin_account_assignment a
-             JOIN aws_ssoadmin_instance i ON i.arn = a.instance_arn
-             LEFT JOIN aws_identitystore_group g
-               ON g.identity_store_id = i.identity_store_id AND g.id = a.principal_id
-             LEFT JOIN aws_ssoadmin_permission_set ps
-               ON ps.arn = a.permission_set_arn AND ps.instance_arn = a.instance_arn
-             LEFT JOIN canopy_accounts acc ON acc.id = a.target_account_id
-             WHERE a.principal_type = 'GROUP' AND (g.name = ?1 OR a.principal_id = ?1)
+             {GROUP_ASSIGNMENTS}
              GROUP BY a.principal_id, a.target_account_id, a.permission_set_arn
-             ORDER BY coalesce(acc.name, a.target_account_id), a.target_account_id, ps.name",
-        )?;
+             ORDER BY coalesce(acc.name, a.target_account_id), a.target_account_id, ps.name"
+        ))?;
         let rows = stmt.query_map(params![group], |r| {
             Ok(GroupGrant {
                 group_id: r.get(0)?,
@@ -284,5 +288,159 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+/// A permission set a principal holds on an account, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldSet {
+    pub arn: String,
+    pub name: Option<String>,
+    /// `direct`, or the groups it comes through.
+    pub via: Vec<String>,
+    /// The account `access sync` read the instance through (its management account, or the
+    /// delegated administrator).
+    pub read_through: String,
+}
+
+/// What a permission set grants, as stored.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SetPolicies {
+    pub inline: Option<serde_json::Value>,
+    /// AWS-managed policies' ARNs.
+    pub managed: Vec<String>,
+    /// Customer-managed policies: (name, path), to be found in each target account.
+    pub customer: Vec<(String, String)>,
+}
+
+impl Store {
+    /// The permission sets a user (user name, id or email) or a group (name or id) holds on
+    /// `account` (id or exact name), with how.
+    pub fn sso_held_sets(&self, name: &str, group: bool, account: &str) -> Result<Vec<HeldSet>> {
+        let sql = if group {
+            format!(
+                "SELECT a.permission_set_arn, ps.name, coalesce(g.name, a.principal_id), a.account_id
+                 {GROUP_ASSIGNMENTS}
+                   AND (a.target_account_id = ?2 OR acc.name = ?2)
+                 ORDER BY ps.name, 3"
+            )
+        } else {
+            "SELECT s.permission_set_arn, s.permission_set_name, s.via, i.account_id
+             FROM canopy_sso_access s
+             JOIN aws_ssoadmin_instance i ON i.arn = s.instance_arn
+             WHERE (s.user_name = ?1 OR s.user_id = ?1 OR EXISTS (
+                    SELECT 1 FROM aws_identitystore_user u, json_each(u.emails) e
+                    WHERE u.id = s.user_id AND lower(json_extract(e.value, '$.Value')) = lower(?1)))
+               AND (s.account_id = ?2 OR s.account_name = ?2)
+             ORDER BY s.permission_set_name, s.via"
+                .to_owned()
+        };
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![name, account], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut held: Vec<HeldSet> = Vec::new();
+        for row in rows {
+            let (arn, name, via, read_through) = row?;
+            match held.iter_mut().find(|h| h.arn == arn) {
+                Some(h) if !h.via.contains(&via) => h.via.push(via),
+                Some(_) => {}
+                None => held.push(HeldSet {
+                    arn,
+                    name,
+                    via: vec![via],
+                    read_through,
+                }),
+            }
+        }
+        Ok(held)
+    }
+
+    /// A permission set's inline policy and the managed policies it names.
+    pub fn sso_set_policies(&self, arn: &str) -> Result<SetPolicies> {
+        let inline: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT inline_policy FROM aws_ssoadmin_permission_set WHERE arn = ?1 LIMIT 1",
+                params![arn],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let mut managed = self.conn.prepare(
+            "SELECT DISTINCT managed_policy_arn FROM aws_ssoadmin_managed_policy_attachment
+             WHERE permission_set_arn = ?1 ORDER BY 1",
+        )?;
+        let managed = managed
+            .query_map(params![arn], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        let mut customer = self.conn.prepare(
+            "SELECT DISTINCT name, coalesce(path, '/') FROM aws_ssoadmin_customer_policy_attachment
+             WHERE permission_set_arn = ?1 ORDER BY 1, 2",
+        )?;
+        let customer = customer
+            .query_map(params![arn], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+        Ok(SetPolicies {
+            inline: inline.and_then(|t| serde_json::from_str(&t).ok()),
+            managed,
+            customer,
+        })
+    }
+
+    /// Every AWS-managed policy kept for `access can`: ARN -> (name, version, document).
+    pub fn aws_managed_policies(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, (String, String, serde_json::Value)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT arn, coalesce(name, ''), coalesce(version_id, ''), document
+             FROM canopy_aws_managed_policy",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = std::collections::BTreeMap::new();
+        for row in rows {
+            let (arn, name, version, document) = row?;
+            if let Ok(doc) = serde_json::from_str(&document) {
+                out.insert(arn, (name, version, doc));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A customer-managed policy's document in `account`, from the collected `aws_iam_policy`;
+    /// `None` when it was not collected (or the account has no such policy).
+    pub fn customer_policy(
+        &self,
+        account: &str,
+        name: &str,
+        path: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        if !self.tables.iter().any(|d| d.name == "aws_iam_policy") {
+            return Ok(None);
+        }
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT policy FROM aws_iam_policy
+                 WHERE account_id = ?1 AND name = ?2 AND coalesce(path, '/') = ?3
+                   AND NOT coalesce(is_aws_managed, 0) LIMIT 1",
+                params![account, name, path],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 }

@@ -16,7 +16,7 @@ mod reports;
 mod snapshots;
 mod tables;
 
-pub use access::{AccessOf, CollectedPolicy, GroupGrant, SsoDrift, SsoGrant};
+pub use access::{AccessOf, CollectedPolicy, GroupGrant, HeldSet, SetPolicies, SsoDrift, SsoGrant};
 pub use inventory::{RunStatus, RunTotals, UnitError, UnitKey};
 pub use query::{Collected, ColumnInfo, ColumnKind, QueryColumn, QuerySink, QueryValue, TableInfo};
 pub use reports::{REPORTS, Report};

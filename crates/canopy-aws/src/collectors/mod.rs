@@ -486,6 +486,7 @@ pub fn tables() -> &'static [&'static TableDef] {
             .flat_map(|c| c.tables.iter().copied())
             .chain([&crate::credreport::CREDENTIAL_REPORT])
             .chain(sso::TABLES.iter().copied())
+            .chain([&crate::managed_policy::AWS_MANAGED_POLICY])
             .collect()
     })
 }

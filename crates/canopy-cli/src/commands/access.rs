@@ -44,6 +44,11 @@ pub enum AccessCommand {
         after_help = "Reads every role trust policy and every S3, KMS, SQS, SNS, Lambda, Secrets Manager and ECR resource policy `canopy collect` stored. The zone of trust is every account of every synced organization. Each way in is classified (public, external_account, federated, service) and confirmed with canopy's policy engine: a request from an account outside, carrying a non-member's organization keys. `confirmed`: allowed; `conditional`: allowed only if a key the probe cannot know is right (a source IP, an external id, a token claim). Flags: no_external_id, oidc_no_audience, oidc_no_subject, github_subject_not_pinned, service_no_source_condition. Also stored as the table canopy_external_access.\n\nExamples:\n  canopy access external\n  canopy access external --kind public,external_account --format json"
     )]
     External(super::access_matrix::ExternalArgs),
+    /// Whether an Identity Center user or group can make a request in an account, and why
+    #[command(
+        after_help = "Decided offline from what `canopy access sync` and `canopy collect` stored: each permission set the principal holds on the account (inline policy, AWS-managed policies — read from IAM once and kept in the store — and customer-managed policies as collected in that account) with the account's SCPs, explained level by level as `canopy policy simulate` does. Each permission set is a role of its own, decided apart; the answer is yes when one allows.\n\nExamples:\n  canopy access can user:jane.doe@example.com s3:GetObject arn:aws:s3:::reports/2026.csv --account media-prod\n  canopy access can group:Platform ec2:RunInstances --account 111122223333 --context aws:RequestedRegion=us-east-1 --format json"
+    )]
+    Can(super::access_matrix::CanArgs),
     /// Give a user or group a permission set on every selected account
     #[command(
         after_help = "Each account's assignments are read first: an existing one is skipped, never duplicated. The plan is shown; --yes is needed when stdin is not a terminal. Each request is recorded in the journal before it is sent, so a killed run is resumed, not repeated.\n\nExamples:\n  canopy access assign --principal group:Platform --permission-set ReadOnlyAccess --ou Sports\n  canopy access assign --principal user:jane.doe@example.com --permission-set AWSAdministratorAccess --accounts 111122223333 --yes"
@@ -78,7 +83,7 @@ pub struct AccessArgs {
     pub format: SummaryFormat,
 }
 
-fn principal(text: &str) -> Result<Principal> {
+pub(crate) fn principal(text: &str) -> Result<Principal> {
     let (kind, name) = text
         .split_once(':')
         .ok_or_else(|| anyhow!("--principal `{text}`: write user:NAME or group:NAME"))?;
@@ -124,6 +129,7 @@ pub async fn exec(ctx: &Ctx, command: AccessCommand) -> Result<Outcome> {
         AccessCommand::What(args) => return super::access_matrix::what(ctx, args),
         AccessCommand::Drift(args) => return super::access_matrix::drift(ctx, args),
         AccessCommand::External(args) => return super::access_matrix::external(ctx, args).await,
+        AccessCommand::Can(args) => return super::access_matrix::can(ctx, args).await,
     };
     let who = principal(&args.principal)?;
     let scope = AccountScope {

@@ -411,3 +411,126 @@ pub async fn external(ctx: &Ctx, args: ExternalArgs) -> Result<Outcome> {
     )?;
     Ok(outcome)
 }
+
+#[derive(Debug, Args)]
+pub struct CanArgs {
+    /// Who: `user:NAME` (user name, email or id) or `group:NAME` (display name or id)
+    #[arg(value_name = "user:NAME|group:NAME")]
+    pub principal: String,
+    /// The action (s3:GetObject)
+    pub action: String,
+    /// The resource's ARN (default `*`)
+    pub resource: Option<String>,
+    /// The account the principal signs in to, by id or name [default: the resource's account]
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    /// A context key for the request (aws:SourceIp=203.0.113.10); repeat a key for a list
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+pub async fn can(ctx: &Ctx, args: CanArgs) -> Result<Outcome> {
+    let who = super::access::principal(&args.principal)?;
+    let mut context = Vec::new();
+    for pair in &args.context {
+        let Some((k, v)) = pair.split_once('=') else {
+            bail!("--context `{pair}`: write KEY=VALUE (aws:SourceIp=203.0.113.10)");
+        };
+        context.push((k.trim().to_owned(), v.to_owned()));
+    }
+    let mut store = synced_store(ctx)?;
+    let group = who.kind == canopy_aws::PrincipalKind::Group;
+    if !store.sso_principal_known(&who.name, group)? {
+        bail!("no Identity Center {who} is stored; check the name, or run `canopy access sync`");
+    }
+    let (snapshots, outcome) = ctx.snapshots_in(&mut store).await?;
+    let aws = ctx.aws(None).await;
+    let report = canopy_engine::access_can::can(
+        &mut store,
+        &snapshots,
+        &aws,
+        &ctx.settings.payers.role,
+        canopy_engine::access_can::CanInput {
+            principal: who.clone(),
+            account: args.account.clone(),
+            action: args.action.clone(),
+            resource: args.resource.clone(),
+            context,
+        },
+    )
+    .await?;
+    if report.fetched > 0 {
+        ctx.printer.note(&format!(
+            "{} AWS-managed policies read from IAM and kept in the store",
+            report.fetched
+        ));
+    }
+    for set in &report.sets {
+        if !set.unread.is_empty() {
+            ctx.printer.warn(&format!(
+                "permission set `{}`: decided without {} (not collected in account `{}`; run `canopy collect --tables aws_iam_policy`)",
+                set.name,
+                set.unread.join(", "),
+                report.account
+            ));
+        }
+    }
+    let allowed = report.allowed();
+    let resource = args.resource.as_deref();
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        SummaryFormat::Json => output::json(
+            &mut out,
+            &json!({
+                "principal": who.to_string(),
+                "account": report.account.to_string(),
+                "account_name": report.account_name,
+                "action": args.action,
+                "resource": resource.unwrap_or("*"),
+                "allowed": allowed,
+                "permission_sets": report.sets.iter().map(|s| json!({
+                    "name": s.name,
+                    "arn": s.arn,
+                    "via": s.via,
+                    "unread_policies": s.unread,
+                    "simulation": super::policy::simulation_json(&s.simulation, &args.action, resource),
+                })).collect::<Vec<_>>(),
+            }),
+        )?,
+        SummaryFormat::Text => {
+            if report.sets.is_empty() {
+                writeln!(
+                    out,
+                    "{who} holds no permission set on {} ({}): they cannot sign in there",
+                    report.account, report.account_name
+                )?;
+            }
+            for s in &report.sets {
+                writeln!(
+                    out,
+                    "== permission set {} (via {})",
+                    s.name,
+                    s.via.join(", ")
+                )?;
+                super::policy::write_simulation(&mut out, &s.simulation, &args.action, resource)?;
+                writeln!(out)?;
+            }
+            let yes: Vec<&str> = report
+                .sets
+                .iter()
+                .filter(|s| {
+                    s.simulation.explanation.evaluation.decision == canopy_policy::Decision::Allowed
+                })
+                .map(|s| s.name.as_str())
+                .collect();
+            if allowed {
+                writeln!(out, "answer: yes, with {}", yes.join(", "))?;
+            } else {
+                writeln!(out, "answer: no")?;
+            }
+        }
+    }
+    Ok(outcome)
+}

@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod collect;
 pub mod config;
 pub mod credreport;
+pub mod findings;
 pub mod lifecycle;
 pub mod org;
 pub mod policy;
@@ -89,6 +90,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Report(command) => query::report(&ctx, command),
         Command::Credreport(command) => credreport::exec(&ctx, command).await,
         Command::Policy(command) => policy::exec(&ctx, command).await,
+        Command::Findings(command) => findings::exec(&ctx, command).await,
         Command::Completions { .. } => Ok(Outcome::Success),
     }
 }

@@ -409,122 +409,142 @@ fn simulate(snapshots: &[OrgSnapshot], args: SimulateArgs) -> Result<Outcome> {
             .transpose()?,
     };
     let sim = canopy_engine::policy::simulate(snapshots, input)?;
-    let ex = &sim.explanation;
+    let resource = args.resource.as_deref();
     let mut out = std::io::stdout().lock();
     match args.format {
-        SummaryFormat::Json => output::json(
-            &mut out,
-            &json!({
-                "principal": sim.principal,
-                "action": args.action,
-                "resource": args.resource.clone().unwrap_or_else(|| "*".to_owned()),
-                "account": sim.account,
-                "organization": sim.org_id,
-                "path": sim.name_path,
-                "management_account": sim.is_management,
-                "context": sim.context.iter().map(|c| json!({
-                    "key": c.key,
-                    "value": if c.list { json!(c.values) } else { json!(c.values.first()) },
-                    "derived": c.derived,
-                })).collect::<Vec<_>>(),
-                "scps_apply": ex.scps_apply,
-                "scp_levels": sim.levels.iter().zip(&ex.scp_levels).map(|((node, name, scps), v)| {
-                    let mut level = verdict_json(&sim, v);
-                    level["node"] = json!(node);
-                    level["name"] = json!(name);
-                    level["scps"] = json!(scps);
-                    level
-                }).collect::<Vec<_>>(),
-                "identity": {
-                    "assumed_allow": sim.assumed_identity_allow,
-                    "policies": sim.identity_names,
-                    "verdict": verdict_json(&sim, &ex.identity),
-                },
-                "resource_policy": sim.resource_name.as_ref().map(|n| json!({
-                    "policy": n, "verdict": verdict_json(&sim, &ex.resource),
-                })),
-                "decision": ex.evaluation.decision,
-                "decided_by": ex.evaluation.decided_by.iter().map(|r| reason_name(&sim, r)).collect::<Vec<_>>(),
-                "missing_context_keys": ex.evaluation.missing_context_keys,
-            }),
-        )?,
-        SummaryFormat::Text => {
-            writeln!(
-                out,
-                "request:  {} {} {}",
-                sim.principal,
-                args.action,
-                args.resource.as_deref().unwrap_or("*")
-            )?;
-            writeln!(
-                out,
-                "account:  {} in {} at {}",
-                sim.account, sim.org_id, sim.name_path
-            )?;
-            writeln!(out, "context:")?;
-            for c in &sim.context {
-                writeln!(
-                    out,
-                    "  {} = {}{}",
-                    c.key,
-                    if c.list {
-                        format!("[{}]", c.values.join(", "))
-                    } else {
-                        c.values.join(", ")
-                    },
-                    if c.derived { "  (derived)" } else { "" }
-                )?;
-            }
-            if sim.is_management {
-                writeln!(
-                    out,
-                    "SCPs:     none (SCPs do not apply to the management account)"
-                )?;
-            } else if !ex.scps_apply && !sim.levels.is_empty() {
-                writeln!(out, "SCPs:     do not apply to this principal")?;
-            } else if sim.levels.is_empty() {
-                writeln!(out, "SCPs:     not enabled in this organization")?;
-            } else {
-                writeln!(out, "SCPs, root to account:")?;
-                for ((node, name, scps), v) in sim.levels.iter().zip(&ex.scp_levels) {
-                    writeln!(
-                        out,
-                        "  {node} {name} [{}]: {}",
-                        scps.join(", "),
-                        verdict_text(&sim, v)
-                    )?;
-                }
-            }
-            if sim.assumed_identity_allow {
-                writeln!(
-                    out,
-                    "identity: assumed to allow (no --identity-policy given)"
-                )?;
-            } else {
-                writeln!(out, "identity: {}", verdict_text(&sim, &ex.identity))?;
-            }
-            match &sim.resource_name {
-                Some(n) => writeln!(
-                    out,
-                    "resource policy ({n}): {}",
-                    verdict_text(&sim, &ex.resource)
-                )?,
-                None => writeln!(out, "resource policy: none")?,
-            }
-            writeln!(out, "decision: {}", ex.evaluation.decision)?;
-            for r in &ex.evaluation.decided_by {
-                writeln!(out, "  decided by {}", reason_name(&sim, r))?;
-            }
-            if !ex.evaluation.missing_context_keys.is_empty() {
-                writeln!(
-                    out,
-                    "missing context keys (the policies ask, the request does not carry): {}",
-                    ex.evaluation.missing_context_keys.join(", ")
-                )?;
-            }
+        SummaryFormat::Json => {
+            output::json(&mut out, &simulation_json(&sim, &args.action, resource))?
         }
+        SummaryFormat::Text => write_simulation(&mut out, &sim, &args.action, resource)?,
     }
     Ok(Outcome::Success)
+}
+
+/// A simulation as `--format json` prints it (`policy simulate`, `access can`).
+pub(crate) fn simulation_json(
+    sim: &Simulation,
+    action: &str,
+    resource: Option<&str>,
+) -> serde_json::Value {
+    let ex = &sim.explanation;
+    json!({
+        "principal": sim.principal,
+        "action": action,
+        "resource": resource.unwrap_or("*"),
+        "account": sim.account,
+        "organization": sim.org_id,
+        "path": sim.name_path,
+        "management_account": sim.is_management,
+        "context": sim.context.iter().map(|c| json!({
+            "key": c.key,
+            "value": if c.list { json!(c.values) } else { json!(c.values.first()) },
+            "derived": c.derived,
+        })).collect::<Vec<_>>(),
+        "scps_apply": ex.scps_apply,
+        "scp_levels": sim.levels.iter().zip(&ex.scp_levels).map(|((node, name, scps), v)| {
+            let mut level = verdict_json(sim, v);
+            level["node"] = json!(node);
+            level["name"] = json!(name);
+            level["scps"] = json!(scps);
+            level
+        }).collect::<Vec<_>>(),
+        "identity": {
+            "assumed_allow": sim.assumed_identity_allow,
+            "policies": sim.identity_names,
+            "verdict": verdict_json(sim, &ex.identity),
+        },
+        "resource_policy": sim.resource_name.as_ref().map(|n| json!({
+            "policy": n, "verdict": verdict_json(sim, &ex.resource),
+        })),
+        "decision": ex.evaluation.decision,
+        "decided_by": ex.evaluation.decided_by.iter().map(|r| reason_name(sim, r)).collect::<Vec<_>>(),
+        "missing_context_keys": ex.evaluation.missing_context_keys,
+    })
+}
+
+/// A simulation as text: the request, its context, each SCP level, identity and resource
+/// policies, the decision and what decided it (`policy simulate`, `access can`).
+pub(crate) fn write_simulation(
+    out: &mut impl Write,
+    sim: &Simulation,
+    action: &str,
+    resource: Option<&str>,
+) -> Result<()> {
+    let ex = &sim.explanation;
+    writeln!(
+        out,
+        "request:  {} {} {}",
+        sim.principal,
+        action,
+        resource.unwrap_or("*")
+    )?;
+    writeln!(
+        out,
+        "account:  {} in {} at {}",
+        sim.account, sim.org_id, sim.name_path
+    )?;
+    writeln!(out, "context:")?;
+    for c in &sim.context {
+        writeln!(
+            out,
+            "  {} = {}{}",
+            c.key,
+            if c.list {
+                format!("[{}]", c.values.join(", "))
+            } else {
+                c.values.join(", ")
+            },
+            if c.derived { "  (derived)" } else { "" }
+        )?;
+    }
+    if sim.is_management {
+        writeln!(
+            out,
+            "SCPs:     none (SCPs do not apply to the management account)"
+        )?;
+    } else if !ex.scps_apply && !sim.levels.is_empty() {
+        writeln!(out, "SCPs:     do not apply to this principal")?;
+    } else if sim.levels.is_empty() {
+        writeln!(out, "SCPs:     not enabled in this organization")?;
+    } else {
+        writeln!(out, "SCPs, root to account:")?;
+        for ((node, name, scps), v) in sim.levels.iter().zip(&ex.scp_levels) {
+            writeln!(
+                out,
+                "  {node} {name} [{}]: {}",
+                scps.join(", "),
+                verdict_text(sim, v)
+            )?;
+        }
+    }
+    if sim.assumed_identity_allow {
+        writeln!(
+            out,
+            "identity: assumed to allow (no --identity-policy given)"
+        )?;
+    } else {
+        writeln!(out, "identity: {}", verdict_text(sim, &ex.identity))?;
+    }
+    match &sim.resource_name {
+        Some(n) => writeln!(
+            out,
+            "resource policy ({n}): {}",
+            verdict_text(sim, &ex.resource)
+        )?,
+        None => writeln!(out, "resource policy: none")?,
+    }
+    writeln!(out, "decision: {}", ex.evaluation.decision)?;
+    for r in &ex.evaluation.decided_by {
+        writeln!(out, "  decided by {}", reason_name(sim, r))?;
+    }
+    if !ex.evaluation.missing_context_keys.is_empty() {
+        writeln!(
+            out,
+            "missing context keys (the policies ask, the request does not carry): {}",
+            ex.evaluation.missing_context_keys.join(", ")
+        )?;
+    }
+    Ok(())
 }
 
 /// `policy effective ACCOUNT`: the policies attached at each level of the account's path.

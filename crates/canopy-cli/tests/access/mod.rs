@@ -499,3 +499,215 @@ fn access_external_finds_every_way_in_from_outside_and_no_way_from_inside() {
     let public = s.json(&["access", "external", "--kind", "public", "--format", "json"]);
     assert_eq!(public.as_array().unwrap().len(), 3);
 }
+
+/// `data` (in Workloads, whose SCP denies deleting objects); Jane holds ReadOnly (AWS-managed
+/// ReadOnlyAccess) through Platform and DataWrite (inline, and a customer-managed policy in
+/// `data`) directly.
+fn can_estate(s: &Sandbox) -> String {
+    let mut spec = org(
+        "123456789012",
+        vec![],
+        vec![ou("Workloads", vec![account("data")], vec![])],
+    );
+    spec["policies"] = json!([{
+        "name": "NoDeletes",
+        "content": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]},
+        "targets": ["Root/Workloads"],
+    }]);
+    spec["identity_center"] = json!({
+        "region": "us-east-1",
+        "permission_sets": [
+            {"name": "ReadOnly", "managed": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]},
+            {"name": "DataWrite",
+             "inline_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                 "Action": ["s3:PutObject", "s3:DeleteObject"], "Resource": "arn:aws:s3:::reports/*"}]},
+             "customer_managed": [{"name": "data-queues"}]},
+        ],
+        "users": [{"email": "jane.doe@example.com", "given": "Jane", "family": "Doe"}],
+        "groups": [{"name": "Platform", "members": ["jane.doe@example.com"]}],
+        "assignments": [
+            {"account": "data", "permission_set": "ReadOnly", "group": "Platform"},
+            {"account": "data", "permission_set": "DataWrite", "user": "jane.doe@example.com"},
+        ],
+    });
+    spec["resources"] = json!([{
+        "account": "data",
+        "iam_policies": [{"name": "data-queues", "document": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}}],
+    }]);
+    let seeded = s.moto.seed(&json!({ "organizations": [spec] }));
+    seeded["organizations"][0]["accounts"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `access can ... --format json`: whether allowed, and each permission set's decision.
+fn can(s: &Sandbox, args: &[&str]) -> (bool, Vec<(String, String)>) {
+    let mut all = vec!["access", "can"];
+    all.extend(args);
+    all.extend(["--format", "json"]);
+    let out = s.json(&all);
+    let sets = out["permission_sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                p["simulation"]["decision"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (out["allowed"].as_bool().unwrap(), sets)
+}
+
+#[test]
+fn access_can_decides_each_permission_set_with_its_policies_and_the_scps() {
+    let s = Sandbox::new();
+    let data = can_estate(&s);
+    s.json(&["org", "sync", "--format", "json"]);
+    s.json(&["access", "sync", "--format", "json"]);
+    s.moto.reset_calls();
+    let jane = "user:jane.doe@example.com";
+    let object = "arn:aws:s3:::reports/2026.csv";
+    // the AWS-managed policy allows reading, the inline one does not
+    assert_eq!(
+        can(&s, &[jane, "s3:GetObject", object, "--account", "data"]),
+        (
+            true,
+            vec![
+                ("DataWrite".to_owned(), "ImplicitlyDenied".to_owned()),
+                ("ReadOnly".to_owned(), "Allowed".to_owned()),
+            ]
+        )
+    );
+    // read from IAM once, then from the store
+    assert_eq!(
+        (s.moto.count("GetPolicy"), s.moto.count("GetPolicyVersion")),
+        (1, 1)
+    );
+    assert_eq!(
+        can(&s, &[jane, "s3:PutObject", object, "--account", &data]),
+        (
+            true,
+            vec![
+                ("DataWrite".to_owned(), "Allowed".to_owned()),
+                ("ReadOnly".to_owned(), "ImplicitlyDenied".to_owned()),
+            ]
+        )
+    );
+    assert_eq!(
+        (s.moto.count("GetPolicy"), s.moto.count("GetPolicyVersion")),
+        (1, 1)
+    );
+    // the inline policy allows deleting; Workloads' SCP does not
+    let denied = s.json(&[
+        "access",
+        "can",
+        jane,
+        "s3:DeleteObject",
+        object,
+        "--account",
+        "data",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(denied["allowed"], false);
+    let write = &denied["permission_sets"][0];
+    assert_eq!(write["name"], "DataWrite");
+    assert_eq!(write["simulation"]["decision"], "ExplicitlyDenied");
+    assert!(
+        write["simulation"]["decided_by"]
+            .to_string()
+            .contains("NoDeletes"),
+        "{denied}"
+    );
+    // the group holds ReadOnly only
+    assert_eq!(
+        can(
+            &s,
+            &[
+                "group:Platform",
+                "s3:PutObject",
+                object,
+                "--account",
+                "data"
+            ]
+        ),
+        (
+            false,
+            vec![("ReadOnly".to_owned(), "ImplicitlyDenied".to_owned())]
+        )
+    );
+    // the customer-managed policy is read from the collected aws_iam_policy: before collecting,
+    // the decision is made without it and says so
+    let queue = format!("arn:aws:sqs:us-east-1:{data}:events");
+    let out = s
+        .canopy()
+        .args([
+            "access",
+            "can",
+            jane,
+            "sqs:SendMessage",
+            &queue,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("decided without /data-queues"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(before["allowed"], false);
+    s.json(&[
+        "collect",
+        "--tables",
+        "aws_iam_policy",
+        "--regions",
+        "us-east-1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        can(&s, &[jane, "sqs:SendMessage", &queue]),
+        (
+            true,
+            vec![
+                ("DataWrite".to_owned(), "Allowed".to_owned()),
+                ("ReadOnly".to_owned(), "ImplicitlyDenied".to_owned()),
+            ]
+        )
+    );
+    let text = s
+        .canopy()
+        .args([
+            "access",
+            "can",
+            jane,
+            "s3:GetObject",
+            object,
+            "--account",
+            "data",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("== permission set ReadOnly (via Platform)"),
+        "{text}"
+    );
+    assert!(
+        text.trim_end().ends_with("answer: yes, with ReadOnly"),
+        "{text}"
+    );
+    let unknown = s.refused(
+        &["access", "can", "user:nobody@example.com", "s3:GetObject"],
+        2,
+    );
+    assert!(unknown.contains("no Identity Center user"), "{unknown}");
+}
