@@ -2,7 +2,7 @@
 
 moto's own server application, wrapped in a small WSGI middleware that
   * counts calls per (service, action, account, region),
-  * injects faults: AWS errors in each protocol's own shape (JSON, query, EC2, REST-XML),
+  * injects faults: AWS errors in each protocol's own shape (JSON, query, EC2, REST-XML, REST-JSON),
     optionally only for some accounts, regions, actions, or the first N matching calls,
   * adds latency to every call (benchmarks),
   * keeps the bodies of chosen actions' requests (to check what was sent, e.g. SNS messages),
@@ -393,7 +393,7 @@ def account_of(environ, access_key):
 
 
 def error_response(protocol, code, message, status):
-    if protocol == "json":
+    if protocol in ("json", "rest-json"):
         body = json.dumps({"__type": code, "message": message})
         return status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)], body
     if protocol == "ec2":
@@ -526,7 +526,8 @@ class Middleware:
             if action:
                 protocol = "ec2" if service == "ec2" else "query"
             else:
-                protocol = "rest"
+                # REST with XML bodies (S3, CloudFront), else REST with JSON bodies
+                protocol = "rest" if service in ("s3", "cloudfront", "route53") else "rest-json"
                 action = rest_action(service, environ.get("REQUEST_METHOD"), path, query)
         account = account_of(environ, access_key)
 

@@ -190,6 +190,19 @@ pub struct EnrichReport {
     pub contacts_read: usize,
     /// Security Hub in each region read, through its administrator (the updates go there).
     pub hubs: Vec<SecurityHub>,
+    /// Organizations or regions that could not be read (Security Hub not enabled there, access
+    /// refused): the others went on.
+    pub failed: Vec<Failed>,
+    /// Accounts whose security contact could not be read (enriched without it), with AWS's code.
+    pub contacts_failed: Vec<(String, String)>,
+}
+
+/// An organization, or one of its regions, that could not be read.
+#[derive(Debug)]
+pub struct Failed {
+    pub org_id: String,
+    pub region: Option<String>,
+    pub error: canopy_aws::AwsError,
 }
 
 /// The Security Hub administrator of `snapshot`'s organization.
@@ -221,10 +234,25 @@ pub async fn plan(
             .clone()
             .filter(|a| snapshot.accounts.iter().any(|acc| &acc.id == a))
             .unwrap_or_else(|| administrator(snapshot));
-        let session = aws.account(&admin, payer_role).await?;
-        let management = aws
-            .account(&snapshot.organization.management_account_id, payer_role)
-            .await?;
+        let org_id = snapshot.organization.id.to_string();
+        let sessions = match aws.account(&admin, payer_role).await {
+            Ok(admin) => aws
+                .account(&snapshot.organization.management_account_id, payer_role)
+                .await
+                .map(|management| (admin, management)),
+            Err(e) => Err(e),
+        };
+        let (session, management) = match sessions {
+            Ok(both) => both,
+            Err(error) => {
+                report.failed.push(Failed {
+                    org_id,
+                    region: None,
+                    error,
+                });
+                continue;
+            }
+        };
         let contacts = Contacts::new(management);
         let mut known: BTreeMap<String, Option<Contact>> = BTreeMap::new();
         for region in &input.regions {
@@ -246,7 +274,17 @@ pub async fn plan(
             if !wanted.is_empty() && org_accounts.is_empty() {
                 break;
             }
-            let findings = hub.active_findings(&org_accounts).await?;
+            let findings = match hub.active_findings(&org_accounts).await {
+                Ok(found) => found,
+                Err(error) => {
+                    report.failed.push(Failed {
+                        org_id: org_id.clone(),
+                        region: Some(region.clone()),
+                        error,
+                    });
+                    continue;
+                }
+            };
             report.findings += findings.len();
             // each account's contact, once
             let missing: Vec<String> = findings
@@ -259,7 +297,17 @@ pub async fn plan(
             let read = join_all(missing.iter().map(|a| contacts.security(a))).await;
             for (account, contact) in missing.into_iter().zip(read) {
                 report.contacts_read += 1;
-                known.insert(account, contact?);
+                // a contact that cannot be read is left out, not guessed: the account's other
+                // metadata still goes on (the digest changes once it can be read)
+                match contact {
+                    Ok(found) => {
+                        known.insert(account, found);
+                    }
+                    Err(error) => {
+                        report.contacts_failed.push((account.clone(), error.code));
+                        known.insert(account, None);
+                    }
+                }
             }
             let mut planned = Vec::new();
             for finding in &findings {

@@ -77,6 +77,25 @@ pub async fn exec(ctx: &Ctx, command: FindingsCommand) -> Result<Outcome> {
         },
     )
     .await?;
+    for f in &report.failed {
+        ctx.printer.warn(&format!(
+            "organization `{}`{}: not read: {} ({}): {}",
+            f.org_id,
+            f.region
+                .as_deref()
+                .map(|r| format!(" in {r}"))
+                .unwrap_or_default(),
+            f.error.code,
+            f.error.operation,
+            f.error.message
+        ));
+    }
+    for (account, code) in &report.contacts_failed {
+        ctx.printer.warn(&format!(
+            "account `{account}`: security contact not read ({code}); its findings get the rest of its metadata"
+        ));
+    }
+    let outcome = outcome.and(Outcome::partial_if(!report.failed.is_empty()));
     let mut out = std::io::stdout().lock();
     if args.dry_run {
         for update in &report.updates {

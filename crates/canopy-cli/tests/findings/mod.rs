@@ -131,3 +131,52 @@ fn findings_enrich_adds_account_metadata_within_aws_limits_once() {
         "{text}"
     );
 }
+
+#[test]
+fn findings_enrich_goes_on_past_a_region_or_a_contact_it_cannot_read() {
+    let s = Sandbox::new();
+    let mut spec = org(
+        "123456789012",
+        vec![],
+        vec![ou("Media", vec![json!({"name": "media-prod"})], vec![])],
+    );
+    spec["resources"] = json!([
+        {"account": "media-prod", "region": "us-east-1", "findings": [finding("f-1")]},
+        {"account": "media-prod", "region": "eu-west-1", "findings": [finding("f-2")]},
+    ]);
+    s.moto.seed(&json!({ "organizations": [spec] }));
+    s.json(&["org", "sync", "--format", "json"]);
+    s.moto.faults(&json!({"rules": [
+        {"service": "securityhub", "action": "GetFindings", "region": "eu-west-1",
+         "code": "InvalidAccessException", "message": "Account is not subscribed to AWS Security Hub"},
+        {"service": "account", "action": "GetAlternateContact", "code": "AccessDeniedException"},
+    ]}));
+    let out = s
+        .canopy()
+        .args([
+            "findings",
+            "enrich",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--yes",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("in eu-west-1: not read: InvalidAccessException"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("security contact not read (AccessDeniedException)"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["findings"].as_u64(), report["updated"].as_u64()),
+        (Some(1), Some(1))
+    );
+}
