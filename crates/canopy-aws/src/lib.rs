@@ -41,4 +41,4 @@ pub use org::{DiscoverOptions, DiscoverProgress, Discovered, discover_organizati
 pub use pace::{ApiBuckets, OrgRates, Rate};
 pub use retry::{CallStats, RetryPolicy};
 pub use roles::{AccountRoles, RoleNow};
-pub use session::{AccountSession, AwsSession, Caller, HttpClients, RoleSpec};
+pub use session::{AccountSession, AwsSession, Caller, ChildCredentials, HttpClients, RoleSpec};

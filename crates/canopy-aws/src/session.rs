@@ -117,6 +117,62 @@ impl AccountSession {
             .region(aws_config::Region::new(region.to_owned()))
             .build()
     }
+
+    /// The account's current credentials, to hand to a child process (refreshed first when less
+    /// than five minutes are left on an assumed role's).
+    pub async fn child_credentials(&self) -> Result<ChildCredentials, AwsError> {
+        let provider = self.config.credentials_provider().ok_or_else(|| AwsError {
+            kind: ErrorKind::NoCredentials,
+            account: Some(self.account.to_string()),
+            operation: "credentials".into(),
+            code: "NoCredentials".into(),
+            message: "the session has no credentials provider".into(),
+        })?;
+        let creds = provider.provide_credentials().await.map_err(|e| AwsError {
+            kind: ErrorKind::NoCredentials,
+            account: Some(self.account.to_string()),
+            operation: "credentials".into(),
+            code: "NoCredentials".into(),
+            message: e.to_string(),
+        })?;
+        Ok(ChildCredentials(creds))
+    }
+}
+
+/// Credentials for a child process. Debug shows the access key id only (the SDK's
+/// `Credentials` redacts the secret key and the session token).
+#[derive(Clone)]
+pub struct ChildCredentials(Credentials);
+
+impl std::fmt::Debug for ChildCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChildCredentials")
+            .field("access_key_id", &self.0.access_key_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChildCredentials {
+    /// The environment variables the AWS SDKs and CLI read them from.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("AWS_ACCESS_KEY_ID", self.0.access_key_id().to_owned()),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                self.0.secret_access_key().to_owned(),
+            ),
+        ];
+        if let Some(token) = self.0.session_token() {
+            env.push(("AWS_SESSION_TOKEN", token.to_owned()));
+        }
+        if let Some(at) = self.0.expiry() {
+            env.push((
+                "AWS_CREDENTIAL_EXPIRATION",
+                canopy_model::format_time(time::OffsetDateTime::from(at)),
+            ));
+        }
+        env
+    }
 }
 
 /// The process's one HTTP client: hyper 1 with rustls (aws-lc), proxies from the environment,

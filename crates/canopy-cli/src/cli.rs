@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    access, accounts, collect, config, credreport, findings, org, policy, query,
+    access, accounts, collect, config, credreport, exec, findings, org, policy, query,
 };
 use crate::env;
 
@@ -102,6 +102,11 @@ pub enum Command {
     /// Security Hub findings: enrich them with account metadata
     #[command(subcommand)]
     Findings(findings::FindingsCommand),
+    /// Run a command in every selected active account and region, with its credentials
+    #[command(
+        after_help = "One child per (account, enabled region), or per account with --global. The role is assumed once per account; the child gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION, AWS_DEFAULT_REGION (AWS_PROFILE removed) and CANOPY_ACCOUNT_ID, CANOPY_ACCOUNT_NAME, CANOPY_OU_PATH, CANOPY_PARTITION, CANOPY_REGION. No shell unless --shell. One JSON line per child on stdout as it ends; the same rows in the table canopy_exec_results. Exit 0 when all succeeded, 1 when some failed, timed out or were skipped, 2 when nothing could start.\n\nExamples:\n  canopy exec --regions us-east-1,eu-west-1 -- aws sts get-caller-identity\n  canopy exec --ou Sports --global --out results -- aws iam list-roles\n  canopy exec --regions all --timeout 5m --max-failures 10% --shell -- 'aws ec2 describe-vpcs > vpcs-{account_id}-{region}.json'"
+    )]
+    Exec(exec::ExecArgs),
     /// Print shell completions
     #[command(
         after_help = "Example:\n  canopy completions bash > ~/.local/share/bash-completion/completions/canopy"

@@ -14,6 +14,7 @@ mod access;
 mod accounts;
 mod collect;
 mod credreport;
+mod exec;
 mod findings;
 mod policy;
 mod sqlcompat;

@@ -18,6 +18,7 @@ pub mod bootstrap;
 pub mod collect;
 pub mod configgen;
 pub mod credreport;
+pub mod exec;
 pub mod external;
 pub mod fanout;
 pub mod findings;
@@ -45,7 +46,7 @@ pub fn tables() -> &'static [&'static canopy_model::table::TableDef] {
         canopy_aws::tables()
             .iter()
             .copied()
-            .chain([&external::EXTERNAL_ACCESS])
+            .chain([&external::EXTERNAL_ACCESS, &exec::EXEC_RESULTS])
             .collect()
     })
 }

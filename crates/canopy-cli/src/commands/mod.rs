@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod collect;
 pub mod config;
 pub mod credreport;
+pub mod exec;
 pub mod findings;
 pub mod lifecycle;
 pub mod org;
@@ -91,6 +92,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Credreport(command) => credreport::exec(&ctx, command).await,
         Command::Policy(command) => policy::exec(&ctx, command).await,
         Command::Findings(command) => findings::exec(&ctx, command).await,
+        Command::Exec(args) => exec::exec(&ctx, args).await,
         Command::Completions { .. } => Ok(Outcome::Success),
     }
 }

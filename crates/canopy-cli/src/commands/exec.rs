@@ -1,0 +1,164 @@
+//! `canopy exec -- COMMAND ARGS...`: a command in every selected ACTIVE account and region, with
+//! that account's credentials; one JSON line per child on stdout as it ends.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use canopy_engine::exec::{self, ChildResult, ExecInput, ExecReporter, MaxFailures};
+use clap::Args;
+
+use super::{Ctx, Outcome};
+use crate::cli::AccountScope;
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub scope: AccountScope,
+    /// Regions (comma-separated), or `all` enabled in each account [default: the settings
+    /// file's `regions`, else all]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "REGIONS|all",
+        conflicts_with = "global"
+    )]
+    pub regions: Vec<String>,
+    /// One child per account (in the partition's home region), not per region
+    #[arg(long)]
+    pub global: bool,
+    /// Run the command line with `sh -c` (placeholders filled first)
+    #[arg(long)]
+    pub shell: bool,
+    /// Children running at once
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Each child's time limit (30s, 5m): its process group is terminated, then killed 5 s later
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
+    /// Stop launching once more than N children (or P% of the targets) failed
+    #[arg(long, value_name = "N|P%")]
+    pub max_failures: Option<MaxFailures>,
+    /// List the targets (JSON lines) and run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write each child's output to DIR/<account_id>/<region>/stdout and stderr [default: the
+    /// children's output goes to canopy's stderr]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The command and its arguments; `{account_id}`, `{account_name}`, `{region}` are filled in
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<String>,
+}
+
+/// Prints each child's line as it ends, and keeps its row for the store.
+struct Lines {
+    rows: Mutex<Vec<ChildResult>>,
+}
+
+impl ExecReporter for Lines {
+    fn finished(&self, result: &ChildResult) {
+        if let Ok(line) = serde_json::to_string(result) {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+        if let Ok(mut rows) = self.rows.lock() {
+            rows.push(result.clone());
+        }
+    }
+}
+
+pub async fn exec(ctx: &Ctx, args: ExecArgs) -> Result<Outcome> {
+    if args.command.is_empty() {
+        bail!("give the command after `--`: canopy exec -- aws sts get-caller-identity");
+    }
+    let regions = if args.global {
+        None
+    } else {
+        Some(ctx.settings.regions(&args.regions)?)
+    };
+    let mut store = ctx.open_store()?;
+    let (role, targets, outcome) = ctx.targets(&mut store, &args.scope).await?;
+    if targets.is_empty() {
+        bail!("no active account is selected; see `canopy accounts list`");
+    }
+    let (snapshots, _) = ctx.snapshots_in(&mut store).await?;
+    let aws = ctx.aws(None).await;
+    let prepared = exec::prepare(&aws, &role, &snapshots, &targets, &regions).await;
+    let input = ExecInput {
+        command: args.command.clone(),
+        shell: args.shell,
+        regions,
+        concurrency: usize::from(args.concurrency),
+        timeout: args.timeout,
+        grace: Duration::from_secs(5),
+        max_failures: args.max_failures,
+        out: args.out.clone(),
+    };
+    if args.dry_run {
+        let mut out = std::io::stdout().lock();
+        for p in &prepared {
+            match &p.session {
+                Ok(_) => {
+                    for t in &p.targets {
+                        writeln!(
+                            out,
+                            "{}",
+                            serde_json::json!({
+                                "account_id": t.account.to_string(),
+                                "account_name": t.name,
+                                "region": t.region,
+                                "command": exec::command_for(&input, t),
+                            })
+                        )?;
+                    }
+                }
+                Err(e) => ctx.printer.warn(&format!(
+                    "account `{}` ({}): {} — it would not be run",
+                    p.target.account, p.target.name, e
+                )),
+            }
+        }
+        return Ok(outcome);
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("--out `{}`: {e}", dir.display()))?;
+    }
+    let lines = Lines {
+        rows: Mutex::new(Vec::new()),
+    };
+    let summary = tokio::select! {
+        summary = exec::run(&prepared, &input, &lines) => summary,
+        () = super::ctrl_c() => {
+            ctx.printer.warn("interrupted: the running children were killed");
+            return Ok(Outcome::Partial);
+        }
+    };
+    let rows: Vec<(String, String, canopy_model::inventory::Row)> = lines
+        .rows
+        .into_inner()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| (r.account_id.clone(), r.region.clone(), r.row()))
+        .collect();
+    store.replace_table(&exec::EXEC_RESULTS, &rows, time::OffsetDateTime::now_utc())?;
+    ctx.printer.note(&format!(
+        "{} target(s): {} started, {} failed or timed out, {} skipped",
+        summary.targets, summary.started, summary.failed, summary.skipped
+    ));
+    if summary.started == 0 {
+        bail!("nothing could start; see the lines above");
+    }
+    Ok(outcome.and(Outcome::partial_if(
+        summary.failed > 0 || summary.skipped > 0,
+    )))
+}

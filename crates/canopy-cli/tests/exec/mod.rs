@@ -1,0 +1,190 @@
+//! `canopy exec`, end to end: each child runs with its own account's credentials, placeholders
+//! filled, output in files; timeouts, failures and the failure budget; suspended accounts never
+//! targeted.
+
+use serde_json::{Value, json};
+
+use super::Sandbox;
+use canopy_testkit::scenario::{account, org, suspended};
+
+fn estate(s: &Sandbox) -> Value {
+    s.moto.seed(&json!({"organizations": [org(
+        "123456789012",
+        vec![account("alpha"), account("beta"), account("gamma"), suspended("old")],
+        vec![],
+    )]}))
+}
+
+/// The JSON lines of a run, by (account name, region).
+fn lines(stdout: &[u8]) -> Vec<Value> {
+    let mut out: Vec<Value> = String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    out.sort_by_key(|l| {
+        (
+            l["account_name"].as_str().unwrap_or_default().to_owned(),
+            l["region"].as_str().unwrap_or_default().to_owned(),
+        )
+    });
+    out
+}
+
+#[test]
+fn exec_runs_each_target_with_its_own_account_and_writes_its_output_to_files() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    s.json(&["org", "sync", "--format", "json"]);
+    let out_dir = s.dir.path().join("results");
+    let python = canopy_testkit::venv_python();
+    let script = "import boto3, os, sys; \
+        print(boto3.client('sts').get_caller_identity()['Account'], os.environ['CANOPY_ACCOUNT_NAME'], \
+        os.environ['AWS_REGION'], sys.argv[1], 'AWS_PROFILE' in os.environ)";
+    let out = s
+        .canopy()
+        .env("AWS_PROFILE", "someone-else")
+        .args(["exec", "--regions", "us-east-1,eu-west-1", "--out"])
+        .arg(&out_dir)
+        .args([
+            "--",
+            python.to_str().unwrap(),
+            "-c",
+            script,
+            "{account_id}/{region}",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results = lines(&out.stdout);
+    // the management account and three members, two regions each; never the suspended one
+    assert_eq!(results.len(), 8, "{results:?}");
+    for r in &results {
+        assert_eq!(r["status"], "ok", "{r}");
+        let id = r["account_id"].as_str().unwrap();
+        let region = r["region"].as_str().unwrap();
+        let written =
+            std::fs::read_to_string(out_dir.join(id).join(region).join("stdout")).unwrap();
+        assert_eq!(
+            written.trim(),
+            format!(
+                "{id} {} {region} {id}/{region} False",
+                r["account_name"].as_str().unwrap()
+            )
+        );
+        assert_eq!(r["stdout_bytes"], written.len());
+    }
+    let old = &seeded["organizations"][0]["accounts"];
+    let old_id = old
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "old")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap();
+    assert!(!results.iter().any(|r| r["account_id"] == old_id));
+    // the same rows, to query
+    assert_eq!(
+        s.query("select status, count(*) as n from canopy_exec_results group by status"),
+        [json!({"status": "ok", "n": 8})]
+    );
+}
+
+#[test]
+fn exec_ends_a_child_that_outlives_its_timeout_and_stops_when_failures_exceed_the_budget() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.json(&["org", "sync", "--format", "json"]);
+    // beta sleeps past the timeout (its group is ended), gamma fails
+    let out = s
+        .canopy()
+        .args([
+            "exec", "--global", "--timeout", "1s", "--shell", "--",
+            "if [ {account_name} = beta ]; then sleep 60; elif [ {account_name} = gamma ]; then exit 3; fi",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let by_name: Vec<(String, String, Value)> = lines(&out.stdout)
+        .iter()
+        .map(|r| {
+            (
+                r["account_name"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+                r["exit_code"].clone(),
+            )
+        })
+        .filter(|(name, _, _)| name != "alpha" && !name.is_empty())
+        .filter(|(name, _, _)| name == "beta" || name == "gamma")
+        .collect();
+    assert_eq!(
+        by_name,
+        [
+            ("beta".to_owned(), "timed_out".to_owned(), Value::Null),
+            ("gamma".to_owned(), "failed".to_owned(), json!(3)),
+        ]
+    );
+
+    // every child fails: one at a time, the budget of 1 failure lets two run, the rest skipped
+    let out = s
+        .canopy()
+        .args([
+            "exec",
+            "--global",
+            "--concurrency",
+            "1",
+            "--max-failures",
+            "1",
+            "--",
+            "false",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let statuses: Vec<String> = lines(&out.stdout)
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| *s == "failed").count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| *s == "skipped").count(),
+        2,
+        "{statuses:?}"
+    );
+
+    // no role can be assumed: nothing starts, exit 2
+    s.moto.faults(
+        &json!({"rules": [{"service": "sts", "action": "AssumeRole", "code": "AccessDenied"}]}),
+    );
+    let out = s
+        .canopy()
+        .args(["exec", "--global", "--accounts"])
+        .arg(
+            s.query("select id from aws_organizations_account where name = 'alpha'")[0]["id"]
+                .as_str()
+                .unwrap(),
+        )
+        .args(["--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lines(&out.stdout)[0]["status"], "not_started");
+}
