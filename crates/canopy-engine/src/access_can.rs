@@ -189,19 +189,28 @@ pub async fn can(
     )?;
     let group = input.principal.kind == canopy_aws::PrincipalKind::Group;
     let held = store.sso_held_sets(&input.principal.name, group, account.as_str())?;
+    let policies: Vec<canopy_store::SetPolicies> = held
+        .iter()
+        .map(|set| store.sso_set_policies(&set.arn))
+        .collect::<Result<_, _>>()?;
+    // every AWS-managed policy of every permission set, looked up (and read from IAM) once
+    let mut arns: Vec<String> = policies.iter().flat_map(|p| p.managed.clone()).collect();
+    arns.sort();
+    arns.dedup();
+    let (managed, fetched) = match held.first() {
+        Some(first) if !arns.is_empty() => {
+            managed_documents(store, aws, payer_role, &first.read_through, &arns).await?
+        }
+        _ => (Vec::new(), 0),
+    };
     let mut sets = Vec::new();
-    let mut fetched = 0;
-    for set in held {
+    for (set, policies) in held.into_iter().zip(policies) {
         let name = set.name.clone().unwrap_or_else(|| set.arn.clone());
-        let policies = store.sso_set_policies(&set.arn)?;
         let mut identity: Vec<(String, Policy)> = Vec::new();
         let mut unread = Vec::new();
         if let Some(inline) = &policies.inline {
             identity.push((format!("inline ({name})"), parsed(&name, inline)?));
         }
-        let (managed, got) =
-            managed_documents(store, aws, payer_role, &set.read_through, &policies.managed).await?;
-        fetched += got;
         for arn in &policies.managed {
             match managed.iter().find(|m| &m.arn == arn) {
                 Some(m) => identity.push((m.arn.clone(), parsed(&m.arn, &m.document)?)),

@@ -185,14 +185,6 @@ pub struct Prepared {
     pub targets: Vec<ExecTarget>,
 }
 
-fn ou_path_of(snapshots: &[OrgSnapshot], account: &AccountId) -> String {
-    canopy_model::account_records(snapshots)
-        .into_iter()
-        .find(|r| &r.id == account)
-        .map(|r| r.ou_names)
-        .unwrap_or_default()
-}
-
 /// Assumes each account's role once and finds its regions (enabled ones, of `regions`).
 pub async fn prepare(
     aws: &AwsSession,
@@ -202,11 +194,18 @@ pub async fn prepare(
     regions: &Option<RegionChoice>,
 ) -> Vec<Prepared> {
     let buckets = ApiBuckets::new(true);
+    // every account's OU path, found once (not one pass over the estate per account)
+    let ou_paths: std::collections::HashMap<AccountId, String> =
+        canopy_model::account_records(snapshots)
+            .into_iter()
+            .map(|r| (r.id, r.ou_names))
+            .collect();
     futures::stream::iter(targets.iter().cloned())
         .map(|target| {
             let buckets = &buckets;
+            let ou_paths = &ou_paths;
             async move {
-                let ou_path = ou_path_of(snapshots, &target.account);
+                let ou_path = ou_paths.get(&target.account).cloned().unwrap_or_default();
                 let session = aws.account(&target.account, role).await;
                 let found: Result<Vec<String>, AwsError> = match (&session, regions) {
                     (Err(e), _) => Err(e.clone()),

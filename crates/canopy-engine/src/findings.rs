@@ -235,11 +235,14 @@ pub async fn plan(
             .filter(|a| snapshot.accounts.iter().any(|acc| &acc.id == a))
             .unwrap_or_else(|| administrator(snapshot));
         let org_id = snapshot.organization.id.to_string();
+        let management_id = &snapshot.organization.management_account_id;
         let sessions = match aws.account(&admin, payer_role).await {
-            Ok(admin) => aws
-                .account(&snapshot.organization.management_account_id, payer_role)
+            // the administrator is the management account: one role assumed, not two
+            Ok(session) if &admin == management_id => Ok((session.clone(), session)),
+            Ok(session) => aws
+                .account(management_id, payer_role)
                 .await
-                .map(|management| (admin, management)),
+                .map(|management| (session, management)),
             Err(e) => Err(e),
         };
         let (session, management) = match sessions {
