@@ -106,6 +106,63 @@ pub async fn s3_put_new(
     Ok(())
 }
 
+/// Every object under `prefix` (`s3:ListObjectsV2`, page after page): keys and sizes.
+pub async fn s3_list(
+    session: &AccountSession,
+    region: &str,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Vec<(String, u64)>, AwsError> {
+    let client = s3_client(session, region);
+    let mut found = Vec::new();
+    crate::page::paginate(
+        &session.scope(),
+        "s3:ListObjectsV2",
+        None,
+        |token| {
+            client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_continuation_token(token)
+                .send()
+        },
+        |out| out.next_continuation_token(),
+        |out| {
+            for object in out.contents() {
+                if let Some(key) = object.key() {
+                    let size = object.size().unwrap_or(0).max(0) as u64;
+                    found.push((key.to_owned(), size));
+                }
+            }
+        },
+    )
+    .await?;
+    Ok(found)
+}
+
+/// An object's bytes (`s3:GetObject`).
+pub async fn s3_get(
+    session: &AccountSession,
+    region: &str,
+    bucket: &str,
+    key: &str,
+) -> Result<Vec<u8>, AwsError> {
+    let client = s3_client(session, region);
+    let out = call(&session.scope(), "s3:GetObject", None, || {
+        client.get_object().bucket(bucket).key(key).send()
+    })
+    .await?;
+    let bytes = out.body.collect().await.map_err(|e| AwsError {
+        kind: crate::ErrorKind::Other,
+        account: None,
+        operation: "s3:GetObject".to_owned(),
+        code: "ReadBody".to_owned(),
+        message: format!("s3://{bucket}/{key}: {e}"),
+    })?;
+    Ok(bytes.into_bytes().to_vec())
+}
+
 /// Publishes one message to an SNS topic (in the topic's own region); returns its message id.
 pub async fn sns_publish(
     session: &AccountSession,

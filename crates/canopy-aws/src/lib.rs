@@ -28,7 +28,9 @@ pub use credreport::{
     CREDENTIAL_REPORT, CredentialReport, ReportError, ReportState, generate_credential_report,
     get_credential_report, parse_credential_report,
 };
-pub use deliver::{Encryption, s3_bucket_region, s3_prefix_used, s3_put_new, sns_publish};
+pub use deliver::{
+    Encryption, s3_bucket_region, s3_get, s3_list, s3_prefix_used, s3_put_new, sns_publish,
+};
 pub use error::{AwsError, ErrorKind, Hint};
 pub use findings::{Contact, Contacts, Finding, SecurityHub, Unprocessed};
 pub use identity::{Assignment, IdentityCenter, NewUser, PrincipalKind};

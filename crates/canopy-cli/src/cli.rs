@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    access, accounts, collect, config, credreport, exec, findings, org, policy, query,
+    access, accounts, collect, config, credreport, exec, findings, lake, org, policy, query,
 };
 use crate::env;
 
@@ -53,6 +53,10 @@ pub struct GlobalArgs {
     /// Sync organizations before running, however fresh the stored data is
     #[arg(long, global = true)]
     pub refresh: bool,
+    /// Use the organizations `canopy org export` wrote (a file or s3://BUCKET/KEY) instead of
+    /// syncing: N sharded workers share one sync
+    #[arg(long, global = true, env = env::SNAPSHOT, value_name = "FILE|s3://BUCKET/KEY", conflicts_with = "refresh")]
+    pub snapshot: Option<String>,
     /// More log output on stderr (-v info, -vv debug); CANOPY_LOG takes a tracing filter
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -87,9 +91,21 @@ pub enum Command {
     Query(query::QueryArgs),
     /// The tables and views you can query, with their row counts
     Tables(query::FormatArgs),
-    /// The columns of a table
-    #[command(after_help = "Example:\n  canopy schema aws_ec2_network_interface")]
+    /// The columns of a table; with --ddl, the statements that make exported Parquet queryable in Athena, Trino or DuckDB
+    #[command(
+        after_help = "Examples:\n  canopy schema aws_ec2_network_interface\n  canopy schema --ddl athena --location s3://lake/canopy > tables.sql\n  canopy schema --ddl duckdb --location ./export aws_vpc | duckdb estate.duckdb"
+    )]
     Schema(query::SchemaArgs),
+    /// Export the store's tables as Parquet (zstd) to a folder or s3://, one file per table and shard, a manifest last
+    #[command(
+        after_help = "Layout: <out>/<table>/dt=<YYYY-MM-DD>/run=<run id>/shard-<i>-of-<N>.parquet, rows sorted by account and region; JSON columns as JSON text, timestamps as UTC timestamps. Each shard writes _canopy/dt=.../run=.../shard-<i>-of-<N>.json last (tables, rows, errors): a run is complete when all N are there. Shard 1 also writes the organization tables and snapshots. S3 objects are only ever new.\n\nExamples:\n  canopy export --out ./export\n  canopy export --out s3://lake/canopy --tables 'aws_ec2_*' --snapshot s3://lake/org.json --shard 2/8"
+    )]
+    Export(lake::ExportArgs),
+    /// Load exported Parquet (every shard of one run) into the store, so queries and reports see the merged estate
+    #[command(
+        after_help = "The newest complete run, or --run. In one transaction: the organization snapshots, each exported table replaced by the union of the shards' rows, their runs and errors added. A run missing a shard's manifest is refused.\n\nExamples:\n  canopy import ./export --db merged.db\n  canopy import s3://lake/canopy --run 20261128T093000Z"
+    )]
+    Import(lake::ImportArgs),
     /// Canned reports over the collected inventory
     #[command(subcommand)]
     Report(query::ReportCommand),

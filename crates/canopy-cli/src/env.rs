@@ -15,6 +15,8 @@ pub const ROLE: &str = "CANOPY_ROLE";
 pub const EXTERNAL_ID: &str = "CANOPY_EXTERNAL_ID";
 /// Session name for assumed roles.
 pub const SESSION_NAME: &str = "CANOPY_SESSION_NAME";
+/// The organizations file (`canopy org export`) workers use instead of syncing.
+pub const SNAPSHOT: &str = "CANOPY_SNAPSHOT";
 /// How old organization data may be (`1h`, `30m`).
 pub const ORG_TTL: &str = "CANOPY_ORG_TTL";
 /// The region of the Identity Center instance (`account plan`/`apply`).
@@ -33,5 +35,9 @@ pub const PACING: &str = "CANOPY_PACING";
 /// `per-client` gives every SDK client its own HTTP client, as the SDK does by default, instead
 /// of one pool for the process (benchmarks of connection reuse only).
 pub const HTTP_POOL: &str = "CANOPY_HTTP_POOL";
+/// A Kubernetes Indexed Job's worker index (from 0): `--shard-from-env` reads it.
+pub const JOB_COMPLETION_INDEX: &str = "JOB_COMPLETION_INDEX";
+/// An AWS Batch array job's child index (from 0): `--shard-from-env` reads it.
+pub const AWS_BATCH_JOB_ARRAY_INDEX: &str = "AWS_BATCH_JOB_ARRAY_INDEX";
 /// Disables colour, as everywhere.
 pub const NO_COLOR: &str = "NO_COLOR";

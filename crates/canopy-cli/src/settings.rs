@@ -66,6 +66,8 @@ pub struct Settings {
     pub sync: SyncOptions,
     pub quiet: bool,
     pub http: HttpClients,
+    /// `--snapshot`: the organizations `org export` wrote, used instead of the store's or a sync.
+    pub snapshot: Option<String>,
 }
 
 fn default_config_path() -> Option<PathBuf> {
@@ -187,6 +189,7 @@ impl Settings {
             },
             quiet: global.quiet,
             http,
+            snapshot: global.snapshot.clone().filter(|s| !s.trim().is_empty()),
             file,
         })
     }

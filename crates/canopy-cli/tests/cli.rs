@@ -16,6 +16,7 @@ mod collect;
 mod credreport;
 mod exec;
 mod findings;
+mod lake;
 mod policy;
 mod sqlcompat;
 

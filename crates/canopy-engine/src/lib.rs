@@ -23,6 +23,7 @@ pub mod external;
 pub mod fanout;
 pub mod findings;
 pub mod journal;
+pub mod lake;
 pub mod policy;
 pub mod select;
 pub mod sync;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use canopy_model::{
-    AccountId, AccountRecord, AccountState, Membership, OrgId, OrgSnapshot, account_records,
+    AccountId, AccountRecord, AccountState, Membership, OrgId, OrgSnapshot, Shard, account_records,
 };
 
 use crate::EngineError;
@@ -107,4 +107,10 @@ pub fn targets(snapshots: &[OrgSnapshot], selection: &Selection) -> Result<Targe
             .collect(),
         inactive,
     })
+}
+
+/// The targets `shard` holds: every worker sorts the same targets by account id and takes
+/// every N-th, so N workers cover each account once.
+pub fn shard(targets: Vec<Target>, shard: Shard) -> Vec<Target> {
+    shard.take(targets, |t| t.account.clone())
 }

@@ -8,11 +8,13 @@ mod arn;
 mod ids;
 pub mod inventory;
 pub mod policy_std;
+mod shard;
 mod snapshot;
 pub mod table;
 
 pub use arn::{Arn, Region};
 pub use ids::{AccountId, IdError, OrgId, Partition, RootOrOuId, role_arn};
+pub use shard::{Shard, ShardError};
 pub use snapshot::{
     Account, AccountRecord, AccountState, DelegatedAdmin, Membership, OrgIndex, OrgSnapshot,
     OrgUnit, Organization, Policy, PolicyTarget, Root, ServiceAccess, TargetType, account_records,

@@ -8,6 +8,7 @@
 
 mod access;
 pub mod catalog;
+mod exchange;
 mod inventory;
 mod migrations;
 pub mod pg;
@@ -17,6 +18,7 @@ mod snapshots;
 mod tables;
 
 pub use access::{AccessOf, CollectedPolicy, GroupGrant, HeldSet, SetPolicies, SsoDrift, SsoGrant};
+pub use exchange::{ExchangeKind, ExchangeTable, Importer};
 pub use inventory::{RunStatus, RunTotals, UnitError, UnitKey};
 pub use query::{Collected, ColumnInfo, ColumnKind, QueryColumn, QuerySink, QueryValue, TableInfo};
 pub use reports::{REPORTS, Report};

@@ -36,124 +36,8 @@ fn time_of(table: &'static str, column: &'static str, text: &str) -> Result<Offs
 impl Store {
     /// Replaces the stored snapshot of `snapshot`'s organization with it, atomically.
     pub fn save_snapshot(&mut self, snapshot: &OrgSnapshot) -> Result<()> {
-        let org = &snapshot.organization;
-        let org_id = org.id.as_str();
-        let index = snapshot.index();
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM org_organizations WHERE org_id = ?1",
-            params![org_id],
-        )?;
-        tx.execute(
-            "INSERT INTO org_organizations (org_id, arn, feature_set, management_account_id,
-                management_account_email, partition, root_id, root_arn, root_name,
-                enabled_policy_types, synced_via, synced_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                org_id,
-                org.arn,
-                org.feature_set,
-                org.management_account_id.as_str(),
-                org.management_account_email,
-                org.partition.as_str(),
-                snapshot.root.id,
-                snapshot.root.arn,
-                snapshot.root.name,
-                serde_json::Value::from(snapshot.root.enabled_policy_types.clone()).to_string(),
-                snapshot.synced_via.as_str(),
-                format_time(snapshot.synced_at),
-            ],
-        )?;
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO org_units (org_id, id, arn, name, parent_id, ou_path, ou_names)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for ou in &snapshot.ous {
-                insert.execute(params![
-                    org_id,
-                    ou.id,
-                    ou.arn,
-                    ou.name,
-                    ou.parent_id,
-                    index.ou_path(&ou.id),
-                    index.name_path(&ou.id),
-                ])?;
-            }
-            let mut insert = tx.prepare(
-                "INSERT INTO org_accounts (org_id, id, arn, name, email, state, joined_method,
-                    joined_timestamp, parent_id, ou_path, ou_names, tags)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?;
-            for a in &snapshot.accounts {
-                let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "{}".to_owned());
-                insert.execute(params![
-                    org_id,
-                    a.id.as_str(),
-                    a.arn,
-                    a.name,
-                    a.email,
-                    a.state.as_str(),
-                    a.joined_method,
-                    a.joined_timestamp.map(format_time),
-                    a.parent_id,
-                    index.ou_path(&a.parent_id),
-                    index.name_path(&a.parent_id),
-                    tags,
-                ])?;
-            }
-            let mut insert_policy = tx.prepare(
-                "INSERT INTO org_policies (org_id, id, arn, name, description, policy_type,
-                    aws_managed, content)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            let mut insert_target = tx.prepare(
-                "INSERT OR REPLACE INTO org_policy_targets (org_id, policy_id, target_id,
-                    target_type, target_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for p in &snapshot.policies {
-                insert_policy.execute(params![
-                    org_id,
-                    p.id,
-                    p.arn,
-                    p.name,
-                    p.description,
-                    p.policy_type,
-                    p.aws_managed,
-                    p.content,
-                ])?;
-                for t in &p.targets {
-                    insert_target.execute(params![
-                        org_id,
-                        p.id,
-                        t.target_id,
-                        t.target_type.as_str(),
-                        t.name,
-                    ])?;
-                }
-            }
-            let mut insert = tx.prepare(
-                "INSERT OR REPLACE INTO org_delegated_admins (org_id, account_id,
-                    service_principal, delegation_enabled)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for d in &snapshot.delegated_admins {
-                insert.execute(params![
-                    org_id,
-                    d.account_id.as_str(),
-                    d.service_principal,
-                    d.delegation_enabled,
-                ])?;
-            }
-            let mut insert = tx.prepare(
-                "INSERT OR REPLACE INTO org_service_access (org_id, service_principal, date_enabled)
-                 VALUES (?1, ?2, ?3)",
-            )?;
-            for s in &snapshot.service_access {
-                insert.execute(params![org_id, s.service_principal, s.date_enabled])?;
-            }
-        }
+        write_snapshot(&tx, snapshot)?;
         tx.commit()?;
         Ok(())
     }
@@ -420,6 +304,128 @@ fn account_from(row: &Row<'_>) -> Result<Account> {
         tags: serde_json::from_str::<BTreeMap<String, String>>(&tags)
             .map_err(|_| corrupt("org_accounts", "tags", &tags))?,
     })
+}
+
+/// Replaces the stored snapshot of `snapshot`'s organization with it, inside `tx`.
+pub(crate) fn write_snapshot(tx: &rusqlite::Transaction<'_>, snapshot: &OrgSnapshot) -> Result<()> {
+    let org = &snapshot.organization;
+    let org_id = org.id.as_str();
+    let index = snapshot.index();
+    tx.execute(
+        "DELETE FROM org_organizations WHERE org_id = ?1",
+        params![org_id],
+    )?;
+    tx.execute(
+        "INSERT INTO org_organizations (org_id, arn, feature_set, management_account_id,
+            management_account_email, partition, root_id, root_arn, root_name,
+            enabled_policy_types, synced_via, synced_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            org_id,
+            org.arn,
+            org.feature_set,
+            org.management_account_id.as_str(),
+            org.management_account_email,
+            org.partition.as_str(),
+            snapshot.root.id,
+            snapshot.root.arn,
+            snapshot.root.name,
+            serde_json::Value::from(snapshot.root.enabled_policy_types.clone()).to_string(),
+            snapshot.synced_via.as_str(),
+            format_time(snapshot.synced_at),
+        ],
+    )?;
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO org_units (org_id, id, arn, name, parent_id, ou_path, ou_names)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for ou in &snapshot.ous {
+            insert.execute(params![
+                org_id,
+                ou.id,
+                ou.arn,
+                ou.name,
+                ou.parent_id,
+                index.ou_path(&ou.id),
+                index.name_path(&ou.id),
+            ])?;
+        }
+        let mut insert = tx.prepare(
+            "INSERT INTO org_accounts (org_id, id, arn, name, email, state, joined_method,
+                joined_timestamp, parent_id, ou_path, ou_names, tags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for a in &snapshot.accounts {
+            let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "{}".to_owned());
+            insert.execute(params![
+                org_id,
+                a.id.as_str(),
+                a.arn,
+                a.name,
+                a.email,
+                a.state.as_str(),
+                a.joined_method,
+                a.joined_timestamp.map(format_time),
+                a.parent_id,
+                index.ou_path(&a.parent_id),
+                index.name_path(&a.parent_id),
+                tags,
+            ])?;
+        }
+        let mut insert_policy = tx.prepare(
+            "INSERT INTO org_policies (org_id, id, arn, name, description, policy_type,
+                aws_managed, content)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut insert_target = tx.prepare(
+            "INSERT OR REPLACE INTO org_policy_targets (org_id, policy_id, target_id,
+                target_type, target_name)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for p in &snapshot.policies {
+            insert_policy.execute(params![
+                org_id,
+                p.id,
+                p.arn,
+                p.name,
+                p.description,
+                p.policy_type,
+                p.aws_managed,
+                p.content,
+            ])?;
+            for t in &p.targets {
+                insert_target.execute(params![
+                    org_id,
+                    p.id,
+                    t.target_id,
+                    t.target_type.as_str(),
+                    t.name,
+                ])?;
+            }
+        }
+        let mut insert = tx.prepare(
+            "INSERT OR REPLACE INTO org_delegated_admins (org_id, account_id,
+                service_principal, delegation_enabled)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for d in &snapshot.delegated_admins {
+            insert.execute(params![
+                org_id,
+                d.account_id.as_str(),
+                d.service_principal,
+                d.delegation_enabled,
+            ])?;
+        }
+        let mut insert = tx.prepare(
+            "INSERT OR REPLACE INTO org_service_access (org_id, service_principal, date_enabled)
+             VALUES (?1, ?2, ?3)",
+        )?;
+        for s in &snapshot.service_access {
+            insert.execute(params![org_id, s.service_principal, s.date_enabled])?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,10 +1,14 @@
 //! `canopy collect`: inventory from every active account and region into the store.
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use canopy_engine::collect::{self, CollectRequest, Reach, RegionChoice};
+use canopy_engine::lake::ExportRequest;
+use canopy_engine::select;
+use canopy_model::Shard;
 use clap::Args;
 use serde_json::json;
 
+use super::lake::{self, ExportTarget, ShardArgs};
 use super::{Ctx, Outcome};
 use crate::cli::{AccountScope, SummaryFormat};
 use crate::output::{self, CollectSummary};
@@ -28,6 +32,14 @@ pub struct CollectArgs {
     /// The summary's format
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+    #[command(flatten)]
+    pub shard: ShardArgs,
+    /// At the end of the run, export the store as Parquet to a folder or s3://BUCKET/PREFIX (as
+    /// `canopy export`, under this shard's name)
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub export: Option<String>,
+    #[command(flatten)]
+    pub export_to: ExportTarget,
 }
 
 pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
@@ -39,8 +51,48 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
     }
     let collectors = chosen.collectors;
     let regions = ctx.settings.regions(&args.regions)?;
+    let shard = args.shard.shard()?;
+    if args.export.is_none()
+        && (args.export_to.run_id.is_some() || args.export_to.sse_kms_key.is_some())
+    {
+        bail!("--run-id and --sse-kms-key go with --export");
+    }
+    // the export's place and run are checked before any account is called
+    let export = match &args.export {
+        Some(at) => {
+            let out = canopy_engine::credreport::Destination::parse(
+                at,
+                args.export_to.sse_kms_key.clone(),
+            )
+            .with_context(|| format!("--export `{at}`"))?;
+            let shard = shard.unwrap_or(Shard::WHOLE);
+            Some((
+                out,
+                lake::partition(ctx, &args.export_to, shard).await?,
+                shard,
+            ))
+        }
+        None => None,
+    };
     let mut store = ctx.open_store()?;
     let (role, targets, mut outcome) = ctx.targets(&mut store, &args.scope).await?;
+    let targets = match shard {
+        Some(shard) => {
+            let all = targets.len();
+            let mine = select::shard(targets, shard);
+            ctx.printer.note(&format!(
+                "shard {shard}: {} of the {all} selected active account(s)",
+                mine.len()
+            ));
+            if mine.is_empty() {
+                bail!(
+                    "shard {shard} holds no account: there are fewer selected active accounts ({all}) than shards"
+                );
+            }
+            mine
+        }
+        None => targets,
+    };
     let accounts = targets.len();
     let asked = json!({
         "tables": collectors.iter().map(|c| c.table().name).collect::<Vec<_>>(),
@@ -48,6 +100,7 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
         "role": role.name,
         "accounts": accounts,
         "concurrency": args.concurrency,
+        "shard": shard.map(|s| s.to_string()),
     });
     let request = CollectRequest {
         reach: Reach {
@@ -92,6 +145,22 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
     }
     if !report.failures.is_empty() || !report.refused.is_empty() {
         outcome = Outcome::Partial;
+    }
+    if let Some((out, partition, shard)) = export {
+        if report.interrupted {
+            bail!(
+                "not exported: the run was interrupted, and a shard's export is written only for a finished run"
+            );
+        }
+        let store = ctx.open_store()?;
+        let request = ExportRequest {
+            out,
+            partition,
+            shard,
+            tables: Vec::new(),
+            accounts: accounts as u64,
+        };
+        lake::export_store(ctx, &store, request, None).await?;
     }
     Ok(outcome)
 }

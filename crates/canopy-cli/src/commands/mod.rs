@@ -13,6 +13,7 @@ pub mod config;
 pub mod credreport;
 pub mod exec;
 pub mod findings;
+pub mod lake;
 pub mod lifecycle;
 pub mod org;
 pub mod policy;
@@ -21,9 +22,10 @@ pub mod query;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use canopy_aws::{AwsSession, RoleSpec};
 use canopy_engine::fanout::Target;
+use canopy_engine::lake::HandedSnapshots;
 use canopy_engine::select::{self, Selection};
 use canopy_engine::sync::{self, Freshness};
 use canopy_model::OrgSnapshot;
@@ -66,6 +68,8 @@ impl Outcome {
 pub struct Ctx {
     pub settings: Settings,
     pub printer: Printer,
+    /// `--snapshot`'s organizations, read once.
+    handed: tokio::sync::OnceCell<HandedSnapshots>,
 }
 
 pub async fn run(cli: Cli) -> Result<Outcome> {
@@ -78,6 +82,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     let ctx = Ctx {
         printer: Printer::new(settings.quiet),
         settings,
+        handed: tokio::sync::OnceCell::new(),
     };
     match cli.command {
         Command::Org(command) => org::exec(&ctx, command).await,
@@ -88,6 +93,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Query(args) => query::query(&ctx, args),
         Command::Tables(args) => query::tables(&ctx, args),
         Command::Schema(args) => query::schema(&ctx, args),
+        Command::Export(args) => lake::export(&ctx, args).await,
+        Command::Import(args) => lake::import(&ctx, args).await,
         Command::Report(command) => query::report(&ctx, command),
         Command::Credreport(command) => credreport::exec(&ctx, command).await,
         Command::Policy(command) => policy::exec(&ctx, command).await,
@@ -122,8 +129,34 @@ impl Ctx {
         self.snapshots_in(&mut self.open_store()?).await
     }
 
-    /// [`Ctx::snapshots`] from a store the command has open already.
+    /// `--snapshot`'s organizations (read once), when it is given.
+    pub async fn handed(&self) -> Result<Option<&HandedSnapshots>> {
+        let Some(at) = &self.settings.snapshot else {
+            return Ok(None);
+        };
+        let handed = self
+            .handed
+            .get_or_try_init(|| {
+                // boxed: every command awaits this, and the AWS read is a deep future
+                Box::pin(async {
+                    let aws = self.aws(None).await;
+                    canopy_engine::lake::read_snapshots(&aws, at).await
+                })
+            })
+            .await
+            .with_context(|| format!("cannot use the snapshot `{at}` (--snapshot)"))?;
+        Ok(Some(handed))
+    }
+
+    /// [`Ctx::snapshots`] from a store the command has open already. With `--snapshot`, its
+    /// organizations replace the stored ones and nothing is synced.
     pub async fn snapshots_in(&self, store: &mut Store) -> Result<(Vec<OrgSnapshot>, Outcome)> {
+        if let Some(handed) = self.handed().await? {
+            for snapshot in &handed.organizations {
+                store.save_snapshot(snapshot)?;
+            }
+            return Ok((handed.organizations.clone(), Outcome::Success));
+        }
         let progress = SyncProgress::new(self.printer);
         let found = sync::fresh_snapshots(
             store,

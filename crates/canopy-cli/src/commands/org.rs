@@ -37,6 +37,16 @@ pub enum OrgCommand {
         #[arg(long, value_name = "ORG_ID")]
         org: Option<String>,
     },
+    /// Write the organizations (synced when stale) to one file that sharded workers read with --snapshot
+    #[command(
+        after_help = "One sync for N workers: each worker runs with --snapshot FILE and never calls Organizations. The file also stamps the run id the workers' exports share.\n\nExamples:\n  canopy org export org.json\n  canopy org export s3://lake/canopy/_org/2026-11-28.json"
+    )]
+    Export {
+        #[arg(value_name = "FILE|s3://BUCKET/KEY")]
+        to: String,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
     /// Remove an organization's stored snapshot (for a payer you no longer use)
     #[command(after_help = "Example:\n  canopy org forget o-a1b2c3d4e5")]
     Forget {
@@ -52,6 +62,7 @@ pub async fn exec(ctx: &Ctx, command: OrgCommand) -> Result<Outcome> {
             concurrency,
         } => sync_payers(ctx, format, concurrency.into()).await,
         OrgCommand::Tree { format, org } => tree(ctx, format, org).await,
+        OrgCommand::Export { to, format } => super::lake::org_export(ctx, &to, format).await,
         OrgCommand::Forget { org } => forget(ctx, &org),
     }
 }

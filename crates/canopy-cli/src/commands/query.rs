@@ -32,9 +32,18 @@ pub struct FormatArgs {
 /// `canopy schema TABLE`.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    pub table: String,
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    /// The table (with --ddl: only this one; without, every exported table)
+    #[arg(required_unless_present = "ddl")]
+    pub table: Option<String>,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table, conflicts_with = "ddl")]
     pub format: TableFormat,
+    /// The DDL that makes exported Parquet queryable in this engine
+    #[arg(long, value_enum, requires = "location")]
+    pub ddl: Option<super::lake::DdlDialect>,
+    /// Where the export is (`canopy export --out`): s3://BUCKET/PREFIX for Athena and Trino, a
+    /// folder or URL for DuckDB
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX", requires = "ddl")]
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -179,7 +188,10 @@ pub fn tables(ctx: &Ctx, args: FormatArgs) -> Result<Outcome> {
 }
 
 pub fn schema(ctx: &Ctx, args: SchemaArgs) -> Result<Outcome> {
-    let (table, format) = (args.table.as_str(), args.format);
+    if let (Some(dialect), Some(location)) = (args.ddl, &args.location) {
+        return super::lake::ddl(ctx, dialect, args.table.as_deref(), location);
+    }
+    let (table, format) = (args.table.as_deref().unwrap_or_default(), args.format);
     let store = ctx.open_store()?;
     let columns = store.schema(table)?;
     if columns.is_empty() {
