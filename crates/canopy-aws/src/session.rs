@@ -173,6 +173,28 @@ impl ChildCredentials {
         }
         env
     }
+
+    /// Whether they expire (an assumed role's do; the caller's own long-term keys do not).
+    pub fn expire(&self) -> bool {
+        self.0.expiry().is_some()
+    }
+
+    /// The JSON a container credentials endpoint answers with (`AccessKeyId`,
+    /// `SecretAccessKey`, `Token`, `Expiration`), as the SDKs and the CLI read it from
+    /// `AWS_CONTAINER_CREDENTIALS_FULL_URI`.
+    pub fn container_json(&self) -> String {
+        let mut body = serde_json::json!({
+            "AccessKeyId": self.0.access_key_id(),
+            "SecretAccessKey": self.0.secret_access_key(),
+        });
+        if let Some(token) = self.0.session_token() {
+            body["Token"] = token.into();
+        }
+        if let Some(at) = self.0.expiry() {
+            body["Expiration"] = canopy_model::format_time(time::OffsetDateTime::from(at)).into();
+        }
+        body.to_string()
+    }
 }
 
 /// The process's one HTTP client: hyper 1 with rustls (aws-lc), proxies from the environment,

@@ -18,6 +18,7 @@ use futures::StreamExt;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
+use crate::credserver::CredentialServer;
 use crate::fanout::{RegionChoice, Target};
 
 /// The results of the last `canopy exec`, one row per target.
@@ -100,6 +101,20 @@ pub struct ExecInput {
     /// `DIR/<account_id>/<region>/{stdout,stderr}`; `None`: the child's output goes to canopy's
     /// stderr.
     pub out: Option<PathBuf>,
+    /// How children get their credentials.
+    pub credentials: CredentialMode,
+}
+
+/// How a child gets its account's credentials.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CredentialMode {
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`: fixed for the child's
+    /// life (a chained role's session lasts one hour).
+    #[default]
+    Env,
+    /// A loopback container-credentials endpoint with a token per child, answering with
+    /// credentials canopy refreshes.
+    Server,
 }
 
 /// One child to run.
@@ -267,6 +282,7 @@ const CLEARED: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_ROLE_ARN",
 ];
@@ -311,22 +327,39 @@ fn signal_group(pid: Option<u32>, signal: Signal) {
 
 async fn run_child(
     input: &ExecInput,
+    server: Option<&CredentialServer>,
     session: &AccountSession,
     target: &ExecTarget,
 ) -> ChildResult {
     let argv = command_for(input, target);
     let shown = argv.join(" ");
-    let creds = match session.child_credentials().await {
-        Ok(c) => c,
-        Err(e) => return not_started(target, shown, "not_started", Some(e.to_string())),
-    };
     let mut cmd = tokio::process::Command::new(&argv[0]);
     cmd.args(&argv[1..]);
     for name in CLEARED {
         cmd.env_remove(name);
     }
-    cmd.envs(creds.env())
-        .env("AWS_REGION", &target.region)
+    let creds = match session.child_credentials().await {
+        Ok(creds) => creds,
+        Err(e) => return not_started(target, shown, "not_started", Some(e.to_string())),
+    };
+    // held until the child ends: its token is good only that long. Credentials that never
+    // expire (the caller's own keys, in its own account) need no refreshing, and a container
+    // endpoint must answer with a session token: they go in the environment.
+    let _grant = match server.filter(|_| creds.expire()) {
+        Some(server) => match server.grant(session) {
+            Ok(grant) => {
+                cmd.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url())
+                    .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", grant.token());
+                Some(grant)
+            }
+            Err(e) => return not_started(target, shown, "not_started", Some(e.to_string())),
+        },
+        None => {
+            cmd.envs(creds.env());
+            None
+        }
+    };
+    cmd.env("AWS_REGION", &target.region)
         .env("AWS_DEFAULT_REGION", &target.region)
         .env("CANOPY_ACCOUNT_ID", target.account.as_str())
         .env("CANOPY_ACCOUNT_NAME", &target.name)
@@ -440,11 +473,18 @@ pub struct ExecSummary {
 
 /// Runs the command for every prepared target, `concurrency` at a time; accounts that could not
 /// be prepared are reported as not started. Launching stops once the failure budget is spent.
+/// With [`CredentialMode::Server`], the credentials endpoint runs for the whole run (an error
+/// when it cannot listen).
 pub async fn run(
     prepared: &[Prepared],
     input: &ExecInput,
     reporter: &dyn ExecReporter,
-) -> ExecSummary {
+) -> std::io::Result<ExecSummary> {
+    let server = match input.credentials {
+        CredentialMode::Server => Some(CredentialServer::start().await?),
+        CredentialMode::Env => None,
+    };
+    let server = server.as_ref();
     let total: usize = prepared.iter().map(|p| p.targets.len().max(1)).sum();
     let budget = input.max_failures.map(|m| match m {
         MaxFailures::Count(n) => n,
@@ -495,7 +535,7 @@ pub async fn run(
                     )
                 } else {
                     started.fetch_add(1, Ordering::Relaxed);
-                    run_child(input, session, target).await
+                    run_child(input, server, session, target).await
                 };
                 if result.failed() && result.status != "skipped" {
                     failures.fetch_add(1, Ordering::Relaxed);
@@ -506,12 +546,12 @@ pub async fn run(
         .buffer_unordered(input.concurrency.max(1))
         .collect::<Vec<()>>()
         .await;
-    ExecSummary {
+    Ok(ExecSummary {
         targets: total,
         started: started.load(Ordering::Relaxed),
         failed: failures.load(Ordering::Relaxed),
         skipped: skipped.load(Ordering::Relaxed),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -549,6 +589,7 @@ mod tests {
             grace: Duration::from_secs(1),
             max_failures: None,
             out: None,
+            credentials: CredentialMode::Env,
         };
         assert_eq!(
             command_for(&input, &target),

@@ -49,6 +49,10 @@ impl HandedSnapshots {
     }
 }
 
+/// The AWS session, built only when a place is in S3 (a local folder needs no credentials,
+/// region or configuration).
+pub type AwsFor<'a> = dyn Fn() -> futures::future::BoxFuture<'a, AwsSession> + Sync + 'a;
+
 /// A folder or an S3 prefix, opened: S3 with the caller's own credentials in the bucket's region.
 enum Place {
     Dir(PathBuf),
@@ -63,7 +67,8 @@ enum Place {
 }
 
 impl Place {
-    async fn open(aws: &AwsSession, at: &Destination) -> Result<Self, EngineError> {
+    /// Opens `at`; `aws` is only asked for (and only needs credentials) for S3.
+    async fn open(aws: &AwsFor<'_>, at: &Destination) -> Result<Self, EngineError> {
         Ok(match at {
             Destination::Dir(dir) => Self::Dir(dir.clone()),
             Destination::S3 {
@@ -71,7 +76,7 @@ impl Place {
                 prefix,
                 encryption,
             } => {
-                let session = aws.own_account().await?;
+                let session = aws().await.own_account().await?;
                 let region = canopy_aws::s3_bucket_region(&session, bucket).await?;
                 Self::S3 {
                     session: Box::new(session),
@@ -313,7 +318,7 @@ fn file_place(at: &str) -> Result<(Destination, String), EngineError> {
 /// Writes `snapshots` to `at` (a file, written atomically and owner-only, or a new S3 object);
 /// returns where.
 pub async fn export_snapshots(
-    aws: &AwsSession,
+    aws: &AwsFor<'_>,
     snapshots: &HandedSnapshots,
     at: &str,
 ) -> Result<String, EngineError> {
@@ -326,7 +331,7 @@ pub async fn export_snapshots(
 }
 
 /// Reads the snapshots `org export` wrote to `at`.
-pub async fn read_snapshots(aws: &AwsSession, at: &str) -> Result<HandedSnapshots, EngineError> {
+pub async fn read_snapshots(aws: &AwsFor<'_>, at: &str) -> Result<HandedSnapshots, EngineError> {
     let (dest, name) = file_place(at)?;
     let place = Place::open(aws, &dest).await?;
     let bytes = place.get(&name).await?;
@@ -390,7 +395,7 @@ fn wanted(names: &[String], table: &str) -> bool {
 /// Parquet, then the organization snapshots (shard 1), then the manifest. A shard whose manifest
 /// exists was exported already and is refused.
 pub async fn export(
-    aws: &AwsSession,
+    aws: &AwsFor<'_>,
     store: &Store,
     request: &ExportRequest,
 ) -> Result<ExportReport, EngineError> {
@@ -544,7 +549,7 @@ impl From<canopy_lake::LakeError> for EngineError {
 /// snapshots, each inventory table replaced by the union of the shards' rows, the runs and
 /// errors added. A run missing a shard's manifest is refused, naming the missing shards.
 pub async fn import(
-    aws: &AwsSession,
+    aws: &AwsFor<'_>,
     store: &mut Store,
     request: &ImportRequest,
 ) -> Result<ImportReport, EngineError> {

@@ -18,6 +18,7 @@ pub mod bootstrap;
 pub mod collect;
 pub mod configgen;
 pub mod credreport;
+pub mod credserver;
 pub mod exec;
 pub mod external;
 pub mod fanout;

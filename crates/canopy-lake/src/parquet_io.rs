@@ -27,8 +27,15 @@ use time::OffsetDateTime;
 
 use crate::LakeError;
 
-/// Rows buffered before they are written: memory stays bounded by this, whatever the table.
+/// Rows buffered before they are handed to the writer.
 pub const BATCH_ROWS: usize = 8192;
+
+/// Rows per row group (the writer's default is a million, all held in memory until written):
+/// memory stays bounded by this, whatever the table, and readers stream a group at a time.
+pub const ROW_GROUP_ROWS: usize = 16_384;
+
+/// And at most this many bytes (wide rows: policies, tags).
+pub const ROW_GROUP_BYTES: usize = 32 << 20;
 
 const UTC: &str = "UTC";
 
@@ -164,6 +171,9 @@ impl<W: Write + Send> ParquetSink<W> {
         let level = ZstdLevel::try_new(3).map_err(|e| parquet_error(table.name, e))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(level))
+            // a row group is held in memory until it is written: bounded, not the whole table
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
             .set_created_by(format!("canopy {}", env!("CARGO_PKG_VERSION")))
             .build();
         let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))

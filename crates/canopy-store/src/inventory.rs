@@ -196,6 +196,28 @@ impl Store {
         rows: &[(String, String, Row)],
         computed_at: OffsetDateTime,
     ) -> Result<u64> {
+        self.write_rows(table, rows, computed_at, true)
+    }
+
+    /// Adds `rows` to `table` — one canopy computes, not one a unit collects — each under its
+    /// own account and region, in one transaction; [`Store::replace_table`] with no rows
+    /// empties it first. For results that arrive one by one (`exec`), so none waits in memory.
+    pub fn append_rows(
+        &mut self,
+        table: &'static TableDef,
+        rows: &[(String, String, Row)],
+        computed_at: OffsetDateTime,
+    ) -> Result<u64> {
+        self.write_rows(table, rows, computed_at, false)
+    }
+
+    fn write_rows(
+        &mut self,
+        table: &'static TableDef,
+        rows: &[(String, String, Row)],
+        computed_at: OffsetDateTime,
+        replace: bool,
+    ) -> Result<u64> {
         let at = canopy_model::format_time(computed_at);
         self.inventory_table(table)?;
         for (_, _, row) in rows {
@@ -204,7 +226,9 @@ impl Store {
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
         }
         let tx = self.conn.transaction()?;
-        tx.execute(&format!("DELETE FROM {}", table.name), [])?;
+        if replace {
+            tx.execute(&format!("DELETE FROM {}", table.name), [])?;
+        }
         for (account_id, region, row) in rows {
             let key = UnitKey { account_id, region };
             insert(&tx, table, key, row, &at)?;

@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use canopy_engine::exec::{self, ChildResult, ExecInput, ExecReporter, MaxFailures};
+use canopy_engine::exec::{
+    self, ChildResult, CredentialMode, ExecInput, ExecReporter, MaxFailures,
+};
 use clap::Args;
 
 use super::{Ctx, Outcome};
@@ -48,6 +50,11 @@ pub struct ExecArgs {
     /// children's output goes to canopy's stderr]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// How children get credentials: `env` (AWS_ACCESS_KEY_ID..., fixed for the child's life)
+    /// or `server` (a loopback container-credentials endpoint with a token per child, answering
+    /// with credentials canopy refreshes: for commands that outlive a one-hour role session)
+    #[arg(long, value_enum, default_value_t = Credentials::Env)]
+    pub credentials: Credentials,
     /// The command and its arguments; `{account_id}`, `{account_name}`, `{region}` are filled in
     #[arg(
         trailing_var_arg = true,
@@ -58,9 +65,18 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-/// Prints each child's line as it ends, and keeps its row for the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Credentials {
+    Env,
+    Server,
+}
+
+/// Prints each child's line as it ends and adds its row to the store then (nothing waits in
+/// memory: the run's memory does not grow with its targets).
 struct Lines {
-    rows: Mutex<Vec<ChildResult>>,
+    store: Mutex<canopy_store::Store>,
+    /// The first row the store refused, if one was.
+    failed: Mutex<Option<String>>,
 }
 
 impl ExecReporter for Lines {
@@ -70,8 +86,22 @@ impl ExecReporter for Lines {
             let _ = writeln!(out, "{line}");
             let _ = out.flush();
         }
-        if let Ok(mut rows) = self.rows.lock() {
-            rows.push(result.clone());
+        let row = [(
+            result.account_id.clone(),
+            result.region.clone(),
+            result.row(),
+        )];
+        let written = self
+            .store
+            .lock()
+            .map_err(|_| "the store's lock".to_owned())
+            .and_then(|mut store| {
+                store
+                    .append_rows(&exec::EXEC_RESULTS, &row, time::OffsetDateTime::now_utc())
+                    .map_err(|e| e.to_string())
+            });
+        if let (Err(e), Ok(mut failed)) = (written, self.failed.lock()) {
+            failed.get_or_insert(e);
         }
     }
 }
@@ -102,6 +132,10 @@ pub async fn exec(ctx: &Ctx, args: ExecArgs) -> Result<Outcome> {
         grace: Duration::from_secs(5),
         max_failures: args.max_failures,
         out: args.out.clone(),
+        credentials: match args.credentials {
+            Credentials::Env => CredentialMode::Env,
+            Credentials::Server => CredentialMode::Server,
+        },
     };
     if args.dry_run {
         let mut out = std::io::stdout().lock();
@@ -133,24 +167,24 @@ pub async fn exec(ctx: &Ctx, args: ExecArgs) -> Result<Outcome> {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("--out `{}`: {e}", dir.display()))?;
     }
+    // the last run's results give way to this one's
+    store.replace_table(&exec::EXEC_RESULTS, &[], time::OffsetDateTime::now_utc())?;
     let lines = Lines {
-        rows: Mutex::new(Vec::new()),
+        store: Mutex::new(store),
+        failed: Mutex::new(None),
     };
     let summary = tokio::select! {
-        summary = exec::run(&prepared, &input, &lines) => summary,
+        summary = exec::run(&prepared, &input, &lines) => summary
+            .map_err(|e| anyhow::anyhow!("cannot serve credentials on loopback (--credentials server): {e}"))?,
         () = super::ctrl_c() => {
             ctx.printer.warn("interrupted: the running children were killed");
             return Ok(Outcome::Partial);
         }
     };
-    let rows: Vec<(String, String, canopy_model::inventory::Row)> = lines
-        .rows
-        .into_inner()
-        .unwrap_or_default()
-        .iter()
-        .map(|r| (r.account_id.clone(), r.region.clone(), r.row()))
-        .collect();
-    store.replace_table(&exec::EXEC_RESULTS, &rows, time::OffsetDateTime::now_utc())?;
+    if let Some(e) = lines.failed.into_inner().ok().flatten() {
+        ctx.printer
+            .warn(&format!("some results are not in canopy_exec_results: {e}"));
+    }
     ctx.printer.note(&format!(
         "{} target(s): {} started, {} failed or timed out, {} skipped",
         summary.targets, summary.started, summary.failed, summary.skipped

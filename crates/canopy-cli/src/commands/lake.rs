@@ -135,8 +135,7 @@ pub async fn export_store(
     request: ExportRequest,
     format: Option<SummaryFormat>,
 ) -> Result<ExportReport> {
-    let aws = ctx.aws(None).await;
-    let report = lake::export(&aws, store, &request)
+    let report = lake::export(&ctx.lazy_aws(), store, &request)
         .await
         .with_context(|| format!("cannot export to `{}`", request_place(&request)))?;
     let m = &report.manifest;
@@ -196,9 +195,8 @@ pub async fn export(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
 pub async fn import(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
     let from = destination(&args.from, None, "import from")?;
     let mut store = ctx.open_store()?;
-    let aws = ctx.aws(None).await;
     let report = lake::import(
-        &aws,
+        &ctx.lazy_aws(),
         &mut store,
         &ImportRequest {
             from,
@@ -241,8 +239,7 @@ pub async fn org_export(ctx: &Ctx, at: &str, format: SummaryFormat) -> Result<Ou
     let (snapshots, outcome) = ctx.snapshots().await?;
     let accounts: usize = snapshots.iter().map(|s| s.accounts.len()).sum();
     let handed = HandedSnapshots::new(snapshots, OffsetDateTime::now_utc());
-    let aws = ctx.aws(None).await;
-    let written = lake::export_snapshots(&aws, &handed, at)
+    let written = lake::export_snapshots(&ctx.lazy_aws(), &handed, at)
         .await
         .with_context(|| format!("cannot write the organizations to `{at}`"))?;
     let mut out = std::io::stdout().lock();

@@ -119,6 +119,15 @@ impl Ctx {
         }
     }
 
+    /// The AWS session, built only when asked for (a local file needs none).
+    pub fn lazy_aws<'a>(
+        &'a self,
+    ) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = AwsSession> + Send + 'a>>
+    + Sync
+    + 'a {
+        move || Box::pin(self.aws(None))
+    }
+
     /// The session a fan-out command shares across its tasks: `concurrency` requests in flight.
     pub async fn fan_out_aws(&self, concurrency: usize) -> Arc<AwsSession> {
         Arc::new(self.aws(Some(concurrency)).await)
@@ -138,10 +147,7 @@ impl Ctx {
             .handed
             .get_or_try_init(|| {
                 // boxed: every command awaits this, and the AWS read is a deep future
-                Box::pin(async {
-                    let aws = self.aws(None).await;
-                    canopy_engine::lake::read_snapshots(&aws, at).await
-                })
+                Box::pin(async { canopy_engine::lake::read_snapshots(&self.lazy_aws(), at).await })
             })
             .await
             .with_context(|| format!("cannot use the snapshot `{at}` (--snapshot)"))?;

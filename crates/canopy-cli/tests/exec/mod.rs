@@ -188,3 +188,62 @@ fn exec_ends_a_child_that_outlives_its_timeout_and_stops_when_failures_exceed_th
     );
     assert_eq!(lines(&out.stdout)[0]["status"], "not_started");
 }
+
+#[test]
+fn exec_serves_refreshing_credentials_from_a_loopback_endpoint_with_a_token_per_child() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.json(&["org", "sync", "--format", "json"]);
+    s.moto.reset_calls();
+    let python = canopy_testkit::venv_python();
+    // the child sees no key in its environment, only the endpoint and its token; the SDK's
+    // container provider fetches from it; a wrong token is refused
+    // (the management account is reached with the caller's own keys, which never expire: those
+    // go in the environment)
+    let script = "import boto3, os, urllib.request, urllib.error\n\
+        if os.environ['CANOPY_ACCOUNT_ID'] == '123456789012':\n    print(True, 'own keys'); raise SystemExit\n\
+        assert 'AWS_ACCESS_KEY_ID' not in os.environ and 'AWS_SESSION_TOKEN' not in os.environ\n\
+        uri = os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI']\n\
+        assert uri.startswith('http://127.0.0.1:'), uri\n\
+        try:\n    urllib.request.urlopen(urllib.request.Request(uri, headers={'Authorization': 'guess'}))\n    wrong = 200\n\
+        except urllib.error.HTTPError as e:\n    wrong = e.code\n\
+        account = boto3.client('sts').get_caller_identity()['Account']\n\
+        print(account == os.environ['CANOPY_ACCOUNT_ID'], wrong)";
+    let out = s
+        .canopy()
+        .args(["exec", "--global", "--credentials", "server", "--out"])
+        .arg(s.dir.path().join("out"))
+        .args(["--", python.to_str().unwrap(), "-c", script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results = lines(&out.stdout);
+    assert_eq!(results.len(), 4, "{results:?}");
+    for r in &results {
+        let id = r["account_id"].as_str().unwrap();
+        let written = std::fs::read_to_string(
+            s.dir
+                .path()
+                .join("out")
+                .join(id)
+                .join("us-east-1")
+                .join("stdout"),
+        )
+        .unwrap();
+        let want = if id == "123456789012" {
+            "True own keys"
+        } else {
+            "True 401"
+        };
+        assert_eq!(written.trim(), want, "{id}: {r}");
+    }
+    assert_eq!(
+        s.moto.count("AssumeRole"),
+        3,
+        "one role per member account, shared by the endpoint's answers"
+    );
+}
