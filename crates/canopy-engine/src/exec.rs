@@ -325,6 +325,22 @@ fn signal_group(pid: Option<u32>, signal: Signal) {
     }
 }
 
+/// Kills a child's process group when dropped before [`GroupGuard::disarm`]: a run dropped
+/// while children run (Ctrl-C) leaves nothing they started behind.
+struct GroupGuard(Option<u32>);
+
+impl GroupGuard {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        signal_group(self.0, Signal::SIGKILL);
+    }
+}
+
 async fn run_child(
     input: &ExecInput,
     server: Option<&CredentialServer>,
@@ -411,6 +427,8 @@ async fn run_child(
         }
     };
     let pid = child.id();
+    // dropped unfinished (Ctrl-C drops the run): the child's whole group goes, not the child alone
+    let group = GroupGuard(pid);
     let waited = match input.timeout {
         Some(limit) => tokio::time::timeout(limit, child.wait()).await.ok(),
         None => Some(child.wait().await),
@@ -429,6 +447,7 @@ async fn run_child(
             (status, true)
         }
     };
+    group.disarm();
     let duration_ms = u64::try_from(clock.elapsed().as_millis()).ok();
     let size = |p: &Path| std::fs::metadata(p).ok().map(|m| m.len());
     let (stdout_bytes, stderr_bytes) = match &files {

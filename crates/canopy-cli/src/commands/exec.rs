@@ -177,7 +177,7 @@ pub async fn exec(ctx: &Ctx, args: ExecArgs) -> Result<Outcome> {
         summary = exec::run(&prepared, &input, &lines) => summary
             .map_err(|e| anyhow::anyhow!("cannot serve credentials on loopback (--credentials server): {e}"))?,
         () = super::ctrl_c() => {
-            ctx.printer.warn("interrupted: the running children were killed");
+            ctx.printer.warn("interrupted: the running children and everything they started were killed");
             return Ok(Outcome::Partial);
         }
     };

@@ -247,3 +247,64 @@ fn exec_serves_refreshing_credentials_from_a_loopback_endpoint_with_a_token_per_
         "one role per member account, shared by the endpoint's answers"
     );
 }
+
+/// Whether process `pid` is gone (or a zombie no one has reaped yet).
+fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[test]
+fn ctrl_c_ends_what_the_children_started_too() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.json(&["org", "sync", "--format", "json"]);
+    let marks = s.dir.path().join("marks");
+    std::fs::create_dir_all(&marks).unwrap();
+    // each child starts a grandchild in its own group and waits on it
+    let line = format!(
+        "sleep 300 & echo $! > {}/{{account_id}}; wait",
+        marks.display()
+    );
+    let mut canopy = s
+        .process()
+        .args(["exec", "--global", "--shell", "--", &line])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut pids = Vec::new();
+    for _ in 0..200 {
+        pids = std::fs::read_dir(&marks)
+            .unwrap()
+            .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if pids.len() == 4 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(pids.len(), 4, "every child started its grandchild");
+    std::process::Command::new("kill")
+        .args(["-INT", &canopy.id().to_string()])
+        .status()
+        .unwrap();
+    let status = canopy.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "interrupted: partial");
+    for _ in 0..50 {
+        if pids.iter().all(|p| gone(p)) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        pids.iter().all(|p| gone(p)),
+        "grandchildren left running: {pids:?}"
+    );
+}
