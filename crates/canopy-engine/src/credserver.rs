@@ -18,6 +18,9 @@ use tokio::task::JoinHandle;
 
 type Grants = Arc<Mutex<HashMap<String, AccountSession>>>;
 
+/// How long one request may take, refreshing the credentials included.
+const REQUEST_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The running endpoint; stops when dropped.
 pub struct CredentialServer {
     addr: SocketAddr,
@@ -84,7 +87,8 @@ impl CredentialServer {
             while let Ok((stream, _)) = listener.accept().await {
                 let grants = serving.clone();
                 tokio::spawn(async move {
-                    let _ = answer(stream, grants).await;
+                    // a client that never finishes its request does not hold a task forever
+                    let _ = tokio::time::timeout(REQUEST_TIME, answer(stream, grants)).await;
                 });
             }
         });

@@ -116,11 +116,11 @@ pub async fn exec(ctx: &Ctx, args: ExecArgs) -> Result<Outcome> {
         Some(ctx.settings.regions(&args.regions)?)
     };
     let mut store = ctx.open_store()?;
-    let (role, targets, outcome) = ctx.targets(&mut store, &args.scope).await?;
+    let (role, targets, snapshots, outcome) =
+        ctx.targets_and_snapshots(&mut store, &args.scope).await?;
     if targets.is_empty() {
         bail!("no active account is selected; see `canopy accounts list`");
     }
-    let (snapshots, _) = ctx.snapshots_in(&mut store).await?;
     let aws = ctx.aws(None).await;
     let prepared = exec::prepare(&aws, &role, &snapshots, &targets, &regions).await;
     let input = ExecInput {

@@ -195,6 +195,16 @@ impl Ctx {
         store: &mut Store,
         scope: &AccountScope,
     ) -> Result<(RoleSpec, Vec<Target>, Outcome)> {
+        let (role, targets, _, outcome) = self.targets_and_snapshots(store, scope).await?;
+        Ok((role, targets, outcome))
+    }
+
+    /// [`Ctx::targets`], with the snapshots they were chosen from.
+    pub async fn targets_and_snapshots(
+        &self,
+        store: &mut Store,
+        scope: &AccountScope,
+    ) -> Result<(RoleSpec, Vec<Target>, Vec<OrgSnapshot>, Outcome)> {
         let selection = Selection {
             accounts: crate::settings::account_ids(&scope.select.accounts, "--accounts")?,
             exclude: crate::settings::account_ids(
@@ -219,7 +229,7 @@ impl Ctx {
                     .join(", ")
             ));
         }
-        Ok((role, targets.active, outcome))
+        Ok((role, targets.active, snaps, outcome))
     }
 }
 
