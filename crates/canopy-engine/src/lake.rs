@@ -421,11 +421,6 @@ pub async fn export(
             place.show(&manifest_key)
         )));
     }
-    let counts: HashMap<String, u64> = store
-        .tables()?
-        .into_iter()
-        .map(|t| (t.doc.name.to_owned(), t.rows))
-        .collect();
     let first = shard.index == 1;
     let mut manifest = Manifest {
         format: canopy_lake::FORMAT.to_owned(),
@@ -444,8 +439,8 @@ pub async fn export(
         if table.kind == ExchangeKind::Organization && !first {
             continue;
         }
-        let rows = counts.get(table.name).copied().unwrap_or(0);
-        if rows == 0 {
+        // an empty table gets no file (nor a folder: DuckDB refuses a view over no file)
+        if !store.has_rows(table)? {
             manifest.tables.insert(
                 table.name.to_owned(),
                 TableFile {
@@ -462,9 +457,9 @@ pub async fn export(
             path: tmp.path().to_owned(),
             why: e.to_string(),
         })?);
-        let mut sink = canopy_lake::ParquetSink::new(out, table).map_err(lake_error)?;
+        let mut sink = canopy_lake::ParquetSink::new(out, table)?;
         store.export_rows(table, &mut sink)?;
-        let (written, out) = sink.finish().map_err(lake_error)?;
+        let (written, out) = sink.finish()?;
         let file = out
             .into_inner()
             .map_err(|e| e.into_error())
@@ -516,10 +511,6 @@ pub async fn export(
     })
 }
 
-fn lake_error(e: canopy_lake::LakeError) -> EngineError {
-    EngineError::Selection(e.to_string())
-}
-
 /// Where exported files are read from, and which run.
 #[derive(Debug, Clone)]
 pub struct ImportRequest {
@@ -537,12 +528,6 @@ pub struct ImportReport {
     /// Tables replaced, with the rows loaded into each.
     pub tables: BTreeMap<String, u64>,
     pub organizations: usize,
-}
-
-impl From<canopy_lake::LakeError> for EngineError {
-    fn from(e: canopy_lake::LakeError) -> Self {
-        lake_error(e)
-    }
 }
 
 /// Loads every shard of one exported run into `store`, in one transaction: the organization

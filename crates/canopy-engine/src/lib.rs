@@ -62,6 +62,8 @@ pub enum EngineError {
     Render(#[from] canopy_render::RenderError),
     #[error(transparent)]
     Aws(#[from] canopy_aws::AwsError),
+    #[error(transparent)]
+    Lake(#[from] canopy_lake::LakeError),
     #[error("{0}")]
     Selection(String),
     #[error("no active account is selected; see `canopy accounts list`")]

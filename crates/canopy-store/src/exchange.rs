@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use canopy_model::OrgSnapshot;
 use canopy_model::table::ColumnType;
+use rusqlite::OptionalExtension;
 use rusqlite::types::{Value, ValueRef};
 
 use crate::catalog;
@@ -175,6 +176,23 @@ impl Store {
             count += 1;
         }
         Ok(count)
+    }
+
+    /// Whether `table` (an exchange table) holds any row: one row read, not a count.
+    pub fn has_rows(&self, table: &ExchangeTable) -> Result<bool> {
+        if !self.exchange_tables()?.iter().any(|t| t.name == table.name) {
+            return Err(StoreError::Invalid(format!(
+                "`{}` is not a table an export writes",
+                table.name
+            )));
+        }
+        let found: Option<i64> = self
+            .conn
+            .query_row(&format!("SELECT 1 FROM {} LIMIT 1", table.name), [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(found.is_some())
     }
 
     /// An import: everything it writes lands together when it commits, or not at all.

@@ -71,12 +71,42 @@ pub enum Credentials {
     Server,
 }
 
-/// Prints each child's line as it ends and adds its row to the store then (nothing waits in
-/// memory: the run's memory does not grow with its targets).
+/// A result's row, under its account and region.
+type ResultRow = (String, String, canopy_model::inventory::Row);
+
+/// Rows written to the store in one transaction: at most this many results wait in memory.
+const RESULTS_PER_WRITE: usize = 256;
+
+/// Prints each child's line as it ends and adds its row to the store, a few hundred rows per
+/// transaction (the run's memory does not grow with its targets; one commit per child would be
+/// thousands of commits at scale).
 struct Lines {
-    store: Mutex<canopy_store::Store>,
-    /// The first row the store refused, if one was.
+    /// The store, and the rows waiting for it.
+    store: Mutex<(canopy_store::Store, Vec<ResultRow>)>,
+    /// The first write the store refused, if one was.
     failed: Mutex<Option<String>>,
+}
+
+impl Lines {
+    /// Writes the waiting rows (all of them with `all`, else only a full batch).
+    fn flush(&self, all: bool) {
+        let Ok(mut guard) = self.store.lock() else {
+            return;
+        };
+        let (store, pending) = &mut *guard;
+        if pending.is_empty() || (!all && pending.len() < RESULTS_PER_WRITE) {
+            return;
+        }
+        let written = store.append_rows(
+            &exec::EXEC_RESULTS,
+            pending,
+            time::OffsetDateTime::now_utc(),
+        );
+        pending.clear();
+        if let (Err(e), Ok(mut failed)) = (written, self.failed.lock()) {
+            failed.get_or_insert(e.to_string());
+        }
+    }
 }
 
 impl ExecReporter for Lines {
@@ -86,23 +116,14 @@ impl ExecReporter for Lines {
             let _ = writeln!(out, "{line}");
             let _ = out.flush();
         }
-        let row = [(
-            result.account_id.clone(),
-            result.region.clone(),
-            result.row(),
-        )];
-        let written = self
-            .store
-            .lock()
-            .map_err(|_| "the store's lock".to_owned())
-            .and_then(|mut store| {
-                store
-                    .append_rows(&exec::EXEC_RESULTS, &row, time::OffsetDateTime::now_utc())
-                    .map_err(|e| e.to_string())
-            });
-        if let (Err(e), Ok(mut failed)) = (written, self.failed.lock()) {
-            failed.get_or_insert(e);
+        if let Ok(mut guard) = self.store.lock() {
+            guard.1.push((
+                result.account_id.clone(),
+                result.region.clone(),
+                result.row(),
+            ));
         }
+        self.flush(false);
     }
 }
 
@@ -170,17 +191,23 @@ pub async fn exec(ctx: &Ctx, args: ExecArgs) -> Result<Outcome> {
     // the last run's results give way to this one's
     store.replace_table(&exec::EXEC_RESULTS, &[], time::OffsetDateTime::now_utc())?;
     let lines = Lines {
-        store: Mutex::new(store),
+        store: Mutex::new((store, Vec::with_capacity(RESULTS_PER_WRITE))),
         failed: Mutex::new(None),
     };
     let summary = tokio::select! {
-        summary = exec::run(&prepared, &input, &lines) => summary
-            .map_err(|e| anyhow::anyhow!("cannot serve credentials on loopback (--credentials server): {e}"))?,
-        () = super::ctrl_c() => {
-            ctx.printer.warn("interrupted: the running children and everything they started were killed");
-            return Ok(Outcome::Partial);
-        }
+        summary = exec::run(&prepared, &input, &lines) => Some(summary),
+        () = super::ctrl_c() => None,
     };
+    // the children that ended are in the table, interrupted or not
+    lines.flush(true);
+    let Some(summary) = summary else {
+        ctx.printer
+            .warn("interrupted: the running children and everything they started were killed");
+        return Ok(Outcome::Partial);
+    };
+    let summary = summary.map_err(|e| {
+        anyhow::anyhow!("cannot serve credentials on loopback (--credentials server): {e}")
+    })?;
     if let Some(e) = lines.failed.into_inner().ok().flatten() {
         ctx.printer
             .warn(&format!("some results are not in canopy_exec_results: {e}"));

@@ -137,7 +137,7 @@ pub async fn export_store(
 ) -> Result<ExportReport> {
     let report = lake::export(&ctx.lazy_aws(), store, &request)
         .await
-        .with_context(|| format!("cannot export to `{}`", request_place(&request)))?;
+        .with_context(|| format!("cannot export to `{}`", request.out))?;
     let m = &report.manifest;
     let files = m.tables.values().filter(|t| t.file.is_some()).count();
     let rows: u64 = m.tables.values().map(|t| t.rows).sum();
@@ -167,13 +167,6 @@ pub async fn export_store(
         Some(SummaryFormat::Text) => writeln!(out, "{line}")?,
     }
     Ok(report)
-}
-
-fn request_place(request: &ExportRequest) -> String {
-    match &request.out {
-        Destination::Dir(dir) => dir.display().to_string(),
-        Destination::S3 { bucket, prefix, .. } => format!("s3://{bucket}/{prefix}"),
-    }
 }
 
 pub async fn export(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
