@@ -3,7 +3,10 @@
 //!
 //! The tree is walked parent by parent (ListOrganizationalUnitsForParent +
 //! ListAccountsForParent), which costs one call per node and page, instead of ListParents per
-//! account (N calls at 5/s). Every call is paced by [`OrgRates`] and retried by `call`.
+//! account (N calls at 5/s). Tags and policies are fetched while the tree is walked, each API
+//! paced by its own bucket of [`OrgRates`], so a discovery takes as long as its slowest API
+//! (at 10,000 accounts: ListTagsForResource, one call per account at 10/s). Every call is
+//! retried by `call`.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,8 +25,6 @@ use crate::pace::OrgRates;
 use crate::page::{collect_pages, paginate};
 use crate::retry::call;
 use crate::session::AccountSession;
-
-type Tags = BTreeMap<String, String>;
 
 /// How to discover.
 #[derive(Debug)]
@@ -180,66 +181,108 @@ pub async fn discover_organization(
             .collect(),
     };
 
-    // the tree, level by level, nodes of a level in parallel
+    // Three strands at once, each paced by its own buckets: the tree (level by level, nodes of
+    // a level in parallel), the accounts' tags (each asked as soon as the walk finds the
+    // account, so the 10/s tag bucket, the slowest, starts at once), and policies with
+    // delegations. One after the other they would take the sum of their times; together, the
+    // slowest one's.
+    let (tag_tx, tag_rx) = futures::channel::mpsc::unbounded::<AccountId>();
     let ou_count = AtomicUsize::new(0);
     let account_count = AtomicUsize::new(0);
-    let mut ous: Vec<OrgUnit> = Vec::new();
-    let mut accounts: Vec<Account> = Vec::new();
-    let mut frontier = vec![root.id.clone()];
-    while !frontier.is_empty() {
-        let level: Vec<(Vec<OrgUnit>, Vec<Account>)> = stream::iter(frontier.drain(..))
-            .map(|parent| {
-                let client = &client;
-                let scope = &scope;
-                let (ou_count, account_count) = (&ou_count, &account_count);
-                async move {
-                    let children = list_ous(client, scope, rates, &parent).await?;
-                    let members = list_accounts(client, scope, rates, &parent).await?;
-                    let ous =
-                        ou_count.fetch_add(children.len(), Ordering::Relaxed) + children.len();
-                    let accounts =
-                        account_count.fetch_add(members.len(), Ordering::Relaxed) + members.len();
-                    progress(DiscoverProgress {
-                        phase: "tree",
-                        ous,
-                        accounts,
-                    });
-                    Ok::<_, AwsError>((children, members))
-                }
-            })
-            .buffer_unordered(concurrency)
-            .try_collect()
-            .await?;
-        for (children, members) in level {
-            frontier.extend(children.iter().map(|ou| ou.id.clone()));
-            ous.extend(children);
-            accounts.extend(members);
+    let tagged = AtomicUsize::new(0);
+    let walk = async {
+        let tag_tx = tag_tx;
+        let mut ous: Vec<OrgUnit> = Vec::new();
+        let mut accounts: Vec<Account> = Vec::new();
+        let mut frontier = vec![root.id.clone()];
+        while !frontier.is_empty() {
+            let level: Vec<(Vec<OrgUnit>, Vec<Account>)> = stream::iter(frontier.drain(..))
+                .map(|parent| {
+                    let client = &client;
+                    let scope = &scope;
+                    let (ou_count, account_count, tag_tx) = (&ou_count, &account_count, &tag_tx);
+                    async move {
+                        let children = list_ous(client, scope, rates, &parent).await?;
+                        let members = list_accounts(client, scope, rates, &parent).await?;
+                        for account in &members {
+                            // the receiver lives as long as this future: a send cannot fail
+                            let _ = tag_tx.unbounded_send(account.id.clone());
+                        }
+                        let ous =
+                            ou_count.fetch_add(children.len(), Ordering::Relaxed) + children.len();
+                        let accounts = account_count.fetch_add(members.len(), Ordering::Relaxed)
+                            + members.len();
+                        progress(DiscoverProgress {
+                            phase: "tree",
+                            ous,
+                            accounts,
+                        });
+                        Ok::<_, AwsError>((children, members))
+                    }
+                })
+                .buffer_unordered(concurrency)
+                .try_collect()
+                .await?;
+            for (children, members) in level {
+                frontier.extend(children.iter().map(|ou| ou.id.clone()));
+                ous.extend(children);
+                accounts.extend(members);
+            }
         }
-    }
+        Ok::<_, AwsError>((ous, accounts))
+    };
+    // tags, one call (or more pages) per account; ends when the walk does
+    let tagging = tag_rx
+        .map(|id| {
+            let client = &client;
+            let scope = &scope;
+            let (ou_count, account_count, tagged) = (&ou_count, &account_count, &tagged);
+            async move {
+                let tags = list_tags(client, scope, rates, id.as_str()).await?;
+                let done = tagged.fetch_add(1, Ordering::Relaxed) + 1;
+                if done.is_multiple_of(25) {
+                    progress(DiscoverProgress {
+                        phase: "tags",
+                        ous: ou_count.load(Ordering::Relaxed),
+                        accounts: account_count.load(Ordering::Relaxed),
+                    });
+                }
+                Ok::<_, AwsError>((id, tags))
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect::<Vec<_>>();
+    let governance = async {
+        let mut warnings = Vec::new();
+        let mut policies = Vec::new();
+        for policy_type in &root.enabled_policy_types {
+            let found = optional(
+                list_policies(&client, &scope, rates, policy_type, concurrency).await,
+                &format!("{policy_type} policies"),
+                &mut warnings,
+            )?;
+            policies.extend(found.unwrap_or_default());
+        }
+        let delegated_admins = optional(
+            list_delegated(&client, &scope, rates).await,
+            "delegated administrators",
+            &mut warnings,
+        )?
+        .unwrap_or_default();
+        let service_access = optional(
+            list_service_access(&client, &scope, rates).await,
+            "trusted service access",
+            &mut warnings,
+        )?
+        .unwrap_or_default();
+        Ok::<_, AwsError>((policies, delegated_admins, service_access, warnings))
+    };
+    let (walked, tag_results, governed) = futures::join!(walk, tagging, governance);
+    let (mut ous, mut accounts) = walked?;
+    let (mut policies, delegated_admins, service_access, governance_warnings) = governed?;
     ous.sort_by(|a, b| a.id.cmp(&b.id));
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
 
-    // tags, one call (or more pages) per account
-    let total_ous = ous.len();
-    let total_accounts = accounts.len();
-    let tag_results: Vec<Result<(AccountId, Tags), AwsError>> =
-        stream::iter(accounts.iter().map(|a| a.id.clone()))
-            .map(|id| {
-                let client = &client;
-                let scope = &scope;
-                async move {
-                    let tags = list_tags(client, scope, rates, id.as_str()).await?;
-                    progress(DiscoverProgress {
-                        phase: "tags",
-                        ous: total_ous,
-                        accounts: total_accounts,
-                    });
-                    Ok((id, tags))
-                }
-            })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
     let mut tags_by_account = BTreeMap::new();
     let mut tag_denied = None;
     for result in tag_results {
@@ -254,26 +297,17 @@ pub async fn discover_organization(
     if let Some(e) = tag_denied {
         warnings.push(format!("account tags skipped: {e}"));
     }
+    warnings.extend(governance_warnings);
     for account in &mut accounts {
         if let Some(tags) = tags_by_account.remove(&account.id) {
             account.tags = tags;
         }
     }
-
     progress(DiscoverProgress {
-        phase: "policies",
-        ous: total_ous,
-        accounts: total_accounts,
+        phase: "done",
+        ous: ous.len(),
+        accounts: accounts.len(),
     });
-    let mut policies = Vec::new();
-    for policy_type in &root.enabled_policy_types {
-        let found = optional(
-            list_policies(&client, &scope, rates, policy_type, concurrency).await,
-            &format!("{policy_type} policies"),
-            &mut warnings,
-        )?;
-        policies.extend(found.unwrap_or_default());
-    }
     policies.sort_by(|a: &Policy, b| {
         (a.policy_type.as_str(), a.name.as_str(), a.id.as_str()).cmp(&(
             b.policy_type.as_str(),
@@ -281,24 +315,6 @@ pub async fn discover_organization(
             b.id.as_str(),
         ))
     });
-
-    progress(DiscoverProgress {
-        phase: "delegations",
-        ous: total_ous,
-        accounts: total_accounts,
-    });
-    let delegated_admins = optional(
-        list_delegated(&client, &scope, rates).await,
-        "delegated administrators",
-        &mut warnings,
-    )?
-    .unwrap_or_default();
-    let service_access = optional(
-        list_service_access(&client, &scope, rates).await,
-        "trusted service access",
-        &mut warnings,
-    )?
-    .unwrap_or_default();
 
     Ok(Discovered {
         snapshot: OrgSnapshot {

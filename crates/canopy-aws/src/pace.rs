@@ -6,7 +6,15 @@ use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
+use governor::clock::DefaultClock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+/// The clock every bucket reads: made once (making one calibrates the CPU's counter, which cost
+/// 4% of canopy's CPU when each new bucket made its own).
+fn clock() -> DefaultClock {
+    static CLOCK: std::sync::OnceLock<DefaultClock> = std::sync::OnceLock::new();
+    CLOCK.get_or_init(DefaultClock::default).clone()
+}
 
 /// A token bucket: `per_second` sustained, `burst` at once.
 pub struct Rate {
@@ -22,10 +30,17 @@ impl std::fmt::Debug for Rate {
 }
 
 impl Rate {
+    /// Pacing for AWS's bucket of `burst` requests refilled at `per_second`. canopy's own
+    /// bucket holds back a reserve of a fifth of a second's refill (at least one request, at
+    /// most half the burst): requests do not reach AWS in the order and spacing they left (the
+    /// latency of each varies), and a bucket run exactly as full as AWS's throttles every
+    /// request that overtakes an earlier one. Measured against the simulator's buckets: the
+    /// reserve costs 0.2 s per bucket and keeps throttling to the occasional call.
     pub fn new(per_second: u32, burst: u32) -> Self {
         let limiter = NonZeroU32::new(per_second).map(|rate| {
-            let burst = NonZeroU32::new(burst.max(1)).unwrap_or(rate);
-            RateLimiter::direct(Quota::per_second(rate).allow_burst(burst))
+            let reserve = per_second.div_ceil(5).clamp(1, burst / 2);
+            let burst = NonZeroU32::new(burst.saturating_sub(reserve).max(1)).unwrap_or(rate);
+            RateLimiter::direct_with_clock(Quota::per_second(rate).allow_burst(burst), clock())
         });
         Self { limiter }
     }
@@ -40,6 +55,12 @@ impl Rate {
             limiter.until_ready().await;
         }
     }
+}
+
+/// STS: 600 requests a second per calling account (and region), for the AssumeRole calls a
+/// fan-out makes.
+pub fn sts_rate() -> Rate {
+    Rate::new(600, 600)
 }
 
 /// Buckets for the Organizations operations canopy calls, per management account.
@@ -100,7 +121,8 @@ impl OrgRates {
 #[derive(Debug)]
 pub struct ApiBuckets {
     paced: bool,
-    buckets: Mutex<HashMap<(String, &'static str), Arc<Rate>>>,
+    /// region -> API -> bucket (looked up by `&str`: no allocation per call)
+    buckets: Mutex<HashMap<String, HashMap<&'static str, Arc<Rate>>>>,
 }
 
 impl ApiBuckets {
@@ -118,8 +140,13 @@ impl ApiBuckets {
             return None;
         }
         let mut map = self.buckets.lock().ok()?;
+        let in_region = match map.get_mut(region) {
+            Some(in_region) => in_region,
+            None => map.entry(region.to_owned()).or_default(),
+        };
         Some(
-            map.entry((region.to_owned(), operation))
+            in_region
+                .entry(operation)
                 .or_insert_with(|| Arc::new(documented_rate(operation)))
                 .clone(),
         )
@@ -150,10 +177,17 @@ mod tests {
     fn a_burst_passes_at_once_then_the_bucket_is_empty() {
         let rate = Rate::new(1, 5);
         let limiter = rate.limiter.as_ref().unwrap();
-        for _ in 0..5 {
+        for _ in 0..4 {
             assert!(limiter.check().is_ok());
         }
-        assert!(limiter.check().is_err(), "the sixth call must wait");
+        assert!(
+            limiter.check().is_err(),
+            "the fifth call must wait: one request of AWS's burst is kept in reserve"
+        );
+        let sts = Rate::new(600, 600);
+        let limiter = sts.limiter.as_ref().unwrap();
+        let passed = (0..600).take_while(|_| limiter.check().is_ok()).count();
+        assert_eq!(passed, 480, "a fifth of a second's refill in reserve");
         assert!(Rate::unlimited().limiter.is_none());
     }
 

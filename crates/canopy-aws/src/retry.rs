@@ -63,7 +63,11 @@ pub struct CallStats {
 impl CallStats {
     fn record(&self, operation: &str, retried: bool) {
         if let Ok(mut map) = self.inner.lock() {
-            let entry = map.entry(operation.to_owned()).or_default();
+            // the name is allocated once per operation, not once per call
+            let entry = match map.get_mut(operation) {
+                Some(entry) => entry,
+                None => map.entry(operation.to_owned()).or_default(),
+            };
             entry.0 += 1;
             if retried {
                 entry.1 += 1;

@@ -16,6 +16,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the C library's allocator: a fan-out allocates and frees small buffers
+/// on every request from every worker thread, and glibc's malloc spent a third of canopy's CPU
+/// there (arena locks, consolidation) in the scale benchmark's profile.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn",

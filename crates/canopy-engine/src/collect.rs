@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use canopy_aws::{AwsSession, Collector, Refusals, Unit};
 use canopy_model::inventory::GLOBAL_REGION;
-use canopy_model::table::Scope;
+use canopy_model::table::{Scope, TableDef};
 use canopy_store::Store;
 use futures::future::BoxFuture;
 
@@ -179,6 +179,13 @@ pub async fn collect(
     reporter: &dyn FanOutReporter,
     shutdown: impl Future<Output = ()>,
 ) -> Result<CollectReport, EngineError> {
+    let mut reach = request.reach;
+    let tables: Vec<&'static TableDef> = request
+        .collectors
+        .iter()
+        .flat_map(|c| c.tables.iter().copied())
+        .collect();
+    largest_first(&mut reach.targets, &store.rows_by_account(&tables)?);
     let (regional, once) = request
         .collectors
         .iter()
@@ -188,7 +195,21 @@ pub async fn collect(
         once,
         regions: request.regions,
     });
-    crate::fanout::run(aws, store, job, request.reach, options, reporter, shutdown).await
+    crate::fanout::run(aws, store, job, reach, options, reporter, shutdown).await
+}
+
+/// Orders targets for the fan-out's window: accounts never collected first (their size is
+/// unknown), then the others by the rows their last collection left, largest first. An
+/// account with thousands of instances spends minutes in its own EC2 buckets (one
+/// DescribeInstanceAttribute per instance and attribute at 20 a second); entering the window
+/// first, its chain runs while the small accounts are worked through, instead of starting
+/// late and setting the end (measured in BENCHMARKS.md, "canopy at scale"). Ties keep the
+/// snapshot's order.
+fn largest_first(targets: &mut [Target], rows: &std::collections::HashMap<String, u64>) {
+    targets.sort_by_key(|t| match rows.get(t.account.as_str()) {
+        None => (false, std::cmp::Reverse(0)),
+        Some(&n) => (true, std::cmp::Reverse(n)),
+    });
 }
 
 #[cfg(test)]
@@ -204,6 +225,42 @@ mod tests {
             .iter()
             .map(|c| c.table().name)
             .collect()
+    }
+
+    #[test]
+    fn never_collected_accounts_start_first_then_the_largest() {
+        let target = |id: &str| Target {
+            account: id.parse().unwrap(),
+            name: id.to_owned(),
+            partition: canopy_model::Partition::aws(),
+            membership: None,
+        };
+        let mut targets: Vec<Target> = [
+            "111111111111",
+            "222222222222",
+            "333333333333",
+            "444444444444",
+        ]
+        .into_iter()
+        .map(target)
+        .collect();
+        let rows: std::collections::HashMap<String, u64> = [
+            ("111111111111".to_owned(), 5),
+            ("222222222222".to_owned(), 9000),
+            ("444444444444".to_owned(), 5),
+        ]
+        .into();
+        largest_first(&mut targets, &rows);
+        let order: Vec<&str> = targets.iter().map(|t| t.account.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "333333333333",
+                "222222222222",
+                "111111111111",
+                "444444444444"
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! are dropped: memory follows the window, not the estate.
 //!
 //! Every unit's rows go to a writer on a blocking thread through a bounded channel and replace
-//! that unit's previous rows in one transaction; a failed unit is recorded in `canopy_errors` and
+//! that unit's previous rows atomically (the writer commits what has queued up, up to 128 units,
+//! in one transaction); a failed unit is recorded in `canopy_errors` and
 //! keeps its previous rows. One account or region failing never stops the run. `shutdown`
 //! resolving (Ctrl-C) stops it cleanly: units in progress are abandoned, every unit already
 //! written stays, and the run is recorded as interrupted.
@@ -21,7 +22,7 @@ use canopy_aws::{AccountSession, ApiBuckets, AwsError, AwsSession, RoleSpec};
 use canopy_model::inventory::{Batch, GLOBAL_REGION, RegionInfo};
 use canopy_model::table::TableDef;
 use canopy_model::{AccountId, Membership, Partition, Region};
-use canopy_store::{RunStatus, RunTotals, Store, UnitError, UnitKey};
+use canopy_store::{RunStatus, RunTotals, Store, UnitError, UnitKey, UnitRows};
 use futures::future::BoxFuture;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
@@ -224,6 +225,9 @@ impl<D> FanOutReport<D> {
     }
 }
 
+/// Units written in one transaction at most.
+const WRITE_GROUP: usize = 128;
+
 enum Write {
     Unit {
         account: AccountId,
@@ -380,25 +384,43 @@ pub(crate) async fn run<J: Job>(
         asked,
     } = reach;
     let run_id = store.begin_run(job.command(), &asked)?;
-    let (tx, mut rx) = mpsc::channel::<Write>(64);
+    let (tx, mut rx) = mpsc::channel::<Write>(WRITE_GROUP);
     let writer = tokio::task::spawn_blocking(move || -> Result<Store, EngineError> {
+        // what has queued while the last commit ran goes in the next one: one commit per
+        // hundreds of small units at scale, one per unit when units trickle in
+        let mut group: Vec<Write> = Vec::with_capacity(WRITE_GROUP);
         while let Some(write) = rx.blocking_recv() {
-            match write {
-                Write::Unit {
-                    account,
-                    region,
-                    tables,
-                    batches,
-                    at,
-                } => {
-                    let key = UnitKey {
-                        account_id: account.as_str(),
-                        region: &region,
-                    };
-                    store.replace_unit(key, tables, &batches, at)?;
+            group.push(write);
+            while group.len() < WRITE_GROUP {
+                match rx.try_recv() {
+                    Ok(write) => group.push(write),
+                    Err(_) => break,
                 }
-                Write::Error(e) => store.record_error(run_id, &e)?,
             }
+            let mut units = Vec::with_capacity(group.len());
+            for write in &group {
+                match write {
+                    Write::Unit {
+                        account,
+                        region,
+                        tables,
+                        batches,
+                        at,
+                    } => units.push(UnitRows {
+                        key: UnitKey {
+                            account_id: account.as_str(),
+                            region,
+                        },
+                        tables,
+                        batches,
+                        collected_at: *at,
+                    }),
+                    Write::Error(e) => store.record_error(run_id, e)?,
+                }
+            }
+            store.replace_units(&units)?;
+            drop(units);
+            group.clear();
         }
         Ok(store)
     });

@@ -18,6 +18,16 @@ pub struct UnitKey<'a> {
     pub region: &'a str,
 }
 
+/// One unit's rows for [`Store::replace_units`].
+#[derive(Debug, Clone, Copy)]
+pub struct UnitRows<'a> {
+    pub key: UnitKey<'a>,
+    /// The tables the unit fills: each is cleared for the unit first.
+    pub tables: &'a [&'static TableDef],
+    pub batches: &'a [Batch],
+    pub collected_at: OffsetDateTime,
+}
+
 /// A failed unit, as recorded in `canopy_errors`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitError {
@@ -104,6 +114,28 @@ impl Store {
         Ok(())
     }
 
+    /// How many rows each account has in `tables` (what the last collections left), for a
+    /// fan-out to start the largest accounts first. Accounts with no row are absent.
+    pub fn rows_by_account(
+        &self,
+        tables: &[&'static TableDef],
+    ) -> Result<std::collections::HashMap<String, u64>> {
+        let mut out = std::collections::HashMap::new();
+        for table in tables {
+            let table = self.inventory_table(table)?;
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT account_id, COUNT(*) FROM {} GROUP BY account_id",
+                table.name
+            ))?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (account, n) = row?;
+                *out.entry(account).or_insert(0) += n.max(0) as u64;
+            }
+        }
+        Ok(out)
+    }
+
     /// Records a failed unit. Its previous rows stay as they were.
     pub fn record_error(&mut self, run_id: i64, error: &UnitError) -> Result<()> {
         self.conn.execute(
@@ -143,45 +175,68 @@ impl Store {
         batches: &[Batch],
         collected_at: OffsetDateTime,
     ) -> Result<u64> {
-        let at = canopy_model::format_time(collected_at);
-        for table in tables {
-            self.inventory_table(table)?;
-        }
-        for batch in batches {
-            if !tables.iter().any(|t| t.name == batch.table.name) {
-                return Err(StoreError::Invalid(format!(
-                    "rows for `{}` do not belong to this unit",
-                    batch.table
-                )));
+        self.replace_units(&[UnitRows {
+            key,
+            tables,
+            batches,
+            collected_at,
+        }])
+    }
+
+    /// [`Store::replace_unit`] for many units in one transaction (a fan-out's writer takes
+    /// what has queued up: one commit for up to hundreds of small units instead of one each).
+    /// Each unit still replaces exactly its own rows; if any unit's rows are invalid, nothing
+    /// is written.
+    pub fn replace_units(&mut self, units: &[UnitRows<'_>]) -> Result<u64> {
+        for unit in units {
+            for table in unit.tables {
+                self.inventory_table(table)?;
             }
-            for row in &batch.rows {
-                batch
-                    .table
-                    .check(row)
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            for batch in unit.batches {
+                if !unit.tables.iter().any(|t| t.name == batch.table.name) {
+                    return Err(StoreError::Invalid(format!(
+                        "rows for `{}` do not belong to this unit",
+                        batch.table
+                    )));
+                }
+                for row in &batch.rows {
+                    batch
+                        .table
+                        .check(row)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                }
             }
         }
         let tx = self.conn.transaction()?;
-        for table in tables {
-            match table.scope {
-                Scope::Account => tx.execute(
-                    &format!("DELETE FROM {} WHERE account_id = ?1", table.name),
-                    params![key.account_id],
-                )?,
-                Scope::Regional | Scope::Global => tx.execute(
-                    &format!(
-                        "DELETE FROM {} WHERE account_id = ?1 AND region = ?2",
-                        table.name
-                    ),
-                    params![key.account_id, key.region],
-                )?,
-            };
-        }
         let mut written = 0u64;
-        for batch in batches {
-            for row in &batch.rows {
-                insert(&tx, batch.table, key, row, &at)?;
-                written += 1;
+        for unit in units {
+            let key = unit.key;
+            let at = canopy_model::format_time(unit.collected_at);
+            for table in unit.tables {
+                match table.scope {
+                    Scope::Account => tx
+                        .prepare_cached(&format!(
+                            "DELETE FROM {} WHERE account_id = ?1",
+                            table.name
+                        ))?
+                        .execute(params![key.account_id])?,
+                    Scope::Regional | Scope::Global => tx
+                        .prepare_cached(&format!(
+                            "DELETE FROM {} WHERE account_id = ?1 AND region = ?2",
+                            table.name
+                        ))?
+                        .execute(params![key.account_id, key.region])?,
+                };
+            }
+            for batch in unit.batches {
+                if batch.rows.is_empty() {
+                    continue;
+                }
+                let sql = insert_sql(batch.table);
+                for row in &batch.rows {
+                    insert(&tx, &sql, batch.table, key, row, &at)?;
+                    written += 1;
+                }
             }
         }
         tx.commit()?;
@@ -229,9 +284,10 @@ impl Store {
         if replace {
             tx.execute(&format!("DELETE FROM {}", table.name), [])?;
         }
+        let sql = insert_sql(table);
         for (account_id, region, row) in rows {
             let key = UnitKey { account_id, region };
-            insert(&tx, table, key, row, &at)?;
+            insert(&tx, &sql, table, key, row, &at)?;
         }
         tx.commit()?;
         Ok(rows.len() as u64)
@@ -258,13 +314,8 @@ impl Store {
 }
 
 /// Inserts one checked row of `table` under `key`.
-fn insert(
-    tx: &rusqlite::Transaction<'_>,
-    table: &'static TableDef,
-    key: UnitKey<'_>,
-    row: &Row,
-    at: &str,
-) -> Result<()> {
+/// `INSERT INTO <table> (<columns>, account_id, collected_at[, region]) VALUES (?1, ...)`.
+fn insert_sql(table: &'static TableDef) -> String {
     let carries_region = table.scope == Scope::Account;
     let mut names: Vec<&str> = table.row_columns().map(|c| c.name).collect();
     names.extend(["account_id", "collected_at"]);
@@ -272,12 +323,24 @@ fn insert(
         names.push("region");
     }
     let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-    let mut stmt = tx.prepare_cached(&format!(
+    format!(
         "INSERT INTO {} ({}) VALUES ({})",
         table.name,
         names.join(", "),
         marks.join(", ")
-    ))?;
+    )
+}
+
+fn insert(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    table: &'static TableDef,
+    key: UnitKey<'_>,
+    row: &Row,
+    at: &str,
+) -> Result<()> {
+    let carries_region = table.scope == Scope::Account;
+    let mut stmt = tx.prepare_cached(sql)?;
     let mut values: Vec<Value> = row.0.iter().map(|(_, c)| to_sql(c)).collect();
     values.push(Value::Text(key.account_id.to_owned()));
     values.push(Value::Text(at.to_owned()));

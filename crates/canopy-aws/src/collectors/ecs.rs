@@ -1,4 +1,5 @@
-//! ECS: clusters (ListClusters, then DescribeClusters 100 at a time with their attachments,
+//! ECS: clusters (ListClusters, once for clusters and services, then DescribeClusters 100 at a
+//! time with their attachments,
 //! settings, statistics, configuration and tags), services (per cluster ListServices, then
 //! DescribeServices 10 at a time) and active task definitions (ListTaskDefinitions, then
 //! DescribeTaskDefinition each). Container environment variables keep their names only: their
@@ -288,9 +289,20 @@ async fn cluster_arns(unit: &Unit<'_>, client: &Client) -> Result<Vec<String>, A
     Ok(arns)
 }
 
-pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
+/// Clusters and their services from one cluster listing (two tables, one ListClusters).
+pub(super) async fn clusters_and_services(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = Client::new(&unit.session.config_in(unit.region));
     let arns = cluster_arns(&unit, &client).await?;
+    let mut out = clusters(unit, &client, &arns).await?;
+    out.extend(services(unit, &client, &arns).await?);
+    Ok(out)
+}
+
+async fn clusters(
+    unit: Unit<'_>,
+    client: &Client,
+    arns: &[String],
+) -> Result<Vec<Batch>, AwsError> {
     let partition = unit.partition();
     let mut rows = Vec::new();
     for chunk in arns.chunks(CLUSTERS_PER_CALL) {
@@ -397,12 +409,14 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     Ok(vec![batch(&CLUSTERS, rows)])
 }
 
-pub(super) async fn services(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
-    let clusters = cluster_arns(&unit, &client).await?;
+async fn services(
+    unit: Unit<'_>,
+    client: &Client,
+    clusters: &[String],
+) -> Result<Vec<Batch>, AwsError> {
     let partition = unit.partition();
     let mut rows = Vec::new();
-    for cluster in &clusters {
+    for cluster in clusters {
         let mut arns = Vec::new();
         unit.paginate(
             "ecs:ListServices",

@@ -371,12 +371,8 @@ pub static COLLECTORS: &[Collector] = &[
         run: |u| Box::pin(eks::clusters(u)),
     },
     Collector {
-        tables: &[&ecs::CLUSTERS],
-        run: |u| Box::pin(ecs::clusters(u)),
-    },
-    Collector {
-        tables: &[&ecs::SERVICES],
-        run: |u| Box::pin(ecs::services(u)),
+        tables: &[&ecs::CLUSTERS, &ecs::SERVICES],
+        run: |u| Box::pin(ecs::clusters_and_services(u)),
     },
     Collector {
         tables: &[&ecs::TASK_DEFINITIONS],

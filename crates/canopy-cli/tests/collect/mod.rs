@@ -12,12 +12,12 @@ const REGIONS: &str = "eu-west-1,us-east-1";
 const EC2_REGIONAL: u64 = 13;
 /// Every regional collector: EC2's, KMS keys, CloudTrail trails, log groups, secrets, Lambda
 /// functions, SQS queues, SNS topics, RDS's four (instances, clusters and their snapshots),
-/// DynamoDB tables, ECR repositories, EKS clusters, ECS's three (clusters, services, task
-/// definitions), EFS file systems, ACM certificates, load balancers (application and network
+/// DynamoDB tables, ECR repositories, EKS clusters, ECS's two (clusters with their services
+/// from one cluster listing, task definitions), EFS file systems, ACM certificates, load balancers (application and network
 /// from one collector, classic from another), SSM parameters, and the security services
 /// (GuardDuty, Security Hub, Access Analyzer, Config), ElastiCache, Redshift, CodeBuild and
 /// OpenSearch.
-const REGIONAL: u64 = EC2_REGIONAL + 30;
+const REGIONAL: u64 = EC2_REGIONAL + 29;
 /// The collectors that run once per account (regions, the account, buckets, IAM roles, the
 /// password policy, the account summary, IAM users with groups and policies, CloudFront
 /// distributions).
@@ -198,7 +198,8 @@ fn collect_fans_out_skips_suspended_accounts_and_answers_the_seed_queries() {
         ("ecr", "ListTagsForResource", 1),
         ("eks", "ListClusters", 3 * 2),
         ("eks", "DescribeCluster", 1),
-        ("ecs", "ListClusters", 2 * 3 * 2),
+        // one listing for both tables (clusters, services)
+        ("ecs", "ListClusters", 3 * 2),
         ("ecs", "DescribeClusters", 1),
         ("ecs", "ListServices", 1),
         ("ecs", "DescribeServices", 1),
