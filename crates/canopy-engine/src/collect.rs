@@ -81,12 +81,17 @@ pub struct CollectRequest {
     pub regions: RegionChoice,
 }
 
-/// Fan-out tuning for `concurrency` requests in flight.
+/// Fan-out tuning for `concurrency` requests in flight. An account in the window holds its
+/// session, a queue of hundreds of units (tables x regions) and a bucket per region and API
+/// it has called: about 0.2 MB. Half as many accounts as requests in flight still gives every
+/// account several units at once (an account's listings never wait on its own buckets), and
+/// keeps the window's memory to tens of MB at `--concurrency 256` (it was 2 x concurrency:
+/// 259 MiB peak at 1,000 accounts, BENCHMARKS.md).
 pub fn options_for(concurrency: usize, paced: bool) -> FanOutOptions {
     let concurrency = concurrency.max(1);
     FanOutOptions {
         units_in_flight: concurrency * 2,
-        accounts_in_flight: (concurrency * 2).max(8),
+        accounts_in_flight: (concurrency / 2).max(8),
         paced,
     }
 }

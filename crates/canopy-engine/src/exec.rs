@@ -208,7 +208,6 @@ pub async fn prepare(
     targets: &[Target],
     regions: &Option<RegionChoice>,
 ) -> Vec<Prepared> {
-    let buckets = ApiBuckets::new(true);
     // every account's OU path, found once (not one pass over the estate per account)
     let ou_paths: std::collections::HashMap<AccountId, String> =
         canopy_model::account_records(snapshots)
@@ -217,9 +216,11 @@ pub async fn prepare(
             .collect();
     futures::stream::iter(targets.iter().cloned())
         .map(|target| {
-            let buckets = &buckets;
             let ou_paths = &ou_paths;
             async move {
+                // EC2 throttles per account: each account its own buckets (one set shared by
+                // every account held the estate's DescribeRegions to 20 a second)
+                let buckets = &ApiBuckets::new(true);
                 let ou_path = ou_paths.get(&target.account).cloned().unwrap_or_default();
                 let session = aws.account(&target.account, role).await;
                 let found: Result<Vec<String>, AwsError> = match (&session, regions) {
@@ -265,10 +266,14 @@ pub async fn prepare(
                 }
             }
         })
-        .buffered(16)
+        .buffered(PREPARING)
         .collect()
         .await
 }
+
+/// Accounts prepared at once (AssumeRole, then DescribeRegions): enough to keep STS's 600 a
+/// second busy at AWS's latency (measured: 10,000 accounts in BENCHMARKS.md).
+const PREPARING: usize = 64;
 
 /// Environment variables that would point a child at other credentials.
 const CLEARED: &[&str] = &[

@@ -1,9 +1,8 @@
 //! ECS: clusters (ListClusters, once for clusters and services, then DescribeClusters 100 at a
-//! time with their attachments,
-//! settings, statistics, configuration and tags), services (per cluster ListServices, then
-//! DescribeServices 10 at a time) and active task definitions (ListTaskDefinitions, then
-//! DescribeTaskDefinition each). Container environment variables keep their names only: their
-//! values are often secrets.
+//! time with their attachments, settings, statistics, configuration and tags), services (per
+//! cluster ListServices, then DescribeServices 10 at a time) and active task definitions
+//! (ListTaskDefinitions, then DescribeTaskDefinition each). Container environment variables
+//! keep their names only: their values are often secrets.
 
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{
