@@ -38,7 +38,7 @@ impl Rate {
     /// reserve costs 0.2 s per bucket and keeps throttling to the occasional call.
     pub fn new(per_second: u32, burst: u32) -> Self {
         let limiter = NonZeroU32::new(per_second).map(|rate| {
-            let reserve = per_second.div_ceil(5).clamp(1, burst / 2);
+            let reserve = per_second.div_ceil(5).clamp(1, (burst / 2).max(1));
             let burst = NonZeroU32::new(burst.saturating_sub(reserve).max(1)).unwrap_or(rate);
             RateLimiter::direct_with_clock(Quota::per_second(rate).allow_burst(burst), clock())
         });
@@ -188,6 +188,13 @@ mod tests {
         let limiter = sts.limiter.as_ref().unwrap();
         let passed = (0..600).take_while(|_| limiter.check().is_ok()).count();
         assert_eq!(passed, 480, "a fifth of a second's refill in reserve");
+        for burst in [0, 1, 2] {
+            let tiny = Rate::new(5, burst);
+            assert!(
+                tiny.limiter.as_ref().unwrap().check().is_ok(),
+                "a burst of {burst} still lets one request through"
+            );
+        }
         assert!(Rate::unlimited().limiter.is_none());
     }
 
