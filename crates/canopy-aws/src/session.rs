@@ -96,6 +96,51 @@ pub struct AccountSession {
     pub(crate) retry: RetryPolicy,
     pub(crate) stats: Arc<CallStats>,
     pub(crate) slots: Option<Arc<Semaphore>>,
+    /// The SDK clients its units made last, shared by the units that follow.
+    pub(crate) clients: Arc<Clients>,
+}
+
+/// The last few SDK clients an account's units made, by region and client type. Building an
+/// SDK client (its configuration layers and runtime plugins) and dropping it again cost about
+/// as much CPU as the one request most units make; consecutive units of one service in one
+/// region share one client instead. A handful is kept, not one per region and service: an
+/// account's units run region by region, so older clients are not asked for again, and the
+/// window holds many accounts.
+#[derive(Default)]
+pub(crate) struct Clients(std::sync::Mutex<std::collections::VecDeque<KeptClient>>);
+
+struct KeptClient {
+    region: String,
+    kind: std::any::TypeId,
+    client: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// How many clients an account keeps.
+const CLIENTS_KEPT: usize = 4;
+
+impl Clients {
+    fn take<C: Clone + 'static>(&self, region: &str) -> Option<C> {
+        let kind = std::any::TypeId::of::<C>();
+        let mut kept = self.0.lock().ok()?;
+        let at = kept
+            .iter()
+            .position(|k| k.kind == kind && k.region == region)?;
+        let entry = kept.remove(at)?;
+        let client = entry.client.downcast_ref::<C>().cloned();
+        kept.push_front(entry);
+        client
+    }
+
+    fn keep<C: Clone + Send + Sync + 'static>(&self, region: &str, client: &C) {
+        if let Ok(mut kept) = self.0.lock() {
+            kept.push_front(KeptClient {
+                region: region.to_owned(),
+                kind: std::any::TypeId::of::<C>(),
+                client: Box::new(client.clone()),
+            });
+            kept.truncate(CLIENTS_KEPT);
+        }
+    }
 }
 
 impl std::fmt::Debug for AccountSession {
@@ -123,6 +168,21 @@ impl AccountSession {
             .to_builder()
             .region(aws_config::Region::new(region.to_owned()))
             .build()
+    }
+
+    /// An SDK client for `region` with these credentials: one of the account's last few when
+    /// it has one (`make` is the client's `new`).
+    pub(crate) fn client<C: Clone + Send + Sync + 'static>(
+        &self,
+        region: &str,
+        make: fn(&SdkConfig) -> C,
+    ) -> C {
+        if let Some(client) = self.clients.take::<C>(region) {
+            return client;
+        }
+        let client = make(&self.config_in(region));
+        self.clients.keep(region, &client);
+        client
     }
 
     /// The account's current credentials, to hand to a child process (refreshed first when less
@@ -290,6 +350,12 @@ impl AwsSession {
                     .operation_attempt_timeout(Duration::from_secs(60))
                     .build(),
             )
+            // every attempt is bounded by the timeout above, so the SDK's watch on each body's
+            // throughput (an interceptor and a body wrapper per request, about 4% of canopy's
+            // CPU per call) adds nothing
+            .stalled_stream_protection(
+                aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
+            )
             .load()
             .await;
         Self {
@@ -360,6 +426,7 @@ impl AwsSession {
             retry: self.retry,
             stats: self.stats.clone(),
             slots: self.slots.clone(),
+            clients: Arc::default(),
         })
     }
 
@@ -400,6 +467,7 @@ impl AwsSession {
             retry: self.retry,
             stats: self.stats.clone(),
             slots: self.slots.clone(),
+            clients: Arc::default(),
         })
     }
 }

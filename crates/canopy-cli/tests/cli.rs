@@ -89,14 +89,25 @@ impl Sandbox {
     }
 
     fn json(&self, args: &[&str]) -> Value {
-        let out = self.canopy().args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "canopy {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        serde_json::from_str(&self.ok(args)).unwrap()
     }
+
+    /// `canopy ARGS...` run to success; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = succeeded(self.canopy().args(args));
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+/// Runs `cmd` and asserts it succeeded (its arguments and stderr in the message otherwise).
+fn succeeded(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 fn ids_named(seeded: &Value, name: &str) -> Vec<String> {

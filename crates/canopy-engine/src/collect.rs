@@ -122,14 +122,16 @@ impl Job for CollectJob {
     }
 
     fn units(&self, ready: &Ready) -> Vec<Self::Unit> {
-        // account-wide and global units first: they do not wait for a region
+        // account-wide and global units first: they do not wait for a region. Then region by
+        // region, in the registry's order, so one service's collectors in one region follow
+        // each other and share an SDK client (the account keeps its last few).
         let mut units: Vec<Self::Unit> = self
             .once
             .iter()
             .map(|c| (GLOBAL_REGION.to_owned(), *c))
             .collect();
-        for collector in &self.regional {
-            for region in &ready.regions {
+        for region in &ready.regions {
+            for collector in &self.regional {
                 units.push((region.clone(), *collector));
             }
         }

@@ -200,75 +200,102 @@ pub struct Prepared {
     pub targets: Vec<ExecTarget>,
 }
 
-/// Assumes each account's role once and finds its regions (enabled ones, of `regions`).
-pub async fn prepare(
-    aws: &AwsSession,
-    role: &RoleSpec,
+/// Assumes each account's role once and finds its regions (enabled ones, of `regions`), 64
+/// accounts at a time, and yields each account as it is ready (in `targets`' order): children
+/// start while later accounts are still being prepared. Each account is prepared on a task of
+/// its own, so it goes on while the children run, however long the runner takes to ask for
+/// the next one (an SDK call left unpolled would find its timeout spent).
+pub fn prepare(
+    aws: Arc<AwsSession>,
+    role: RoleSpec,
     snapshots: &[OrgSnapshot],
-    targets: &[Target],
-    regions: &Option<RegionChoice>,
-) -> Vec<Prepared> {
+    targets: Vec<Target>,
+    regions: Option<RegionChoice>,
+) -> impl futures::Stream<Item = Prepared> + Send + 'static {
     // every account's OU path, found once (not one pass over the estate per account)
-    let ou_paths: std::collections::HashMap<AccountId, String> =
+    let ou_paths: Arc<std::collections::HashMap<AccountId, String>> = Arc::new(
         canopy_model::account_records(snapshots)
             .into_iter()
             .map(|r| (r.id, r.ou_names))
-            .collect();
-    futures::stream::iter(targets.iter().cloned())
-        .map(|target| {
-            let ou_paths = &ou_paths;
+            .collect(),
+    );
+    let role = Arc::new(role);
+    let regions = Arc::new(regions);
+    futures::stream::iter(targets)
+        .map(move |target| {
+            let task = tokio::spawn(prepare_account(
+                aws.clone(),
+                role.clone(),
+                regions.clone(),
+                ou_paths.clone(),
+                target.clone(),
+            ));
             async move {
-                // EC2 throttles per account: each account its own buckets (one set shared by
-                // every account held the estate's DescribeRegions to 20 a second)
-                let buckets = &ApiBuckets::new(true);
-                let ou_path = ou_paths.get(&target.account).cloned().unwrap_or_default();
-                let session = aws.account(&target.account, role).await;
-                let found: Result<Vec<String>, AwsError> = match (&session, regions) {
-                    (Err(e), _) => Err(e.clone()),
-                    (Ok(_), None) => Ok(vec![
-                        canopy_model::inventory::home_region(&target.partition).to_owned(),
-                    ]),
-                    (Ok(s), Some(choice)) => {
-                        canopy_aws::describe_regions(s, buckets).await.map(|all| {
-                            all.into_iter()
-                                .filter(|r| r.enabled())
-                                .map(|r| r.name)
-                                .filter(|r| match choice {
-                                    RegionChoice::All => true,
-                                    RegionChoice::List(list) => {
-                                        list.iter().any(|l| l.as_str() == r)
-                                    }
-                                })
-                                .collect()
-                        })
-                    }
-                };
-                let (session, targets) = match found {
-                    Ok(regions) => (
-                        session,
-                        regions
-                            .into_iter()
-                            .map(|region| ExecTarget {
-                                account: target.account.clone(),
-                                name: target.name.clone(),
-                                ou_path: ou_path.clone(),
-                                partition: target.partition.to_string(),
-                                region,
-                            })
-                            .collect(),
-                    ),
-                    Err(e) => (Err(e), Vec::new()),
-                };
-                Prepared {
+                task.await.unwrap_or_else(|e| Prepared {
+                    session: Err(AwsError {
+                        kind: canopy_aws::ErrorKind::Other,
+                        account: Some(target.account.to_string()),
+                        operation: "prepare".into(),
+                        code: "Internal".into(),
+                        message: format!("preparing the account stopped: {e}"),
+                    }),
                     target,
-                    session,
-                    targets,
-                }
+                    targets: Vec::new(),
+                })
             }
         })
         .buffered(PREPARING)
-        .collect()
-        .await
+}
+
+async fn prepare_account(
+    aws: Arc<AwsSession>,
+    role: Arc<RoleSpec>,
+    regions: Arc<Option<RegionChoice>>,
+    ou_paths: Arc<std::collections::HashMap<AccountId, String>>,
+    target: Target,
+) -> Prepared {
+    // EC2 throttles per account: each account its own buckets (one set shared by every account
+    // held the estate's DescribeRegions to 20 a second)
+    let buckets = &ApiBuckets::new(true);
+    let ou_path = ou_paths.get(&target.account).cloned().unwrap_or_default();
+    let session = aws.account(&target.account, &role).await;
+    let found: Result<Vec<String>, AwsError> = match (&session, regions.as_ref()) {
+        (Err(e), _) => Err(e.clone()),
+        (Ok(_), None) => Ok(vec![
+            canopy_model::inventory::home_region(&target.partition).to_owned(),
+        ]),
+        (Ok(s), Some(choice)) => canopy_aws::describe_regions(s, buckets).await.map(|all| {
+            all.into_iter()
+                .filter(|r| r.enabled())
+                .map(|r| r.name)
+                .filter(|r| match choice {
+                    RegionChoice::All => true,
+                    RegionChoice::List(list) => list.iter().any(|l| l.as_str() == r),
+                })
+                .collect()
+        }),
+    };
+    let (session, targets) = match found {
+        Ok(regions) => (
+            session,
+            regions
+                .into_iter()
+                .map(|region| ExecTarget {
+                    account: target.account.clone(),
+                    name: target.name.clone(),
+                    ou_path: ou_path.clone(),
+                    partition: target.partition.to_string(),
+                    region,
+                })
+                .collect(),
+        ),
+        Err(e) => (Err(e), Vec::new()),
+    };
+    Prepared {
+        target,
+        session,
+        targets,
+    }
 }
 
 /// Accounts prepared at once (AssumeRole, then DescribeRegions): enough to keep STS's 600 a
@@ -495,12 +522,59 @@ pub struct ExecSummary {
     pub skipped: usize,
 }
 
-/// Runs the command for every prepared target, `concurrency` at a time; accounts that could not
-/// be prepared are reported as not started. Launching stops once the failure budget is spent.
-/// With [`CredentialMode::Server`], the credentials endpoint runs for the whole run (an error
-/// when it cannot listen).
+/// How many targets a run has, for a percentage budget. Exact once every account is prepared;
+/// until then the targets known plus, for each account still to come, as many as the widest
+/// account so far (at least the region list's length; one with `--global`).
+struct Census {
+    accounts: usize,
+    prepared: AtomicUsize,
+    known: AtomicUsize,
+    widest: AtomicUsize,
+}
+
+impl Census {
+    fn new(accounts: usize, regions: &Option<RegionChoice>) -> Self {
+        let widest = match regions {
+            None => 1,
+            Some(RegionChoice::List(list)) => list.len(),
+            Some(RegionChoice::All) => 1,
+        };
+        Census {
+            accounts,
+            prepared: AtomicUsize::new(0),
+            known: AtomicUsize::new(0),
+            widest: AtomicUsize::new(widest),
+        }
+    }
+
+    fn add(&self, targets: usize) {
+        self.prepared.fetch_add(1, Ordering::Relaxed);
+        self.known.fetch_add(targets, Ordering::Relaxed);
+        self.widest.fetch_max(targets, Ordering::Relaxed);
+    }
+
+    fn most(&self) -> usize {
+        let coming = self
+            .accounts
+            .saturating_sub(self.prepared.load(Ordering::Relaxed));
+        self.known.load(Ordering::Relaxed) + coming * self.widest.load(Ordering::Relaxed)
+    }
+}
+
+/// One child to start, or an account that could not be prepared.
+enum Launch {
+    Child(Arc<AccountSession>, ExecTarget),
+    NotStarted(ExecTarget, String),
+}
+
+/// Runs the command for every target of the `accounts` accounts `prepared` yields, as they
+/// come, `concurrency` at a time; accounts that could not be prepared are reported as not
+/// started. Launching stops once the failure budget is spent. With
+/// [`CredentialMode::Server`], the credentials endpoint runs for the whole run (an error when
+/// it cannot listen).
 pub async fn run(
-    prepared: &[Prepared],
+    prepared: impl futures::Stream<Item = Prepared>,
+    accounts: usize,
     input: &ExecInput,
     reporter: &dyn ExecReporter,
 ) -> std::io::Result<ExecSummary> {
@@ -509,69 +583,72 @@ pub async fn run(
         CredentialMode::Env => None,
     };
     let server = server.as_ref();
-    let total: usize = prepared.iter().map(|p| p.targets.len().max(1)).sum();
-    let budget = input.max_failures.map(|m| match m {
-        MaxFailures::Count(n) => n,
-        MaxFailures::Percent(p) => total * p as usize / 100,
-    });
-    let failures = Arc::new(AtomicUsize::new(0));
-    let started = AtomicUsize::new(0);
-    let skipped = AtomicUsize::new(0);
-    for p in prepared {
-        if let Err(e) = &p.session {
-            let target = ExecTarget {
-                account: p.target.account.clone(),
-                name: p.target.name.clone(),
-                ou_path: String::new(),
-                partition: p.target.partition.to_string(),
-                region: String::new(),
-            };
-            let result = not_started(
-                &target,
-                input.command.join(" "),
-                "not_started",
-                Some(e.to_string()),
-            );
-            failures.fetch_add(1, Ordering::Relaxed);
-            reporter.finished(&result);
+    let census = &Census::new(accounts, &input.regions);
+    let failures = &AtomicUsize::new(0);
+    let started = &AtomicUsize::new(0);
+    let skipped = &AtomicUsize::new(0);
+    let spent = || {
+        let failed = failures.load(Ordering::Relaxed);
+        match input.max_failures {
+            None => false,
+            Some(MaxFailures::Count(n)) => failed > n,
+            Some(MaxFailures::Percent(p)) => failed > census.most() * p as usize / 100,
         }
-    }
-    let jobs = prepared.iter().filter_map(|p| {
-        p.session
-            .as_ref()
-            .ok()
-            .map(|s| p.targets.iter().map(move |t| (s, t)))
-    });
-    futures::stream::iter(jobs.flatten())
-        .map(|(session, target)| {
-            let failures = failures.clone();
-            let started = &started;
-            let skipped = &skipped;
-            async move {
-                let spent = budget.is_some_and(|b| failures.load(Ordering::Relaxed) > b);
-                let result = if spent {
+    };
+    prepared
+        .flat_map(|p| {
+            // an account without a target still counts as one
+            census.add(p.targets.len().max(1));
+            let launches: Vec<Launch> = match p.session {
+                Err(e) => vec![Launch::NotStarted(
+                    ExecTarget {
+                        account: p.target.account.clone(),
+                        name: p.target.name.clone(),
+                        ou_path: String::new(),
+                        partition: p.target.partition.to_string(),
+                        region: String::new(),
+                    },
+                    e.to_string(),
+                )],
+                Ok(session) => {
+                    let session = Arc::new(session);
+                    p.targets
+                        .into_iter()
+                        .map(|t| Launch::Child(session.clone(), t))
+                        .collect()
+                }
+            };
+            futures::stream::iter(launches)
+        })
+        .map(|launch| async move {
+            let result = match launch {
+                Launch::NotStarted(target, error) => {
+                    not_started(&target, input.command.join(" "), "not_started", Some(error))
+                }
+                Launch::Child(_, target) if spent() => {
                     skipped.fetch_add(1, Ordering::Relaxed);
                     not_started(
-                        target,
-                        command_for(input, target).join(" "),
+                        &target,
+                        command_for(input, &target).join(" "),
                         "skipped",
                         Some("the failure budget (--max-failures) was spent".into()),
                     )
-                } else {
-                    started.fetch_add(1, Ordering::Relaxed);
-                    run_child(input, server, session, target).await
-                };
-                if result.failed() && result.status != "skipped" {
-                    failures.fetch_add(1, Ordering::Relaxed);
                 }
-                reporter.finished(&result);
+                Launch::Child(session, target) => {
+                    started.fetch_add(1, Ordering::Relaxed);
+                    run_child(input, server, &session, &target).await
+                }
+            };
+            if result.failed() && result.status != "skipped" {
+                failures.fetch_add(1, Ordering::Relaxed);
             }
+            reporter.finished(&result);
         })
         .buffer_unordered(input.concurrency.max(1))
-        .collect::<Vec<()>>()
+        .for_each(|()| async {})
         .await;
     Ok(ExecSummary {
-        targets: total,
+        targets: census.known.load(Ordering::Relaxed),
         started: started.load(Ordering::Relaxed),
         failed: failures.load(Ordering::Relaxed),
         skipped: skipped.load(Ordering::Relaxed),
@@ -582,6 +659,28 @@ pub async fn run(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_budget_counts_the_targets_still_to_come_while_accounts_are_prepared() {
+        let two = Some(RegionChoice::List(vec![
+            "us-east-1".parse().unwrap(),
+            "eu-west-1".parse().unwrap(),
+        ]));
+        let census = Census::new(10, &two);
+        assert_eq!(census.most(), 20);
+        // an account with one of the two regions enabled
+        census.add(1);
+        assert_eq!(census.most(), 1 + 9 * 2);
+        let all = Census::new(10, &Some(RegionChoice::All));
+        assert_eq!(all.most(), 10);
+        all.add(17);
+        assert_eq!(all.most(), 17 + 9 * 17);
+        for _ in 0..9 {
+            all.add(16);
+        }
+        assert_eq!(all.most(), 17 + 9 * 16);
+        assert_eq!(Census::new(10, &None).most(), 10);
+    }
 
     #[test]
     fn failure_budgets_read_as_counts_or_percentages() {

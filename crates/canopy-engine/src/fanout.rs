@@ -398,6 +398,7 @@ pub(crate) async fn run<J: Job>(
                 }
             }
             let mut units = Vec::with_capacity(group.len());
+            let mut failed = Vec::new();
             for write in &group {
                 match write {
                     Write::Unit {
@@ -415,11 +416,11 @@ pub(crate) async fn run<J: Job>(
                         batches,
                         collected_at: *at,
                     }),
-                    Write::Error(e) => store.record_error(run_id, e)?,
+                    Write::Error(e) => failed.push((run_id, e)),
                 }
             }
-            store.replace_units(&units)?;
-            drop(units);
+            store.replace_units(&units, &failed)?;
+            drop((units, failed));
             group.clear();
         }
         Ok(store)

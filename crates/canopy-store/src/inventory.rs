@@ -138,21 +138,7 @@ impl Store {
 
     /// Records a failed unit. Its previous rows stay as they were.
     pub fn record_error(&mut self, run_id: i64, error: &UnitError) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO canopy_errors (run_id, account_id, region, table_name, error_code, message, at, action, resource) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                run_id,
-                error.account_id,
-                error.region,
-                error.table_name,
-                error.error_code,
-                error.message,
-                canopy_model::format_time(OffsetDateTime::now_utc()),
-                error.action,
-                error.resource
-            ],
-        )?;
-        Ok(())
+        insert_error(&self.conn, run_id, error)
     }
 
     /// The store's definition of `table`: table names reach SQL only from definitions the store
@@ -175,19 +161,27 @@ impl Store {
         batches: &[Batch],
         collected_at: OffsetDateTime,
     ) -> Result<u64> {
-        self.replace_units(&[UnitRows {
-            key,
-            tables,
-            batches,
-            collected_at,
-        }])
+        self.replace_units(
+            &[UnitRows {
+                key,
+                tables,
+                batches,
+                collected_at,
+            }],
+            &[],
+        )
     }
 
-    /// [`Store::replace_unit`] for many units in one transaction (a fan-out's writer takes
-    /// what has queued up: one commit for up to hundreds of small units instead of one each).
-    /// Each unit still replaces exactly its own rows; if any unit's rows are invalid, nothing
-    /// is written.
-    pub fn replace_units(&mut self, units: &[UnitRows<'_>]) -> Result<u64> {
+    /// [`Store::replace_unit`] for many units in one transaction, with the errors of the units
+    /// that failed meanwhile (`(run_id, error)`, as [`Store::record_error`]): a fan-out's
+    /// writer takes what has queued up, one commit for up to hundreds of small units instead
+    /// of one each. Each unit still replaces exactly its own rows; if any unit's rows are
+    /// invalid, nothing is written.
+    pub fn replace_units(
+        &mut self,
+        units: &[UnitRows<'_>],
+        failed: &[(i64, &UnitError)],
+    ) -> Result<u64> {
         for unit in units {
             for table in unit.tables {
                 self.inventory_table(table)?;
@@ -238,6 +232,9 @@ impl Store {
                     written += 1;
                 }
             }
+        }
+        for (run_id, error) in failed {
+            insert_error(&tx, *run_id, error)?;
         }
         tx.commit()?;
         Ok(written)
@@ -329,6 +326,24 @@ fn insert_sql(table: &'static TableDef) -> String {
         names.join(", "),
         marks.join(", ")
     )
+}
+
+fn insert_error(conn: &rusqlite::Connection, run_id: i64, error: &UnitError) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO canopy_errors (run_id, account_id, region, table_name, error_code, message, at, action, resource) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        run_id,
+        error.account_id,
+        error.region,
+        error.table_name,
+        error.error_code,
+        error.message,
+        canopy_model::format_time(OffsetDateTime::now_utc()),
+        error.action,
+        error.resource
+    ])?;
+    Ok(())
 }
 
 fn insert(

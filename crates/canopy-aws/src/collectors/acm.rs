@@ -106,7 +106,7 @@ fn transparency_logging(options: &aws_sdk_acm::types::CertificateOptions) -> Opt
 }
 
 pub(super) async fn certificates(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     // without a key-type filter, ListCertificates lists only RSA_1024 and RSA_2048 certificates
     let every_key = Filters::builder()
         .set_key_types(Some(

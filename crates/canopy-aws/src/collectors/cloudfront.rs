@@ -288,8 +288,10 @@ fn viewer_certificate(v: &ViewerCertificate) -> Value {
 
 pub(super) async fn distributions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
-    let client =
-        Client::new(&session.config_in(canopy_model::inventory::home_region(&session.partition)));
+    let client = session.client(
+        canopy_model::inventory::home_region(&session.partition),
+        Client::new,
+    );
     let mut listed = Vec::new();
     unit.paginate(
         "cloudfront:ListDistributions",

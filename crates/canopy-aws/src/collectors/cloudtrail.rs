@@ -94,7 +94,7 @@ pub(super) const TRAILS: TableDef = TableDef {
 };
 
 pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let out = unit
         .call("cloudtrail:DescribeTrails", || {
             client.describe_trails().include_shadow_trails(true).send()

@@ -112,7 +112,7 @@ fn artifacts(a: &ProjectArtifacts) -> Value {
 }
 
 pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut names = Vec::new();
     unit.paginate(
         "codebuild:ListProjects",

@@ -86,7 +86,7 @@ pub(super) const TABLES: TableDef = TableDef {
 };
 
 pub(super) async fn tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut names = Vec::new();
     unit.paginate(
         "dynamodb:ListTables",

@@ -410,7 +410,7 @@ pub(super) const VPC_ENDPOINTS: TableDef = TableDef {
 };
 
 pub(super) fn client(unit: &Unit<'_>) -> Client {
-    Client::new(&unit.session.config_in(unit.region))
+    unit.session.client(unit.region, Client::new)
 }
 
 pub(super) fn group_identifiers(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
@@ -444,7 +444,7 @@ pub async fn describe_regions(
     buckets: &ApiBuckets,
 ) -> Result<Vec<RegionInfo>, AwsError> {
     let home = canopy_model::inventory::home_region(&session.partition);
-    let client = Client::new(&session.config_in(home));
+    let client = session.client(home, Client::new);
     let rate = buckets.get(home, "ec2:DescribeRegions");
     let out = call(
         &session.scope(),

@@ -64,7 +64,7 @@ pub(super) const REPOSITORIES: TableDef = TableDef {
 const SCANNING_BATCH: usize = 25;
 
 pub(super) async fn repositories(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut listed = Vec::new();
     unit.paginate(
         "ecr:DescribeRepositories",

@@ -290,7 +290,7 @@ async fn cluster_arns(unit: &Unit<'_>, client: &Client) -> Result<Vec<String>, A
 
 /// Clusters and their services from one cluster listing (two tables, one ListClusters).
 pub(super) async fn clusters_and_services(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let arns = cluster_arns(&unit, &client).await?;
     let mut out = clusters(unit, &client, &arns).await?;
     out.extend(services(unit, &client, &arns).await?);
@@ -656,7 +656,7 @@ fn container(c: &ContainerDefinition) -> Value {
 }
 
 pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut arns = Vec::new();
     unit.paginate(
         "ecs:ListTaskDefinitions",

@@ -69,7 +69,7 @@ pub(super) const FILE_SYSTEMS: TableDef = TableDef {
 };
 
 pub(super) async fn file_systems(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut listed = Vec::new();
     unit.paginate(
         "elasticfilesystem:DescribeFileSystems",

@@ -63,7 +63,7 @@ pub(super) const CLUSTERS: TableDef = TableDef {
 };
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut names = Vec::new();
     unit.paginate(
         "eks:ListClusters",

@@ -110,7 +110,7 @@ fn endpoint(e: Option<&Endpoint>) -> Option<Value> {
 }
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut listed = Vec::new();
     unit.paginate(
         "elasticache:DescribeCacheClusters",

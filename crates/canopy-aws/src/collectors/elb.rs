@@ -182,7 +182,7 @@ type TagPairs = Vec<(Option<String>, Option<String>)>;
 const TAGS_PER_CALL: usize = 20;
 
 pub(super) async fn load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut listed = Vec::new();
     unit.paginate(
         "elasticloadbalancing:DescribeLoadBalancers",
@@ -346,7 +346,7 @@ fn policy_descriptions(items: &[PolicyDescription]) -> Value {
 }
 
 pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = ClassicClient::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, ClassicClient::new);
     let mut listed = Vec::new();
     unit.paginate(
         "elasticloadbalancing:DescribeLoadBalancers",

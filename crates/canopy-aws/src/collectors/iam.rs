@@ -207,8 +207,9 @@ pub(super) const ACCOUNT_SUMMARY: TableDef = TableDef {
 
 pub(super) async fn password_policy(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
-    let client = aws_sdk_iam::Client::new(
-        &session.config_in(canopy_model::inventory::home_region(&session.partition)),
+    let client = session.client(
+        canopy_model::inventory::home_region(&session.partition),
+        aws_sdk_iam::Client::new,
     );
     let policy = match unit
         .call("iam:GetAccountPasswordPolicy", || {
@@ -258,8 +259,9 @@ pub(super) async fn password_policy(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
 
 pub(super) async fn account_summary(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
-    let client = aws_sdk_iam::Client::new(
-        &session.config_in(canopy_model::inventory::home_region(&session.partition)),
+    let client = session.client(
+        canopy_model::inventory::home_region(&session.partition),
+        aws_sdk_iam::Client::new,
     );
     let out = unit
         .call("iam:GetAccountSummary", || {
@@ -378,7 +380,7 @@ pub(super) const ACCOUNT: TableDef = TableDef {
 pub(super) async fn account(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
     let home = canopy_model::inventory::home_region(&session.partition);
-    let client = aws_sdk_iam::Client::new(&session.config_in(home));
+    let client = session.client(home, aws_sdk_iam::Client::new);
     let mut aliases: Vec<String> = Vec::new();
     unit.paginate(
         "iam:ListAccountAliases",
@@ -546,7 +548,7 @@ pub(super) fn inline_policies(
 pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
     let home = canopy_model::inventory::home_region(&session.partition);
-    let client = aws_sdk_iam::Client::new(&session.config_in(home));
+    let client = session.client(home, aws_sdk_iam::Client::new);
     let partition = unit.partition();
     let mut listed = Vec::new();
     unit.paginate(

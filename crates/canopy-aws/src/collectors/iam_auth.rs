@@ -193,7 +193,7 @@ async fn details(unit: &Unit<'_>, client: &Client) -> Result<Details, AwsError> 
 pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
     let home = home_region(&session.partition);
-    let client = Client::new(&session.config_in(home));
+    let client = session.client(home, Client::new);
     let partition = unit.partition();
     let details = details(&unit, &client).await?;
 

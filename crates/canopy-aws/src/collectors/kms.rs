@@ -80,7 +80,7 @@ pub(super) const KEYS: TableDef = TableDef {
 };
 
 pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut listed: Vec<(String, String)> = Vec::new();
     unit.paginate(
         "kms:ListKeys",

@@ -95,7 +95,7 @@ pub(super) const FUNCTIONS: TableDef = TableDef {
 };
 
 pub(super) async fn functions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut listed: Vec<FunctionConfiguration> = Vec::new();
     unit.paginate(
         "lambda:ListFunctions",

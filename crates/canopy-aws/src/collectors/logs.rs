@@ -56,7 +56,7 @@ pub(super) const LOG_GROUPS: TableDef = TableDef {
 };
 
 pub(super) async fn log_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut listed = Vec::new();
     unit.paginate(
         "logs:DescribeLogGroups",

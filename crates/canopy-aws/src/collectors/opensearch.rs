@@ -107,7 +107,7 @@ pub(super) const DOMAINS: TableDef = TableDef {
 const DOMAINS_PER_CALL: usize = 5;
 
 pub(super) async fn domains(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let listed = unit
         .call("es:ListDomainNames", || client.list_domain_names().send())
         .await?;

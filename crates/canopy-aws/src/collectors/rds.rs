@@ -533,7 +533,7 @@ pub(super) const CLUSTER_SNAPSHOTS: TableDef = TableDef {
 };
 
 fn client(unit: &Unit<'_>) -> Client {
-    Client::new(&unit.session.config_in(unit.region))
+    unit.session.client(unit.region, Client::new)
 }
 
 fn tag_cells(tags: &[Tag]) -> (Cell, Cell) {

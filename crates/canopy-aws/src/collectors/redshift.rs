@@ -190,7 +190,7 @@ fn target_cluster(action: &ScheduledAction) -> Option<&str> {
 }
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut listed = Vec::new();
     unit.paginate(
         "redshift:DescribeClusters",

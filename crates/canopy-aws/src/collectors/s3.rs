@@ -117,7 +117,7 @@ struct Listed {
 pub(super) async fn buckets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
     let home = home_region(&session.partition);
-    let client = Client::new(&session.config_in(home));
+    let client = session.client(home, Client::new);
     let mut listed = Vec::new();
     unit.paginate(
         "s3:ListBuckets",
@@ -172,7 +172,7 @@ async fn bucket_row(unit: Unit<'_>, home_client: &Client, home: &str, b: Listed)
         Some(region) => region,
         None => locate(unit, home_client, home, &b.name).await?,
     };
-    let client = Client::new(&unit.session.config_in(&region));
+    let client = unit.session.client(&region, Client::new);
     let name = b.name.as_str();
     let (policy, status, versioning, access, encryption, acl, lifecycle) = tokio::join!(
         unit.detail(

@@ -62,7 +62,7 @@ pub(super) const SECRETS: TableDef = TableDef {
 };
 
 pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut listed = Vec::new();
     unit.paginate(
         "secretsmanager:ListSecrets",

@@ -175,7 +175,7 @@ fn data_sources(
 }
 
 pub(super) async fn detectors(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = GuardDutyClient::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, GuardDutyClient::new);
     let mut ids = Vec::new();
     unit.paginate(
         "guardduty:ListDetectors",
@@ -263,7 +263,7 @@ pub(super) async fn detectors(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 }
 
 pub(super) async fn hubs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = SecurityHubClient::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, SecurityHubClient::new);
     // Security Hub not enabled here: no hub, no row
     let absent: &[&str] = &["InvalidAccessException", "ResourceNotFoundException"];
     let hub = unit
@@ -329,7 +329,7 @@ pub(super) async fn hubs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 }
 
 pub(super) async fn analyzers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = AnalyzerClient::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, AnalyzerClient::new);
     let mut rows = Vec::new();
     let partition = unit.partition();
     unit.paginate(
@@ -376,7 +376,7 @@ pub(super) async fn analyzers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 }
 
 pub(super) async fn recorders(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = ConfigClient::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, ConfigClient::new);
     let recorders = unit
         .call("config:DescribeConfigurationRecorders", || {
             client.describe_configuration_recorders().send()

@@ -187,7 +187,7 @@ fn json_attribute(attributes: &HashMap<String, String>, key: &str) -> Option<Val
 }
 
 pub(super) async fn topics(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = aws_sdk_sns::Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, aws_sdk_sns::Client::new);
     let mut arns: Vec<String> = Vec::new();
     unit.paginate(
         "sns:ListTopics",

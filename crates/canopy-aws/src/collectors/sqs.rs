@@ -64,7 +64,7 @@ pub(super) const QUEUES: TableDef = TableDef {
 };
 
 pub(super) async fn queues(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut urls: Vec<String> = Vec::new();
     unit.paginate(
         "sqs:ListQueues",

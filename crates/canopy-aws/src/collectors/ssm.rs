@@ -46,7 +46,7 @@ pub(super) const PARAMETERS: TableDef = TableDef {
 };
 
 pub(super) async fn parameters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = Client::new(&unit.session.config_in(unit.region));
+    let client = unit.session.client(unit.region, Client::new);
     let mut listed = Vec::new();
     unit.paginate(
         "ssm:DescribeParameters",

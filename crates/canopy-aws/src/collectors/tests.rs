@@ -191,6 +191,7 @@ fn fixture_session(asked: Arc<Mutex<Vec<String>>>) -> AccountSession {
         },
         stats: Arc::new(CallStats::default()),
         slots: None,
+        clients: Arc::default(),
     }
 }
 

@@ -11,6 +11,7 @@ use canopy_engine::exec::{
     self, ChildResult, CredentialMode, ExecInput, ExecReporter, MaxFailures,
 };
 use clap::Args;
+use futures::StreamExt;
 
 use super::{Ctx, Outcome};
 use crate::cli::AccountScope;
@@ -142,8 +143,9 @@ pub async fn exec(ctx: &Ctx, args: ExecArgs) -> Result<Outcome> {
     if targets.is_empty() {
         bail!("no active account is selected; see `canopy accounts list`");
     }
-    let aws = ctx.aws(None).await;
-    let prepared = exec::prepare(&aws, &role, &snapshots, &targets, &regions).await;
+    let aws = std::sync::Arc::new(ctx.aws(None).await);
+    let accounts = targets.len();
+    let prepared = exec::prepare(aws, role, &snapshots, targets, regions.clone());
     let input = ExecInput {
         command: args.command.clone(),
         shell: args.shell,
@@ -159,6 +161,7 @@ pub async fn exec(ctx: &Ctx, args: ExecArgs) -> Result<Outcome> {
         },
     };
     if args.dry_run {
+        let prepared: Vec<exec::Prepared> = prepared.collect().await;
         let mut out = std::io::stdout().lock();
         for p in &prepared {
             match &p.session {
@@ -195,7 +198,7 @@ pub async fn exec(ctx: &Ctx, args: ExecArgs) -> Result<Outcome> {
         failed: Mutex::new(None),
     };
     let summary = tokio::select! {
-        summary = exec::run(&prepared, &input, &lines) => Some(summary),
+        summary = exec::run(prepared, accounts, &input, &lines) => Some(summary),
         () = super::ctrl_c() => None,
     };
     // the children that ended are in the table, interrupted or not

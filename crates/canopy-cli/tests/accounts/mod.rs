@@ -109,14 +109,6 @@ fn applied(s: &Sandbox, file: &Path) {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
 
-/// `canopy ARGS...` run to success; its stdout.
-fn ok(s: &Sandbox, args: &[&str]) -> String {
-    let out = s.canopy().args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "canopy {args:?}: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn writes(s: &Sandbox) -> u64 {
     WRITES.iter().map(|a| s.moto.count(a)).sum()
 }
@@ -399,9 +391,9 @@ fn move_and_tag_one_account_change_only_what_differs() {
         "Media",
         "--yes",
     ];
-    ok(&s, &move_it);
+    s.ok(&move_it);
     assert_eq!(s.moto.count("MoveAccount"), 1);
-    assert!(ok(&s, &move_it).contains("nothing to do"));
+    assert!(s.ok(&move_it).contains("nothing to do"));
     assert_eq!(s.moto.count("MoveAccount"), 1);
 
     let tag_it = [
@@ -412,8 +404,8 @@ fn move_and_tag_one_account_change_only_what_differs() {
         "owner=media",
         "--yes",
     ];
-    ok(&s, &tag_it);
-    assert!(ok(&s, &tag_it).contains("nothing to do"));
+    s.ok(&tag_it);
+    assert!(s.ok(&tag_it).contains("nothing to do"));
     assert_eq!(
         s.moto.count("TagResource"),
         1,
@@ -487,16 +479,13 @@ fn bootstrap_role_twice_makes_one_role_per_account() {
     assert_eq!(iam_writes(&s), 0);
 
     // one role per account, trusting the given account, with both policies
-    ok(
-        &s,
-        &[
-            "collect",
-            "--tables",
-            "aws_iam_role",
-            "--regions",
-            "us-east-1",
-        ],
-    );
+    s.ok(&[
+        "collect",
+        "--tables",
+        "aws_iam_role",
+        "--regions",
+        "us-east-1",
+    ]);
     let roles = s.query(
         "select account_id, assume_role_policy -> 'Statement' -> 0 -> 'Principal' ->> 'AWS' as trusted, json_array_length(attached_policy_arns) as policies from aws_iam_role where name = 'security-audit'",
     );
@@ -527,14 +516,14 @@ fn access_assign_and_revoke_change_only_what_differs() {
     s.moto.faults(&timing(json!({"rules": [
         {"service": "sso", "action": "CreateAccountAssignment", "code": "ConflictException", "times": 1},
     ]})));
-    ok(&s, &assign);
+    s.ok(&assign);
     assert_eq!(
         s.moto.count("CreateAccountAssignment"),
         4,
         "3 made + 1 refused"
     );
     assert!(
-        ok(&s, &assign).is_empty(),
+        s.ok(&assign).is_empty(),
         "nothing to change the second time"
     );
     assert_eq!(s.moto.count("CreateAccountAssignment"), 4);
@@ -550,11 +539,11 @@ fn access_assign_and_revoke_change_only_what_differs() {
         &legacy,
         "--yes",
     ];
-    ok(&s, &revoke);
-    ok(&s, &revoke);
+    s.ok(&revoke);
+    s.ok(&revoke);
     assert_eq!(s.moto.count("DeleteAccountAssignment"), 1);
     // the other two keep it: assigning again makes one, on the account it was taken from
-    ok(&s, &assign);
+    s.ok(&assign);
     assert_eq!(s.moto.count("CreateAccountAssignment"), 5);
 
     let stderr = s.refused(
@@ -600,13 +589,13 @@ fn invitations_and_closures_are_sent_once_and_the_management_account_is_never_cl
         "welcome",
         "--yes",
     ];
-    ok(&s, &invite);
+    s.ok(&invite);
     assert_eq!(
         s.moto.count("InviteAccountToOrganization"),
         2,
         "not the member"
     );
-    ok(&s, &invite);
+    s.ok(&invite);
     assert_eq!(
         s.moto.count("InviteAccountToOrganization"),
         2,
@@ -654,8 +643,8 @@ fn invitations_and_closures_are_sent_once_and_the_management_account_is_never_cl
         "shared-services",
         "--yes",
     ];
-    ok(&s, &close);
-    assert!(ok(&s, &close).contains("already"));
+    s.ok(&close);
+    assert!(s.ok(&close).contains("already"));
     assert_eq!(s.moto.count("CloseAccount"), 1);
 }
 

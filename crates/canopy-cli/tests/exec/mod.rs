@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::Sandbox;
+use super::{Sandbox, succeeded};
 use canopy_testkit::scenario::{account, org, suspended};
 
 fn estate(s: &Sandbox) -> Value {
@@ -40,24 +40,18 @@ fn exec_runs_each_target_with_its_own_account_and_writes_its_output_to_files() {
     let script = "import boto3, os, sys; \
         print(boto3.client('sts').get_caller_identity()['Account'], os.environ['CANOPY_ACCOUNT_NAME'], \
         os.environ['AWS_REGION'], sys.argv[1], 'AWS_PROFILE' in os.environ)";
-    let out = s
-        .canopy()
-        .env("AWS_PROFILE", "someone-else")
-        .args(["exec", "--regions", "us-east-1,eu-west-1", "--out"])
-        .arg(&out_dir)
-        .args([
-            "--",
-            python.to_str().unwrap(),
-            "-c",
-            script,
-            "{account_id}/{region}",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeded(
+        s.canopy()
+            .env("AWS_PROFILE", "someone-else")
+            .args(["exec", "--regions", "us-east-1,eu-west-1", "--out"])
+            .arg(&out_dir)
+            .args([
+                "--",
+                python.to_str().unwrap(),
+                "-c",
+                script,
+                "{account_id}/{region}",
+            ]),
     );
     let results = lines(&out.stdout);
     // the management account and three members, two regions each; never the suspended one
@@ -209,17 +203,11 @@ fn exec_serves_refreshing_credentials_from_a_loopback_endpoint_with_a_token_per_
         except urllib.error.HTTPError as e:\n    wrong = e.code\n\
         account = boto3.client('sts').get_caller_identity()['Account']\n\
         print(account == os.environ['CANOPY_ACCOUNT_ID'], wrong)";
-    let out = s
-        .canopy()
-        .args(["exec", "--global", "--credentials", "server", "--out"])
-        .arg(s.dir.path().join("out"))
-        .args(["--", python.to_str().unwrap(), "-c", script])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeded(
+        s.canopy()
+            .args(["exec", "--global", "--credentials", "server", "--out"])
+            .arg(s.dir.path().join("out"))
+            .args(["--", python.to_str().unwrap(), "-c", script]),
     );
     let results = lines(&out.stdout);
     assert_eq!(results.len(), 4, "{results:?}");

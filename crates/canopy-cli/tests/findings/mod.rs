@@ -52,17 +52,8 @@ fn findings_enrich_adds_account_metadata_within_aws_limits_once() {
     s.moto.reset_calls();
 
     // a dry run: the updates as JSON lines, nothing sent
-    let out = s
-        .canopy()
-        .args(["findings", "enrich", "--dry-run", "--regions", "us-east-1"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+    let out = s.ok(&["findings", "enrich", "--dry-run", "--regions", "us-east-1"]);
+    let mut lines: Vec<Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::Sandbox;
+use super::{Sandbox, succeeded};
 use canopy_testkit::scenario::{account, org, suspended};
 
 const TABLES: &str = "aws_vpc,aws_iam_role";
@@ -47,13 +47,7 @@ fn run_on(s: &Sandbox, name: &str, args: &[&str], env: &[(&str, &str)]) -> Strin
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "canopy {args:?} on {name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(succeeded(&mut cmd).stdout).unwrap()
 }
 
 fn rows(s: &Sandbox, name: &str, sql: &str) -> Vec<Value> {
