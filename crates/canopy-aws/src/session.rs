@@ -568,6 +568,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_account_keeps_its_last_four_clients_by_region_and_type() {
+        #[derive(Clone, Debug, PartialEq)]
+        struct Ec2(u32);
+        #[derive(Clone, Debug, PartialEq)]
+        struct Rds(u32);
+        let kept = Clients::default();
+        kept.keep("us-east-1", &Ec2(1));
+        kept.keep("us-east-1", &Rds(2));
+        // by type and region: another type or region is another client
+        assert_eq!(kept.take::<Ec2>("us-east-1"), Some(Ec2(1)));
+        assert_eq!(kept.take::<Rds>("us-east-1"), Some(Rds(2)));
+        assert_eq!(kept.take::<Ec2>("eu-west-1"), None);
+        // the least recently used goes first: Ec2 in us-east-1 was used before Rds
+        kept.keep("eu-west-1", &Ec2(3));
+        kept.keep("eu-west-2", &Ec2(4));
+        kept.keep("eu-west-3", &Ec2(5));
+        assert_eq!(kept.take::<Ec2>("us-east-1"), None);
+        assert_eq!(kept.take::<Rds>("us-east-1"), Some(Rds(2)));
+        assert_eq!(kept.take::<Ec2>("eu-west-3"), Some(Ec2(5)));
+    }
+
+    #[test]
     fn role_arns_follow_the_partition_and_keep_paths() {
         let role = RoleSpec {
             name: "audit/reader".into(),
