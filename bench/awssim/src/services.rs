@@ -440,6 +440,25 @@ fn ec2_page(call: &Call, total: u64, default_max: u64) -> (u64, u64, Option<Stri
     (s as u64, e as u64, n)
 }
 
+/// One page of an EC2 listing: the set's element with an item written by `item` for each
+/// index on the page, then the next token.
+fn ec2_set(
+    x: &mut String,
+    call: &Call,
+    total: u64,
+    default_max: u64,
+    set: &str,
+    mut item: impl FnMut(&mut String, u64),
+) {
+    let (s, e, next) = ec2_page(call, total, default_max);
+    let _ = write!(x, "<{set}>");
+    for k in s..e {
+        item(x, k);
+    }
+    let _ = write!(x, "</{set}>");
+    x.push_str(&next_token(next));
+}
+
 fn next_token(next: Option<String>) -> String {
     next.map(|t| format!("<nextToken>{t}</nextToken>"))
         .unwrap_or_default()
@@ -474,9 +493,7 @@ fn ec2(estate: &Estate, call: &Call, account: u64) -> Answer {
             x.push_str("</regionInfo>");
         }
         "DescribeInstances" => {
-            let (s, e, next) = ec2_page(call, n, n.max(1));
-            x.push_str("<reservationSet>");
-            for k in s..e {
+            ec2_set(&mut x, call, n, n.max(1), "reservationSet", |x, k| {
                 let iid = instance_id(account, r, k);
                 let _ = write!(
                     x,
@@ -492,22 +509,16 @@ fn ec2(estate: &Estate, call: &Call, account: u64) -> Answer {
                     k % 256,
                     iso(CREATED + k as i64 * 60),
                 );
-            }
-            x.push_str("</reservationSet>");
-            x.push_str(&next_token(next));
+            });
         }
         "DescribeInstanceStatus" => {
-            let (s, e, next) = ec2_page(call, n, 1000);
-            x.push_str("<instanceStatusSet>");
-            for k in s..e {
+            ec2_set(&mut x, call, n, 1000, "instanceStatusSet", |x, k| {
                 let _ = write!(
                     x,
                     "<item><instanceId>{}</instanceId><availabilityZone>{region}a</availabilityZone><instanceState><code>16</code><name>running</name></instanceState><systemStatus><status>ok</status></systemStatus><instanceStatus><status>ok</status></instanceStatus></item>",
                     instance_id(account, r, k)
                 );
-            }
-            x.push_str("</instanceStatusSet>");
-            x.push_str(&next_token(next));
+            });
         }
         "DescribeInstanceAttribute" => {
             let iid = esc(call.param("InstanceId").unwrap_or_default());
@@ -522,9 +533,7 @@ fn ec2(estate: &Estate, call: &Call, account: u64) -> Answer {
             x.push_str("<launchTemplateData><instanceType>t3.micro</instanceType><monitoring><enabled>false</enabled></monitoring></launchTemplateData>");
         }
         "DescribeNetworkInterfaces" => {
-            let (s, e, next) = ec2_page(call, n, n.max(1));
-            x.push_str("<networkInterfaceSet>");
-            for k in s..e {
+            ec2_set(&mut x, call, n, n.max(1), "networkInterfaceSet", |x, k| {
                 let _ = write!(
                     x,
                     "<item><networkInterfaceId>eni-{account:08x}{r:02x}{k:07x}</networkInterfaceId><subnetId>{}</subnetId><vpcId>{vpc}</vpcId><availabilityZone>{region}a</availabilityZone><ownerId>{id}</ownerId><status>in-use</status><privateIpAddress>10.{}.{}.{}</privateIpAddress><interfaceType>interface</interfaceType><attachment><attachmentId>eni-attach-{account:08x}{r:02x}{k:07x}</attachmentId><instanceId>{}</instanceId><deviceIndex>0</deviceIndex><status>attached</status></attachment><groupSet><item><groupId>sg-{account:08x}{r:02x}0000000</groupId><groupName>default</groupName></item></groupSet><tagSet/></item>",
@@ -534,23 +543,17 @@ fn ec2(estate: &Estate, call: &Call, account: u64) -> Answer {
                     k % 256,
                     instance_id(account, r, k)
                 );
-            }
-            x.push_str("</networkInterfaceSet>");
-            x.push_str(&next_token(next));
+            });
         }
         "DescribeVolumes" => {
-            let (s, e, next) = ec2_page(call, n, n.max(1));
-            x.push_str("<volumeSet>");
-            for k in s..e {
+            ec2_set(&mut x, call, n, n.max(1), "volumeSet", |x, k| {
                 let _ = write!(
                     x,
                     "<item><volumeId>vol-{account:08x}{r:02x}{k:07x}</volumeId><size>8</size><availabilityZone>{region}a</availabilityZone><status>in-use</status><createTime>{}</createTime><attachmentSet><item><volumeId>vol-{account:08x}{r:02x}{k:07x}</volumeId><instanceId>{}</instanceId><device>/dev/xvda</device><status>attached</status><deleteOnTermination>true</deleteOnTermination></item></attachmentSet><volumeType>gp3</volumeType><iops>3000</iops><encrypted>true</encrypted><tagSet/></item>",
                     iso(CREATED + k as i64 * 60),
                     instance_id(account, r, k)
                 );
-            }
-            x.push_str("</volumeSet>");
-            x.push_str(&next_token(next));
+            });
         }
         "DescribeVolumeAttribute" => {
             let vid = esc(call.param("VolumeId").unwrap_or_default());
@@ -584,9 +587,7 @@ fn ec2(estate: &Estate, call: &Call, account: u64) -> Answer {
         }
         "DescribeSecurityGroups" => {
             let groups = estate.security_groups(account, region);
-            let (s, e, next) = ec2_page(call, groups, groups);
-            x.push_str("<securityGroupInfo>");
-            for g in s..e {
+            ec2_set(&mut x, call, groups, groups, "securityGroupInfo", |x, g| {
                 let name = if g == 0 {
                     "default".to_owned()
                 } else {
@@ -596,15 +597,11 @@ fn ec2(estate: &Estate, call: &Call, account: u64) -> Answer {
                     x,
                     "<item><ownerId>{id}</ownerId><groupId>sg-{account:08x}{r:02x}{g:07x}</groupId><groupName>{name}</groupName><groupDescription>{name} group</groupDescription><vpcId>{vpc}</vpcId><ipPermissions><item><ipProtocol>tcp</ipProtocol><fromPort>443</fromPort><toPort>443</toPort><ipRanges><item><cidrIp>10.0.0.0/8</cidrIp></item></ipRanges></item></ipPermissions><ipPermissionsEgress><item><ipProtocol>-1</ipProtocol><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges></item></ipPermissionsEgress><tagSet/></item>"
                 );
-            }
-            x.push_str("</securityGroupInfo>");
-            x.push_str(&next_token(next));
+            });
         }
         "DescribeSecurityGroupRules" => {
             let rules = estate.security_groups(account, region) * 2;
-            let (s, e, next) = ec2_page(call, rules, 1000);
-            x.push_str("<securityGroupRuleSet>");
-            for k in s..e {
+            ec2_set(&mut x, call, rules, 1000, "securityGroupRuleSet", |x, k| {
                 let g = k / 2;
                 let egress = k % 2 == 1;
                 let _ = write!(
@@ -615,9 +612,7 @@ fn ec2(estate: &Estate, call: &Call, account: u64) -> Answer {
                     if egress { -1 } else { 443 },
                     if egress { "0.0.0.0/0" } else { "10.0.0.0/8" }
                 );
-            }
-            x.push_str("</securityGroupRuleSet>");
-            x.push_str(&next_token(next));
+            });
         }
         "DescribeRouteTables" => {
             let _ = write!(
