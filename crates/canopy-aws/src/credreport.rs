@@ -29,7 +29,7 @@ pub struct CredentialReport {
 /// Asks IAM to generate the account's credential report; says how far it is.
 pub async fn generate_credential_report(session: &AccountSession) -> Result<ReportState, AwsError> {
     let home = canopy_model::inventory::home_region(&session.partition);
-    let client = aws_sdk_iam::Client::new(&session.config_in(home));
+    let client = session.client(home, aws_sdk_iam::Client::new);
     let out = call(
         &session.scope(),
         "iam:GenerateCredentialReport",
@@ -47,7 +47,7 @@ pub async fn generate_credential_report(session: &AccountSession) -> Result<Repo
 /// Fetches the account's generated credential report.
 pub async fn get_credential_report(session: &AccountSession) -> Result<CredentialReport, AwsError> {
     let home = canopy_model::inventory::home_region(&session.partition);
-    let client = aws_sdk_iam::Client::new(&session.config_in(home));
+    let client = session.client(home, aws_sdk_iam::Client::new);
     let out = call(&session.scope(), "iam:GetCredentialReport", None, || {
         client.get_credential_report().send()
     })

@@ -18,7 +18,7 @@ pub enum Encryption {
 }
 
 fn s3_client(session: &AccountSession, region: &str) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::new(&session.config_in(region))
+    session.client(region, aws_sdk_s3::Client::new)
 }
 
 fn region_of(session: &AccountSession) -> String {
@@ -175,7 +175,7 @@ pub async fn sns_publish(
         .filter(|r| !r.is_empty())
         .map(str::to_owned)
         .unwrap_or_else(|| region_of(session));
-    let client = aws_sdk_sns::Client::new(&session.config_in(&region));
+    let client = session.client(&region, aws_sdk_sns::Client::new);
     let out = call(&session.scope(), "sns:Publish", None, || {
         client
             .publish()

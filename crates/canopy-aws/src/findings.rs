@@ -77,7 +77,7 @@ fn filter(value: &str) -> StringFilter {
 impl SecurityHub {
     pub fn new(session: AccountSession, region: &str) -> Self {
         Self {
-            client: aws_sdk_securityhub::Client::new(&session.config_in(region)),
+            client: session.client(region, aws_sdk_securityhub::Client::new),
             session,
             reads: Rate::new(3, 6),
             writes: Rate::new(10, 30),
@@ -215,7 +215,7 @@ impl Contacts {
     pub fn new(session: AccountSession) -> Self {
         let home = canopy_model::inventory::home_region(&session.partition);
         Self {
-            client: aws_sdk_account::Client::new(&session.config_in(home)),
+            client: session.client(home, aws_sdk_account::Client::new),
             session,
             rate: Rate::new(10, 10),
         }

@@ -522,7 +522,9 @@ impl OrgAdmin {
     /// The organization's account quota: the applied value (Service Quotas), AWS's default when
     /// none was applied; `None` when Service Quotas cannot be read.
     pub async fn account_quota(&self) -> Result<Option<Quota>, AwsError> {
-        let client = aws_sdk_servicequotas::Client::new(&self.session.config_in("us-east-1"));
+        let client = self
+            .session
+            .client("us-east-1", aws_sdk_servicequotas::Client::new);
         let scope = self.session.scope();
         let applied = call(&scope, "servicequotas:GetServiceQuota", None, || {
             client
