@@ -43,7 +43,7 @@ impl ManagedPolicy {
             .with("arn", Cell::Text(self.arn.clone()))
             .with("name", Cell::Text(self.name.clone()))
             .with("version_id", Cell::Text(self.version_id.clone()))
-            .with("document", Cell::Json(self.document.clone()))
+            .with("document", Cell::json(self.document.clone()))
             .with("partition", Cell::Text(partition.to_owned()))
     }
 }

@@ -169,7 +169,10 @@ where
             None => None,
         };
         scope.stats.record(operation, attempt > 1);
-        let result = send().await;
+        // the SDK's request future is large (its whole orchestration): boxed, it takes memory
+        // only while the request is on the wire, instead of inside every queued call's state
+        // (a unit joins several detail calls for each of several resources at once)
+        let result = Box::pin(send()).await;
         drop(permit);
         let err = match result {
             Ok(out) => return Ok(out),

@@ -18,7 +18,11 @@ use tracing_subscriber::EnvFilter;
 
 /// mimalloc instead of the C library's allocator: a fan-out allocates and frees small buffers
 /// on every request from every worker thread, and glibc's malloc spent a third of canopy's CPU
-/// there (arena locks, consolidation) in the scale benchmark's profile.
+/// there (arena locks, consolidation) in the scale benchmark's profile. Its version 2 line
+/// (`v2`: freed memory goes back to the system after 10 ms, version 3's after a second) without
+/// its transparent-huge-page advice (`no_thp`: the kernel backed the heap in 2 MiB pages, 20-25
+/// MiB more at the peak): 142 MiB peak at 1,000 accounts x 17 regions, against 168 MiB
+/// (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

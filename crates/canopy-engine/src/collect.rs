@@ -82,8 +82,8 @@ pub struct CollectRequest {
 }
 
 /// Fan-out tuning for `concurrency` requests in flight. An account in the window holds its
-/// session, a queue of hundreds of units (tables x regions) and a bucket per region and API
-/// it has called: about 0.2 MB. Half as many accounts as requests in flight still gives every
+/// session with its last few SDK clients, a queue of a thousand units (tables x regions) and
+/// the buckets of the APIs it called in the last seconds: about 0.1 MB. Half as many accounts as requests in flight still gives every
 /// account several units at once (an account's listings never wait on its own buckets), and
 /// keeps the window's memory to tens of MB at `--concurrency 256` (it was 2 x concurrency:
 /// 259 MiB peak at 1,000 accounts, BENCHMARKS.md).
@@ -106,7 +106,9 @@ struct CollectJob {
 }
 
 impl Job for CollectJob {
-    type Unit = (String, &'static Collector);
+    /// (region, collector): the region shared by the account's units (an account queues a
+    /// thousand of them).
+    type Unit = (Arc<str>, &'static Collector);
     type Done = ();
 
     fn command(&self) -> &'static str {
@@ -125,12 +127,12 @@ impl Job for CollectJob {
         // account-wide and global units first: they do not wait for a region. Then region by
         // region, in the registry's order, so one service's collectors in one region follow
         // each other and share an SDK client (the account keeps its last few).
-        let mut units: Vec<Self::Unit> = self
-            .once
-            .iter()
-            .map(|c| (GLOBAL_REGION.to_owned(), *c))
-            .collect();
+        let global: Arc<str> = Arc::from(GLOBAL_REGION);
+        let mut units: Vec<Self::Unit> =
+            Vec::with_capacity(self.once.len() + ready.regions.len() * self.regional.len());
+        units.extend(self.once.iter().map(|c| (global.clone(), *c)));
         for region in &ready.regions {
+            let region: Arc<str> = Arc::from(region.as_str());
             for collector in &self.regional {
                 units.push((region.clone(), *collector));
             }
@@ -165,7 +167,7 @@ impl Job for CollectJob {
                 .map(|r| Failure::refused(account, &r.region, table, r))
                 .collect();
             Ok(Outcome {
-                region,
+                region: region.to_string(),
                 tables: collector.tables,
                 result,
                 refused,

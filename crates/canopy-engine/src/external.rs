@@ -138,13 +138,13 @@ impl ExternalAccess {
             if items.is_empty() {
                 Cell::Null
             } else {
-                Cell::Json(Value::Array(items))
+                Cell::json(Value::Array(items))
             }
         };
         Row::default()
             .with("resource_arn", Cell::Text(self.resource_arn.clone()))
             .with("resource_type", Cell::Text(self.resource_type.into()))
-            .with("principal", Cell::Json(self.principal.clone()))
+            .with("principal", Cell::json(self.principal.clone()))
             .with(
                 "principal_account",
                 Cell::text(self.principal_account.clone()),
@@ -152,10 +152,10 @@ impl ExternalAccess {
             .with("kind", Cell::Text(self.kind.into()))
             .with("status", Cell::Text(self.status.into()))
             .with("is_public", Cell::Bool(self.is_public))
-            .with("actions", Cell::Json(json!(self.actions)))
+            .with("actions", Cell::json(json!(self.actions)))
             .with(
                 "condition",
-                self.condition.clone().map_or(Cell::Null, Cell::Json),
+                self.condition.clone().map_or(Cell::Null, Cell::json),
             )
             .with("flags", list(self.flags.iter().map(|f| json!(f)).collect()))
             .with(

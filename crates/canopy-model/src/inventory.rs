@@ -16,7 +16,43 @@ pub enum Cell {
     Double(f64),
     Bool(bool),
     /// Stored as JSON text, so `tags ->> 'Name'` works.
-    Json(serde_json::Value),
+    Json(JsonText),
+}
+
+/// A JSON value kept as its compact text from the moment it is made: that is how the store
+/// writes it, and a parsed tree takes several times the memory (a huge account's thousands of
+/// instances each carry a dozen JSON cells until their unit ends).
+#[derive(Clone)]
+pub struct JsonText(Box<str>);
+
+impl JsonText {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The value, parsed again (for tests and the rare reader).
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl From<serde_json::Value> for JsonText {
+    fn from(value: serde_json::Value) -> Self {
+        Self(value.to_string().into_boxed_str())
+    }
+}
+
+/// Equal when the values are equal (objects' keys in any order), as `serde_json::Value`'s.
+impl PartialEq for JsonText {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0 || self.value() == other.value()
+    }
+}
+
+impl std::fmt::Debug for JsonText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 impl Cell {
@@ -33,6 +69,11 @@ impl Cell {
         value.map_or(Self::Null, Self::Bool)
     }
 
+    /// A JSON cell (kept as text).
+    pub fn json(value: serde_json::Value) -> Self {
+        Self::Json(value.into())
+    }
+
     /// A `{key: value}` object from AWS's `[{Key, Value}]` tag lists (null when there are none,
     /// as Steampipe does).
     pub fn tags<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
@@ -43,7 +84,7 @@ impl Cell {
         if map.is_empty() {
             Self::Null
         } else {
-            Self::Json(serde_json::Value::Object(map))
+            Self::json(serde_json::Value::Object(map))
         }
     }
 }
@@ -54,6 +95,12 @@ impl Cell {
 pub struct Row(pub Vec<(&'static str, Cell)>);
 
 impl Row {
+    /// An empty row with room for `columns` cells (a wide table's row built cell by cell
+    /// otherwise grows to the next power of two: 128 slots for EC2 instances' 80 columns).
+    pub fn with_capacity(columns: usize) -> Self {
+        Self(Vec::with_capacity(columns))
+    }
+
     pub fn with(mut self, column: &'static str, cell: Cell) -> Self {
         self.0.push((column, cell));
         self
@@ -67,6 +114,18 @@ impl Row {
 
     pub fn columns(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.0.iter().map(|(c, _)| *c)
+    }
+
+    /// Replaces the value of `column`, which the row already carries (a column a later call
+    /// fills); false, and the row unchanged, when it has no such column.
+    pub fn set(&mut self, column: &str, cell: Cell) -> bool {
+        match self.0.iter_mut().find(|(c, _)| *c == column) {
+            Some((_, value)) => {
+                *value = cell;
+                true
+            }
+            None => false,
+        }
     }
 
     /// The value of `column`, when the row carries it.
@@ -161,7 +220,41 @@ mod tests {
         assert_eq!(Cell::tags([]), Cell::Null);
         assert_eq!(
             Cell::tags([("Name", "web")]),
-            Cell::Json(serde_json::json!({"Name": "web"}))
+            Cell::json(serde_json::json!({"Name": "web"}))
         );
+    }
+
+    #[test]
+    fn a_column_is_set_in_place_and_only_when_the_row_carries_it() {
+        let mut row = Row::default()
+            .with("id", Cell::Text("i-1".into()))
+            .with("status", Cell::Null);
+        assert!(row.set("status", Cell::Bool(true)));
+        assert!(!row.set("stauts", Cell::Bool(false)));
+        assert_eq!(row.columns().collect::<Vec<_>>(), ["id", "status"]);
+        assert_eq!(row.get("status"), Some(&Cell::Bool(true)));
+    }
+
+    #[test]
+    fn json_cells_keep_compact_text_and_compare_as_values() {
+        let value = serde_json::json!({"b": [1, null], "a": {"c": "x y"}});
+        let Cell::Json(text) = Cell::json(value.clone()) else {
+            panic!("not a JSON cell");
+        };
+        assert!(
+            text.as_str().contains(r#""b":[1,null]"#),
+            "compact: {text:?}"
+        );
+        assert_eq!(text.value(), value);
+        // keys in another order are the same value, as serde_json's own equality says
+        assert_eq!(
+            text,
+            JsonText::from(serde_json::json!({"a": {"c": "x y"}, "b": [1, null]}))
+        );
+        assert_ne!(
+            text,
+            JsonText::from(serde_json::json!({"b": [1], "a": {"c": "x y"}}))
+        );
+        assert_eq!(format!("{text:?}"), text.as_str());
     }
 }

@@ -4,7 +4,8 @@
 
 use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Scope, TableDef};
-use rusqlite::{params, params_from_iter, types::Value};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{params, params_from_iter};
 use time::OffsetDateTime;
 
 use crate::{Result, Store, StoreError};
@@ -72,15 +73,16 @@ pub struct RunTotals {
     pub rows: u64,
 }
 
-fn to_sql(cell: &Cell) -> Value {
-    match cell {
-        Cell::Null => Value::Null,
-        Cell::Text(t) => Value::Text(t.clone()),
-        Cell::Int(i) => Value::Integer(*i),
-        Cell::Double(d) => Value::Real(*d),
-        Cell::Bool(b) => Value::Integer(i64::from(*b)),
-        Cell::Json(v) => Value::Text(v.to_string()),
-    }
+/// A cell as SQLite's value, borrowed (no copy of its text).
+fn to_sql(cell: &Cell) -> ToSqlOutput<'_> {
+    ToSqlOutput::Borrowed(match cell {
+        Cell::Null => ValueRef::Null,
+        Cell::Text(t) => ValueRef::Text(t.as_bytes()),
+        Cell::Int(i) => ValueRef::Integer(*i),
+        Cell::Double(d) => ValueRef::Real(*d),
+        Cell::Bool(b) => ValueRef::Integer(i64::from(*b)),
+        Cell::Json(v) => ValueRef::Text(v.as_str().as_bytes()),
+    })
 }
 
 impl Store {
@@ -356,11 +358,13 @@ fn insert(
 ) -> Result<()> {
     let carries_region = table.scope == Scope::Account;
     let mut stmt = tx.prepare_cached(sql)?;
-    let mut values: Vec<Value> = row.0.iter().map(|(_, c)| to_sql(c)).collect();
-    values.push(Value::Text(key.account_id.to_owned()));
-    values.push(Value::Text(at.to_owned()));
+    let mut values: Vec<ToSqlOutput<'_>> = row.0.iter().map(|(_, c)| to_sql(c)).collect();
+    values.push(ToSqlOutput::Borrowed(ValueRef::Text(
+        key.account_id.as_bytes(),
+    )));
+    values.push(ToSqlOutput::Borrowed(ValueRef::Text(at.as_bytes())));
     if !carries_region {
-        values.push(Value::Text(key.region.to_owned()));
+        values.push(ToSqlOutput::Borrowed(ValueRef::Text(key.region.as_bytes())));
     }
     stmt.execute(params_from_iter(values))?;
     Ok(())

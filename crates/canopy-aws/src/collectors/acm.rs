@@ -261,7 +261,7 @@ pub(super) async fn certificates(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                 .with("tags_src", tags_src(pairs()))
                 .with("title", Cell::text(domain.as_deref()))
                 .with("tags", tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

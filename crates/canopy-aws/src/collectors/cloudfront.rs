@@ -426,7 +426,7 @@ pub(super) async fn distributions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
                 .with("monitoring_subscription", json_cell(monitoring))
                 .with("title", Cell::Text(id))
                 .with("tags", tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

@@ -256,7 +256,7 @@ pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("insight_selectors", json_cell(insights))
                 .with("tags_src", tags_src(pairs()))
                 .with("tags", tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("title", Cell::Text(name))
                 .with("partition", partition.clone())
         }

@@ -414,7 +414,7 @@ pub(super) fn client(unit: &Unit<'_>) -> Client {
 }
 
 pub(super) fn group_identifiers(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
-    Cell::Json(Value::Array(
+    Cell::json(Value::Array(
         groups
             .iter()
             .map(|g| json!({"GroupId": g.group_id(), "GroupName": g.group_name()}))
@@ -485,7 +485,7 @@ pub(super) async fn regions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("title", Cell::Text(r.name.clone()))
                 .with(
                     "akas",
-                    Cell::Json(json!([format!(
+                    Cell::json(json!([format!(
                         "arn:{partition}::{}::{}",
                         r.name, unit.session.account
                     )])),
@@ -535,7 +535,7 @@ pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, Aws
                     .map(|a| json!({"Ipv6Address": a.ipv6_address()}))
                     .collect();
                 rows.push(ec2_tail(
-                    Row::default()
+                    Row::with_capacity(NETWORK_INTERFACES.columns.len())
                         .with("network_interface_id", Cell::Text(id.to_owned()))
                         .with("status", Cell::text(n.status().map(|s| s.as_str())))
                         .with(
@@ -606,10 +606,10 @@ pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, Aws
                         .with("subnet_id", Cell::text(n.subnet_id()))
                         .with("vpc_id", Cell::text(n.vpc_id()))
                         .with("groups", group_identifiers(n.groups()))
-                        .with("ipv6_addresses", Cell::Json(Value::Array(ipv6)))
+                        .with("ipv6_addresses", Cell::json(Value::Array(ipv6)))
                         .with(
                             "private_ip_addresses",
-                            Cell::Json(Value::Array(private_ips)),
+                            Cell::json(Value::Array(private_ips)),
                         ),
                     tag_list,
                     id,
@@ -719,12 +719,12 @@ pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                         .with("route_table_id", Cell::Text(id.to_owned()))
                         .with("vpc_id", Cell::text(vpc))
                         .with("owner_id", Cell::text(t.owner_id()))
-                        .with("associations", Cell::Json(Value::Array(associations)))
-                        .with("routes", Cell::Json(Value::Array(route_json)))
-                        .with("propagating_vgws", Cell::Json(Value::Array(vgws)))
+                        .with("associations", Cell::json(Value::Array(associations)))
+                        .with("routes", Cell::json(Value::Array(route_json)))
+                        .with("propagating_vgws", Cell::json(Value::Array(vgws)))
                         .with(
                             "akas",
-                            Cell::Json(json!([unit.arn("ec2", &format!("route-table/{id}"))])),
+                            Cell::json(json!([unit.arn("ec2", &format!("route-table/{id}"))])),
                         ),
                     tag_list,
                     id,
@@ -778,10 +778,10 @@ pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
                     Row::default()
                         .with("internet_gateway_id", Cell::Text(id.to_owned()))
                         .with("owner_id", Cell::text(g.owner_id()))
-                        .with("attachments", Cell::Json(Value::Array(attachments)))
+                        .with("attachments", Cell::json(Value::Array(attachments)))
                         .with(
                             "akas",
-                            Cell::Json(json!([unit.arn("ec2", &format!("internet-gateway/{id}"))])),
+                            Cell::json(json!([unit.arn("ec2", &format!("internet-gateway/{id}"))])),
                         ),
                     tag_list,
                     id,
@@ -871,12 +871,12 @@ pub(super) async fn vpcs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                             Cell::text(v.instance_tenancy().map(|t| t.as_str())),
                         )
                         .with("owner_id", Cell::text(v.owner_id()))
-                        .with("cidr_block_association_set", Cell::Json(Value::Array(ipv4)))
+                        .with("cidr_block_association_set", Cell::json(Value::Array(ipv4)))
                         .with(
                             "ipv6_cidr_block_association_set",
-                            Cell::Json(Value::Array(ipv6)),
+                            Cell::json(Value::Array(ipv6)),
                         )
-                        .with("akas", Cell::Json(json!([arn]))),
+                        .with("akas", Cell::json(json!([arn]))),
                     v.tags(),
                     name_or(v.tags(), id),
                     &partition,
@@ -957,9 +957,9 @@ pub(super) async fn subnets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         .with("outpost_arn", Cell::text(n.outpost_arn()))
                         .with(
                             "ipv6_cidr_block_association_set",
-                            Cell::Json(Value::Array(ipv6)),
+                            Cell::json(Value::Array(ipv6)),
                         )
-                        .with("akas", Cell::Json(json!([arn]))),
+                        .with("akas", Cell::json(json!([arn]))),
                     n.tags(),
                     name_or(n.tags(), id),
                     &partition,
@@ -974,7 +974,7 @@ pub(super) async fn subnets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 /// A security group's rules with AWS's member names (absent members are null, as Steampipe
 /// shows the SDK's structures).
 fn permissions(rules: &[aws_sdk_ec2::types::IpPermission]) -> Cell {
-    Cell::Json(Value::Array(
+    Cell::json(Value::Array(
         rules
             .iter()
             .map(|p| {
@@ -1041,7 +1041,7 @@ pub(super) async fn security_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
                             "ip_permissions_egress",
                             permissions(g.ip_permissions_egress()),
                         )
-                        .with("akas", Cell::Json(json!([arn]))),
+                        .with("akas", Cell::json(json!([arn]))),
                     g.tags(),
                     name,
                     &partition,
@@ -1148,7 +1148,7 @@ pub(super) async fn security_group_rules(unit: Unit<'_>) -> Result<Vec<Batch>, A
                         )
                         .with("prefix_list_id", Cell::text(r.prefix_list_id()))
                         .with("title", Cell::Text(format!("{id}_{hash}")))
-                        .with("akas", Cell::Json(json!([aka])))
+                        .with("akas", Cell::json(json!([aka])))
                         .with("partition", partition.clone()),
                 );
             }
@@ -1220,7 +1220,7 @@ pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         )
                         .with(
                             "akas",
-                            Cell::Json(json!([unit.arn("ec2", &format!("vpc-flow-log/{id}"))])),
+                            Cell::json(json!([unit.arn("ec2", &format!("vpc-flow-log/{id}"))])),
                         ),
                     f.tags(),
                     id,
@@ -1234,7 +1234,7 @@ pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 }
 
 fn id_list(ids: &[String]) -> Cell {
-    Cell::Json(Value::Array(
+    Cell::json(Value::Array(
         ids.iter().map(|i| Value::from(i.as_str())).collect(),
     ))
 }
@@ -1284,13 +1284,13 @@ pub(super) async fn vpc_endpoints(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
                         .with("policy_std", policy_std)
                         .with("subnet_ids", id_list(e.subnet_ids()))
                         .with("route_table_ids", id_list(e.route_table_ids()))
-                        .with("groups", Cell::Json(Value::Array(groups)))
+                        .with("groups", Cell::json(Value::Array(groups)))
                         .with("network_interface_ids", id_list(e.network_interface_ids()))
-                        .with("dns_entries", Cell::Json(Value::Array(dns)))
+                        .with("dns_entries", Cell::json(Value::Array(dns)))
                         .with("creation_timestamp", time(e.creation_timestamp()))
                         .with(
                             "akas",
-                            Cell::Json(json!([unit.arn("ec2", &format!("vpc-endpoint/{id}"))])),
+                            Cell::json(json!([unit.arn("ec2", &format!("vpc-endpoint/{id}"))])),
                         ),
                     e.tags(),
                     id,

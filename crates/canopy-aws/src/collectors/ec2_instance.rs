@@ -175,7 +175,9 @@ pub(super) const INSTANCES: TableDef = TableDef {
 
 pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
-    let mut listed: Vec<Instance> = Vec::new();
+    // each page becomes rows at once (the SDK's instances are several times their rows' size,
+    // and a huge account lists thousands); the status and the detail calls fill theirs after
+    let mut rows: Vec<Row> = Vec::new();
     unit.paginate(
         "ec2:DescribeInstances",
         |token| {
@@ -187,18 +189,23 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         },
         |out| out.next_token(),
         |out| {
-            listed.extend(
+            rows.extend(
                 out.reservations()
                     .iter()
-                    .flat_map(|r| r.instances().iter().cloned()),
+                    .flat_map(|r| r.instances())
+                    .map(|i| listed_row(unit, i)),
             );
         },
     )
     .await?;
-    if listed.is_empty() {
+    if rows.is_empty() {
         return Ok(vec![batch(&INSTANCES, Vec::new())]);
     }
-    let mut statuses: HashMap<String, Value> = HashMap::new();
+    let by_id: HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(at, row)| (instance_id(row).to_owned(), at))
+        .collect();
     unit.paginate(
         "ec2:DescribeInstanceStatus",
         |token| {
@@ -212,10 +219,12 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         |out| out.next_token(),
         |out| {
             for s in out.instance_statuses() {
-                let Some(id) = s.instance_id() else { continue };
-                statuses.insert(
-                    id.to_owned(),
-                    json!({
+                let Some(at) = s.instance_id().and_then(|id| by_id.get(id)) else {
+                    continue;
+                };
+                rows[*at].set(
+                    "instance_status",
+                    Cell::json(json!({
                         "AvailabilityZone": s.availability_zone(),
                         "Events": s.events().iter().map(|e| json!({
                             "Code": e.code().map(|c| c.as_str()),
@@ -224,7 +233,7 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                             "NotAfter": time_text(e.not_after()),
                             "NotBefore": time_text(e.not_before()),
                         })).collect::<Vec<_>>(),
-                        "InstanceId": id,
+                        "InstanceId": s.instance_id(),
                         "InstanceState": s.instance_state().map(|st| json!({
                             "Code": st.code(),
                             "Name": st.name().map(|n| n.as_str()),
@@ -232,18 +241,23 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         "InstanceStatus": s.instance_status().map(status_summary),
                         "OutpostArn": s.outpost_arn(),
                         "SystemStatus": s.system_status().map(status_summary),
-                    }),
+                    })),
                 );
             }
         },
     )
     .await?;
-    let rows: Vec<Row> = super::for_each_listed(listed, |i| {
-        let status = i.instance_id().and_then(|id| statuses.get(id)).cloned();
-        instance_row(unit, &client, i, status)
-    })
-    .await;
+    drop(by_id);
+    let rows: Vec<Row> = super::for_each_listed(rows, |row| with_details(unit, &client, row)).await;
     Ok(vec![batch(&INSTANCES, rows)])
+}
+
+/// The instance id of a row [`listed_row`] made.
+fn instance_id(row: &Row) -> &str {
+    match row.get("instance_id") {
+        Some(Cell::Text(id)) => id,
+        _ => "",
+    }
 }
 
 fn status_summary(s: &InstanceStatusSummary) -> Value {
@@ -276,8 +290,10 @@ fn transition_time(reason: Option<&str>) -> Cell {
     }
 }
 
-async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Option<Value>) -> Row {
-    let id = i.instance_id().unwrap_or_default().to_owned();
+/// Fills the columns of one instance that DescribeInstances leaves out: termination protection
+/// and shutdown behaviour (DescribeInstanceAttribute), its launch template data.
+async fn with_details(unit: Unit<'_>, client: &Client, mut row: Row) -> Row {
+    let id = instance_id(&row).to_owned();
     let region = unit.region;
     let (termination, shutdown, template) = tokio::join!(
         unit.detail(region, "ec2:DescribeInstanceAttribute", &id, &[], || {
@@ -361,6 +377,18 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
                 "SecurityGroupIds": t.security_group_ids(),
             })
         });
+    row.set("disable_api_termination", Cell::bool(termination));
+    row.set(
+        "instance_initiated_shutdown_behavior",
+        Cell::text(shutdown.as_deref()),
+    );
+    row.set("launch_template_data", json_cell(template));
+    row
+}
+
+/// An instance's row from DescribeInstances, its other calls' columns null until filled.
+fn listed_row(unit: Unit<'_>, i: &Instance) -> Row {
+    let id = i.instance_id().unwrap_or_default().to_owned();
     let placement = i.placement();
     let cpu = i.cpu_options();
     let interfaces: Vec<Value> = i
@@ -386,7 +414,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         .flat_map(|n| n.ipv6_addresses())
         .find_map(|a| a.ipv6_address());
     let arn = unit.arn("ec2", &format!("instance/{id}"));
-    let row = Row::default()
+    let row = Row::with_capacity(INSTANCES.columns.len())
         .with("instance_id", Cell::Text(id.clone()))
         .with("arn", Cell::Text(arn.clone()))
         .with(
@@ -441,8 +469,8 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         .with("root_device_name", Cell::text(i.root_device_name()))
         .with("ebs_optimized", Cell::bool(i.ebs_optimized()))
         .with("security_groups", group_identifiers(i.security_groups()))
-        .with("network_interfaces", Cell::Json(Value::Array(interfaces)))
-        .with("disable_api_termination", Cell::bool(termination))
+        .with("network_interfaces", Cell::json(Value::Array(interfaces)))
+        .with("disable_api_termination", Cell::Null)
         .with("ami_launch_index", Cell::int(i.ami_launch_index()))
         .with("boot_mode", Cell::text(i.boot_mode().map(|b| b.as_str())))
         .with(
@@ -475,7 +503,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
             "iam_instance_profile_id",
             Cell::text(i.iam_instance_profile().and_then(|p| p.id())),
         )
-        .with("instance_initiated_shutdown_behavior", Cell::text(shutdown.as_deref()))
+        .with("instance_initiated_shutdown_behavior", Cell::Null)
         .with(
             "instance_lifecycle",
             Cell::text(i.instance_lifecycle().map(|l| l.as_str())),
@@ -523,7 +551,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         )
         .with(
             "block_device_mappings",
-            Cell::Json(Value::Array(
+            Cell::json(Value::Array(
                 i.block_device_mappings()
                     .iter()
                     .map(|b| {
@@ -542,7 +570,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         )
         .with(
             "elastic_gpu_associations",
-            Cell::Json(Value::Array(
+            Cell::json(Value::Array(
                 i.elastic_gpu_associations()
                     .iter()
                     .map(|g| {
@@ -558,7 +586,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         )
         .with(
             "elastic_inference_accelerator_associations",
-            Cell::Json(Value::Array(
+            Cell::json(Value::Array(
                 i.elastic_inference_accelerator_associations()
                     .iter()
                     .map(|a| {
@@ -590,10 +618,10 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
                     .map(|r| json!({"Code": r.code(), "Message": r.message()})),
             ),
         )
-        .with("launch_template_data", json_cell(template))
+        .with("launch_template_data", Cell::Null)
         .with(
             "licenses",
-            Cell::Json(Value::Array(
+            Cell::json(Value::Array(
                 i.licenses()
                     .iter()
                     .map(|l| json!({"LicenseConfigurationArn": l.license_configuration_arn()}))
@@ -632,7 +660,7 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
         )
         .with(
             "product_codes",
-            Cell::Json(Value::Array(
+            Cell::json(Value::Array(
                 i.product_codes()
                     .iter()
                     .map(|p| {
@@ -644,8 +672,8 @@ async fn instance_row(unit: Unit<'_>, client: &Client, i: Instance, status: Opti
                     .collect(),
             )),
         )
-        .with("instance_status", json_cell(status))
-        .with("akas", Cell::Json(json!([arn])));
+        .with("instance_status", Cell::Null)
+        .with("akas", Cell::json(json!([arn])));
     ec2_tail(row, i.tags(), &id, &unit.partition())
 }
 

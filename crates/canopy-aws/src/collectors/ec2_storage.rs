@@ -176,7 +176,7 @@ pub(super) const IMAGES: TableDef = TableDef {
 };
 
 fn product_codes(codes: &[ProductCode]) -> Cell {
-    Cell::Json(Value::Array(
+    Cell::json(Value::Array(
         codes
             .iter()
             .map(|p| {
@@ -236,7 +236,7 @@ pub(super) async fn volumes(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 }),
             );
             let arn = unit.arn("ec2", &format!("volume/{id}"));
-            let row = Row::default()
+            let row = Row::with_capacity(VOLUMES.columns.len())
                 .with("volume_id", Cell::Text(id.clone()))
                 .with("arn", Cell::Text(arn.clone()))
                 .with(
@@ -268,7 +268,7 @@ pub(super) async fn volumes(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with(
                     "attachments",
-                    Cell::Json(Value::Array(
+                    Cell::json(Value::Array(
                         v.attachments()
                             .iter()
                             .map(|a| {
@@ -294,7 +294,7 @@ pub(super) async fn volumes(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             row.with("tags_src", super::tags_src(pairs()))
                 .with("tags", super::tags_of(pairs()))
                 .with("title", Cell::Text(name_or(v.tags(), &id).to_owned()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })
@@ -342,7 +342,7 @@ pub(super) async fn snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .await
                 .found()
                 .map_or(Cell::Null, |o| {
-                    Cell::Json(Value::Array(
+                    Cell::json(Value::Array(
                         o.create_volume_permissions()
                             .iter()
                             .map(|p| {
@@ -388,7 +388,7 @@ pub(super) async fn snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("tags_src", super::tags_src(pairs()))
                 .with("title", Cell::Text(id.clone()))
                 .with("tags", super::tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })
@@ -397,7 +397,7 @@ pub(super) async fn snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 }
 
 fn block_devices(mappings: &[BlockDeviceMapping]) -> Cell {
-    Cell::Json(Value::Array(
+    Cell::json(Value::Array(
         mappings
             .iter()
             .map(|b| {
@@ -455,7 +455,7 @@ pub(super) async fn images(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .await
                 .found()
                 .map_or(Cell::Null, |o| {
-                    Cell::Json(Value::Array(
+                    Cell::json(Value::Array(
                         o.launch_permissions()
                             .iter()
                             .map(|p| {
@@ -531,14 +531,14 @@ pub(super) async fn images(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with(
                     "state_reason",
                     i.state_reason().map_or(Cell::Null, |r| {
-                        Cell::Json(json!({"Code": r.code(), "Message": r.message()}))
+                        Cell::json(json!({"Code": r.code(), "Message": r.message()}))
                     }),
                 )
                 .with("launch_permissions", launch)
                 .with("tags_src", super::tags_src(pairs()))
                 .with("title", Cell::Text(i.name().unwrap_or(&id).to_owned()))
                 .with("tags", super::tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

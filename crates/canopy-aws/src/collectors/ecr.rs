@@ -215,7 +215,7 @@ pub(super) async fn repositories(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                 .with("tags_src", tags_src(pairs()))
                 .with("tags", tags_of(pairs()))
                 .with("title", Cell::Text(name))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

@@ -400,7 +400,7 @@ async fn clusters(
                     .with("tags_src", tags_src(tag_pairs()))
                     .with("title", Cell::text(c.cluster_name()))
                     .with("tags", tags_of(tag_pairs()))
-                    .with("akas", Cell::Json(json!([arn])))
+                    .with("akas", Cell::json(json!([arn])))
                     .with("partition", partition.clone()),
             );
         }
@@ -539,7 +539,7 @@ fn service_row(s: &aws_sdk_ecs::types::Service, partition: &Cell) -> Row {
             if s.load_balancers().is_empty() {
                 Cell::Null
             } else {
-                Cell::Json(load_balancers(s.load_balancers()))
+                Cell::json(load_balancers(s.load_balancers()))
             },
         )
         .with(
@@ -563,7 +563,7 @@ fn service_row(s: &aws_sdk_ecs::types::Service, partition: &Cell) -> Row {
             if s.service_registries().is_empty() {
                 Cell::Null
             } else {
-                Cell::Json(registries(s.service_registries()))
+                Cell::json(registries(s.service_registries()))
             },
         )
         .with(
@@ -595,7 +595,7 @@ fn service_row(s: &aws_sdk_ecs::types::Service, partition: &Cell) -> Row {
         .with("tags_src", tags_src(tag_pairs()))
         .with("title", Cell::text(s.service_name()))
         .with("tags", tags_of(tag_pairs()))
-        .with("akas", Cell::Json(json!([arn])))
+        .with("akas", Cell::json(json!([arn])))
         .with("partition", partition.clone())
 }
 
@@ -695,7 +695,7 @@ pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsEr
                 if v.is_empty() {
                     Cell::Null
                 } else {
-                    Cell::Json(json!(v.iter().map(|c| c.as_str()).collect::<Vec<_>>()))
+                    Cell::json(json!(v.iter().map(|c| c.as_str()).collect::<Vec<_>>()))
                 }
             };
             let family_revision = t
@@ -791,7 +791,7 @@ pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsEr
                 .with("tags_src", tags_src(tag_pairs()))
                 .with("title", Cell::text(family_revision.as_deref()))
                 .with("tags", tags_of(tag_pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

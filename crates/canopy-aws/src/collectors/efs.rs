@@ -176,7 +176,7 @@ pub(super) async fn file_systems(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                 .with("tags_src", tags_src(pairs()))
                 .with("title", Cell::Text(f.name().unwrap_or(&id).to_owned()))
                 .with("tags", tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

@@ -199,7 +199,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with("tags", tag_map(c.and_then(|c| c.tags())))
                 .with("title", Cell::Text(name))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

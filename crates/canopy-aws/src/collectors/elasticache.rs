@@ -244,7 +244,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("tags_src", tags_src(pairs()))
                 .with("title", Cell::Text(id))
                 .with("tags", tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

@@ -305,13 +305,13 @@ pub(super) async fn load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErro
                     Cell::text(l.state().and_then(|s| s.code()).map(|c| c.as_str())),
                 )
                 .with("state_reason", Cell::text(l.state().and_then(|s| s.reason())))
-                .with("availability_zones", Cell::Json(zones))
+                .with("availability_zones", Cell::json(zones))
                 .with("security_groups", strings(l.security_groups()))
                 .with("load_balancer_attributes", json_cell(attributes))
                 .with("tags_src", tags_src(pairs()))
                 .with("tags", tags_of(pairs()))
                 .with("title", Cell::Text(name))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone());
             (network, row)
         }
@@ -613,7 +613,7 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
                         policies_of.map_or(Cell::Null, |p| strings(p.other_policies())),
                     )
                     .with("security_groups", strings(l.security_groups()))
-                    .with("sample_policy_descriptions", Cell::Json(samples.clone()))
+                    .with("sample_policy_descriptions", Cell::json(samples.clone()))
                     .with(
                         "policy_descriptions",
                         json_cell(
@@ -626,7 +626,7 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
                     .with("tags_src", tags_src(pairs()))
                     .with("title", Cell::Text(name.clone()))
                     .with("tags", tags_of(pairs()))
-                    .with("akas", Cell::Json(json!([arn])))
+                    .with("akas", Cell::json(json!([arn])))
                     .with("partition", partition.clone())
             }
         })

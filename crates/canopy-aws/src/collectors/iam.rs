@@ -327,7 +327,7 @@ pub(super) fn with_policies(
         .with("inline_policies_std", inline_policies(inline, true))
         .with(
             "attached_policy_arns",
-            Cell::Json(json!(
+            Cell::json(json!(
                 attached
                     .iter()
                     .filter_map(|p| p.policy_arn())
@@ -400,7 +400,7 @@ pub(super) async fn account(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let org = unit.membership;
     let text = |f: fn(&canopy_model::Membership) -> Option<&str>| Cell::text(org.and_then(f));
     let row = Row::default()
-        .with("account_aliases", Cell::Json(json!(aliases)))
+        .with("account_aliases", Cell::json(json!(aliases)))
         .with("arn", Cell::Text(arn.clone()))
         .with("organization_id", text(|m| Some(&m.organization_id)))
         .with("organization_arn", text(|m| Some(&m.organization_arn)))
@@ -420,7 +420,7 @@ pub(super) async fn account(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         .with(
             "organization_available_policy_types",
             org.map_or(Cell::Null, |m| {
-                Cell::Json(Value::Array(
+                Cell::json(Value::Array(
                     m.enabled_policy_types
                         .iter()
                         .map(|t| json!({"Type": t, "Status": "ENABLED"}))
@@ -432,26 +432,21 @@ pub(super) async fn account(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             "title",
             Cell::Text(aliases.first().cloned().unwrap_or_else(|| account.clone())),
         )
-        .with("akas", Cell::Json(json!([arn])))
+        .with("akas", Cell::json(json!([arn])))
         .with("partition", unit.partition());
     Ok(vec![batch(&ACCOUNT, vec![row])])
 }
 
-/// A decoded policy's canonical form (null when it is not a policy document).
-pub(super) fn policy_std(policy: &Cell) -> Cell {
-    match policy {
-        Cell::Json(value) => {
-            canopy_model::policy_std::canonical(value).map_or(Cell::Null, Cell::Json)
-        }
-        _ => Cell::Null,
-    }
-}
-
-/// A trust policy as JSON: real IAM returns it URL-encoded (RFC 3986), some emulators plain.
-pub(super) fn decode_policy(text: &str) -> Cell {
+/// A policy document as IAM returns it (URL-encoded by real IAM, plain by some emulators) -> its
+/// cell and its canonical form's: the document as JSON, or the decoded text when it is not JSON
+/// (with no canonical form; nor is there one when it is not a policy document).
+pub(super) fn policy_and_std(text: &str) -> (Cell, Cell) {
     match policy_json(text) {
-        Ok(v) => Cell::Json(v),
-        Err(decoded) => Cell::Text(decoded),
+        Ok(v) => {
+            let std = canopy_model::policy_std::canonical(&v).map_or(Cell::Null, Cell::json);
+            (Cell::json(v), std)
+        }
+        Err(decoded) => (Cell::Text(decoded), Cell::Null),
     }
 }
 
@@ -527,17 +522,17 @@ pub(super) fn inline_policies(
     policies: &[aws_sdk_iam::types::PolicyDetail],
     canonical: bool,
 ) -> Cell {
-    Cell::Json(Value::Array(
+    Cell::json(Value::Array(
         policies
             .iter()
             .map(|p| {
-                let document = match p.policy_document().map(decode_policy) {
-                    Some(Cell::Json(doc)) if canonical => {
+                let document = match p.policy_document().map(policy_json) {
+                    Some(Ok(doc)) if canonical => {
                         canopy_model::policy_std::canonical(&doc).unwrap_or(doc)
                     }
-                    Some(Cell::Json(doc)) => doc,
-                    Some(Cell::Text(text)) => Value::String(text),
-                    _ => Value::Null,
+                    Some(Ok(doc)) => doc,
+                    Some(Err(text)) => Value::String(text),
+                    None => Value::Null,
                 };
                 json!({"PolicyName": p.policy_name(), "PolicyDocument": document})
             })
@@ -594,9 +589,9 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         let document = r
             .assume_role_policy_document()
             .or(extra.and_then(|d| d.assume_role_policy_document()));
-        let trust = document.map_or(Cell::Null, decode_policy);
+        let (trust, trust_std) = document.map_or((Cell::Null, Cell::Null), policy_and_std);
         let trust_text = match &trust {
-            Cell::Json(doc) => Cell::Text(doc.to_string()),
+            Cell::Json(doc) => Cell::Text(doc.as_str().to_owned()),
             other => other.clone(),
         };
         let row = Row::default()
@@ -617,14 +612,14 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 Cell::text(last_used.and_then(|u| u.region())),
             )
             .with("assume_role_policy", trust.clone())
-            .with("assume_role_policy_std", policy_std(&trust))
+            .with("assume_role_policy_std", trust_std)
             .with("assume_role_policy_document", trust_text);
         // the policy columns come from the details; without them (a role made since) null
         let row = match extra {
             Some(d) => with_policies(
                 row.with(
                     "instance_profile_arns",
-                    Cell::Json(json!(
+                    Cell::json(json!(
                         d.instance_profile_list()
                             .iter()
                             .map(|p| p.arn())
@@ -644,7 +639,7 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             row.with("tags_src", tags_src(tags.iter().copied()))
                 .with("tags", tags_of(tags.iter().copied()))
                 .with("title", Cell::Text(r.role_name().to_owned()))
-                .with("akas", Cell::Json(json!([r.arn()])))
+                .with("akas", Cell::json(json!([r.arn()])))
                 .with("partition", partition.clone()),
         );
     }
@@ -659,12 +654,12 @@ mod tests {
     fn trust_policies_are_decoded_whether_encoded_or_not() {
         let plain = r#"{"Version":"2012-10-17","Statement":[]}"#;
         let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-        let want = Cell::Json(json!({"Version": "2012-10-17", "Statement": []}));
-        assert_eq!(decode_policy(plain), want);
-        assert_eq!(decode_policy(encoded), want);
+        let want = Cell::json(json!({"Version": "2012-10-17", "Statement": []}));
+        assert_eq!(policy_and_std(plain).0, want);
+        assert_eq!(policy_and_std(encoded).0, want);
         assert_eq!(
-            decode_policy("not%20json"),
-            Cell::Text("not json".to_owned())
+            policy_and_std("not%20json"),
+            (Cell::Text("not json".to_owned()), Cell::Null)
         );
     }
 }

@@ -19,7 +19,7 @@ use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
 use super::iam::{
-    INLINE_POLICIES, INLINE_POLICIES_STD, boundary_cells, decode_policy, policy_std, with_policies,
+    INLINE_POLICIES, INLINE_POLICIES_STD, boundary_cells, policy_and_std, with_policies,
 };
 use super::{Unit, batch, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
@@ -259,9 +259,9 @@ pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, 
                 .with("arn", Cell::Text(arn.to_owned()))
                 .with("create_date", time(g.create_date()));
             with_policies(row, g.group_policy_list(), g.attached_managed_policies())
-                .with("users", Cell::Json(Value::Array(members)))
+                .with("users", Cell::json(Value::Array(members)))
                 .with("title", Cell::Text(name.to_owned()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         })
         .collect();
@@ -318,7 +318,7 @@ async fn user_row(
     let (mfa_enabled, mfa_devices) = match mfa.found() {
         Some(out) => (
             Cell::Bool(!out.mfa_devices().is_empty()),
-            Cell::Json(Value::Array(
+            Cell::json(Value::Array(
                 out.mfa_devices()
                     .iter()
                     .map(|d| {
@@ -337,7 +337,7 @@ async fn user_row(
         .found()
         .and_then(|out| out.login_profile().cloned())
         .map_or(Cell::Null, |p| {
-            Cell::Json(json!({
+            Cell::json(json!({
                 "CreateDate": time_text(Some(p.create_date())),
                 "PasswordResetRequired": p.password_reset_required(),
                 "UserName": p.user_name(),
@@ -371,12 +371,12 @@ async fn user_row(
         .with("mfa_enabled", mfa_enabled)
         .with("login_profile", login_profile)
         .with("mfa_devices", mfa_devices)
-        .with("groups", Cell::Json(Value::Array(member_of)));
+        .with("groups", Cell::json(Value::Array(member_of)));
     with_policies(row, u.user_policy_list(), u.attached_managed_policies())
         .with("tags_src", tags_src(pairs()))
         .with("tags", tags_of(pairs()))
         .with("title", Cell::Text(name.to_owned()))
-        .with("akas", Cell::Json(json!([arn])))
+        .with("akas", Cell::json(json!([arn])))
         .with("partition", partition.clone())
 }
 
@@ -396,8 +396,7 @@ async fn policy_row(
             .find(|v| v.is_default_version())
             .and_then(|v| v.document())
     });
-    let policy = document.map_or(Cell::Null, decode_policy);
-    let canonical = policy_std(&policy);
+    let (policy, canonical) = document.map_or((Cell::Null, Cell::Null), policy_and_std);
     let tags = if aws_managed {
         Vec::new()
     } else {
@@ -441,6 +440,6 @@ async fn policy_row(
         .with("tags_src", tags_src(pairs()))
         .with("tags", tags_of(pairs()))
         .with("title", Cell::Text(name.to_owned()))
-        .with("akas", Cell::Json(json!([arn])))
+        .with("akas", Cell::json(json!([arn])))
         .with("partition", partition.clone())
 }

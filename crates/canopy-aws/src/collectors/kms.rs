@@ -218,7 +218,7 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with("origin", Cell::text(m.and_then(|m| m.origin()).map(|k| k.as_str())))
                 .with("valid_to", time(m.and_then(|m| m.valid_to())))
-                .with("aliases", Cell::Json(Value::Array(key_aliases)))
+                .with("aliases", Cell::json(Value::Array(key_aliases)))
                 .with(
                     "key_rotation_enabled",
                     Cell::bool(rotation.found().map(|o| o.key_rotation_enabled())),
@@ -234,7 +234,7 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                             let key = |k: &aws_sdk_kms::types::MultiRegionKey| {
                                 json!({"Arn": k.arn(), "Region": k.region()})
                             };
-                            Cell::Json(json!({
+                            Cell::json(json!({
                                 "MultiRegionKeyType": c.multi_region_key_type().map(|t| t.as_str()),
                                 "PrimaryKey": c.primary_key().map(key),
                                 "ReplicaKeys": c.replica_keys().iter().map(key).collect::<Vec<_>>(),
@@ -243,7 +243,7 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with("title", Cell::Text(title))
                 .with("tags", tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

@@ -234,7 +234,7 @@ pub(super) async fn functions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with(
                     "architectures",
-                    Cell::Json(json!(
+                    Cell::json(json!(
                         f.architectures()
                             .iter()
                             .map(|a| a.as_str())
@@ -245,7 +245,7 @@ pub(super) async fn functions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("environment_variables", json_cell(environment))
                 .with(
                     "file_system_configs",
-                    Cell::Json(Value::Array(
+                    Cell::json(Value::Array(
                         f.file_system_configs()
                             .iter()
                             .map(
@@ -304,10 +304,10 @@ pub(super) async fn functions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                             .map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))),
                     ),
                 )
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with(
                     "layers",
-                    Cell::Json(Value::Array(
+                    Cell::json(Value::Array(
                         f.layers()
                             .iter()
                             .map(|l| json!({"Arn": l.arn(), "CodeSize": l.code_size()}))

@@ -139,7 +139,7 @@ pub(super) async fn log_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with(
                     "inherited_properties",
-                    Cell::Json(json!(
+                    Cell::json(json!(
                         g.inherited_properties()
                             .iter()
                             .map(|p| p.as_str())
@@ -149,7 +149,7 @@ pub(super) async fn log_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with(
                     "data_protection",
                     protection.as_ref().map_or(Cell::Null, |p| {
-                        Cell::Json(json!({
+                        Cell::json(json!({
                             "LastUpdatedTime": p.last_updated_time(),
                             "LogGroupIdentifier": p.log_group_identifier(),
                             "PolicyDocument": p.policy_document(),
@@ -158,7 +158,7 @@ pub(super) async fn log_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .with(
                     "data_protection_policy",
-                    document.map_or(Cell::Null, Cell::Json),
+                    document.map_or(Cell::Null, Cell::json),
                 )
                 .with("title", Cell::Text(name.clone()))
                 .with(
@@ -168,7 +168,7 @@ pub(super) async fn log_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                             .map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))),
                     ),
                 )
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

@@ -498,7 +498,7 @@ fn time_text(at: Option<&DateTime>) -> Option<String> {
 
 /// A JSON value, or null.
 fn json_cell(value: Option<Value>) -> Cell {
-    value.map_or(Cell::Null, Cell::Json)
+    value.map_or(Cell::Null, Cell::json)
 }
 
 /// A list column: null when AWS returned none (as the plugin reports an absent list).
@@ -506,7 +506,7 @@ fn json_list(items: Vec<Value>) -> Cell {
     if items.is_empty() {
         Cell::Null
     } else {
-        Cell::Json(Value::Array(items))
+        Cell::json(Value::Array(items))
     }
 }
 
@@ -526,8 +526,8 @@ fn strings(items: &[String]) -> Cell {
 fn policy_cells(text: Option<&str>) -> (Cell, Cell) {
     match text.map(serde_json::from_str::<Value>) {
         Some(Ok(policy)) => {
-            let std = canopy_model::policy_std::canonical(&policy).map_or(Cell::Null, Cell::Json);
-            (Cell::Json(policy), std)
+            let std = canopy_model::policy_std::canonical(&policy).map_or(Cell::Null, Cell::json);
+            (Cell::json(policy), std)
         }
         Some(Err(_)) => (Cell::text(text), Cell::Null),
         None => (Cell::Null, Cell::Null),
@@ -538,7 +538,7 @@ fn policy_cells(text: Option<&str>) -> (Cell, Cell) {
 /// there are none.
 fn tag_map(tags: Option<&std::collections::HashMap<String, String>>) -> Cell {
     tags.filter(|t| !t.is_empty())
-        .map_or(Cell::Null, |t| Cell::Json(json!(t)))
+        .map_or(Cell::Null, |t| Cell::json(json!(t)))
 }
 
 fn tags_of<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Cell {
@@ -556,7 +556,7 @@ fn tags_src<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>
     if list.is_empty() {
         Cell::Null
     } else {
-        Cell::Json(Value::Array(list))
+        Cell::json(Value::Array(list))
     }
 }
 

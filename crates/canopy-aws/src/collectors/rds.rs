@@ -801,7 +801,7 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("tags_src", tags_src)
                 .with("tags", tags)
                 .with("title", Cell::Text(name))
-                .with("akas", arn.map_or(Cell::Null, |a| Cell::Json(json!([a]))))
+                .with("akas", arn.map_or(Cell::Null, |a| Cell::json(json!([a]))))
                 .with("partition", partition.clone())
         })
         .collect();
@@ -956,7 +956,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("tags_src", tags_src)
                 .with("tags", tags)
                 .with("title", Cell::Text(name))
-                .with("akas", arn.map_or(Cell::Null, |a| Cell::Json(json!([a]))))
+                .with("akas", arn.map_or(Cell::Null, |a| Cell::json(json!([a]))))
                 .with("partition", partition.clone())
         })
         .collect();
@@ -1082,7 +1082,7 @@ pub(super) async fn snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("tags_src", tags_src)
                 .with("tags", tags)
                 .with("title", Cell::Text(name))
-                .with("akas", arn.map_or(Cell::Null, |a| Cell::Json(json!([a]))))
+                .with("akas", arn.map_or(Cell::Null, |a| Cell::json(json!([a]))))
                 .with("partition", partition.clone())
         }
     })
@@ -1178,7 +1178,7 @@ pub(super) async fn cluster_snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
                 .with("tags_src", tags_src)
                 .with("tags", tags)
                 .with("title", Cell::Text(name))
-                .with("akas", arn.map_or(Cell::Null, |a| Cell::Json(json!([a]))))
+                .with("akas", arn.map_or(Cell::Null, |a| Cell::json(json!([a]))))
                 .with("partition", partition.clone())
         }
     })

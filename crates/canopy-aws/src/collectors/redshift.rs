@@ -485,12 +485,12 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("logging_status", json_cell(logging))
                 .with(
                     "scheduled_actions",
-                    scheduled.get(&id).map_or(Cell::Null, |a| Cell::Json(Value::Array(a.clone()))),
+                    scheduled.get(&id).map_or(Cell::Null, |a| Cell::json(Value::Array(a.clone()))),
                 )
                 .with("tags_src", tags_src(pairs()))
                 .with("title", Cell::Text(id))
                 .with("tags", tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

@@ -436,7 +436,7 @@ async fn bucket_row(unit: Unit<'_>, home_client: &Client, home: &str, b: Listed)
             .with("tags_src", super::tags_src(pairs()))
             .with("tags", super::tags_of(pairs()))
             .with("title", Cell::Text(b.name.clone()))
-            .with("akas", Cell::Json(json!([arn])))
+            .with("akas", Cell::json(json!([arn])))
             .with("partition", unit.partition())
             .with("region", Cell::Text(region)),
     )

@@ -152,7 +152,7 @@ pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("tags_src", tags_src(pairs()))
                 .with("title", Cell::Text(name))
                 .with("tags", tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

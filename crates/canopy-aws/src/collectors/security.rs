@@ -254,7 +254,7 @@ pub(super) async fn detectors(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("master_account", json_cell(administrator))
                 .with("title", Cell::Text(id))
                 .with("tags", tag_map(d.as_ref().and_then(|d| d.tags())))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })
@@ -323,7 +323,7 @@ pub(super) async fn hubs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             "title",
             Cell::Text(arn.rsplit('/').next().unwrap_or("default").to_owned()),
         )
-        .with("akas", Cell::Json(json!([arn])))
+        .with("akas", Cell::json(json!([arn])))
         .with("partition", unit.partition());
     Ok(vec![batch(&HUBS, vec![row])])
 }
@@ -365,7 +365,7 @@ pub(super) async fn analyzers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         )
                         .with("title", Cell::Text(a.name().to_owned()))
                         .with("tags", tag_map(a.tags()))
-                        .with("akas", Cell::Json(json!([a.arn()])))
+                        .with("akas", Cell::json(json!([a.arn()])))
                         .with("partition", partition.clone()),
                 );
             }
@@ -439,7 +439,7 @@ pub(super) async fn recorders(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("role_arn", Cell::text(r.role_arn()))
                 .with("status_recording", Cell::bool(state.map(|s| s.recording())))
                 .with("status", json_cell(status))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("title", Cell::Text(name))
                 .with("partition", partition.clone())
         })

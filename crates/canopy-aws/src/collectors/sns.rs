@@ -257,7 +257,7 @@ pub(super) async fn topics(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             )
             .with("title", Cell::Text(arn.clone()))
             .with("tags", tags_of(pairs()))
-            .with("akas", Cell::Json(json!([arn])))
+            .with("akas", Cell::json(json!([arn])))
             .with("partition", partition.clone())
         }
     })

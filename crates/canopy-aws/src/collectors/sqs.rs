@@ -148,7 +148,7 @@ pub(super) async fn queues(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("kms_master_key_id", text("KmsMasterKeyId"))
                 .with("tags", tag_map(tags.as_ref().and_then(|o| o.tags())))
                 .with("title", Cell::Text(url.clone()))
-                .with("akas", arn.map_or(Cell::Null, |a| Cell::Json(json!([a]))))
+                .with("akas", arn.map_or(Cell::Null, |a| Cell::json(json!([a]))))
                 .with("partition", partition.clone())
         }
     })

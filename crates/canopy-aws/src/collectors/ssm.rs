@@ -92,7 +92,7 @@ pub(super) async fn parameters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             let policies = if p.policies().is_empty() {
                 Cell::Null
             } else {
-                Cell::Json(Value::Array(
+                Cell::json(Value::Array(
                     p.policies()
                         .iter()
                         .map(|q| {
@@ -131,7 +131,7 @@ pub(super) async fn parameters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .with("tags_src", tags_src(pairs()))
                 .with("title", Cell::Text(name))
                 .with("tags", tags_of(pairs()))
-                .with("akas", Cell::Json(json!([arn])))
+                .with("akas", Cell::json(json!([arn])))
                 .with("partition", partition.clone())
         }
     })

@@ -426,7 +426,7 @@ async fn read_set(ic: &IdentityCenter, arn: String, partition: &str) -> Result<S
         .with("inline_policy_std", policy_std)
         .with("tags", tags)
         .with("title", Cell::text(name))
-        .with("akas", Cell::Json(json!([arn])))
+        .with("akas", Cell::json(json!([arn])))
         .with("partition", Cell::Text(partition.to_owned()));
     Ok(SetRead {
         arn,
@@ -495,7 +495,7 @@ pub async fn inventory(ic: &IdentityCenter) -> Result<IdentityInventory, AwsErro
         .with("owner_account_id", Cell::text(meta.owner_account_id()))
         .with("status", Cell::text(meta.status().map(|s| s.as_str())))
         .with("title", Cell::Text(instance.to_owned()))
-        .with("akas", Cell::Json(json!([instance])))
+        .with("akas", Cell::json(json!([instance])))
         .with("partition", Cell::Text(partition.to_owned()));
 
     let mut set_arns: Vec<String> = Vec::new();
@@ -588,7 +588,7 @@ pub async fn inventory(ic: &IdentityCenter) -> Result<IdentityInventory, AwsErro
                             Cell::text(external_ids(g.external_ids()).map(|v| v.to_string())),
                         )
                         .with("title", Cell::text(g.display_name()))
-                        .with("akas", Cell::Json(json!([g.group_id()])))
+                        .with("akas", Cell::json(json!([g.group_id()])))
                         .with("partition", Cell::Text(partition.to_owned())),
                 );
             }
