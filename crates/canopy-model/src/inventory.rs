@@ -95,13 +95,18 @@ impl Cell {
 pub struct Row(pub Vec<(&'static str, Cell)>);
 
 impl Row {
-    /// An empty row with room for `columns` cells (a wide table's row built cell by cell
-    /// otherwise grows to the next power of two: 128 slots for EC2 instances' 80 columns).
+    /// An empty row with room for `columns` cells (its table's width: no growth at all).
     pub fn with_capacity(columns: usize) -> Self {
         Self(Vec::with_capacity(columns))
     }
 
+    /// Adds a cell. A full row grows by eight cells, not by doubling: rows are built cell by
+    /// cell and kept by the thousand in a huge account's unit, and doubling left an 80-column
+    /// row with 128 slots of 48 bytes.
     pub fn with(mut self, column: &'static str, cell: Cell) -> Self {
+        if self.0.len() == self.0.capacity() {
+            self.0.reserve_exact(8);
+        }
         self.0.push((column, cell));
         self
     }
@@ -233,6 +238,8 @@ mod tests {
         assert!(!row.set("stauts", Cell::Bool(false)));
         assert_eq!(row.columns().collect::<Vec<_>>(), ["id", "status"]);
         assert_eq!(row.get("status"), Some(&Cell::Bool(true)));
+        let wide = (0..80).fold(Row::default(), |r, _| r.with("c", Cell::Null));
+        assert!(wide.0.capacity() < 88, "grown by eight, not doubled");
     }
 
     #[test]
