@@ -83,15 +83,17 @@ pub struct CollectRequest {
 
 /// Fan-out tuning for `concurrency` requests in flight. An account in the window holds its
 /// session with its last few SDK clients, a queue of a thousand units (tables x regions) and
-/// the buckets of the APIs it called in the last seconds: about 0.1 MB. Half as many accounts as requests in flight still gives every
-/// account several units at once (an account's listings never wait on its own buckets), and
-/// keeps the window's memory to tens of MB at `--concurrency 256` (it was 2 x concurrency:
-/// 259 MiB peak at 1,000 accounts, BENCHMARKS.md).
+/// the buckets of the APIs it called in the last seconds: about 0.1 MB, more while its units
+/// hold rows. A quarter as many accounts as requests in flight still gives every account
+/// several units at once (an account's listings never wait on its own buckets, and units are
+/// twice the requests), and keeps the window's memory to tens of MB at `--concurrency 256`:
+/// half as many gave the same wall time and 8 MiB more peak memory at 1,000 x 17, 2 x
+/// concurrency 259 MiB (BENCHMARKS.md).
 pub fn options_for(concurrency: usize, paced: bool) -> FanOutOptions {
     let concurrency = concurrency.max(1);
     FanOutOptions {
         units_in_flight: concurrency * 2,
-        accounts_in_flight: (concurrency / 2).max(8),
+        accounts_in_flight: (concurrency / 4).max(8),
         paced,
     }
 }

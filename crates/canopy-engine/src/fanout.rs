@@ -22,7 +22,7 @@ use canopy_aws::{AccountSession, ApiBuckets, AwsError, AwsSession, RoleSpec};
 use canopy_model::inventory::{Batch, GLOBAL_REGION, RegionInfo};
 use canopy_model::table::TableDef;
 use canopy_model::{AccountId, Membership, Partition, Region};
-use canopy_store::{RunStatus, RunTotals, Store, UnitError, UnitKey, UnitRows};
+use canopy_store::{RunErrors, RunStatus, RunTotals, Store, UnitError, UnitKey, UnitRows};
 use futures::future::BoxFuture;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
@@ -416,10 +416,16 @@ pub(crate) async fn run<J: Job>(
                         batches,
                         collected_at: *at,
                     }),
-                    Write::Error(e) => failed.push((run_id, e)),
+                    Write::Error(e) => failed.push(e),
                 }
             }
-            store.replace_units(&units, &failed)?;
+            store.replace_units(
+                &units,
+                RunErrors {
+                    run_id,
+                    errors: &failed,
+                },
+            )?;
             drop((units, failed));
             group.clear();
         }

@@ -29,6 +29,21 @@ pub struct UnitRows<'a> {
     pub collected_at: OffsetDateTime,
 }
 
+/// The errors of units that failed, to record under one run with [`Store::replace_units`].
+#[derive(Debug, Clone, Copy)]
+pub struct RunErrors<'a> {
+    pub run_id: i64,
+    pub errors: &'a [&'a UnitError],
+}
+
+impl RunErrors<'_> {
+    /// No errors to record.
+    pub const NONE: RunErrors<'static> = RunErrors {
+        run_id: 0,
+        errors: &[],
+    };
+}
+
 /// A failed unit, as recorded in `canopy_errors`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitError {
@@ -170,20 +185,15 @@ impl Store {
                 batches,
                 collected_at,
             }],
-            &[],
+            RunErrors::NONE,
         )
     }
 
     /// [`Store::replace_unit`] for many units in one transaction, with the errors of the units
-    /// that failed meanwhile (`(run_id, error)`, as [`Store::record_error`]): a fan-out's
-    /// writer takes what has queued up, one commit for up to hundreds of small units instead
-    /// of one each. Each unit still replaces exactly its own rows; if any unit's rows are
-    /// invalid, nothing is written.
-    pub fn replace_units(
-        &mut self,
-        units: &[UnitRows<'_>],
-        failed: &[(i64, &UnitError)],
-    ) -> Result<u64> {
+    /// that failed meanwhile (as [`Store::record_error`]): a fan-out's writer takes what has
+    /// queued up, one commit for up to hundreds of small units instead of one each. Each unit
+    /// still replaces exactly its own rows; if any unit's rows are invalid, nothing is written.
+    pub fn replace_units(&mut self, units: &[UnitRows<'_>], failed: RunErrors<'_>) -> Result<u64> {
         for unit in units {
             for table in unit.tables {
                 self.inventory_table(table)?;
@@ -235,8 +245,8 @@ impl Store {
                 }
             }
         }
-        for (run_id, error) in failed {
-            insert_error(&tx, *run_id, error)?;
+        for error in failed.errors {
+            insert_error(&tx, failed.run_id, error)?;
         }
         tx.commit()?;
         Ok(written)

@@ -19,7 +19,7 @@ mod tables;
 
 pub use access::{AccessOf, CollectedPolicy, GroupGrant, HeldSet, SetPolicies, SsoDrift, SsoGrant};
 pub use exchange::{ExchangeKind, ExchangeTable, Importer};
-pub use inventory::{RunStatus, RunTotals, UnitError, UnitKey, UnitRows};
+pub use inventory::{RunErrors, RunStatus, RunTotals, UnitError, UnitKey, UnitRows};
 pub use query::{Collected, ColumnInfo, ColumnKind, QueryColumn, QuerySink, QueryValue, TableInfo};
 pub use reports::{REPORTS, Report};
 pub use snapshots::SyncStamp;

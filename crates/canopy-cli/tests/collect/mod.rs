@@ -830,7 +830,7 @@ fn query_is_read_only_and_bad_sql_gets_sqlite_message() {
 fn more_accounts_in_flight_than_the_sdk_identity_cache_holds_still_assume_once_each() {
     // the SDK's shared identity cache keeps 64 providers and evicts at random; with more
     // accounts in flight, each account's provider must answer from its own copy (a window of
-    // concurrency / 2 = 128 accounts holds all 80 at once)
+    // concurrency / 4 = 128 accounts holds all 80 at once)
     let s = Sandbox::new();
     let members: Vec<Value> = (0..79).map(|i| account(&format!("m-{i:02}"))).collect();
     s.moto
@@ -843,7 +843,7 @@ fn more_accounts_in_flight_than_the_sdk_identity_cache_holds_still_assume_once_e
             "--tables",
             "aws_region,aws_iam_role",
             "--concurrency",
-            "256",
+            "512",
         ],
     );
     assert_eq!(code, 0, "{stderr}");
