@@ -86,9 +86,9 @@ pub struct CollectRequest {
 /// the buckets of the APIs it called in the last seconds: about 0.1 MB, more while its units
 /// hold rows. A quarter as many accounts as requests in flight still gives every account
 /// several units at once (an account's listings never wait on its own buckets, and units are
-/// twice the requests), and keeps the window's memory to tens of MB at `--concurrency 256`:
-/// half as many gave the same wall time and 8 MiB more peak memory at 1,000 x 17, 2 x
-/// concurrency 259 MiB (BENCHMARKS.md).
+/// twice the requests), and keeps the window's memory to tens of MB at `--concurrency 256`. A
+/// window of half the requests in flight gave the same wall time and a peak 8 MiB higher at
+/// 1,000 x 17 (14 MiB at 10,000 x 17); one of twice the requests, 259 MiB (BENCHMARKS.md).
 pub fn options_for(concurrency: usize, paced: bool) -> FanOutOptions {
     let concurrency = concurrency.max(1);
     FanOutOptions {
