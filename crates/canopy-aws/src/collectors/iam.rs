@@ -442,10 +442,7 @@ pub(super) async fn account(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 /// (with no canonical form; nor is there one when it is not a policy document).
 pub(super) fn policy_and_std(text: &str) -> (Cell, Cell) {
     match policy_json(text) {
-        Ok(v) => {
-            let std = canopy_model::policy_std::canonical(&v).map_or(Cell::Null, Cell::json);
-            (Cell::json(v), std)
-        }
+        Ok(v) => super::document_cells(v),
         Err(decoded) => (Cell::Text(decoded), Cell::Null),
     }
 }

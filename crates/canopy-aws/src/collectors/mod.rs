@@ -525,13 +525,17 @@ fn strings(items: &[String]) -> Cell {
 /// canonical form.
 fn policy_cells(text: Option<&str>) -> (Cell, Cell) {
     match text.map(serde_json::from_str::<Value>) {
-        Some(Ok(policy)) => {
-            let std = canopy_model::policy_std::canonical(&policy).map_or(Cell::Null, Cell::json);
-            (Cell::json(policy), std)
-        }
+        Some(Ok(policy)) => document_cells(policy),
         Some(Err(_)) => (Cell::text(text), Cell::Null),
         None => (Cell::Null, Cell::Null),
     }
+}
+
+/// A parsed policy document -> its cell and its canonical form's (null when it is not a policy
+/// document).
+fn document_cells(policy: Value) -> (Cell, Cell) {
+    let std = canopy_model::policy_std::canonical(&policy).map_or(Cell::Null, Cell::json);
+    (Cell::json(policy), std)
 }
 
 /// A tags column from a map AWS returns (EKS, GuardDuty, Security Hub, SQS, ...): null when
