@@ -16,6 +16,8 @@ pub enum ErrorKind {
     NotInOrganization,
     /// No usable credentials were found.
     NoCredentials,
+    /// Not sent: the user stopped the run before this write's turn came.
+    Interrupted,
     /// Anything else (validation, unknown).
     Other,
 }
@@ -58,6 +60,17 @@ pub enum Hint {
 }
 
 impl AwsError {
+    /// A write not sent because the user stopped the run first.
+    pub fn interrupted(account: &canopy_model::AccountId, operation: &str) -> Self {
+        Self {
+            kind: ErrorKind::Interrupted,
+            account: Some(account.to_string()),
+            operation: operation.to_owned(),
+            code: "Interrupted".to_owned(),
+            message: canopy_model::Interrupted.to_string(),
+        }
+    }
+
     /// What the user can do about it, when the fix is known.
     pub fn hint(&self) -> Option<Hint> {
         match (self.kind, self.operation.as_str()) {

@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 
 use aws_sdk_organizations::Client;
 use aws_sdk_organizations::types::{CreateAccountState, Tag};
+use canopy_model::Stop;
 use canopy_model::{AccountId, AccountState};
 use time::OffsetDateTime;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::error::{AwsError, ErrorKind};
 use crate::pace::Rate;
@@ -139,6 +140,8 @@ pub struct OrgAdmin {
     session: AccountSession,
     client: Client,
     writes: Mutex<()>,
+    /// Looked at once a write holds its turn: after the user's stop, no new write is sent.
+    stop: Stop,
     list_accounts: Rate,
     list_parents: Rate,
     list_tags: Rate,
@@ -202,6 +205,7 @@ impl OrgAdmin {
             client: Client::new(&session.config),
             session,
             writes: Mutex::new(()),
+            stop: Stop::new(),
             list_accounts: Rate::new(8, 12),
             list_parents: Rate::new(5, 8),
             list_tags: Rate::new(10, 15),
@@ -211,6 +215,22 @@ impl OrgAdmin {
 
     pub fn account(&self) -> &AccountId {
         &self.session.account
+    }
+
+    /// From now on, a write whose turn comes after `stop` was asked for is not sent (it ends
+    /// in an error of kind `Interrupted`).
+    pub fn stop_with(&mut self, stop: Stop) {
+        self.stop = stop;
+    }
+
+    /// This management account's turn to write (one write at a time), unless the user stopped
+    /// the run meanwhile.
+    async fn write_turn(&self, operation: &str) -> Result<MutexGuard<'_, ()>, AwsError> {
+        let turn = self.writes.lock().await;
+        if self.stop.requested() {
+            return Err(AwsError::interrupted(&self.session.account, operation));
+        }
+        Ok(turn)
     }
 
     /// Every account of the organization as it is now (ListAccounts, 20 a page).
@@ -276,7 +296,7 @@ impl OrgAdmin {
     /// (throttling, concurrent modification) are retried.
     pub async fn create_account(&self, new: &NewAccount<'_>) -> Result<CreationRequest, AwsError> {
         let tags = tags_of(new.tags)?;
-        let _one_write = self.writes.lock().await;
+        let _one_write = self.write_turn("organizations:CreateAccount").await?;
         let out = call_with(
             &self.session.scope(),
             "organizations:CreateAccount",
@@ -378,7 +398,7 @@ impl OrgAdmin {
         from: &str,
         to: &str,
     ) -> Result<Moved, AwsError> {
-        let _one_write = self.writes.lock().await;
+        let _one_write = self.write_turn("organizations:MoveAccount").await?;
         let moved = call(
             &self.session.scope(),
             "organizations:MoveAccount",
@@ -407,7 +427,7 @@ impl OrgAdmin {
         tags: &[(String, String)],
     ) -> Result<(), AwsError> {
         let tags = tags_of(tags)?;
-        let _one_write = self.writes.lock().await;
+        let _one_write = self.write_turn("organizations:TagResource").await?;
         call(
             &self.session.scope(),
             "organizations:TagResource",
@@ -443,7 +463,9 @@ impl OrgAdmin {
                 code: "InvalidTarget".into(),
                 message: e.to_string(),
             })?;
-        let _one_write = self.writes.lock().await;
+        let _one_write = self
+            .write_turn("organizations:InviteAccountToOrganization")
+            .await?;
         let sent = call(
             &self.session.scope(),
             "organizations:InviteAccountToOrganization",
@@ -499,7 +521,7 @@ impl OrgAdmin {
 
     /// Closes a member account (CloseAccount). Closing one that is closed already is done.
     pub async fn close_account(&self, account: &AccountId) -> Result<Closed, AwsError> {
-        let _one_write = self.writes.lock().await;
+        let _one_write = self.write_turn("organizations:CloseAccount").await?;
         let closed = call(
             &self.session.scope(),
             "organizations:CloseAccount",

@@ -110,6 +110,41 @@ fn succeeded(cmd: &mut Command) -> std::process::Output {
     out
 }
 
+/// `canopy ARGS...` with Ctrl-C pressed once the emulator has seen `action` called `calls`
+/// times; how it ended.
+fn interrupted_after(s: &Sandbox, args: &[&str], action: &str, calls: u64) -> std::process::Output {
+    let child = s
+        .process()
+        .env("CANOPY_POLL_MS", "50")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while s.moto.count(action) < calls {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "{action} was not called {calls} time(s)"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pressed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(pressed.success());
+    child.wait_with_output().unwrap()
+}
+
+/// The stderr of an interrupted run, asserted to have ended with exit 1 and said so.
+fn ended_interrupted(out: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    stderr
+}
+
 fn ids_named(seeded: &Value, name: &str) -> Vec<String> {
     seeded["organizations"]
         .as_array()

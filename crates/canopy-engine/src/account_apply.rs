@@ -21,6 +21,7 @@ use crate::EngineError;
 use crate::account_plan::{LiveOrg, Prepared, Principal, RowPlan, Step};
 use crate::assignments::{Polling, Writer, aws_failure};
 use crate::journal::Journal;
+use canopy_model::Stop;
 
 /// At most this many CreateAccount requests in progress per organization (AWS's limit).
 pub const CREATIONS_IN_FLIGHT: usize = 5;
@@ -98,17 +99,23 @@ pub fn creation_failure(reason: &str) -> String {
 }
 
 /// Carries the plan out. `journal` is open for appending; what earlier runs wrote in it was
-/// read into the plan already.
+/// read into the plan already. Once `stop` is asked for, no new write starts: the rows not
+/// yet started, and the steps after the writes in flight, end with the interruption as their
+/// error, and the creations already requested are still followed to their end.
 pub async fn apply(
     prepared: Prepared,
     journal: &mut Journal,
     earlier: &[Value],
     polling: Polling,
+    stop: &Stop,
     reporter: &dyn ApplyReporter,
 ) -> Result<ApplyReport, EngineError> {
     let Prepared { plan, mut live } = prepared;
+    for lo in &mut live {
+        lo.admin.stop_with(stop.clone());
+    }
     let run = Run {
-        writer: Writer::new(journal, earlier, polling),
+        writer: Writer::new(journal, earlier, polling, stop.clone()),
         reporter,
     };
 
@@ -187,6 +194,7 @@ async fn create_user(
     if let Some(id) = ic.user_id(email).await.map_err(|e| aws_failure(&e))? {
         return Ok(id);
     }
+    run.writer.gate()?;
     run.record(json!({"event": "user-intent", "key": email}))
         .map_err(|e| e.to_string())?;
     let made = ic
@@ -228,6 +236,7 @@ async fn apply_row(
                     .acquire()
                     .await
                     .map_err(|_| "internal: creation slots closed".to_owned())?;
+                run.writer.gate()?;
                 run.record(json!({"event": "create-intent", "key": key, "name": name}))
                     .map_err(journal_failed)?;
                 let asked = lo
@@ -264,6 +273,8 @@ async fn apply_row(
                             }
                         }
                     }
+                    // not sent: nothing for the journal to say
+                    Err(e) if e.kind == ErrorKind::Interrupted => return Err(aws_failure(&e)),
                     Err(e) => {
                         let _ = run.record(
                             json!({"event": "create-failed", "key": key, "reason": e.code}),
@@ -304,6 +315,7 @@ async fn apply_row(
             Step::Done { .. } | Step::Assigned { .. } | Step::CreateUser { .. } => {}
             Step::Move { from, to, to_path } => {
                 let id = result.account_id.clone().ok_or("no account to move")?;
+                run.writer.gate()?;
                 lo.admin
                     .move_account(&id, from, to)
                     .await
@@ -314,6 +326,7 @@ async fn apply_row(
             }
             Step::Tag { tags } => {
                 let id = result.account_id.clone().ok_or("no account to tag")?;
+                run.writer.gate()?;
                 lo.admin
                     .tag_account(&id, tags)
                     .await

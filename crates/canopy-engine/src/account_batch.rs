@@ -222,12 +222,13 @@ pub fn read(text: &str) -> Result<AccountBatch, Vec<RowProblem>> {
     if !problems.is_empty() {
         return Err(problems);
     }
+    let line_of = |at: Option<&csv::Position>| at.map_or(0, |p| line_at(text, p.byte()));
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = line_of(e.position());
                 problems.push(RowProblem {
                     line,
                     column: None,
@@ -237,7 +238,7 @@ pub fn read(text: &str) -> Result<AccountBatch, Vec<RowProblem>> {
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = line_of(record.position());
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -400,6 +401,19 @@ fn check_row(
     } else {
         Err(problems)
     }
+}
+
+/// The line (from 1) on which the record the CSV reader places at byte `at` of `text` starts.
+/// The reader's own line count is wrong for files saved with Windows line ends (`\r\n`, as
+/// spreadsheets save them), and its offset may point at the line end before the record, so
+/// line ends at `at` are stepped over and the lines before counted here.
+fn line_at(text: &str, at: u64) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = usize::try_from(at).unwrap_or(usize::MAX).min(bytes.len());
+    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+        at += 1;
+    }
+    1 + bytes[..at].iter().filter(|b| **b == b'\n').count()
 }
 
 /// How a row ended, to write back into its `Status`, `AccountId` and `ErrorMsg` cells.
@@ -716,6 +730,25 @@ mod tests {
         assert!(found[3].starts_with("line 6, AccountName: `Good` is line 2's name too"));
         assert!(found[4].starts_with("line 7, AccountId: `12345` is not a 12-digit account id"));
         assert!(found[4].ends_with("leave it empty: canopy fills it"));
+    }
+
+    #[test]
+    fn lines_are_right_whatever_the_line_ends_and_with_a_byte_order_mark() {
+        let rows = [
+            "Good,,good@example.com,,,,,,",
+            "Bad email,,not-an-address,,,,,,",
+            "\"Quoted\nname\",,quoted@example.com,,,,,,",
+            "Bad OU,,ou@example.com,,,ou-XYZ,,,",
+        ];
+        for (ends, bom) in [("\n", ""), ("\r\n", ""), ("\r\n", "\u{feff}")] {
+            let text = format!("{bom}{HEADER}{ends}{}{ends}", rows.join(ends));
+            let found = problems(&text);
+            assert_eq!(found.len(), 3, "{found:?}");
+            assert!(found[0].starts_with("line 3, AccountEmail"), "{found:?}");
+            // the quoted name starts on line 4 and ends on line 5
+            assert!(found[1].starts_with("line 4, AccountName"), "{found:?}");
+            assert!(found[2].starts_with("line 6, OrgUnit"), "{found:?}");
+        }
     }
 
     #[test]

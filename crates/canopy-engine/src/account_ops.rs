@@ -9,6 +9,7 @@ use canopy_aws::{AwsSession, Closed, Invitation, Invited, Moved, OrgAdmin, RoleS
 use canopy_model::{AccountId, OrgSnapshot};
 
 use crate::EngineError;
+use canopy_model::Stop;
 
 /// An account named by id or exact name, in its organization.
 #[derive(Debug, Clone)]
@@ -172,13 +173,26 @@ pub async fn plan_invites(
         .collect())
 }
 
-/// Sends one invitation.
+/// Sends the planned invitations, one at a time, each target's outcome in the plan's order;
+/// once `stop` is asked for, no new one is sent (those left carry the interruption).
 pub async fn invite(
     admin: &OrgAdmin,
-    target: &str,
+    plans: &[(String, InvitePlan)],
     notes: Option<&str>,
-) -> Result<Invited, EngineError> {
-    Ok(admin.invite(target, notes).await?)
+    stop: &Stop,
+) -> Vec<(String, Result<Invited, EngineError>)> {
+    let mut sent = Vec::new();
+    for (target, plan) in plans {
+        if *plan != InvitePlan::Invite {
+            continue;
+        }
+        let outcome = match stop.gate() {
+            Ok(()) => admin.invite(target, notes).await.map_err(EngineError::from),
+            Err(e) => Err(e.into()),
+        };
+        sent.push((target.clone(), outcome));
+    }
+    sent
 }
 
 /// Whether closing an account would change anything.
@@ -216,8 +230,13 @@ pub async fn plan_close(admin: &OrgAdmin, named: &Named<'_>) -> Result<ClosePlan
     })
 }
 
-/// Closes the account.
-pub async fn close(admin: &OrgAdmin, account: &AccountId) -> Result<Closed, EngineError> {
+/// Closes the account, unless the run was stopped first.
+pub async fn close(
+    admin: &OrgAdmin,
+    account: &AccountId,
+    stop: &Stop,
+) -> Result<Closed, EngineError> {
+    stop.gate()?;
     Ok(admin.close_account(account).await?)
 }
 
@@ -243,8 +262,13 @@ pub async fn plan_move(
     }))
 }
 
-/// Makes a planned move.
-pub async fn apply_move(admin: &OrgAdmin, plan: &MovePlan) -> Result<Moved, EngineError> {
+/// Makes a planned move, unless the run was stopped first.
+pub async fn apply_move(
+    admin: &OrgAdmin,
+    plan: &MovePlan,
+    stop: &Stop,
+) -> Result<Moved, EngineError> {
+    stop.gate()?;
     Ok(admin
         .move_account(&plan.account, &plan.from, &plan.to)
         .await?)
@@ -264,11 +288,13 @@ pub async fn plan_tags(
         .collect())
 }
 
-/// Sets planned tags.
+/// Sets planned tags, unless the run was stopped first.
 pub async fn apply_tags(
     admin: &OrgAdmin,
     account: &AccountId,
     tags: &[(String, String)],
+    stop: &Stop,
 ) -> Result<(), EngineError> {
+    stop.gate()?;
     Ok(admin.tag_account(account, tags).await?)
 }

@@ -33,6 +33,9 @@ pub struct BatchOptions {
     pub sso_region: String,
     /// The role assumed in each management account that is not the caller's.
     pub payer_role: RoleSpec,
+    /// The organization of rows that name none (a management account id, an organization id,
+    /// or the account it was synced through): the one payer the user named for the batch.
+    pub payer: Option<String>,
 }
 
 /// A principal of an assignment, by the name the file gives.
@@ -392,30 +395,44 @@ fn problem(row: &BatchRow, column: Option<BatchColumn>, problem: String, fix: &s
     }
 }
 
-/// Which synced organization a row is for: its `Payer` (management account id or org id), or
-/// the only one.
-fn org_of(row: &BatchRow, snapshots: &[OrgSnapshot]) -> Result<usize, RowProblem> {
-    match &row.payer {
-        Some(payer) => snapshots
-            .iter()
-            .position(|s| {
-                s.organization.management_account_id.as_str() == payer
-                    || s.organization.id.as_str() == payer
-            })
-            .ok_or_else(|| {
-                problem(
-                    row,
-                    Some(BatchColumn::Payer),
-                    format!("`{payer}` is neither the management account nor the id of a synced organization"),
-                    "give the management account id or the organization id (see `canopy org show`), or sync that organization",
-                )
-            }),
-        None if snapshots.len() == 1 => Ok(0),
-        None => Err(problem(
+/// Which synced organization a row is for: its `Payer`, else the batch's payer, else the only
+/// one. A payer is a management account id, an organization id, or the account the
+/// organization was synced through.
+fn org_of(
+    row: &BatchRow,
+    default: Option<&str>,
+    snapshots: &[OrgSnapshot],
+) -> Result<usize, RowProblem> {
+    let find = |payer: &str| {
+        snapshots.iter().position(|s| {
+            s.organization.management_account_id.as_str() == payer
+                || s.organization.id.as_str() == payer
+                || s.synced_via.as_str() == payer
+        })
+    };
+    match (row.payer.as_deref(), default) {
+        (Some(payer), _) => find(payer).ok_or_else(|| {
+            problem(
+                row,
+                Some(BatchColumn::Payer),
+                format!("`{payer}` is neither the management account nor the id of a synced organization"),
+                "give the management account id or the organization id (see `canopy org show`), or sync that organization",
+            )
+        }),
+        (None, Some(payer)) => find(payer).ok_or_else(|| {
+            problem(
+                row,
+                None,
+                format!("the batch's payer `{payer}` is not the management account of a synced organization"),
+                "name a synced organization's management account (see `canopy org show`), or sync it",
+            )
+        }),
+        (None, None) if snapshots.len() == 1 => Ok(0),
+        (None, None) => Err(problem(
             row,
             Some(BatchColumn::Payer),
             format!("{} organizations are synced and the row names none", snapshots.len()),
-            "add a `Payer` column with the management account id of the row's organization",
+            "add a `Payer` column with the management account id of the row's organization, or name one payer for the whole batch",
         )),
     }
 }
@@ -489,7 +506,7 @@ pub async fn plan(
     // which organization and OU each row is for: offline, from the synced organizations
     let mut placed = Vec::new();
     for row in &batch.rows {
-        let org = match org_of(row, snapshots) {
+        let org = match org_of(row, options.payer.as_deref(), snapshots) {
             Ok(o) => o,
             Err(p) => {
                 problems.push(p);

@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 
 use crate::EngineError;
 use crate::journal::Journal;
+use canopy_model::Stop;
 
 /// At most this many account assignments outstanding (AWS's limit).
 pub const ASSIGNMENTS_OUTSTANDING: usize = 10;
@@ -41,6 +42,9 @@ impl Default for Polling {
 
 /// An AWS failure in words, with what to do.
 pub fn aws_failure(e: &AwsError) -> String {
+    if e.kind == ErrorKind::Interrupted {
+        return e.message.clone();
+    }
     let fix = match (e.code.as_str(), e.kind) {
         ("ConstraintViolationException", _) => {
             "the organization's account quota or the 5 creations in progress are reached; ask for a higher quota in Service Quotas, or run apply again later"
@@ -59,18 +63,21 @@ fn assignment_key(account: &AccountId, set_arn: &str, kind: PrincipalKind, id: &
     format!("{account}/{set_arn}/{}/{id}", kind.as_str())
 }
 
-/// The journal, the polling and the assignment slots a writing run shares across its tasks.
+/// The journal, the polling, the assignment slots and the user's stop a writing run shares
+/// across its tasks.
 pub struct Writer<'a> {
     journal: Mutex<&'a mut Journal>,
     pub polling: Polling,
     slots: Semaphore,
+    stop: Stop,
     /// Assignment (or removal) requests earlier runs recorded, by assignment key.
     earlier: HashMap<String, String>,
 }
 
 impl<'a> Writer<'a> {
-    /// `earlier` is what the journal held when it was opened.
-    pub fn new(journal: &'a mut Journal, earlier: &[Value], polling: Polling) -> Self {
+    /// `earlier` is what the journal held when it was opened; once `stop` is asked for, no new
+    /// write starts (the ones sent are still followed).
+    pub fn new(journal: &'a mut Journal, earlier: &[Value], polling: Polling, stop: Stop) -> Self {
         let mut requests = HashMap::new();
         for e in earlier {
             if matches!(
@@ -88,8 +95,15 @@ impl<'a> Writer<'a> {
             journal: Mutex::new(journal),
             polling,
             slots: Semaphore::new(ASSIGNMENTS_OUTSTANDING),
+            stop,
             earlier: requests,
         }
+    }
+
+    /// `Ok` while a new write may start; the words for a write not started once the user
+    /// asked the run to stop.
+    pub fn gate(&self) -> Result<(), String> {
+        self.stop.gate().map_err(|e| e.to_string())
     }
 
     /// Appends one entry to the journal, flushed to disk.
@@ -149,6 +163,7 @@ impl<'a> Writer<'a> {
         if held == assign {
             return Ok(false);
         }
+        self.gate()?;
         self.record(json!({"event": format!("{verb}-intent"), "key": key}))
             .map_err(|e| e.to_string())?;
         let asked = if assign {

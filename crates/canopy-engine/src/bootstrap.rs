@@ -10,6 +10,7 @@ use futures::{StreamExt, stream};
 use serde_json::{Value, json};
 
 use crate::fanout::Target;
+use canopy_model::Stop;
 
 /// The role wanted in every account.
 #[derive(Debug, Clone)]
@@ -131,13 +132,15 @@ pub async fn plan(
 }
 
 /// Makes the planned changes, account by account (concurrently); a failing account does not
-/// stop the others.
+/// stop the others. Once `stop` is asked for, no new change starts: the accounts not reached
+/// are left not done (the changes sent are finished first).
 pub async fn apply(
     aws: &AwsSession,
     via: &RoleSpec,
     wanted: &WantedRole,
     plans: Vec<AccountRole>,
     concurrency: usize,
+    stop: &Stop,
 ) -> Vec<AccountRole> {
     let mut out: Vec<AccountRole> = stream::iter(plans)
         .map(|mut plan| async move {
@@ -148,6 +151,9 @@ pub async fn apply(
             let made = async {
                 let roles = AccountRoles::new(aws.account(&plan.account, via).await?);
                 for change in &plan.changes {
+                    if stop.requested() {
+                        return Ok(false);
+                    }
                     match change {
                         RoleChange::Create => {
                             let about =
@@ -162,10 +168,10 @@ pub async fn apply(
                         }
                     }
                 }
-                Ok::<(), AwsError>(())
+                Ok::<bool, AwsError>(true)
             };
             match made.await {
-                Ok(()) => plan.done = true,
+                Ok(done) => plan.done = done,
                 Err(e) => plan.error = Some(e),
             }
             plan

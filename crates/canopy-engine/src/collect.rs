@@ -25,6 +25,12 @@ pub struct ChosenTables {
     pub from_sync: Vec<String>,
 }
 
+/// The unit of collection that fills `table`, named as its errors name it (its collector's first
+/// table); `None` for a table `collect` does not fill. Tables of one unit are read together.
+pub fn unit_of(table: &str) -> Option<&'static str> {
+    Collector::for_table(table).map(|c| c.table().name)
+}
+
 /// Table names, service prefixes (`aws_vpc_*`), or `all` (or nothing: every table) -> the
 /// collectors that fill them, each once, in the registry's order.
 pub fn collectors_for(names: &[String]) -> Result<ChosenTables, EngineError> {

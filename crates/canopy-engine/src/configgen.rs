@@ -168,6 +168,48 @@ pub fn plan(
     })
 }
 
+/// Where `path` is written: the file itself (a symlink followed) and its folder, made
+/// owner-only when missing.
+fn place(path: &Path) -> Result<(PathBuf, PathBuf), EngineError> {
+    let fail = |why: String| EngineError::File {
+        path: path.to_owned(),
+        why,
+    };
+    let target = match std::fs::canonicalize(path) {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_owned(),
+        Err(e) => return Err(fail(format!("cannot resolve it: {e}"))),
+    };
+    if target.is_dir() {
+        return Err(fail("it is a folder; give a file's path".to_owned()));
+    }
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."))
+        .to_owned();
+    if !dir.exists() {
+        create_private_dir(&dir)
+            .map_err(|e| fail(format!("cannot create `{}`: {e}", dir.display())))?;
+    }
+    Ok((target, dir))
+}
+
+/// Checks, before a command's first write to AWS, that [`write_atomically`] will be able to
+/// write `path` at its end: its folder is there (made when missing) and takes a new file. What
+/// the check makes is removed; the folder stays.
+pub fn check_writable(path: &Path) -> Result<(), EngineError> {
+    let (_, dir) = place(path)?;
+    tempfile::Builder::new()
+        .prefix(".canopy-")
+        .tempfile_in(&dir)
+        .map(drop)
+        .map_err(|e| EngineError::File {
+            path: path.to_owned(),
+            why: format!("cannot write a file in `{}`: {e}", dir.display()),
+        })
+}
+
 /// Writes every changed file of the plan; returns the paths written.
 pub fn apply(plan: &GeneratePlan) -> Result<Vec<PathBuf>, EngineError> {
     let mut written = Vec::new();
@@ -186,23 +228,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
         path: path.to_owned(),
         why,
     };
-    let target = match std::fs::canonicalize(path) {
-        Ok(real) => real,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_owned(),
-        Err(e) => return Err(fail(format!("cannot resolve it: {e}"))),
-    };
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    if !dir.exists() {
-        create_private_dir(dir)
-            .map_err(|e| fail(format!("cannot create `{}`: {e}", dir.display())))?;
-    }
+    let (target, dir) = place(path)?;
     let existing = std::fs::metadata(&target).ok().map(|m| m.permissions());
     let mut tmp = tempfile::Builder::new()
         .prefix(".canopy-")
-        .tempfile_in(dir)
+        .tempfile_in(&dir)
         .map_err(|e| fail(format!("cannot create a temporary file beside it: {e}")))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())

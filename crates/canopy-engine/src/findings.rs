@@ -12,6 +12,7 @@ use canopy_model::{AccountId, AccountRecord, OrgSnapshot};
 use futures::future::join_all;
 
 use crate::EngineError;
+use canopy_model::Stop;
 
 /// AWS's limits on BatchUpdateFindings.
 pub const MAX_FIELDS: usize = 50;
@@ -342,8 +343,10 @@ pub async fn plan(
 }
 
 /// Sends the planned updates through the hub they were read from: findings with the same fields
-/// and note together, 100 a call. Returns the findings Security Hub did not update.
-pub async fn apply(report: &EnrichReport) -> Result<Vec<NotUpdated>, EngineError> {
+/// and note together, 100 a call. Returns the findings Security Hub did not update. Once
+/// `stop` is asked for, no new call is sent; the findings of the calls not sent are returned as
+/// not updated, with the interruption as their reason.
+pub async fn apply(report: &EnrichReport, stop: &Stop) -> Result<Vec<NotUpdated>, EngineError> {
     // the same fields and note: one update
     type Same = (Vec<(String, String)>, Option<String>);
     let mut not_updated = Vec::new();
@@ -362,6 +365,15 @@ pub async fn apply(report: &EnrichReport) -> Result<Vec<NotUpdated>, EngineError
         }
         for ((_, note), updates) in groups {
             for chunk in updates.chunks(PER_CALL) {
+                if let Err(e) = stop.gate() {
+                    not_updated.extend(chunk.iter().map(|u| NotUpdated {
+                        id: u.id.clone(),
+                        region: hub.region.clone(),
+                        code: "Interrupted".to_owned(),
+                        message: e.to_string(),
+                    }));
+                    continue;
+                }
                 let ids: Vec<(&str, &str)> = chunk
                     .iter()
                     .map(|u| (u.id.as_str(), u.product_arn.as_str()))

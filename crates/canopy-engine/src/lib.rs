@@ -81,6 +81,8 @@ pub enum EngineError {
     NoOrganization { store: PathBuf },
     #[error("internal error: {0}")]
     Internal(String),
+    #[error(transparent)]
+    Interrupted(#[from] canopy_model::Interrupted),
     #[error("`{}`: {why}", path.display())]
     File { path: PathBuf, why: String },
     #[error(
@@ -138,5 +140,61 @@ mod tests {
         }
         drop(store);
         open_store(&dir.path().join("s.db")).unwrap();
+    }
+
+    /// Steampipe's table list, beside the checkout (or `CANOPY_STEAMPIPE_DIR`), when it is there.
+    fn steampipe_tables() -> Option<serde_json::Value> {
+        let dir = std::env::var_os("CANOPY_STEAMPIPE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/steampipe")
+            });
+        let text = std::fs::read_to_string(dir.join("aws_tables.json")).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    #[test]
+    fn every_column_has_steampipes_postgresql_type() {
+        let Some(steampipe) = steampipe_tables() else {
+            eprintln!("skipped: Steampipe's table list (../shared/steampipe) is not here");
+            return;
+        };
+        let mut differ = Vec::new();
+        for def in tables() {
+            let Some(columns) = steampipe["tables"][def.name]["columns"].as_array() else {
+                continue;
+            };
+            for column in columns {
+                let (Some(name), Some(ty)) = (column["name"].as_str(), column["type"].as_str())
+                else {
+                    continue;
+                };
+                let Some(ours) = def.column(name) else {
+                    continue;
+                };
+                let theirs = match ty {
+                    "string" => "text",
+                    "int" => "bigint",
+                    "double" => "double precision",
+                    "bool" => "boolean",
+                    "timestamp" => "timestamp with time zone",
+                    "json" => "jsonb",
+                    "ipaddr" => "inet",
+                    "cidr" => "cidr",
+                    other => other,
+                };
+                if ours.ty.postgres() != theirs {
+                    differ.push(format!(
+                        "{def}.{name}: {} (Steampipe: {theirs})",
+                        ours.ty.postgres()
+                    ));
+                }
+            }
+        }
+        assert!(
+            differ.is_empty(),
+            "columns typed unlike Steampipe's:\n{}",
+            differ.join("\n")
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod policy_std;
 mod shard;
 mod snapshot;
+mod stop;
 pub mod table;
 
 pub use arn::{Arn, Region};
@@ -19,6 +20,7 @@ pub use snapshot::{
     Account, AccountRecord, AccountState, DelegatedAdmin, Membership, OrgIndex, OrgSnapshot,
     OrgUnit, Organization, Policy, PolicyTarget, Root, ServiceAccess, TargetType, account_records,
 };
+pub use stop::{Interrupted, Stop};
 
 /// The RFC 3339 timestamp format every canopy output and the store use (UTC, seconds).
 pub fn format_time(at: time::OffsetDateTime) -> String {

@@ -40,6 +40,20 @@ impl ColumnType {
             Self::Json => "JSON",
         }
     }
+
+    /// The type Steampipe gives it in PostgreSQL, where its users' queries were written.
+    pub fn postgres(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Int => "bigint",
+            Self::Double => "double precision",
+            Self::Bool => "boolean",
+            Self::Timestamp => "timestamp with time zone",
+            Self::Json => "jsonb",
+            Self::Inet => "inet",
+            Self::Cidr => "cidr",
+        }
+    }
 }
 
 /// One column of a table.
@@ -88,6 +102,14 @@ impl Column {
 
     pub const fn json(name: &'static str, doc: &'static str) -> Self {
         Self::new(name, ColumnType::Json, doc)
+    }
+
+    pub const fn inet(name: &'static str, doc: &'static str) -> Self {
+        Self::new(name, ColumnType::Inet, doc)
+    }
+
+    pub const fn cidr(name: &'static str, doc: &'static str) -> Self {
+        Self::new(name, ColumnType::Cidr, doc)
     }
 
     /// `tags`: the resource's tags as an object.

@@ -90,6 +90,23 @@ pub fn view_column_type(view: &str, column: &str) -> Option<&'static str> {
     }
 }
 
+/// The PostgreSQL type Steampipe gives a column of a view or of canopy's own tables, from the
+/// type SQLite declares (or [`view_column_type`]'s); an OU's `path` is an ltree.
+pub fn view_postgres_type(view: &str, column: &str, declared: &str) -> &'static str {
+    if (view, column) == ("aws_organizations_organizational_unit", "path") {
+        return "ltree";
+    }
+    let declared = view_column_type(view, column).unwrap_or(declared);
+    match declared.to_ascii_uppercase().as_str() {
+        "JSON" => "jsonb",
+        "BOOLEAN" => "boolean",
+        "INTEGER" => "bigint",
+        "REAL" => "double precision",
+        "TIMESTAMP" => "timestamp with time zone",
+        _ => "text",
+    }
+}
+
 impl TableDoc {
     /// The words of an inventory table, from its definition.
     pub fn of(def: &'static TableDef) -> Self {

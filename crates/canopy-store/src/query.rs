@@ -75,6 +75,8 @@ pub struct TableInfo {
 pub struct ColumnInfo {
     pub name: String,
     pub sql_type: String,
+    /// Steampipe's type for it in PostgreSQL (`text`, `jsonb`, `cidr`, `ltree`, ...).
+    pub postgres_type: &'static str,
     pub description: &'static str,
 }
 
@@ -314,6 +316,7 @@ impl Store {
                 .map(|c| ColumnInfo {
                     name: c.name.to_owned(),
                     sql_type: c.ty.sql().to_owned(),
+                    postgres_type: c.ty.postgres(),
                     description: c.doc,
                 })
                 .collect());
@@ -335,6 +338,7 @@ impl Store {
                 let (name, sql_type) = c?;
                 let description = catalog::column_description(doc.name, &name);
                 Ok(ColumnInfo {
+                    postgres_type: catalog::view_postgres_type(doc.name, &name, &sql_type),
                     sql_type: if sql_type.is_empty() {
                         "ANY".to_owned()
                     } else {

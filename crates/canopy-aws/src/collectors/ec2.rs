@@ -4,7 +4,7 @@
 
 use aws_sdk_ec2::Client;
 use canopy_model::inventory::{Batch, Cell, RegionInfo, Row};
-use canopy_model::table::{Column, ColumnType, Scope, TableDef};
+use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
 use super::{Unit, batch, policy_cells, tags_of, tags_src, time};
@@ -46,11 +46,11 @@ pub(super) const NETWORK_INTERFACES: TableDef = TableDef {
         Column::text("association_id", "Association ID"),
         Column::text("association_ip_owner_id", "Association IP owner ID"),
         Column::text("association_public_dns_name", "Association public DNS name"),
-        Column::text(
+        Column::inet(
             "association_public_ip",
             "The public IPv4 address (Elastic IP or auto-assigned)",
         ),
-        Column::text("association_carrier_ip", "Association carrier IP"),
+        Column::inet("association_carrier_ip", "Association carrier IP"),
         Column::text("attached_instance_id", "The instance it is attached to"),
         Column::text("attached_instance_owner_id", "Attached instance owner ID"),
         Column::text("attachment_id", "Attachment ID"),
@@ -63,7 +63,7 @@ pub(super) const NETWORK_INTERFACES: TableDef = TableDef {
         Column::int("device_index", "Device index"),
         Column::text("mac_address", "MAC address"),
         Column::text("private_dns_name", "Private DNS name"),
-        Column::text("private_ip_address", "Private IP address"),
+        Column::inet("private_ip_address", "Private IP address"),
         Column::text("requester_id", "Requester ID"),
         Column::bool("requester_managed", "Requester managed"),
         Column::bool("source_dest_check", "Source dest check"),
@@ -116,8 +116,8 @@ pub(super) const ROUTES: TableDef = TableDef {
         Column::text("route_table_id", "Route table ID").required(),
         Column::text("vpc_id", "The VPC"),
         Column::text("owner_id", "The account that owns it"),
-        Column::text("destination_cidr_block", "Destination CIDR block"),
-        Column::text("destination_ipv6_cidr_block", "Destination IPv6 CIDR block"),
+        Column::cidr("destination_cidr_block", "Destination CIDR block"),
+        Column::cidr("destination_ipv6_cidr_block", "Destination IPv6 CIDR block"),
         Column::text("destination_prefix_list_id", "Destination prefix list ID"),
         Column::text(
             "gateway_id",
@@ -168,11 +168,7 @@ pub(super) const VPCS: TableDef = TableDef {
     columns: &[
         Column::text("vpc_id", "The VPC").required(),
         Column::text("arn", "The VPC's ARN"),
-        Column::new(
-            "cidr_block",
-            ColumnType::Cidr,
-            "The primary IPv4 CIDR block",
-        ),
+        Column::cidr("cidr_block", "The primary IPv4 CIDR block"),
         Column::text("state", "pending or available"),
         Column::bool("is_default", "Whether it is the region's default VPC"),
         Column::text("dhcp_options_id", "The DHCP options set"),
@@ -204,7 +200,7 @@ pub(super) const SUBNETS: TableDef = TableDef {
         Column::text("subnet_id", "The subnet").required(),
         Column::text("subnet_arn", "The subnet's ARN"),
         Column::text("vpc_id", "The VPC"),
-        Column::new("cidr_block", ColumnType::Cidr, "The IPv4 CIDR block"),
+        Column::cidr("cidr_block", "The IPv4 CIDR block"),
         Column::text("state", "pending or available"),
         Column::text("owner_id", "The account that owns it"),
         Column::bool(
@@ -294,8 +290,8 @@ pub(super) const SECURITY_GROUP_RULES: TableDef = TableDef {
             "to_port",
             "Last port (or ICMP code); -1 for every port or code",
         ),
-        Column::text("cidr_ipv4", "The IPv4 range it allows"),
-        Column::text("cidr_ipv6", "The IPv6 range it allows"),
+        Column::cidr("cidr_ipv4", "The IPv4 range it allows"),
+        Column::cidr("cidr_ipv6", "The IPv6 range it allows"),
         Column::text("referenced_group_id", "The security group it allows"),
         Column::text(
             "referenced_peering_status",

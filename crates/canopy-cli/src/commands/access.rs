@@ -169,7 +169,8 @@ pub async fn exec(ctx: &Ctx, command: AccessCommand) -> Result<Outcome> {
         return Ok(outcome);
     }
     let polling = super::polling();
-    let writer = Writer::new(&mut journal, &earlier, polling);
+    let stop = super::watch_writes(ctx.printer);
+    let writer = Writer::new(&mut journal, &earlier, polling, stop.clone());
     let results = access::apply(&plan, &writer).await;
     let failed = results.iter().filter(|r| r.error.is_some()).count();
     let mut out = std::io::stdout().lock();
@@ -208,5 +209,6 @@ pub async fn exec(ctx: &Ctx, command: AccessCommand) -> Result<Outcome> {
             )?;
         }
     }
-    Ok(outcome.and(Outcome::partial_if(failed > 0)))
+    let outcome = outcome.and(Outcome::partial_if(failed > 0));
+    Ok(super::writes_ended(ctx.printer, &stop, outcome))
 }

@@ -110,6 +110,12 @@ async fn prepare(ctx: &Ctx, args: &BatchArgs) -> Result<Ready> {
         permission_set: args.permission_set.clone(),
         sso_region: super::sso_region(args.sso_region.as_deref()),
         payer_role: ctx.settings.payers.role.clone(),
+        // one payer named (`--payer`, its variable or the file): the organization of rows
+        // that name none
+        payer: match ctx.settings.payers.accounts.as_slice() {
+            [one] => Some(one.to_string()),
+            _ => None,
+        },
     };
     match account_plan::plan(&aws, &snaps, &batch, &options, &earlier).await {
         Ok(prepared) => Ok(Ready {
@@ -207,6 +213,13 @@ impl ApplyReporter for Progress {
 }
 
 pub async fn apply(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
+    let results_path = args
+        .results
+        .clone()
+        .unwrap_or_else(|| beside(&args.batch.file, ".results.csv"));
+    // the results are written at the end: a path that cannot take them stops the run before
+    // its first write
+    canopy_engine::configgen::check_writable(&results_path)?;
     let Ready {
         batch,
         prepared,
@@ -217,20 +230,18 @@ pub async fn apply(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
     let writes = prepared.plan.writes();
     // every write is shown before it is made
     print_plan(&mut std::io::stderr().lock(), &prepared.plan)?;
-    let results_path = args
-        .results
-        .clone()
-        .unwrap_or_else(|| beside(&args.batch.file, ".results.csv"));
     if writes > 0 && !super::confirm(writes, args.yes)? {
         ctx.printer.note("nothing was done");
         return Ok(outcome);
     }
     let polling = super::polling();
+    let stop = super::watch_writes(ctx.printer);
     let report = account_apply::apply(
         prepared,
         &mut journal,
         &earlier,
         polling,
+        &stop,
         &Progress(ctx.printer),
     )
     .await?;
@@ -302,5 +313,6 @@ pub async fn apply(ctx: &Ctx, args: ApplyArgs) -> Result<Outcome> {
             )?;
         }
     }
-    Ok(outcome.and(Outcome::partial_if(report.failed() > 0)))
+    let outcome = outcome.and(Outcome::partial_if(report.failed() > 0));
+    Ok(super::writes_ended(ctx.printer, &stop, outcome))
 }

@@ -104,6 +104,8 @@ pub async fn exec(ctx: &Ctx, args: BootstrapArgs) -> Result<Outcome> {
     let unread = plans.iter().filter(|p| p.error.is_some()).count();
     // every change is shown before it is made
     output::table(&mut std::io::stderr().lock(), &header, &rows(&plans, false))?;
+    // Ctrl-C is heard from the first write on
+    let mut stop = canopy_model::Stop::new();
     let plans = if changes == 0 {
         ctx.printer.note(&format!(
             "role `{}` is in place in every account read",
@@ -111,7 +113,8 @@ pub async fn exec(ctx: &Ctx, args: BootstrapArgs) -> Result<Outcome> {
         ));
         plans
     } else if super::confirm(changes, args.yes)? {
-        bootstrap::apply(&aws, &via, &wanted, plans, args.concurrency).await
+        stop = super::watch_writes(ctx.printer);
+        bootstrap::apply(&aws, &via, &wanted, plans, args.concurrency, &stop).await
     } else {
         ctx.printer.note("nothing was done");
         return Ok(outcome);
@@ -141,5 +144,6 @@ pub async fn exec(ctx: &Ctx, args: BootstrapArgs) -> Result<Outcome> {
             "{failed} account(s) failed; run again to retry them (accounts done are left as they are)"
         ));
     }
-    Ok(outcome.and(Outcome::partial_if(failed > 0)))
+    let outcome = outcome.and(Outcome::partial_if(failed > 0));
+    Ok(super::writes_ended(ctx.printer, &stop, outcome))
 }

@@ -117,10 +117,12 @@ pub async fn exec(ctx: &Ctx, command: FindingsCommand) -> Result<Outcome> {
         notes,
         report.unchanged
     ));
+    let mut stop = canopy_model::Stop::new();
     let not_updated = if report.updates.is_empty() {
         Vec::new()
     } else if super::confirm(report.updates.len(), args.yes)? {
-        findings::apply(&report).await?
+        stop = super::watch_writes(ctx.printer);
+        findings::apply(&report, &stop).await?
     } else {
         ctx.printer.note("nothing was sent");
         return Ok(outcome);
@@ -164,5 +166,6 @@ pub async fn exec(ctx: &Ctx, command: FindingsCommand) -> Result<Outcome> {
             }
         }
     }
-    Ok(outcome.and(Outcome::partial_if(!not_updated.is_empty())))
+    let outcome = outcome.and(Outcome::partial_if(!not_updated.is_empty()));
+    Ok(super::writes_ended(ctx.printer, &stop, outcome))
 }

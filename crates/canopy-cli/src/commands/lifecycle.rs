@@ -31,9 +31,10 @@ pub async fn move_account(ctx: &Ctx, account: &str, to: &str, yes: Yes) -> Resul
         ctx.printer.note("nothing was done");
         return Ok(outcome);
     }
-    account_ops::apply_move(&admin, &plan).await?;
+    let stop = super::watch_writes(ctx.printer);
+    account_ops::apply_move(&admin, &plan, &stop).await?;
     println!("moved {} ({}) to {}", plan.name, plan.account, plan.to_path);
-    Ok(outcome)
+    Ok(super::writes_ended(ctx.printer, &stop, outcome))
 }
 
 pub async fn tag_account(ctx: &Ctx, account: &str, tags: &[String], yes: Yes) -> Result<Outcome> {
@@ -64,14 +65,15 @@ pub async fn tag_account(ctx: &Ctx, account: &str, tags: &[String], yes: Yes) ->
         ctx.printer.note("nothing was done");
         return Ok(outcome);
     }
-    account_ops::apply_tags(&admin, &named.id, &missing).await?;
+    let stop = super::watch_writes(ctx.printer);
+    account_ops::apply_tags(&admin, &named.id, &missing, &stop).await?;
     println!(
         "tagged {} ({}) with {}",
         named.name,
         named.id,
         words(&missing)
     );
-    Ok(outcome)
+    Ok(super::writes_ended(ctx.printer, &stop, outcome))
 }
 
 /// Words for a time, or `-`.
@@ -124,12 +126,10 @@ pub async fn invite(
         ctx.printer.note("nothing was done");
         return Ok(outcome);
     }
+    let stop = super::watch_writes(ctx.printer);
     let mut failed = 0;
-    for (target, plan) in &plans {
-        if *plan != InvitePlan::Invite {
-            continue;
-        }
-        match account_ops::invite(&admin, target, notes).await {
+    for (target, sent) in account_ops::invite(&admin, &plans, notes, &stop).await {
+        match sent {
             Ok(Invited::Sent(i)) => {
                 println!("invited {target}: {} (expires {})", i.id, when(i.expires))
             }
@@ -143,7 +143,8 @@ pub async fn invite(
             }
         }
     }
-    Ok(outcome.and(Outcome::partial_if(failed > 0)))
+    let outcome = outcome.and(Outcome::partial_if(failed > 0));
+    Ok(super::writes_ended(ctx.printer, &stop, outcome))
 }
 
 pub async fn invitations(ctx: &Ctx, org: Option<&str>, format: TableFormat) -> Result<Outcome> {
@@ -225,9 +226,10 @@ pub async fn close(ctx: &Ctx, account: &str, confirm: &str, yes: Yes) -> Result<
         ctx.printer.note("nothing was done");
         return Ok(outcome);
     }
-    match account_ops::close(&admin, &named.id).await? {
+    let stop = super::watch_writes(ctx.printer);
+    match account_ops::close(&admin, &named.id, &stop).await? {
         Closed::Closing => println!("closing {} ({})", named.name, named.id),
         Closed::AlreadyClosed => println!("{} ({}) was closed already", named.name, named.id),
     }
-    Ok(outcome)
+    Ok(super::writes_ended(ctx.printer, &stop, outcome))
 }

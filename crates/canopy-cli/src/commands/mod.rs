@@ -251,6 +251,50 @@ pub fn confirm(writes: usize, yes: crate::cli::Yes) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
 }
 
+/// From here on, a writing command hears Ctrl-C instead of dying of it: the first press asks
+/// the engine to start no new write (the ones sent are followed to their end and recorded),
+/// a second one leaves at once (the journal keeps what was sent). Called once the writes are
+/// confirmed: before that, Ctrl-C ends the command as usual, with nothing written.
+pub fn watch_writes(printer: Printer) -> canopy_model::Stop {
+    let stop = canopy_model::Stop::new();
+    let held = stop.clone();
+    // registered now, not when the task first runs, so no press is missed
+    #[cfg(unix)]
+    let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let Ok(mut signal) = signal else {
+            return;
+        };
+        #[cfg(unix)]
+        signal.recv().await;
+        #[cfg(not(unix))]
+        ctrl_c().await;
+        held.request();
+        printer.warn(
+            "interrupted: no new write will start; the ones sent are followed to their end and recorded (Ctrl-C again leaves at once)",
+        );
+        #[cfg(unix)]
+        signal.recv().await;
+        #[cfg(not(unix))]
+        ctrl_c().await;
+        printer.warn("interrupted again: leaving now; what was sent is in the journal, and the next run follows it");
+        std::process::exit(1);
+    });
+    stop
+}
+
+/// A writing command's outcome, worse when it was interrupted (said on stderr).
+pub fn writes_ended(printer: Printer, stop: &canopy_model::Stop, outcome: Outcome) -> Outcome {
+    if stop.requested() {
+        printer.warn(
+            "interrupted: no write was started after Ctrl-C; run the command again to finish",
+        );
+        return Outcome::Partial;
+    }
+    outcome
+}
+
 /// How writing commands follow AWS's asynchronous requests: the first wait from
 /// `CANOPY_POLL_MS` (default 5 s), half again as long each time, up to twice the first (a wait much longer than the first would let a finished creation hold one of the 5 slots for long).
 pub fn polling() -> canopy_engine::assignments::Polling {

@@ -164,7 +164,21 @@ pub fn tables(ctx: &Ctx, args: FormatArgs) -> Result<Outcome> {
         TableFormat::Json => {
             let list: Vec<_> = tables
                 .iter()
-                .map(|t| json!({"name": t.doc.name, "description": t.doc.description, "filled_by": t.doc.filled_by, "rows": t.rows}))
+                .map(|t| {
+                    let def = canopy_engine::tables()
+                        .iter()
+                        .find(|d| d.name == t.doc.name);
+                    json!({
+                        "name": t.doc.name,
+                        "description": t.doc.description,
+                        "filled_by": t.doc.filled_by,
+                        "rows": t.rows,
+                        // what one unit of collection reads, for a table canopy declares
+                        "scope": def.map(|d| d.scope.as_str()),
+                        "actions": def.map(|d| d.actions),
+                        "unit": canopy_engine::collect::unit_of(t.doc.name),
+                    })
+                })
                 .collect();
             output::json(&mut out, &list)?;
         }
@@ -202,7 +216,7 @@ pub fn schema(ctx: &Ctx, args: SchemaArgs) -> Result<Outcome> {
         TableFormat::Json => {
             let list: Vec<_> = columns
                 .iter()
-                .map(|c| json!({"name": c.name, "type": c.sql_type, "description": c.description}))
+                .map(|c| json!({"name": c.name, "type": c.sql_type, "postgres_type": c.postgres_type, "description": c.description}))
                 .collect();
             output::json(&mut out, &list)?;
         }

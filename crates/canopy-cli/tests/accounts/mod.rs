@@ -729,3 +729,294 @@ fn identity_center_names_that_do_not_resolve_are_row_problems() {
     );
     assert_eq!(writes(&s), 0);
 }
+
+#[test]
+fn with_two_organizations_the_payer_named_for_the_batch_places_rows_that_name_none() {
+    let s = Sandbox::new();
+    let mut second = org(
+        "210987654321",
+        vec![account("acquired-ops")],
+        vec![ou("Acquired", vec![], vec![])],
+    );
+    second["identity_center"] =
+        json!({"region": "us-east-1", "permission_sets": ["AWSAdministratorAccess"]});
+    let mut first = org("123456789012", vec![], vec![ou("Media", vec![], vec![])]);
+    first["identity_center"] =
+        json!({"region": "us-east-1", "permission_sets": ["AWSAdministratorAccess"]});
+    s.moto.seed(&json!({ "organizations": [first, second] }));
+    s.moto.faults(&timing(json!({})));
+    s.json(&[
+        "org",
+        "sync",
+        "--payer",
+        "123456789012",
+        "--payer",
+        "210987654321",
+        "--format",
+        "json",
+    ]);
+    let file = write(
+        &s,
+        "acquired.csv",
+        &format!("{HEADER}\nnew-team,,new-team@example.com,,,Acquired,,,,,,\n"),
+    );
+    // the row names no organization and two are synced: refused, with the fix
+    let stderr = s.refused(&["account", "plan", file.to_str().unwrap()], 2);
+    assert!(
+        stderr.contains("line 2, Payer: 2 organizations are synced and the row names none"),
+        "{stderr}"
+    );
+    // one payer named for the batch: its organization
+    let plan = s.json(&[
+        "account",
+        "plan",
+        "--payer",
+        "210987654321",
+        "--format",
+        "json",
+        file.to_str().unwrap(),
+    ]);
+    let row = &plan["rows"][0];
+    assert_eq!(row["org_unit_path"], "Root/Acquired", "{plan}");
+    assert_eq!(row["steps"][0]["action"], "create", "{plan}");
+    let stderr = s.refused(
+        &[
+            "account",
+            "plan",
+            "--payer",
+            "999999999999",
+            file.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        stderr.contains("the batch's payer `999999999999` is not"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_file_saved_with_windows_line_ends_and_a_byte_order_mark_names_the_real_lines() {
+    let s = Sandbox::new();
+    estate(&s);
+    let text = format!(
+        "\u{feff}{HEADER}\r\n\
+         good,,good@example.com,,,Media,,,,,,\r\n\
+         bad,,not-an-address,,,Media,,,,,,\r\n\
+         lost,,lost@example.com,,,Sports/Curling,,,,,,\r\n"
+    );
+    let file = write(&s, "windows.csv", &text);
+    let stderr = s.refused(&["account", "plan", file.to_str().unwrap()], 2);
+    assert!(stderr.contains("line 3, AccountEmail"), "{stderr}");
+    assert!(!stderr.contains("line 2,"), "{stderr}");
+    // the file itself clean, the OU is checked against the organization, on its own line
+    let text = format!(
+        "\u{feff}{HEADER}\r\n\
+         good,,good@example.com,,,Media,,,,,,\r\n\
+         lost,,lost@example.com,,,Sports/Curling,,,,,,\r\n"
+    );
+    let file = write(&s, "windows.csv", &text);
+    let stderr = s.refused(&["account", "plan", file.to_str().unwrap()], 2);
+    assert!(
+        stderr.contains("line 3, OrgUnit: no OU `Sports/Curling`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ctrl_c_during_apply_starts_no_new_creation_follows_the_one_sent_and_writes_the_results() {
+    let s = Sandbox::new();
+    estate(&s);
+    let before = accounts(&s).len();
+    let mut text = format!("{HEADER}\n");
+    for i in 0..8 {
+        text.push_str(&format!("late-{i},,late-{i}@example.com,,,,,,,,,\n"));
+    }
+    let file = write(&s, "late.csv", &text);
+    // each creation's answer takes a second: Ctrl-C comes while the second is on the wire
+    s.moto.faults(&timing(json!({
+        "rules": [{"service": "organizations", "action": "CreateAccount", "delay_response_s": 1}],
+    })));
+    s.moto.reset_calls();
+    let out = super::interrupted_after(
+        &s,
+        &["account", "apply", "--yes", file.to_str().unwrap()],
+        "CreateAccount",
+        2,
+    );
+    super::ended_interrupted(&out);
+    assert_eq!(s.moto.count("CreateAccount"), 2, "no creation after Ctrl-C");
+    // the two sent were followed to their end and written back; the rest say why not
+    let rows = results(&s.dir.path().join("late.results.csv"));
+    let status = |st: &str| rows.iter().filter(|r| r["Status"] == st).count();
+    assert_eq!((status("SUCCEEDED"), status("FAILED")), (2, 6), "{rows:?}");
+    assert!(
+        rows.iter()
+            .filter(|r| r["Status"] == "FAILED")
+            .all(|r| r["ErrorMsg"].starts_with("interrupted before this write was sent")),
+        "{rows:?}"
+    );
+    assert_eq!(accounts(&s).len(), before + 2);
+
+    // run again: the six others, and not one of the first two again
+    s.moto.faults(&timing(json!({})));
+    applied(&s, &file);
+    assert_eq!(s.moto.count("CreateAccount"), 8);
+    assert_eq!(accounts(&s).len(), before + 8);
+}
+
+#[test]
+fn ctrl_c_during_bootstrap_role_finishes_the_write_on_the_wire_and_starts_no_other() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.moto.faults(&timing(json!({
+        "rules": [{"service": "iam", "action": "CreateRole", "delay_response_s": 1}],
+    })));
+    s.moto.reset_calls();
+    let args = [
+        "account",
+        "bootstrap-role",
+        "--role",
+        "security-audit",
+        "--trust",
+        "999988887777",
+        "--concurrency",
+        "1",
+        "--yes",
+        "--format",
+        "json",
+    ];
+    let out = super::interrupted_after(&s, &args, "CreateRole", 1);
+    super::ended_interrupted(&out);
+    assert_eq!(s.moto.count("CreateRole"), 1);
+    assert_eq!(s.moto.count("AttachRolePolicy"), 0, "no write after Ctrl-C");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["done"] == false),
+        "{report}"
+    );
+    // run again: the role made before Ctrl-C is not made twice
+    s.moto.faults(&timing(json!({})));
+    let args: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| *a != "1" && *a != "--concurrency")
+        .collect();
+    s.json(&args);
+    assert_eq!(s.moto.count("CreateRole"), 3);
+    assert_eq!(s.moto.count("AttachRolePolicy"), 6);
+}
+
+#[test]
+fn ctrl_c_during_access_assign_sends_no_assignment_after_it() {
+    let s = Sandbox::new();
+    let seeded = estate(&s);
+    // every account's assignments but the management account's are read slowly
+    let members: Vec<String> = ["shared-services", "baseball-legacy"]
+        .iter()
+        .flat_map(|n| super::ids_named(&seeded, n))
+        .collect();
+    let slow: Vec<Value> = members
+        .iter()
+        .map(|id| json!({"service": "sso", "action": "ListAccountAssignments", "contains": id, "delay_response_s": 2}))
+        .collect();
+    s.moto.faults(&timing(json!({ "rules": slow })));
+    s.moto.reset_calls();
+    let out = super::interrupted_after(
+        &s,
+        &[
+            "access",
+            "assign",
+            "--principal",
+            "group:Platform",
+            "--permission-set",
+            "ReadOnlyAccess",
+            "--yes",
+            "--format",
+            "json",
+        ],
+        "CreateAccountAssignment",
+        1,
+    );
+    super::ended_interrupted(&out);
+    assert_eq!(s.moto.count("CreateAccountAssignment"), 1);
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let interrupted = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("interrupted before this write was sent"))
+        })
+        .count();
+    assert_eq!(interrupted, 2, "{rows}");
+}
+
+#[test]
+fn ctrl_c_during_move_lets_the_move_on_the_wire_finish_and_says_so() {
+    let s = Sandbox::new();
+    estate(&s);
+    s.moto.faults(&timing(json!({
+        "rules": [{"service": "organizations", "action": "MoveAccount", "delay_response_s": 1}],
+    })));
+    s.moto.reset_calls();
+    let out = super::interrupted_after(
+        &s,
+        &[
+            "account",
+            "move",
+            "shared-services",
+            "--to",
+            "Media",
+            "--yes",
+        ],
+        "MoveAccount",
+        1,
+    );
+    super::ended_interrupted(&out);
+    assert_eq!(s.moto.count("MoveAccount"), 1);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("moved shared-services"),
+        "the move sent is followed to its end and printed"
+    );
+}
+
+#[test]
+fn an_output_path_that_cannot_be_written_stops_apply_before_its_first_write() {
+    let s = Sandbox::new();
+    estate(&s);
+    let file = write(
+        &s,
+        "two.csv",
+        &format!("{HEADER}\none,,one@example.com,,,,,,,,,\ntwo,,two@example.com,,,,,,,,,\n"),
+    );
+    // a folder that cannot be made: its parent is a file
+    let blocked = write(&s, "not-a-folder", "");
+    let results = blocked.join("results.csv");
+    s.moto.reset_calls();
+    for (flag, path) in [
+        ("--results", results),
+        ("--journal", blocked.join("two.journal")),
+    ] {
+        let path = path.to_str().unwrap();
+        let stderr = s.refused(
+            &[
+                "account",
+                "apply",
+                "--yes",
+                flag,
+                path,
+                file.to_str().unwrap(),
+            ],
+            2,
+        );
+        assert!(stderr.contains(path), "{stderr}");
+    }
+    assert_eq!(writes(&s), 0, "{:?}", s.moto.calls());
+}

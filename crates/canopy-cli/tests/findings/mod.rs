@@ -171,3 +171,59 @@ fn findings_enrich_goes_on_past_a_region_or_a_contact_it_cannot_read() {
         (Some(1), Some(1))
     );
 }
+
+#[test]
+fn ctrl_c_during_enrich_sends_no_update_after_it() {
+    let s = Sandbox::new();
+    let spec = org(
+        "123456789012",
+        vec![],
+        vec![ou(
+            "Media",
+            vec![
+                json!({"name": "media-prod"}),
+                json!({"name": "data"}),
+                json!({"name": "web"}),
+            ],
+            vec![],
+        )],
+    );
+    let mut spec = spec;
+    spec["resources"] = json!([
+        {"account": "media-prod", "findings": [finding("f-1")]},
+        {"account": "data", "findings": [finding("f-2")]},
+        {"account": "web", "findings": [finding("f-3")]},
+    ]);
+    s.moto.seed(&json!({ "organizations": [spec] }));
+    s.json(&["org", "sync", "--format", "json"]);
+    // each account's findings are one update, sent one after the other, each answered late
+    s.moto.faults(&json!({"rules": [
+        {"service": "securityhub", "action": "BatchUpdateFindings", "delay_response_s": 1},
+    ]}));
+    s.moto.reset_calls();
+    let out = super::interrupted_after(
+        &s,
+        &[
+            "findings",
+            "enrich",
+            "--regions",
+            "us-east-1",
+            "--yes",
+            "--format",
+            "json",
+        ],
+        "BatchUpdateFindings",
+        1,
+    );
+    super::ended_interrupted(&out);
+    assert_eq!(s.moto.count("BatchUpdateFindings"), 1);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["updated"], 1, "{report}");
+    let codes: Vec<&str> = report["not_updated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["Interrupted", "Interrupted"], "{report}");
+}
