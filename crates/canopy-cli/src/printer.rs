@@ -69,9 +69,32 @@ pub fn hint_for(err: &anyhow::Error) -> Option<String> {
             EngineError::NameClash { .. } => {
                 Some("choose other names with --name-template".to_owned())
             }
+            EngineError::Refused { hint, .. } => Some(engine_word(*hint).to_owned()),
             _ => None,
         }
     })
+}
+
+/// The engine's hint, in words, with the flag that gives it.
+pub fn engine_word(hint: canopy_engine::Hint) -> &'static str {
+    use canopy_engine::Hint as H;
+    match hint {
+        H::NameAccount => "say which account with --account, or give a resource ARN in it",
+        H::SsoRegion => "pass --sso-region with the Identity Center instance's region",
+        H::NameOrganization => "say which with --org",
+        H::Refresh => "sync again with --refresh if it is new",
+        H::OtherRunId => "export again under another --run-id",
+        H::ExportFirst => "export with `canopy export --out` or `canopy collect --export`",
+        H::PermissionSet => "or pass --permission-set for every such row",
+    }
+}
+
+/// A batch row's problem in words, with the engine's further fix worded here.
+pub fn row_problem(p: &canopy_engine::account_batch::RowProblem) -> String {
+    match p.hint {
+        Some(hint) => format!("{p}; {}", engine_word(hint)),
+        None => p.to_string(),
+    }
 }
 
 /// A library's hint, in words (with canopy's flags where one fixes it).

@@ -7,10 +7,10 @@ use canopy_aws::{AwsSession, IdentityCenter, PrincipalKind, RoleSpec};
 use canopy_model::AccountId;
 use futures::future::join_all;
 
-use crate::EngineError;
 use crate::account_plan::Principal;
 use crate::assignments::Writer;
 use crate::fanout::Target;
+use crate::{EngineError, Hint};
 
 /// Which way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,12 +108,15 @@ pub async fn plan(
                     .parse()
                     .map_err(|e| EngineError::Internal(format!("{e}")))?;
                 let session = aws.account(&management, payer_role).await?;
-                let identity = IdentityCenter::open(session, sso_region).await?.ok_or_else(|| {
-                    EngineError::Selection(format!(
-                        "Identity Center is not enabled for organization `{}` in {sso_region}; pass --sso-region with the instance's region",
-                        membership.organization_id
-                    ))
-                })?;
+                let identity = IdentityCenter::open(session, sso_region)
+                    .await?
+                    .ok_or_else(|| EngineError::Refused {
+                        message: format!(
+                            "Identity Center is not enabled for organization `{}` in {sso_region}",
+                            membership.organization_id
+                        ),
+                        hint: Hint::SsoRegion,
+                    })?;
                 let set_arn = identity
                     .permission_sets()
                     .await?

@@ -14,9 +14,9 @@ use canopy_model::{AccountId, OrgSnapshot};
 use canopy_policy::Policy;
 use canopy_store::{Store, UnitKey};
 
-use crate::EngineError;
 use crate::account_plan::Principal;
 use crate::policy::{SimulateInput, Simulation, simulate};
+use crate::{EngineError, Hint};
 
 /// What to decide.
 #[derive(Debug, Clone)]
@@ -72,15 +72,15 @@ fn account_of(
         (Some(w), _) => w.to_owned(),
         (None, Some(r)) => canopy_model::Arn::parse(r)
             .and_then(|a| a.account().map(str::to_owned))
-            .ok_or_else(|| {
-                EngineError::Selection(format!(
-                    "the resource `{r}` names no account; say which with --account"
-                ))
+            .ok_or_else(|| EngineError::Refused {
+                message: format!("the resource `{r}` names no account"),
+                hint: Hint::NameAccount,
             })?,
         (None, None) => {
-            return Err(EngineError::Selection(
-                "say which account with --account, or give a resource ARN".into(),
-            ));
+            return Err(EngineError::Refused {
+                message: "no account is named, and no resource ARN names one".into(),
+                hint: Hint::NameAccount,
+            });
         }
     };
     let found: Vec<(AccountId, String)> = snapshots

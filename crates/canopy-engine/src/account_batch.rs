@@ -148,6 +148,18 @@ pub struct RowProblem {
     pub column: Option<BatchColumn>,
     pub problem: String,
     pub fix: String,
+    /// A further fix, when one of the front end's options gives it.
+    pub hint: Option<crate::Hint>,
+}
+
+impl RowProblem {
+    /// The same problem, with a further fix the front end words.
+    pub fn with_hint(self, hint: crate::Hint) -> Self {
+        Self {
+            hint: Some(hint),
+            ..self
+        }
+    }
 }
 
 impl fmt::Display for RowProblem {
@@ -183,6 +195,7 @@ pub fn read(text: &str) -> Result<AccountBatch, Vec<RowProblem>> {
             return Err(vec![RowProblem {
                 line: 1,
                 column: None,
+                hint: None,
                 problem: format!("the header cannot be read ({e})"),
                 fix: "save the file as CSV (UTF-8)".to_owned(),
             }]);
@@ -194,6 +207,7 @@ pub fn read(text: &str) -> Result<AccountBatch, Vec<RowProblem>> {
             Some(c) if columns.contains(&c) => problems.push(RowProblem {
                 line: 1,
                 column: Some(c),
+                hint: None,
                 problem: "the column appears twice".to_owned(),
                 fix: "keep one".to_owned(),
             }),
@@ -201,6 +215,7 @@ pub fn read(text: &str) -> Result<AccountBatch, Vec<RowProblem>> {
             None => problems.push(RowProblem {
                 line: 1,
                 column: None,
+                hint: None,
                 problem: format!("unknown column `{header}`"),
                 fix: format!(
                     "use the post's columns: {}",
@@ -214,6 +229,7 @@ pub fn read(text: &str) -> Result<AccountBatch, Vec<RowProblem>> {
             problems.push(RowProblem {
                 line: 1,
                 column: Some(required),
+                hint: None,
                 problem: "the column is missing".to_owned(),
                 fix: format!("add a `{required}` column"),
             });
@@ -232,6 +248,7 @@ pub fn read(text: &str) -> Result<AccountBatch, Vec<RowProblem>> {
                 problems.push(RowProblem {
                     line,
                     column: None,
+                    hint: None,
                     problem: format!("the row cannot be read ({e})"),
                     fix: "quote fields that hold commas".to_owned(),
                 });
@@ -246,6 +263,7 @@ pub fn read(text: &str) -> Result<AccountBatch, Vec<RowProblem>> {
             problems.push(RowProblem {
                 line,
                 column: None,
+                hint: None,
                 problem: format!("{} fields for {} columns", record.len(), columns.len()),
                 fix: "quote fields that hold commas".to_owned(),
             });
@@ -284,6 +302,7 @@ fn check_row(
         problems.push(RowProblem {
             line,
             column: Some(column),
+            hint: None,
             problem,
             fix: fix.to_owned(),
         });
@@ -599,6 +618,7 @@ fn duplicates(rows: &[BatchRow]) -> Vec<RowProblem> {
             problems.push(RowProblem {
                 line: row.line,
                 column: Some(BatchColumn::AccountEmail),
+                hint: None,
                 problem: format!(
                     "`{}` is line {first}'s address too (addresses are compared ignoring case)",
                     row.account_email
@@ -612,6 +632,7 @@ fn duplicates(rows: &[BatchRow]) -> Vec<RowProblem> {
             problems.push(RowProblem {
                 line: row.line,
                 column: Some(BatchColumn::AccountName),
+                hint: None,
                 problem: format!("`{}` is line {first}'s name too", row.account_name),
                 fix: "give each account its own name".to_owned(),
             });

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use canopy_aws::{AwsSession, Closed, Invitation, Invited, Moved, OrgAdmin, RoleSpec};
 use canopy_model::{AccountId, OrgSnapshot};
 
-use crate::EngineError;
+use crate::{EngineError, Hint};
 use canopy_model::Stop;
 
 /// An account named by id or exact name, in its organization.
@@ -43,9 +43,12 @@ pub fn find_account<'a>(
             .into_iter()
             .next()
             .ok_or_else(|| EngineError::Internal("lost".into()))?),
-        0 => Err(EngineError::Selection(format!(
-            "no synced account has the id or name `{text}`; see `canopy accounts list` (or sync again with --refresh)"
-        ))),
+        0 => Err(EngineError::Refused {
+            message: format!(
+                "no synced account has the id or name `{text}`; see `canopy accounts list`"
+            ),
+            hint: Hint::Refresh,
+        }),
         _ => Err(EngineError::Selection(format!(
             "`{text}` names {} accounts ({}); give the account id",
             found.len(),
@@ -124,10 +127,10 @@ pub fn one_org<'a>(
             }),
         None => match snapshots {
             [one] => Ok(one),
-            _ => Err(EngineError::Selection(format!(
-                "{} organizations are synced; say which with --org",
-                snapshots.len()
-            ))),
+            _ => Err(EngineError::Refused {
+                message: format!("{} organizations are synced", snapshots.len()),
+                hint: Hint::NameOrganization,
+            }),
         },
     }
 }

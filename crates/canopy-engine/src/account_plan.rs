@@ -392,6 +392,7 @@ fn problem(row: &BatchRow, column: Option<BatchColumn>, problem: String, fix: &s
         column,
         problem,
         fix: fix.to_owned(),
+        hint: None,
     }
 }
 
@@ -785,12 +786,15 @@ async fn identity_steps(
             .as_ref()
             .or(options.permission_set.as_ref())
         else {
-            return Ok(Err(vec![problem(
-                row,
-                Some(BatchColumn::PermissionSet),
-                format!("no permission set for group `{group}`"),
-                "add a PermissionSet column, or pass --permission-set",
-            )]));
+            return Ok(Err(vec![
+                problem(
+                    row,
+                    Some(BatchColumn::PermissionSet),
+                    format!("no permission set for group `{group}`"),
+                    "add a PermissionSet column",
+                )
+                .with_hint(crate::Hint::PermissionSet),
+            ]));
         };
         wanted.push((
             Principal {
@@ -805,15 +809,18 @@ async fn identity_steps(
     let mut problems = Vec::new();
     for (principal, set, column) in wanted {
         let Some(ic) = &lo.identity else {
-            return Ok(Err(vec![problem(
-                row,
-                Some(column),
-                format!(
-                    "Identity Center is not enabled for organization `{}` in {}",
-                    org.org_id, options.sso_region
-                ),
-                "pass --sso-region with the instance's region, or enable Identity Center",
-            )]));
+            return Ok(Err(vec![
+                problem(
+                    row,
+                    Some(column),
+                    format!(
+                        "Identity Center is not enabled for organization `{}` in {}",
+                        org.org_id, options.sso_region
+                    ),
+                    "enable Identity Center",
+                )
+                .with_hint(crate::Hint::SsoRegion),
+            ]));
         };
         let Some(set_arn) = lo.permission_sets.get(&set).cloned() else {
             let column = if column == BatchColumn::SsoGroup {

@@ -39,15 +39,15 @@ pub const EXEC_RESULTS: TableDef = TableDef {
             "The child's exit code (null when a signal ended it)",
         ),
         Column::int("signal", "The signal that ended the child"),
-        Column::bool("timed_out", "The child outlived --timeout and was ended").required(),
+        Column::bool("timed_out", "The child outlived its timeout and was ended").required(),
         Column::int("duration_ms", "How long the child ran"),
         Column::int(
             "stdout_bytes",
-            "Bytes the child wrote to stdout (with --out)",
+            "Bytes the child wrote to stdout (when output goes to files)",
         ),
         Column::int(
             "stderr_bytes",
-            "Bytes the child wrote to stderr (with --out)",
+            "Bytes the child wrote to stderr (when output goes to files)",
         ),
         Column::text(
             "error",
@@ -631,7 +631,7 @@ pub async fn run(
                         &target,
                         command_for(input, &target).join(" "),
                         "skipped",
-                        Some("the failure budget (--max-failures) was spent".into()),
+                        Some("the failure budget was spent".into()),
                     )
                 }
                 Launch::Child(session, target) => {

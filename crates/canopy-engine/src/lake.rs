@@ -16,8 +16,8 @@ use canopy_store::{ExchangeKind, ExchangeTable, Store};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::EngineError;
 use crate::credreport::Destination;
+use crate::{EngineError, Hint};
 
 /// The organization snapshots file's format name and version.
 pub const SNAPSHOT_FORMAT: &str = "canopy-organizations/1";
@@ -415,11 +415,14 @@ pub async fn export(
     let shard = request.shard;
     let manifest_key = part.manifest_key(shard);
     if place.exists(&manifest_key).await? {
-        return Err(EngineError::Selection(format!(
-            "shard {shard} of run `{}` is exported already (`{}`); export again under another --run-id",
-            part.run,
-            place.show(&manifest_key)
-        )));
+        return Err(EngineError::Refused {
+            message: format!(
+                "shard {shard} of run `{}` is exported already (`{}`)",
+                part.run,
+                place.show(&manifest_key)
+            ),
+            hint: Hint::OtherRunId,
+        });
     }
     let first = shard.index == 1;
     let mut manifest = Manifest {
@@ -547,21 +550,22 @@ pub async fn import(
     }
     let root = place.show("");
     let chosen = match &request.run {
-        Some(run) => runs
-            .iter()
-            .find(|(r, _)| *r == run)
-            .ok_or_else(|| {
-                EngineError::Selection(format!(
-                    "no manifest of run `{run}` under `{root}`; runs there: {}",
-                    names(&runs)
-                ))
-            })?,
-        None => runs.iter().next_back().ok_or_else(|| {
+        Some(run) => runs.iter().find(|(r, _)| *r == run).ok_or_else(|| {
             EngineError::Selection(format!(
-                "no export under `{root}`: no manifest in {}/; export with `canopy export --out` or `canopy collect --export`",
-                canopy_lake::META_DIR
+                "no manifest of run `{run}` under `{root}`; runs there: {}",
+                names(&runs)
             ))
         })?,
+        None => runs
+            .iter()
+            .next_back()
+            .ok_or_else(|| EngineError::Refused {
+                message: format!(
+                    "no export under `{root}`: no manifest in {}/",
+                    canopy_lake::META_DIR
+                ),
+                hint: Hint::ExportFirst,
+            })?,
     };
     let (run, keys) = chosen;
     let mut manifests: Vec<Manifest> = Vec::new();

@@ -53,6 +53,26 @@ pub fn tables() -> &'static [&'static canopy_model::table::TableDef] {
     })
 }
 
+/// What the user can do about an engine error or a batch row's problem, where it takes one of
+/// the front end's options: the library names the case, the front end words it with its flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// Say which account the request is made in.
+    NameAccount,
+    /// Give the region of the Identity Center instance.
+    SsoRegion,
+    /// Say which of the synced organizations.
+    NameOrganization,
+    /// Sync the organizations again before reading them.
+    Refresh,
+    /// Export under another run id.
+    OtherRunId,
+    /// Export a run there first.
+    ExportFirst,
+    /// Give the permission set of the rows that name none.
+    PermissionSet,
+}
+
 /// What an operation can fail with as a whole (per-payer failures are in the reports instead).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -66,6 +86,9 @@ pub enum EngineError {
     Lake(#[from] canopy_lake::LakeError),
     #[error("{0}")]
     Selection(String),
+    /// A refusal whose fix takes one of the front end's options ([`Hint`]).
+    #[error("{message}")]
+    Refused { message: String, hint: Hint },
     #[error("no active account is selected; see `canopy accounts list`")]
     NoActiveAccount,
     #[error(

@@ -75,7 +75,10 @@ fn read_batch(printer: Printer, file: &Path) -> Result<AccountBatch> {
         .with_context(|| format!("cannot read `{}`", file.display()))?;
     account_batch::read(&text).map_err(|problems| {
         for p in &problems {
-            printer.error(&format!("{}: {p}", file.display()), None);
+            printer.error(
+                &format!("{}: {}", file.display(), crate::printer::row_problem(p)),
+                None,
+            );
         }
         anyhow!(
             "{} problem(s) in `{}`; nothing was done",
@@ -127,8 +130,14 @@ async fn prepare(ctx: &Ctx, args: &BatchArgs) -> Result<Ready> {
         }),
         Err(PlanError::Invalid(problems)) => {
             for p in &problems {
-                ctx.printer
-                    .error(&format!("{}: {p}", args.file.display()), None);
+                ctx.printer.error(
+                    &format!(
+                        "{}: {}",
+                        args.file.display(),
+                        crate::printer::row_problem(p)
+                    ),
+                    None,
+                );
             }
             bail!(
                 "{} row problem(s) in `{}`; nothing was done",
