@@ -19,6 +19,20 @@ pub enum Cell {
     Json(JsonText),
 }
 
+impl Cell {
+    /// The kind of value, in words, with its article (for errors).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Cell::Null => "a null",
+            Cell::Text(_) => "text",
+            Cell::Int(_) => "an integer",
+            Cell::Double(_) => "a number with a fraction",
+            Cell::Bool(_) => "a boolean",
+            Cell::Json(_) => "JSON",
+        }
+    }
+}
+
 /// A JSON value kept as its compact text from the moment it is made: that is how the store
 /// writes it, and a parsed tree takes several times the memory (a huge account's thousands of
 /// instances each carry a dozen JSON cells until their unit ends).

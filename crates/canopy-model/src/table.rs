@@ -41,6 +41,21 @@ impl ColumnType {
         }
     }
 
+    /// Whether a cell of this kind may stand in a column of this type: null anywhere; text in
+    /// text, timestamp (RFC 3339) and address columns; a whole number in integer and double
+    /// columns.
+    pub fn holds(self, cell: &crate::inventory::Cell) -> bool {
+        use crate::inventory::Cell;
+        match cell {
+            Cell::Null => true,
+            Cell::Text(_) => matches!(self, Self::Text | Self::Timestamp | Self::Inet | Self::Cidr),
+            Cell::Int(_) => matches!(self, Self::Int | Self::Double),
+            Cell::Double(_) => self == Self::Double,
+            Cell::Bool(_) => self == Self::Bool,
+            Cell::Json(_) => self == Self::Json,
+        }
+    }
+
     /// The type Steampipe gives it in PostgreSQL, where its users' queries were written.
     pub fn postgres(self) -> &'static str {
         match self {
@@ -223,6 +238,13 @@ impl TableDef {
                     if column.required && *cell == crate::inventory::Cell::Null {
                         return Err(mismatch(format!("has no value for `{name}`")));
                     }
+                    if !column.ty.holds(cell) {
+                        return Err(mismatch(format!(
+                            "has {} in `{name}`, a {} column",
+                            cell.kind(),
+                            column.ty.postgres()
+                        )));
+                    }
                 }
                 Some((name, _)) => {
                     return Err(mismatch(format!(
@@ -279,6 +301,16 @@ mod tests {
                 .unwrap_err()
                 .why
                 .contains("lacks `tags`")
+        );
+        let wrong = Row::default()
+            .with("thing_id", Cell::Int(1))
+            .with("tags", Cell::Null);
+        assert!(
+            THINGS
+                .check(&wrong)
+                .unwrap_err()
+                .why
+                .contains("has an integer in `thing_id`, a text column")
         );
         let long = good.clone().with("extra", Cell::Null);
         assert!(THINGS.check(&long).unwrap_err().why.contains("`extra`"));

@@ -198,24 +198,11 @@ pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, 
     let details = details(&unit, &client).await?;
 
     // users: ListUsers for the password's last use
-    let mut password_used: HashMap<String, Cell> = HashMap::new();
-    unit.paginate(
-        "iam:ListUsers",
-        |marker| {
-            client
-                .list_users()
-                .max_items(1000)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.marker().filter(|_| out.is_truncated()),
-        |out| {
-            for u in out.users() {
-                password_used.insert(u.user_id().to_owned(), time(u.password_last_used()));
-            }
-        },
-    )
-    .await?;
+    let password_used: HashMap<String, Cell> = super::iam_keys::users(&unit, &client)
+        .await?
+        .iter()
+        .map(|u| (u.user_id().to_owned(), time(u.password_last_used())))
+        .collect();
     let group_by_name: BTreeMap<&str, &GroupDetail> = details
         .groups
         .iter()

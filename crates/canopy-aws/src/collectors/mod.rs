@@ -16,6 +16,7 @@ mod acm;
 mod cloudfront;
 mod cloudtrail;
 mod codebuild;
+mod columns;
 mod dynamodb;
 mod ec2;
 mod ec2_instance;
@@ -29,6 +30,7 @@ mod elb;
 mod iam;
 pub(crate) use iam::policy_json;
 mod iam_auth;
+mod iam_keys;
 mod kms;
 mod lambda;
 mod logs;
@@ -469,6 +471,10 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&iam_auth::USERS, &iam_auth::GROUPS, &iam_auth::POLICIES],
         run: |u| Box::pin(iam_auth::users_groups_policies(u)),
+    },
+    Collector {
+        tables: &[&iam_keys::ACCESS_KEYS],
+        run: |u| Box::pin(iam_keys::access_keys(u)),
     },
 ];
 

@@ -1,6 +1,6 @@
 //! SNS topics: ListTopics, then per topic its attributes (policy, encryption, delivery
 //! feedback roles, subscription counts) and tags — two calls per topic, as the listing carries
-//! only ARNs.
+//! only ARNs. Each column is declared once, with the way it is read from a [`Topic`].
 
 use std::collections::HashMap;
 
@@ -8,170 +8,174 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src};
 use crate::error::AwsError;
 
-/// Steampipe's column, AWS's attribute name, and whether it is a count, for the topic's
-/// plain attributes (the policy and delivery policies are JSON, handled apart).
-const ATTRIBUTES: &[(&str, &str)] = &[
-    ("display_name", "DisplayName"),
-    (
-        "application_failure_feedback_role_arn",
-        "ApplicationFailureFeedbackRoleArn",
-    ),
-    (
-        "application_success_feedback_role_arn",
-        "ApplicationSuccessFeedbackRoleArn",
-    ),
-    (
-        "application_success_feedback_sample_rate",
-        "ApplicationSuccessFeedbackSampleRate",
-    ),
-    (
-        "firehose_failure_feedback_role_arn",
-        "FirehoseFailureFeedbackRoleArn",
-    ),
-    (
-        "firehose_success_feedback_role_arn",
-        "FirehoseSuccessFeedbackRoleArn",
-    ),
-    (
-        "firehose_success_feedback_sample_rate",
-        "FirehoseSuccessFeedbackSampleRate",
-    ),
-    (
-        "http_failure_feedback_role_arn",
-        "HTTPFailureFeedbackRoleArn",
-    ),
-    (
-        "http_success_feedback_role_arn",
-        "HTTPSuccessFeedbackRoleArn",
-    ),
-    (
-        "http_success_feedback_sample_rate",
-        "HTTPSuccessFeedbackSampleRate",
-    ),
-    (
-        "lambda_failure_feedback_role_arn",
-        "LambdaFailureFeedbackRoleArn",
-    ),
-    (
-        "lambda_success_feedback_role_arn",
-        "LambdaSuccessFeedbackRoleArn",
-    ),
-    (
-        "lambda_success_feedback_sample_rate",
-        "LambdaSuccessFeedbackSampleRate",
-    ),
-    ("owner", "Owner"),
-    ("sqs_failure_feedback_role_arn", "SQSFailureFeedbackRoleArn"),
-    ("sqs_success_feedback_role_arn", "SQSSuccessFeedbackRoleArn"),
-    (
-        "sqs_success_feedback_sample_rate",
-        "SQSSuccessFeedbackSampleRate",
-    ),
-];
+/// What is read of one topic.
+struct Topic {
+    arn: String,
+    attributes: HashMap<String, String>,
+    tags: Vec<(String, String)>,
+    /// The access policy and its canonical form.
+    policy: (Cell, Cell),
+}
 
-const COUNTS: &[(&str, &str)] = &[
-    ("subscriptions_confirmed", "SubscriptionsConfirmed"),
-    ("subscriptions_deleted", "SubscriptionsDeleted"),
-    ("subscriptions_pending", "SubscriptionsPending"),
+impl Topic {
+    fn tag_pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags
+            .iter()
+            .map(|(k, v)| (Some(k.as_str()), Some(v.as_str())))
+    }
+}
+
+/// A plain attribute, as text.
+macro_rules! attr {
+    ($key:literal) => {
+        |t: &Topic, _| Cell::text(t.attributes.get($key).map(String::as_str))
+    };
+}
+
+/// A count attribute, as a number.
+macro_rules! count {
+    ($key:literal) => {
+        |t: &Topic, _| Cell::int(t.attributes.get($key).and_then(|v| v.parse::<i64>().ok()))
+    };
+}
+
+/// A topic's column.
+type C = Col<Topic>;
+
+const TOPIC_COLUMNS: &[Col<Topic>] = &[
+    C::text("topic_arn", "The topic's ARN", |t, _| {
+        Cell::Text(t.arn.clone())
+    })
+    .required(),
+    C::text("display_name", "The display name", attr!("DisplayName")),
+    C::text(
+        "application_failure_feedback_role_arn",
+        "Role for failed deliveries to applications",
+        attr!("ApplicationFailureFeedbackRoleArn"),
+    ),
+    C::text(
+        "application_success_feedback_role_arn",
+        "Role for delivered messages to applications",
+        attr!("ApplicationSuccessFeedbackRoleArn"),
+    ),
+    C::text(
+        "application_success_feedback_sample_rate",
+        "Sample rate (%) of successful application deliveries logged",
+        attr!("ApplicationSuccessFeedbackSampleRate"),
+    ),
+    C::text(
+        "firehose_failure_feedback_role_arn",
+        "Role for failed deliveries to Firehose",
+        attr!("FirehoseFailureFeedbackRoleArn"),
+    ),
+    C::text(
+        "firehose_success_feedback_role_arn",
+        "Role for delivered messages to Firehose",
+        attr!("FirehoseSuccessFeedbackRoleArn"),
+    ),
+    C::text(
+        "firehose_success_feedback_sample_rate",
+        "Sample rate (%) of successful Firehose deliveries logged",
+        attr!("FirehoseSuccessFeedbackSampleRate"),
+    ),
+    C::text(
+        "http_failure_feedback_role_arn",
+        "Role for failed deliveries to HTTP endpoints",
+        attr!("HTTPFailureFeedbackRoleArn"),
+    ),
+    C::text(
+        "http_success_feedback_role_arn",
+        "Role for delivered messages to HTTP endpoints",
+        attr!("HTTPSuccessFeedbackRoleArn"),
+    ),
+    C::text(
+        "http_success_feedback_sample_rate",
+        "Sample rate (%) of successful HTTP deliveries logged",
+        attr!("HTTPSuccessFeedbackSampleRate"),
+    ),
+    C::text(
+        "lambda_failure_feedback_role_arn",
+        "Role for failed deliveries to Lambda",
+        attr!("LambdaFailureFeedbackRoleArn"),
+    ),
+    C::text(
+        "lambda_success_feedback_role_arn",
+        "Role for delivered messages to Lambda",
+        attr!("LambdaSuccessFeedbackRoleArn"),
+    ),
+    C::text(
+        "lambda_success_feedback_sample_rate",
+        "Sample rate (%) of successful Lambda deliveries logged",
+        attr!("LambdaSuccessFeedbackSampleRate"),
+    ),
+    C::text("owner", "The account that owns the topic", attr!("Owner")),
+    C::text(
+        "sqs_failure_feedback_role_arn",
+        "Role for failed deliveries to SQS",
+        attr!("SQSFailureFeedbackRoleArn"),
+    ),
+    C::text(
+        "sqs_success_feedback_role_arn",
+        "Role for delivered messages to SQS",
+        attr!("SQSSuccessFeedbackRoleArn"),
+    ),
+    C::text(
+        "sqs_success_feedback_sample_rate",
+        "Sample rate (%) of successful SQS deliveries logged",
+        attr!("SQSSuccessFeedbackSampleRate"),
+    ),
+    C::int(
+        "subscriptions_confirmed",
+        "Confirmed subscriptions",
+        count!("SubscriptionsConfirmed"),
+    ),
+    C::int(
+        "subscriptions_deleted",
+        "Deleted subscriptions",
+        count!("SubscriptionsDeleted"),
+    ),
+    C::int(
+        "subscriptions_pending",
+        "Subscriptions pending confirmation",
+        count!("SubscriptionsPending"),
+    ),
+    C::text(
+        "kms_master_key_id",
+        "The KMS key that encrypts messages; null when unencrypted",
+        attr!("KmsMasterKeyId"),
+    ),
+    C::common(Column::TAGS_SRC, |t, _| tags_src(t.tag_pairs())),
+    C::json("policy", "The topic's access policy, as JSON", |t, _| {
+        t.policy.0.clone()
+    }),
+    C::json(
+        "policy_std",
+        "The access policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
+        |t, _| t.policy.1.clone(),
+    ),
+    C::json("delivery_policy", "The delivery policy, as JSON", |t, _| {
+        json_cell(json_attribute(&t.attributes, "DeliveryPolicy"))
+    }),
+    C::json(
+        "effective_delivery_policy",
+        "The effective delivery policy, as JSON",
+        |t, _| json_cell(json_attribute(&t.attributes, "EffectiveDeliveryPolicy")),
+    ),
+    C::common(Column::TITLE, |t, _| Cell::Text(t.arn.clone())),
+    C::common(Column::TAGS, |t, _| tags_of(t.tag_pairs())),
+    C::common(Column::AKAS, |t, _| Cell::json(json!([t.arn]))),
+    C::partition(),
 ];
 
 pub(super) const TOPICS: TableDef = TableDef {
     name: "aws_sns_topic",
     scope: Scope::Regional,
     description: "SNS topics, with their access policy, encryption key and subscription counts",
-    columns: &[
-        Column::text("topic_arn", "The topic's ARN").required(),
-        Column::text("display_name", "The display name"),
-        Column::text(
-            "application_failure_feedback_role_arn",
-            "Role for failed deliveries to applications",
-        ),
-        Column::text(
-            "application_success_feedback_role_arn",
-            "Role for delivered messages to applications",
-        ),
-        Column::text(
-            "application_success_feedback_sample_rate",
-            "Sample rate (%) of successful application deliveries logged",
-        ),
-        Column::text(
-            "firehose_failure_feedback_role_arn",
-            "Role for failed deliveries to Firehose",
-        ),
-        Column::text(
-            "firehose_success_feedback_role_arn",
-            "Role for delivered messages to Firehose",
-        ),
-        Column::text(
-            "firehose_success_feedback_sample_rate",
-            "Sample rate (%) of successful Firehose deliveries logged",
-        ),
-        Column::text(
-            "http_failure_feedback_role_arn",
-            "Role for failed deliveries to HTTP endpoints",
-        ),
-        Column::text(
-            "http_success_feedback_role_arn",
-            "Role for delivered messages to HTTP endpoints",
-        ),
-        Column::text(
-            "http_success_feedback_sample_rate",
-            "Sample rate (%) of successful HTTP deliveries logged",
-        ),
-        Column::text(
-            "lambda_failure_feedback_role_arn",
-            "Role for failed deliveries to Lambda",
-        ),
-        Column::text(
-            "lambda_success_feedback_role_arn",
-            "Role for delivered messages to Lambda",
-        ),
-        Column::text(
-            "lambda_success_feedback_sample_rate",
-            "Sample rate (%) of successful Lambda deliveries logged",
-        ),
-        Column::text("owner", "The account that owns the topic"),
-        Column::text(
-            "sqs_failure_feedback_role_arn",
-            "Role for failed deliveries to SQS",
-        ),
-        Column::text(
-            "sqs_success_feedback_role_arn",
-            "Role for delivered messages to SQS",
-        ),
-        Column::text(
-            "sqs_success_feedback_sample_rate",
-            "Sample rate (%) of successful SQS deliveries logged",
-        ),
-        Column::int("subscriptions_confirmed", "Confirmed subscriptions"),
-        Column::int("subscriptions_deleted", "Deleted subscriptions"),
-        Column::int(
-            "subscriptions_pending",
-            "Subscriptions pending confirmation",
-        ),
-        Column::text(
-            "kms_master_key_id",
-            "The KMS key that encrypts messages; null when unencrypted",
-        ),
-        Column::TAGS_SRC,
-        Column::json("policy", "The topic's access policy, as JSON"),
-        Column::json(
-            "policy_std",
-            "The access policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
-        ),
-        Column::json("delivery_policy", "The delivery policy, as JSON"),
-        Column::json(
-            "effective_delivery_policy",
-            "The effective delivery policy, as JSON",
-        ),
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Topic, { TOPIC_COLUMNS.len() }>(TOPIC_COLUMNS),
     actions: &[
         "sns:ListTopics",
         "sns:GetTopicAttributes",
@@ -227,38 +231,23 @@ pub(super) async fn topics(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .found()
                 .and_then(|o| o.attributes().cloned())
                 .unwrap_or_default();
-            let tags = tags.found().map(|o| o.tags().to_vec()).unwrap_or_default();
-            let pairs = || tags.iter().map(|t| (Some(t.key()), Some(t.value())));
-            let mut row = Row::default().with("topic_arn", Cell::Text(arn.clone()));
-            for (column, key) in ATTRIBUTES {
-                row = row.with(column, Cell::text(attributes.get(*key).map(String::as_str)));
-            }
-            for (column, key) in COUNTS {
-                row = row.with(
-                    column,
-                    Cell::int(attributes.get(*key).and_then(|v| v.parse::<i64>().ok())),
-                );
-            }
-            let (policy, policy_std) = policy_cells(attributes.get("Policy").map(String::as_str));
-            row.with(
-                "kms_master_key_id",
-                Cell::text(attributes.get("KmsMasterKeyId").map(String::as_str)),
-            )
-            .with("tags_src", tags_src(pairs()))
-            .with("policy", policy)
-            .with("policy_std", policy_std)
-            .with(
-                "delivery_policy",
-                json_cell(json_attribute(&attributes, "DeliveryPolicy")),
-            )
-            .with(
-                "effective_delivery_policy",
-                json_cell(json_attribute(&attributes, "EffectiveDeliveryPolicy")),
-            )
-            .with("title", Cell::Text(arn.clone()))
-            .with("tags", tags_of(pairs()))
-            .with("akas", Cell::json(json!([arn])))
-            .with("partition", partition.clone())
+            let tags = tags
+                .found()
+                .map(|o| {
+                    o.tags()
+                        .iter()
+                        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let policy = policy_cells(attributes.get("Policy").map(String::as_str));
+            let topic = Topic {
+                arn,
+                attributes,
+                tags,
+                policy,
+            };
+            columns::row(TOPIC_COLUMNS, &topic, &columns::RowCtx { partition })
         }
     })
     .await;

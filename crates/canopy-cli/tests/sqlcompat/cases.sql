@@ -117,3 +117,6 @@ select repository_name, image_scanning_configuration ->> 'ScanOnPush' as scan_on
 
 -- case: a boolean column compared with 'false'
 select name, access_log_enabled from aws_ec2_classic_load_balancer where access_log_enabled = 'false'
+
+-- case: access keys older than a day that were never used (CIS's unused credentials), by user
+select user_name, count(*) as keys from aws_iam_access_key where create_date < now() + interval '1 day' and access_key_last_used_date is null group by user_name order by user_name

@@ -1,0 +1,92 @@
+//! Columns declared once, with the way each value is read (Steampipe's habit: a column's
+//! transform beside its name and type). A table's typed columns, `[Col<T>]` over the item its
+//! collector gathers, give both its untyped definition's columns ([`columns`], evaluated at
+//! compile time) and its rows ([`row`], in the definition's order), so a column's name is
+//! written in one place only.
+
+use canopy_model::inventory::{Cell, Row};
+use canopy_model::table::{Column, ColumnType};
+
+/// What a row is read in beyond its item: the account's partition.
+pub(super) struct RowCtx<'a> {
+    pub partition: &'a Cell,
+}
+
+/// Reads one column's value from the item.
+pub(super) type Read<T> = fn(&T, &RowCtx<'_>) -> Cell;
+
+/// A column with the way its value is read from `T`.
+pub(super) struct Col<T: 'static> {
+    pub column: Column,
+    pub read: Read<T>,
+}
+
+impl<T: 'static> Col<T> {
+    pub const fn new(name: &'static str, ty: ColumnType, doc: &'static str, read: Read<T>) -> Self {
+        Self {
+            column: Column::new(name, ty, doc),
+            read,
+        }
+    }
+
+    /// The same column, never null.
+    pub const fn required(self) -> Self {
+        Self {
+            column: self.column.required(),
+            read: self.read,
+        }
+    }
+
+    pub const fn text(name: &'static str, doc: &'static str, read: Read<T>) -> Self {
+        Self::new(name, ColumnType::Text, doc, read)
+    }
+
+    pub const fn int(name: &'static str, doc: &'static str, read: Read<T>) -> Self {
+        Self::new(name, ColumnType::Int, doc, read)
+    }
+
+    pub const fn time(name: &'static str, doc: &'static str, read: Read<T>) -> Self {
+        Self::new(name, ColumnType::Timestamp, doc, read)
+    }
+
+    pub const fn json(name: &'static str, doc: &'static str, read: Read<T>) -> Self {
+        Self::new(name, ColumnType::Json, doc, read)
+    }
+
+    /// One of the columns every table shares (`title`, `tags`, `akas`, ...), read from `T`.
+    pub const fn common(column: Column, read: Read<T>) -> Self {
+        Self { column, read }
+    }
+
+    /// `partition`: the account's, for every table.
+    pub const fn partition() -> Self {
+        Self {
+            column: Column::PARTITION,
+            read: partition_of::<T>,
+        }
+    }
+}
+
+fn partition_of<T>(_: &T, cx: &RowCtx<'_>) -> Cell {
+    cx.partition.clone()
+}
+
+/// The untyped columns of `cols`, in order, for the table's [`TableDef`](canopy_model::table::TableDef).
+pub(super) const fn columns<T, const N: usize>(cols: &[Col<T>]) -> [Column; N] {
+    let mut out = [Column::TITLE; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = cols[i].column;
+        i += 1;
+    }
+    out
+}
+
+/// The row of one item: every column read, in the definition's order.
+pub(super) fn row<T>(cols: &[Col<T>], item: &T, cx: &RowCtx<'_>) -> Row {
+    let mut row = Row::with_capacity(cols.len());
+    for col in cols {
+        row = row.with(col.column.name, (col.read)(item, cx));
+    }
+    row
+}
