@@ -45,6 +45,10 @@ impl<T: 'static> Col<T> {
         Self::new(name, ColumnType::Int, doc, read)
     }
 
+    pub const fn bool(name: &'static str, doc: &'static str, read: Read<T>) -> Self {
+        Self::new(name, ColumnType::Bool, doc, read)
+    }
+
     pub const fn time(name: &'static str, doc: &'static str, read: Read<T>) -> Self {
         Self::new(name, ColumnType::Timestamp, doc, read)
     }

@@ -47,6 +47,7 @@ pub use sso::{Enumeration, IdentityInventory, identity_tables, inventory as iden
 mod ssm;
 #[cfg(test)]
 mod tests;
+mod vpc_acl;
 
 use std::future::Future;
 
@@ -451,6 +452,10 @@ pub static COLLECTORS: &[Collector] = &[
     Collector {
         tables: &[&ec2::INTERNET_GATEWAYS],
         run: |u| Box::pin(ec2::internet_gateways(u)),
+    },
+    Collector {
+        tables: &[&vpc_acl::NETWORK_ACLS],
+        run: |u| Box::pin(vpc_acl::network_acls(u)),
     },
     Collector {
         tables: &[&cloudfront::DISTRIBUTIONS],

@@ -120,3 +120,6 @@ select name, access_log_enabled from aws_ec2_classic_load_balancer where access_
 
 -- case: access keys older than a day that were never used (CIS's unused credentials), by user
 select user_name, count(*) as keys from aws_iam_access_key where create_date < now() + interval '1 day' and access_key_last_used_date is null group by user_name order by user_name
+
+-- case: network ACL rules that admit traffic from anywhere (CIS's remote administration check)
+select network_acl_id, e ->> 'RuleNumber' as rule from aws_vpc_network_acl, jsonb_array_elements(entries) as e where e ->> 'CidrBlock' = '0.0.0.0/0' and e ->> 'RuleAction' = 'allow' and not (e ->> 'Egress')::bool order by network_acl_id, rule
