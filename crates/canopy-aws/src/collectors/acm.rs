@@ -4,68 +4,88 @@
 
 use aws_sdk_acm::Client;
 use aws_sdk_acm::types::{DomainValidation, Filters, KeyAlgorithm};
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tags_of, tags_src, time};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_acm_certificate`.
+struct Certificate {
+    arn: String,
+    body: Option<aws_sdk_acm::operation::get_certificate::GetCertificateOutput>,
+    tags: Option<aws_sdk_acm::operation::list_tags_for_certificate::ListTagsForCertificateOutput>,
+    usages: Option<Value>,
+    domain: Option<String>,
+    described: Option<aws_sdk_acm::operation::describe_certificate::DescribeCertificateOutput>,
+}
+
+impl Certificate {
+    fn c(&self) -> Option<&aws_sdk_acm::types::CertificateDetail> {
+        self.described.as_ref().and_then(|d| d.certificate())
+    }
+
+    fn options(&self) -> Option<&aws_sdk_acm::types::CertificateOptions> {
+        self.c().and_then(|c| c.options())
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags
+            .iter()
+            .flat_map(|o| o.tags())
+            .map(|t| (Some(t.key()), t.value()))
+    }
+
+    fn strings(&self, v: &[String]) -> Option<Value> {
+        if v.is_empty() { None } else { Some(json!(v)) }
+    }
+}
+
+/// A column of `aws_acm_certificate`.
+type C = Col<Certificate>;
+
+#[rustfmt::skip]
+const CERTIFICATES_COLUMNS: &[Col<Certificate>] = &[
+    C::text("certificate_arn", "The certificate's ARN", |x, _| Cell::Text(x.arn.clone())).required(),
+    C::text("certificate", "The issued certificate, PEM (public)", |x, _| Cell::text(x.body.as_ref().and_then(|b| b.certificate()))),
+    C::text("certificate_chain", "The issuing chain, PEM (public)", |x, _| Cell::text(x.body.as_ref().and_then(|b| b.certificate_chain()))),
+    C::text("domain_name", "Its primary domain name", |x, _| Cell::text(x.domain.as_deref())),
+    C::text("certificate_transparency_logging_preference", "ENABLED or DISABLED", |x, _| Cell::text(x.options().and_then(transparency_logging))),
+    C::text("export", "Whether it may be exported: ENABLED or DISABLED", |x, _| Cell::text(x.options().and_then(|o| o.export()).map(|e| e.as_str()))),
+    C::time("created_at", "When it was requested (AMAZON_ISSUED)", |x, _| time(x.c().and_then(|c| c.created_at()))),
+    C::text("subject", "Its subject", |x, _| Cell::text(x.c().and_then(|c| c.subject()))),
+    C::time("imported_at", "When it was imported (IMPORTED)", |x, _| time(x.c().and_then(|c| c.imported_at()))),
+    C::text("issuer", "Its issuing authority", |x, _| Cell::text(x.c().and_then(|c| c.issuer()))),
+    C::text("signature_algorithm", "Its signature algorithm", |x, _| Cell::text(x.c().and_then(|c| c.signature_algorithm()))),
+    C::json("extended_key_usages", "Extended key usages: [{\"Name\", \"OID\"}]", |x, _| json_cell(x.usages.clone())),
+    C::text("failure_reason", "Why its request failed, if it did", |x, _| Cell::text(x.c().and_then(|c| c.failure_reason()).map(|f| f.as_str()))),
+    C::time("issued_at", "When it was issued", |x, _| time(x.c().and_then(|c| c.issued_at()))),
+    C::text("status", "ISSUED, PENDING_VALIDATION, EXPIRED, REVOKED, FAILED, ...", |x, _| Cell::text(x.c().and_then(|c| c.status()).map(|s| s.as_str()))),
+    C::text("key_algorithm", "Its key algorithm (RSA_2048, EC_prime256v1, ...)", |x, _| Cell::text(x.c().and_then(|c| c.key_algorithm()).map(|k| k.as_str()))),
+    C::time("not_after", "The end of its validity", |x, _| time(x.c().and_then(|c| c.not_after()))),
+    C::time("not_before", "The start of its validity", |x, _| time(x.c().and_then(|c| c.not_before()))),
+    C::text("renewal_eligibility", "ELIGIBLE or INELIGIBLE for managed renewal", |x, _| Cell::text(x.c().and_then(|c| c.renewal_eligibility()).map(|r| r.as_str()))),
+    C::text("revocation_reason", "Why it was revoked, if it was", |x, _| Cell::text(x.c().and_then(|c| c.revocation_reason()).map(|r| r.as_str()))),
+    C::time("revoked_at", "When it was revoked", |x, _| time(x.c().and_then(|c| c.revoked_at()))),
+    C::text("serial", "Its serial number", |x, _| Cell::text(x.c().and_then(|c| c.serial()))),
+    C::text("type", "AMAZON_ISSUED, IMPORTED or PRIVATE", |x, _| Cell::text(x.c().and_then(|c| c.r#type()).map(|t| t.as_str()))),
+    C::json("domain_validation_options", "Validation per domain: [{\"DomainName\", \"ValidationStatus\", \"ValidationMethod\", \"ResourceRecord\", ...}]", |x, _| json_cell(x.c().map(|c| validations(c.domain_validation_options())))),
+    C::json("in_use_by", "ARNs of the resources that use it", |x, _| json_cell(x.c().map(|c| json!(c.in_use_by())))),
+    C::json("subject_alternative_names", "Its subject alternative names", |x, _| json_cell(x.c().and_then(|c| x.strings(c.subject_alternative_names())))),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::text(x.domain.as_deref())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const CERTIFICATES: TableDef = TableDef {
     name: "aws_acm_certificate",
     scope: Scope::Regional,
     description: "ACM certificates: domains, validity, renewal, where they are used",
-    columns: &[
-        Column::text("certificate_arn", "The certificate's ARN").required(),
-        Column::text("certificate", "The issued certificate, PEM (public)"),
-        Column::text("certificate_chain", "The issuing chain, PEM (public)"),
-        Column::text("domain_name", "Its primary domain name"),
-        Column::text(
-            "certificate_transparency_logging_preference",
-            "ENABLED or DISABLED",
-        ),
-        Column::text("export", "Whether it may be exported: ENABLED or DISABLED"),
-        Column::time("created_at", "When it was requested (AMAZON_ISSUED)"),
-        Column::text("subject", "Its subject"),
-        Column::time("imported_at", "When it was imported (IMPORTED)"),
-        Column::text("issuer", "Its issuing authority"),
-        Column::text("signature_algorithm", "Its signature algorithm"),
-        Column::json(
-            "extended_key_usages",
-            "Extended key usages: [{\"Name\", \"OID\"}]",
-        ),
-        Column::text("failure_reason", "Why its request failed, if it did"),
-        Column::time("issued_at", "When it was issued"),
-        Column::text(
-            "status",
-            "ISSUED, PENDING_VALIDATION, EXPIRED, REVOKED, FAILED, ...",
-        ),
-        Column::text(
-            "key_algorithm",
-            "Its key algorithm (RSA_2048, EC_prime256v1, ...)",
-        ),
-        Column::time("not_after", "The end of its validity"),
-        Column::time("not_before", "The start of its validity"),
-        Column::text(
-            "renewal_eligibility",
-            "ELIGIBLE or INELIGIBLE for managed renewal",
-        ),
-        Column::text("revocation_reason", "Why it was revoked, if it was"),
-        Column::time("revoked_at", "When it was revoked"),
-        Column::text("serial", "Its serial number"),
-        Column::text("type", "AMAZON_ISSUED, IMPORTED or PRIVATE"),
-        Column::json(
-            "domain_validation_options",
-            "Validation per domain: [{\"DomainName\", \"ValidationStatus\", \"ValidationMethod\", \"ResourceRecord\", ...}]",
-        ),
-        Column::json("in_use_by", "ARNs of the resources that use it"),
-        Column::json("subject_alternative_names", "Its subject alternative names"),
-        Column::TAGS_SRC,
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Certificate, { CERTIFICATES_COLUMNS.len() }>(CERTIFICATES_COLUMNS),
     actions: &[
         "acm:ListCertificates",
         "acm:DescribeCertificate",
@@ -176,12 +196,7 @@ pub(super) async fn certificates(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                 None
             };
             let tags = tags.found();
-            let pairs = || {
-                tags.iter()
-                    .flat_map(|o| o.tags())
-                    .map(|t| (Some(t.key()), t.value()))
-            };
-            let options = c.and_then(|c| c.options());
+
             let usages = c.filter(|c| !c.extended_key_usages().is_empty()).map(|c| {
                 Value::Array(
                     c.extended_key_usages()
@@ -190,79 +205,19 @@ pub(super) async fn certificates(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                         .collect(),
                 )
             });
-            let strings = |v: &[String]| if v.is_empty() { None } else { Some(json!(v)) };
             let domain = c.and_then(|c| c.domain_name()).map(str::to_owned);
-            Row::default()
-                .with("certificate_arn", Cell::Text(arn.clone()))
-                .with(
-                    "certificate",
-                    Cell::text(body.as_ref().and_then(|b| b.certificate())),
-                )
-                .with(
-                    "certificate_chain",
-                    Cell::text(body.as_ref().and_then(|b| b.certificate_chain())),
-                )
-                .with("domain_name", Cell::text(domain.as_deref()))
-                .with(
-                    "certificate_transparency_logging_preference",
-                    Cell::text(options.and_then(transparency_logging)),
-                )
-                .with(
-                    "export",
-                    Cell::text(options.and_then(|o| o.export()).map(|e| e.as_str())),
-                )
-                .with("created_at", time(c.and_then(|c| c.created_at())))
-                .with("subject", Cell::text(c.and_then(|c| c.subject())))
-                .with("imported_at", time(c.and_then(|c| c.imported_at())))
-                .with("issuer", Cell::text(c.and_then(|c| c.issuer())))
-                .with(
-                    "signature_algorithm",
-                    Cell::text(c.and_then(|c| c.signature_algorithm())),
-                )
-                .with("extended_key_usages", json_cell(usages))
-                .with(
-                    "failure_reason",
-                    Cell::text(c.and_then(|c| c.failure_reason()).map(|f| f.as_str())),
-                )
-                .with("issued_at", time(c.and_then(|c| c.issued_at())))
-                .with(
-                    "status",
-                    Cell::text(c.and_then(|c| c.status()).map(|s| s.as_str())),
-                )
-                .with(
-                    "key_algorithm",
-                    Cell::text(c.and_then(|c| c.key_algorithm()).map(|k| k.as_str())),
-                )
-                .with("not_after", time(c.and_then(|c| c.not_after())))
-                .with("not_before", time(c.and_then(|c| c.not_before())))
-                .with(
-                    "renewal_eligibility",
-                    Cell::text(c.and_then(|c| c.renewal_eligibility()).map(|r| r.as_str())),
-                )
-                .with(
-                    "revocation_reason",
-                    Cell::text(c.and_then(|c| c.revocation_reason()).map(|r| r.as_str())),
-                )
-                .with("revoked_at", time(c.and_then(|c| c.revoked_at())))
-                .with("serial", Cell::text(c.and_then(|c| c.serial())))
-                .with(
-                    "type",
-                    Cell::text(c.and_then(|c| c.r#type()).map(|t| t.as_str())),
-                )
-                .with(
-                    "domain_validation_options",
-                    json_cell(c.map(|c| validations(c.domain_validation_options()))),
-                )
-                .with("in_use_by", json_cell(c.map(|c| json!(c.in_use_by()))))
-                .with(
-                    "subject_alternative_names",
-                    json_cell(c.and_then(|c| strings(c.subject_alternative_names()))),
-                )
-                .with("tags_src", tags_src(pairs()))
-                .with("title", Cell::text(domain.as_deref()))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(
+                CERTIFICATES_COLUMNS,
+                &Certificate {
+                    arn,
+                    body,
+                    tags,
+                    usages,
+                    domain,
+                    described,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

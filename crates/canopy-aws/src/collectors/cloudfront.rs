@@ -8,100 +8,95 @@ use aws_sdk_cloudfront::types::{
     Aliases, CacheBehavior, CacheBehaviors, CustomErrorResponses, DefaultCacheBehavior, Origin,
     OriginGroups, Restrictions, TrustedKeyGroups, TrustedSigners, ViewerCertificate,
 };
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tags_of, tags_src, time};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_cloudfront_distribution`.
+struct Distribution {
+    d: aws_sdk_cloudfront::types::DistributionSummary,
+    id: String,
+    arn: String,
+    full: Option<aws_sdk_cloudfront::operation::get_distribution::GetDistributionOutput>,
+    e_tag: Option<String>,
+    tags: Option<aws_sdk_cloudfront::operation::list_tags_for_resource::ListTagsForResourceOutput>,
+    monitoring: Option<Value>,
+    trusted_signers: Option<Value>,
+    trusted_groups: Option<Value>,
+    logging: Option<Value>,
+    recordals: Option<Value>,
+    web_acl: Option<String>,
+}
+
+impl Distribution {
+    fn config(&self) -> Option<&aws_sdk_cloudfront::types::DistributionConfig> {
+        self.distribution().and_then(|x| x.distribution_config())
+    }
+
+    fn distribution(&self) -> Option<&aws_sdk_cloudfront::types::Distribution> {
+        self.full.as_ref().and_then(|f| f.distribution())
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags
+            .iter()
+            .flat_map(|t| t.tags())
+            .flat_map(|t| t.items())
+            .map(|t| (Some(t.key()), t.value()))
+    }
+}
+
+/// A column of `aws_cloudfront_distribution`.
+type C = Col<Distribution>;
+
+#[rustfmt::skip]
+const DISTRIBUTIONS_COLUMNS: &[Col<Distribution>] = &[
+    C::text("id", "The distribution's id", |x, _| Cell::Text(x.id.clone())).required(),
+    C::text("arn", "The distribution's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("status", "Deployed or InProgress", |x, _| Cell::Text(x.d.status().to_owned())),
+    C::text("caller_reference", "The idempotency token it was created with", |x, _| Cell::text(x.config().map(|c| c.caller_reference()))),
+    C::text("comment", "Its comment", |x, _| Cell::Text(x.d.comment().to_owned())),
+    C::text("default_root_object", "The object served for the root URL", |x, _| Cell::text(x.config().and_then(|c| c.default_root_object()))),
+    C::text("domain_name", "Its cloudfront.net domain", |x, _| Cell::Text(x.d.domain_name().to_owned())),
+    C::bool("enabled", "Whether it serves requests", |x, _| Cell::Bool(x.d.enabled())),
+    C::text("e_tag", "Its configuration's current version", |x, _| Cell::text(x.e_tag.clone().or_else(|| x.d.e_tag().map(str::to_owned)))),
+    C::text("http_version", "The highest HTTP version viewers may use", |x, _| Cell::Text(x.d.http_version().as_str().to_owned())),
+    C::bool("is_ipv6_enabled", "Whether it answers over IPv6", |x, _| Cell::Bool(x.d.is_ipv6_enabled())),
+    C::int("in_progress_invalidation_batches", "Invalidations in progress", |x, _| Cell::int(x.distribution().map(|x| x.in_progress_invalidation_batches()))),
+    C::time("last_modified_time", "When it was last changed", |x, _| time(Some(x.d.last_modified_time()))),
+    C::text("price_class", "PriceClass_All, PriceClass_200 or PriceClass_100", |x, _| Cell::Text(x.d.price_class().as_str().to_owned())),
+    C::text("web_acl_id", "The WAF web ACL protecting it, if any", |x, _| Cell::text(x.web_acl.as_deref())),
+    C::json("active_trusted_key_groups", "Key groups that can sign URLs, with their key ids", |x, _| json_cell(x.trusted_groups.clone())),
+    C::json("active_trusted_signers", "Accounts that can sign URLs, with their key pairs", |x, _| json_cell(x.trusted_signers.clone())),
+    C::json("aliases", "Its alternate domain names: {\"Quantity\", \"Items\"}", |x, _| json_cell(x.d.aliases().map(aliases))),
+    C::json("alias_icp_recordals", "ICP recordal status per alias (China)", |x, _| json_cell(x.recordals.clone())),
+    C::json("cache_behaviors", "Its path-specific cache behaviors: {\"Quantity\", \"Items\"}", |x, _| json_cell(x.d.cache_behaviors().map(behaviors))),
+    C::json("custom_error_responses", "{\"Quantity\", \"Items\": [{\"ErrorCode\", \"ResponsePagePath\", ...}]}", |x, _| json_cell(x.d.custom_error_responses().map(error_responses))),
+    C::json("default_cache_behavior", "Its default behavior: {\"TargetOriginId\", \"ViewerProtocolPolicy\", ...}", |x, _| json_cell(x.d.default_cache_behavior().map(default_behavior))),
+    C::json("logging", "Access logs: {\"Enabled\", \"IncludeCookies\", \"Bucket\", \"Prefix\"}", |x, _| json_cell(x.logging.clone())),
+    C::json("origins", "Its origins: [{\"Id\", \"DomainName\", \"S3OriginConfig\", \"CustomOriginConfig\", \"OriginAccessControlId\", ...}] (custom header values never kept)", |x, _| json_cell(x.d.origins().map(|o| Value::Array(o.items().iter().map(origin).collect())))),
+    C::json("origin_groups", "Its failover origin groups: {\"Quantity\", \"Items\"}", |x, _| json_cell(x.d.origin_groups().map(origin_groups))),
+    C::json("restrictions", "{\"GeoRestriction\": {\"RestrictionType\", \"Quantity\", \"Items\"}}", |x, _| json_cell(x.d.restrictions().map(restrictions))),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::json("viewer_certificate", "Viewer TLS: {\"ACMCertificateArn\", \"MinimumProtocolVersion\", \"SSLSupportMethod\", \"CloudFrontDefaultCertificate\", ...}", |x, _| json_cell(x.d.viewer_certificate().map(viewer_certificate))),
+    C::json("monitoring_subscription", "{\"RealtimeMetricsSubscriptionConfig\": {\"RealtimeMetricsSubscriptionStatus\"}}", |x, _| json_cell(x.monitoring.clone())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const DISTRIBUTIONS: TableDef = TableDef {
     name: "aws_cloudfront_distribution",
     scope: Scope::Global,
     description: "CloudFront distributions: origins, viewer TLS, logging, WAF, geo restrictions",
-    columns: &[
-        Column::text("id", "The distribution's id").required(),
-        Column::text("arn", "The distribution's ARN"),
-        Column::text("status", "Deployed or InProgress"),
-        Column::text(
-            "caller_reference",
-            "The idempotency token it was created with",
-        ),
-        Column::text("comment", "Its comment"),
-        Column::text("default_root_object", "The object served for the root URL"),
-        Column::text("domain_name", "Its cloudfront.net domain"),
-        Column::bool("enabled", "Whether it serves requests"),
-        Column::text("e_tag", "Its configuration's current version"),
-        Column::text("http_version", "The highest HTTP version viewers may use"),
-        Column::bool("is_ipv6_enabled", "Whether it answers over IPv6"),
-        Column::int(
-            "in_progress_invalidation_batches",
-            "Invalidations in progress",
-        ),
-        Column::time("last_modified_time", "When it was last changed"),
-        Column::text(
-            "price_class",
-            "PriceClass_All, PriceClass_200 or PriceClass_100",
-        ),
-        Column::text("web_acl_id", "The WAF web ACL protecting it, if any"),
-        Column::json(
-            "active_trusted_key_groups",
-            "Key groups that can sign URLs, with their key ids",
-        ),
-        Column::json(
-            "active_trusted_signers",
-            "Accounts that can sign URLs, with their key pairs",
-        ),
-        Column::json(
-            "aliases",
-            "Its alternate domain names: {\"Quantity\", \"Items\"}",
-        ),
-        Column::json(
-            "alias_icp_recordals",
-            "ICP recordal status per alias (China)",
-        ),
-        Column::json(
-            "cache_behaviors",
-            "Its path-specific cache behaviors: {\"Quantity\", \"Items\"}",
-        ),
-        Column::json(
-            "custom_error_responses",
-            "{\"Quantity\", \"Items\": [{\"ErrorCode\", \"ResponsePagePath\", ...}]}",
-        ),
-        Column::json(
-            "default_cache_behavior",
-            "Its default behavior: {\"TargetOriginId\", \"ViewerProtocolPolicy\", ...}",
-        ),
-        Column::json(
-            "logging",
-            "Access logs: {\"Enabled\", \"IncludeCookies\", \"Bucket\", \"Prefix\"}",
-        ),
-        Column::json(
-            "origins",
-            "Its origins: [{\"Id\", \"DomainName\", \"S3OriginConfig\", \"CustomOriginConfig\", \"OriginAccessControlId\", ...}] (custom header values never kept)",
-        ),
-        Column::json(
-            "origin_groups",
-            "Its failover origin groups: {\"Quantity\", \"Items\"}",
-        ),
-        Column::json(
-            "restrictions",
-            "{\"GeoRestriction\": {\"RestrictionType\", \"Quantity\", \"Items\"}}",
-        ),
-        Column::TAGS_SRC,
-        Column::json(
-            "viewer_certificate",
-            "Viewer TLS: {\"ACMCertificateArn\", \"MinimumProtocolVersion\", \"SSLSupportMethod\", \"CloudFrontDefaultCertificate\", ...}",
-        ),
-        Column::json(
-            "monitoring_subscription",
-            "{\"RealtimeMetricsSubscriptionConfig\": {\"RealtimeMetricsSubscriptionStatus\"}}",
-        ),
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Distribution, { DISTRIBUTIONS_COLUMNS.len() }>(
+        DISTRIBUTIONS_COLUMNS,
+    ),
     actions: &[
         "cloudfront:ListDistributions",
         "cloudfront:GetDistribution",
@@ -338,12 +333,6 @@ pub(super) async fn distributions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
             let distribution = full.as_ref().and_then(|f| f.distribution());
             let config = distribution.and_then(|x| x.distribution_config());
             let tags = tags.found();
-            let pairs = || {
-                tags.iter()
-                    .flat_map(|t| t.tags())
-                    .flat_map(|t| t.items())
-                    .map(|t| (Some(t.key()), t.value()))
-            };
             let monitoring = monitoring.found().and_then(|m| m.monitoring_subscription().cloned()).map(|m| {
                 json!({
                     "RealtimeMetricsSubscriptionConfig": m.realtime_metrics_subscription_config().map(|c| json!({
@@ -387,47 +376,8 @@ pub(super) async fn distributions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
                         .collect(),
                 )
             });
-            let web_acl = Some(d.web_acl_id()).filter(|w| !w.is_empty());
-            Row::default()
-                .with("id", Cell::Text(id.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("status", Cell::Text(d.status().to_owned()))
-                .with("caller_reference", Cell::text(config.map(|c| c.caller_reference())))
-                .with("comment", Cell::Text(d.comment().to_owned()))
-                .with("default_root_object", Cell::text(config.and_then(|c| c.default_root_object())))
-                .with("domain_name", Cell::Text(d.domain_name().to_owned()))
-                .with("enabled", Cell::Bool(d.enabled()))
-                .with("e_tag", Cell::text(e_tag.or_else(|| d.e_tag().map(str::to_owned))))
-                .with("http_version", Cell::Text(d.http_version().as_str().to_owned()))
-                .with("is_ipv6_enabled", Cell::Bool(d.is_ipv6_enabled()))
-                .with(
-                    "in_progress_invalidation_batches",
-                    Cell::int(distribution.map(|x| x.in_progress_invalidation_batches())),
-                )
-                .with("last_modified_time", time(Some(d.last_modified_time())))
-                .with("price_class", Cell::Text(d.price_class().as_str().to_owned()))
-                .with("web_acl_id", Cell::text(web_acl))
-                .with("active_trusted_key_groups", json_cell(trusted_groups))
-                .with("active_trusted_signers", json_cell(trusted_signers))
-                .with("aliases", json_cell(d.aliases().map(aliases)))
-                .with("alias_icp_recordals", json_cell(recordals))
-                .with("cache_behaviors", json_cell(d.cache_behaviors().map(behaviors)))
-                .with("custom_error_responses", json_cell(d.custom_error_responses().map(error_responses)))
-                .with("default_cache_behavior", json_cell(d.default_cache_behavior().map(default_behavior)))
-                .with("logging", json_cell(logging))
-                .with(
-                    "origins",
-                    json_cell(d.origins().map(|o| Value::Array(o.items().iter().map(origin).collect()))),
-                )
-                .with("origin_groups", json_cell(d.origin_groups().map(origin_groups)))
-                .with("restrictions", json_cell(d.restrictions().map(restrictions)))
-                .with("tags_src", tags_src(pairs()))
-                .with("viewer_certificate", json_cell(d.viewer_certificate().map(viewer_certificate)))
-                .with("monitoring_subscription", json_cell(monitoring))
-                .with("title", Cell::Text(id))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            let web_acl = Some(d.web_acl_id()).filter(|w| !w.is_empty()).map(str::to_owned);
+            columns::row(DISTRIBUTIONS_COLUMNS, &Distribution { d, id, arn, full, e_tag, tags, monitoring, trusted_signers, trusted_groups, logging, recordals, web_acl }, &columns::RowCtx { partition })
         }
     })
     .await;

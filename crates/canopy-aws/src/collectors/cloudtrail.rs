@@ -3,86 +3,82 @@
 //! status, event and insight selectors, and tags.
 
 use aws_sdk_cloudtrail::Client;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tags_of, tags_src, time};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_cloudtrail_trail`.
+struct Trail {
+    t: aws_sdk_cloudtrail::types::Trail,
+    arn: String,
+    status: Option<aws_sdk_cloudtrail::operation::get_trail_status::GetTrailStatusOutput>,
+    tags: Vec<aws_sdk_cloudtrail::types::Tag>,
+    event_selectors: Option<Value>,
+    advanced: Option<Value>,
+    insights: Option<Value>,
+    name: String,
+}
+
+impl Trail {
+    fn s(&self) -> Option<&aws_sdk_cloudtrail::operation::get_trail_status::GetTrailStatusOutput> {
+        self.status.as_ref()
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags.iter().map(|t| (Some(t.key()), t.value()))
+    }
+}
+
+/// A column of `aws_cloudtrail_trail`.
+type C = Col<Trail>;
+
+#[rustfmt::skip]
+const TRAILS_COLUMNS: &[Col<Trail>] = &[
+    C::text("name", "The trail's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("arn", "The trail's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("home_region", "The region the trail was created in", |x, _| Cell::text(x.t.home_region())),
+    C::bool("is_multi_region_trail", "Whether it records every region", |x, _| Cell::bool(x.t.is_multi_region_trail())),
+    C::bool("log_file_validation_enabled", "Whether log file integrity validation is on", |x, _| Cell::bool(x.t.log_file_validation_enabled())),
+    C::bool("is_logging", "Whether it is recording now (GetTrailStatus)", |x, _| Cell::bool(x.s().and_then(|s| s.is_logging()))),
+    C::text("log_group_arn", "The CloudWatch Logs group it delivers to", |x, _| Cell::text(x.t.cloud_watch_logs_log_group_arn())),
+    C::text("cloudwatch_logs_role_arn", "The role that writes to CloudWatch Logs", |x, _| Cell::text(x.t.cloud_watch_logs_role_arn())),
+    C::bool("has_custom_event_selectors", "Whether it has custom event selectors", |x, _| Cell::bool(x.t.has_custom_event_selectors())),
+    C::bool("has_insight_selectors", "Whether it has insight selectors", |x, _| Cell::bool(x.t.has_insight_selectors())),
+    C::bool("include_global_service_events", "Whether it records global services (IAM)", |x, _| Cell::bool(x.t.include_global_service_events())),
+    C::bool("is_organization_trail", "Whether it is an organization trail", |x, _| Cell::bool(x.t.is_organization_trail())),
+    C::text("kms_key_id", "The KMS key that encrypts its logs", |x, _| Cell::text(x.t.kms_key_id())),
+    C::text("s3_bucket_name", "The bucket it delivers to", |x, _| Cell::text(x.t.s3_bucket_name())),
+    C::text("s3_key_prefix", "The key prefix in the bucket", |x, _| Cell::text(x.t.s3_key_prefix())),
+    C::text("sns_topic_arn", "The topic notified of deliveries", |x, _| Cell::text(x.t.sns_topic_arn())),
+    C::text("latest_cloudwatch_logs_delivery_error", "The last CloudWatch Logs delivery error", |x, _| Cell::text(x.s().and_then(|s| s.latest_cloud_watch_logs_delivery_error()))),
+    C::time("latest_cloudwatch_logs_delivery_time", "The last delivery to CloudWatch Logs", |x, _| time(x.s().and_then(|s| s.latest_cloud_watch_logs_delivery_time()))),
+    C::text("latest_delivery_error", "The last S3 delivery error", |x, _| Cell::text(x.s().and_then(|s| s.latest_delivery_error()))),
+    C::time("latest_delivery_time", "The last delivery to S3", |x, _| time(x.s().and_then(|s| s.latest_delivery_time()))),
+    C::text("latest_digest_delivery_error", "The last digest delivery error", |x, _| Cell::text(x.s().and_then(|s| s.latest_digest_delivery_error()))),
+    C::time("latest_digest_delivery_time", "The last digest delivery", |x, _| time(x.s().and_then(|s| s.latest_digest_delivery_time()))),
+    C::text("latest_notification_error", "The last SNS notification error", |x, _| Cell::text(x.s().and_then(|s| s.latest_notification_error()))),
+    C::time("latest_notification_time", "The last SNS notification", |x, _| time(x.s().and_then(|s| s.latest_notification_time()))),
+    C::time("start_logging_time", "When logging last started", |x, _| time(x.s().and_then(|s| s.start_logging_time()))),
+    C::time("stop_logging_time", "When logging last stopped", |x, _| time(x.s().and_then(|s| s.stop_logging_time()))),
+    C::json("advanced_event_selectors", "Advanced event selectors", |x, _| json_cell(x.advanced.clone())),
+    C::json("event_selectors", "Event selectors: [{\"ReadWriteType\", \"IncludeManagementEvents\", \"DataResources\", ...}]", |x, _| json_cell(x.event_selectors.clone())),
+    C::json("insight_selectors", "Insight selectors: [{\"InsightType\"}]", |x, _| json_cell(x.insights.clone())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::partition(),
+];
 
 pub(super) const TRAILS: TableDef = TableDef {
     name: "aws_cloudtrail_trail",
     scope: Scope::Regional,
     description: "CloudTrail trails, with whether they are logging, where they deliver and what they record",
-    columns: &[
-        Column::text("name", "The trail's name").required(),
-        Column::text("arn", "The trail's ARN"),
-        Column::text("home_region", "The region the trail was created in"),
-        Column::bool("is_multi_region_trail", "Whether it records every region"),
-        Column::bool(
-            "log_file_validation_enabled",
-            "Whether log file integrity validation is on",
-        ),
-        Column::bool("is_logging", "Whether it is recording now (GetTrailStatus)"),
-        Column::text("log_group_arn", "The CloudWatch Logs group it delivers to"),
-        Column::text(
-            "cloudwatch_logs_role_arn",
-            "The role that writes to CloudWatch Logs",
-        ),
-        Column::bool(
-            "has_custom_event_selectors",
-            "Whether it has custom event selectors",
-        ),
-        Column::bool("has_insight_selectors", "Whether it has insight selectors"),
-        Column::bool(
-            "include_global_service_events",
-            "Whether it records global services (IAM)",
-        ),
-        Column::bool(
-            "is_organization_trail",
-            "Whether it is an organization trail",
-        ),
-        Column::text("kms_key_id", "The KMS key that encrypts its logs"),
-        Column::text("s3_bucket_name", "The bucket it delivers to"),
-        Column::text("s3_key_prefix", "The key prefix in the bucket"),
-        Column::text("sns_topic_arn", "The topic notified of deliveries"),
-        Column::text(
-            "latest_cloudwatch_logs_delivery_error",
-            "The last CloudWatch Logs delivery error",
-        ),
-        Column::time(
-            "latest_cloudwatch_logs_delivery_time",
-            "The last delivery to CloudWatch Logs",
-        ),
-        Column::text("latest_delivery_error", "The last S3 delivery error"),
-        Column::time("latest_delivery_time", "The last delivery to S3"),
-        Column::text(
-            "latest_digest_delivery_error",
-            "The last digest delivery error",
-        ),
-        Column::time("latest_digest_delivery_time", "The last digest delivery"),
-        Column::text(
-            "latest_notification_error",
-            "The last SNS notification error",
-        ),
-        Column::time("latest_notification_time", "The last SNS notification"),
-        Column::time("start_logging_time", "When logging last started"),
-        Column::time("stop_logging_time", "When logging last stopped"),
-        Column::json("advanced_event_selectors", "Advanced event selectors"),
-        Column::json(
-            "event_selectors",
-            "Event selectors: [{\"ReadWriteType\", \"IncludeManagementEvents\", \"DataResources\", ...}]",
-        ),
-        Column::json(
-            "insight_selectors",
-            "Insight selectors: [{\"InsightType\"}]",
-        ),
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::AKAS,
-        Column::TITLE,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Trail, { TRAILS_COLUMNS.len() }>(TRAILS_COLUMNS),
     actions: &[
         "cloudtrail:DescribeTrails",
         "cloudtrail:GetTrailStatus",
@@ -128,7 +124,7 @@ pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 }),
             );
             let status = status.found();
-            let s = status.as_ref();
+
             let selectors = selectors.found();
             let tags: Vec<_> = tags
                 .found()
@@ -139,7 +135,6 @@ pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         .collect()
                 })
                 .unwrap_or_default();
-            let pairs = || tags.iter().map(|t| (Some(t.key()), t.value()));
             let event_selectors = selectors.as_ref().map(|o| {
                 Value::Array(
                     o.event_selectors()
@@ -188,77 +183,7 @@ pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
             });
             let name = t.name().unwrap_or_default().to_owned();
-            Row::default()
-                .with("name", Cell::Text(name.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("home_region", Cell::text(t.home_region()))
-                .with("is_multi_region_trail", Cell::bool(t.is_multi_region_trail()))
-                .with(
-                    "log_file_validation_enabled",
-                    Cell::bool(t.log_file_validation_enabled()),
-                )
-                .with("is_logging", Cell::bool(s.and_then(|s| s.is_logging())))
-                .with("log_group_arn", Cell::text(t.cloud_watch_logs_log_group_arn()))
-                .with("cloudwatch_logs_role_arn", Cell::text(t.cloud_watch_logs_role_arn()))
-                .with(
-                    "has_custom_event_selectors",
-                    Cell::bool(t.has_custom_event_selectors()),
-                )
-                .with("has_insight_selectors", Cell::bool(t.has_insight_selectors()))
-                .with(
-                    "include_global_service_events",
-                    Cell::bool(t.include_global_service_events()),
-                )
-                .with("is_organization_trail", Cell::bool(t.is_organization_trail()))
-                .with("kms_key_id", Cell::text(t.kms_key_id()))
-                .with("s3_bucket_name", Cell::text(t.s3_bucket_name()))
-                .with("s3_key_prefix", Cell::text(t.s3_key_prefix()))
-                .with("sns_topic_arn", Cell::text(t.sns_topic_arn()))
-                .with(
-                    "latest_cloudwatch_logs_delivery_error",
-                    Cell::text(s.and_then(|s| s.latest_cloud_watch_logs_delivery_error())),
-                )
-                .with(
-                    "latest_cloudwatch_logs_delivery_time",
-                    time(s.and_then(|s| s.latest_cloud_watch_logs_delivery_time())),
-                )
-                .with(
-                    "latest_delivery_error",
-                    Cell::text(s.and_then(|s| s.latest_delivery_error())),
-                )
-                .with(
-                    "latest_delivery_time",
-                    time(s.and_then(|s| s.latest_delivery_time())),
-                )
-                .with(
-                    "latest_digest_delivery_error",
-                    Cell::text(s.and_then(|s| s.latest_digest_delivery_error())),
-                )
-                .with(
-                    "latest_digest_delivery_time",
-                    time(s.and_then(|s| s.latest_digest_delivery_time())),
-                )
-                .with(
-                    "latest_notification_error",
-                    Cell::text(s.and_then(|s| s.latest_notification_error())),
-                )
-                .with(
-                    "latest_notification_time",
-                    time(s.and_then(|s| s.latest_notification_time())),
-                )
-                .with(
-                    "start_logging_time",
-                    time(s.and_then(|s| s.start_logging_time())),
-                )
-                .with("stop_logging_time", time(s.and_then(|s| s.stop_logging_time())))
-                .with("advanced_event_selectors", json_cell(advanced))
-                .with("event_selectors", json_cell(event_selectors))
-                .with("insight_selectors", json_cell(insights))
-                .with("tags_src", tags_src(pairs()))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("title", Cell::Text(name))
-                .with("partition", partition.clone())
+            columns::row(TRAILS_COLUMNS, &Trail { t, arn, status, tags, event_selectors, advanced, insights, name }, &columns::RowCtx { partition })
         }
     })
     .await;

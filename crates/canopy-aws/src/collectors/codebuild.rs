@@ -4,78 +4,149 @@
 
 use aws_sdk_codebuild::Client;
 use aws_sdk_codebuild::types::{EnvironmentVariableType, ProjectArtifacts, ProjectSource};
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, json_list, list_of, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_codebuild_project`.
+struct Project {
+    p: aws_sdk_codebuild::types::Project,
+    environment: Option<Value>,
+    logs: Option<Value>,
+    webhook: Option<Value>,
+    arn: String,
+    name: String,
+}
+
+impl Project {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.p.tags().iter().map(|t| (t.key(), t.value()))
+    }
+}
+
+/// A column of `aws_codebuild_project`.
+type C = Col<Project>;
+
+#[rustfmt::skip]
+const PROJECTS_COLUMNS: &[Col<Project>] = &[
+    C::text("name", "The project's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("arn", "The project's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("description", "Its description", |x, _| Cell::text(x.p.description())),
+    C::int("concurrent_build_limit", "Builds it may run at once", |x, _| Cell::int(x.p.concurrent_build_limit())),
+    C::time("created", "When it was created", |x, _| time(x.p.created())),
+    C::time("last_modified", "When it was last changed", |x, _| time(x.p.last_modified())),
+    C::text("encryption_key", "The KMS key its artifacts are encrypted with", |x, _| Cell::text(x.p.encryption_key())),
+    C::text("public_project_alias", "Its public alias, when public", |x, _| Cell::text(x.p.public_project_alias())),
+    C::text("resource_access_role", "The role public builds read logs and artifacts with", |x, _| Cell::text(x.p.resource_access_role())),
+    C::int("queued_timeout_in_minutes", "Minutes a build may wait in the queue", |x, _| Cell::int(x.p.queued_timeout_in_minutes())),
+    C::text("service_role", "The role its builds act with", |x, _| Cell::text(x.p.service_role())),
+    C::text("source_version", "The source version it builds by default", |x, _| Cell::text(x.p.source_version())),
+    C::int("timeout_in_minutes", "Minutes a build may run", |x, _| Cell::int(x.p.timeout_in_minutes())),
+    C::json("artifacts", "{\"Type\", \"Location\", \"EncryptionDisabled\", ...}", |x, _| json_cell(x.p.artifacts().map(artifacts))),
+    C::json(
+    "badge",
+    "{\"BadgeEnabled\", \"BadgeRequestUrl\"}",
+    |x, _| {
+        json_cell(x.p.badge().map(|b| {
+            json!({
+                "BadgeEnabled": b.badge_enabled(),
+                "BadgeRequestUrl": b.badge_request_url(),
+            })
+        }))
+    },
+),
+    C::json("build_batch_config", "Batch build options", |x, _| {
+    json_cell(x.p.build_batch_config().map(|b| {
+        json!({
+            "BatchReportMode": b.batch_report_mode().map(|m| m.as_str()),
+            "CombineArtifacts": b.combine_artifacts(),
+            "ServiceRole": b.service_role(),
+            "TimeoutInMins": b.timeout_in_mins(),
+        })
+    }))
+}),
+    C::json("cache", "{\"Type\", \"Location\", \"Modes\"}", |x, _| {
+    json_cell(x.p.cache().map(|c| {
+        json!({
+            "Location": c.location(),
+            "Modes": c.modes().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            "Type": c.r#type().as_str(),
+        })
+    }))
+}),
+    C::json("environment", "{\"Type\", \"Image\", \"ComputeType\", \"PrivilegedMode\", \"EnvironmentVariables\": [{\"Name\", \"Type\", \"Value\" (plain-text values never kept)}], ...}", |x, _| json_cell(x.environment.clone())),
+    C::json(
+    "file_system_locations",
+    "EFS file systems it mounts",
+    |x, _| {
+        json_list(
+            x.p.file_system_locations()
+                .iter()
+                .map(|f| {
+                    json!({
+                        "Identifier": f.identifier(),
+                        "Location": f.location(),
+                        "MountOptions": f.mount_options(),
+                        "MountPoint": f.mount_point(),
+                        "Type": f.r#type().map(|t| t.as_str()),
+                    })
+                })
+                .collect(),
+        )
+    },
+),
+    C::json("logs_config", "{\"CloudWatchLogs\": {\"Status\", \"GroupName\", ...}, \"S3Logs\": {\"Status\", \"Location\", \"EncryptionDisabled\"}}", |x, _| json_cell(x.logs.clone())),
+    C::text("project_visibility", "PUBLIC_READ or PRIVATE", |x, _| Cell::text(x.p.project_visibility().map(|v| v.as_str()))),
+    C::json("secondary_artifacts", "Its other artifacts", |x, _| list_of(x.p.secondary_artifacts(), artifacts)),
+    C::json(
+    "secondary_source_versions",
+    "Its other sources' versions",
+    |x, _| {
+        json_list(
+            x.p.secondary_source_versions()
+                .iter()
+                .map(|v| {
+                    json!({
+                        "SourceIdentifier": v.source_identifier(),
+                        "SourceVersion": v.source_version(),
+                    })
+                })
+                .collect(),
+        )
+    },
+),
+    C::json("secondary_sources", "Its other sources", |x, _| list_of(x.p.secondary_sources(), source)),
+    C::json("source", "{\"Type\", \"Location\", \"GitCloneDepth\", \"Buildspec\", \"InsecureSsl\", \"ReportBuildStatus\", ...}", |x, _| json_cell(x.p.source().map(source))),
+    C::json(
+    "vpc_config",
+    "{\"VpcId\", \"Subnets\", \"SecurityGroupIds\"}",
+    |x, _| {
+        json_cell(x.p.vpc_config().map(|v| {
+            json!({
+                "SecurityGroupIds": v.security_group_ids(),
+                "Subnets": v.subnets(),
+                "VpcId": v.vpc_id(),
+            })
+        }))
+    },
+),
+    C::json("webhook", "Its webhook: {\"Url\", \"PayloadUrl\", \"BranchFilter\", \"BuildType\", ...} (its secret never kept)", |x, _| json_cell(x.webhook.clone())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const PROJECTS: TableDef = TableDef {
     name: "aws_codebuild_project",
     scope: Scope::Regional,
     description: "CodeBuild projects: source, environment (secrets never kept), role, logging, VPC",
-    columns: &[
-        Column::text("name", "The project's name").required(),
-        Column::text("arn", "The project's ARN"),
-        Column::text("description", "Its description"),
-        Column::int("concurrent_build_limit", "Builds it may run at once"),
-        Column::time("created", "When it was created"),
-        Column::time("last_modified", "When it was last changed"),
-        Column::text(
-            "encryption_key",
-            "The KMS key its artifacts are encrypted with",
-        ),
-        Column::text("public_project_alias", "Its public alias, when public"),
-        Column::text(
-            "resource_access_role",
-            "The role public builds read logs and artifacts with",
-        ),
-        Column::int(
-            "queued_timeout_in_minutes",
-            "Minutes a build may wait in the queue",
-        ),
-        Column::text("service_role", "The role its builds act with"),
-        Column::text("source_version", "The source version it builds by default"),
-        Column::int("timeout_in_minutes", "Minutes a build may run"),
-        Column::json(
-            "artifacts",
-            "{\"Type\", \"Location\", \"EncryptionDisabled\", ...}",
-        ),
-        Column::json("badge", "{\"BadgeEnabled\", \"BadgeRequestUrl\"}"),
-        Column::json("build_batch_config", "Batch build options"),
-        Column::json("cache", "{\"Type\", \"Location\", \"Modes\"}"),
-        Column::json(
-            "environment",
-            "{\"Type\", \"Image\", \"ComputeType\", \"PrivilegedMode\", \"EnvironmentVariables\": [{\"Name\", \"Type\", \"Value\" (plain-text values never kept)}], ...}",
-        ),
-        Column::json("file_system_locations", "EFS file systems it mounts"),
-        Column::json(
-            "logs_config",
-            "{\"CloudWatchLogs\": {\"Status\", \"GroupName\", ...}, \"S3Logs\": {\"Status\", \"Location\", \"EncryptionDisabled\"}}",
-        ),
-        Column::text("project_visibility", "PUBLIC_READ or PRIVATE"),
-        Column::json("secondary_artifacts", "Its other artifacts"),
-        Column::json("secondary_source_versions", "Its other sources' versions"),
-        Column::json("secondary_sources", "Its other sources"),
-        Column::json(
-            "source",
-            "{\"Type\", \"Location\", \"GitCloneDepth\", \"Buildspec\", \"InsecureSsl\", \"ReportBuildStatus\", ...}",
-        ),
-        Column::json(
-            "vpc_config",
-            "{\"VpcId\", \"Subnets\", \"SecurityGroupIds\"}",
-        ),
-        Column::json(
-            "webhook",
-            "Its webhook: {\"Url\", \"PayloadUrl\", \"BranchFilter\", \"BuildType\", ...} (its secret never kept)",
-        ),
-        Column::TAGS_SRC,
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Project, { PROJECTS_COLUMNS.len() }>(PROJECTS_COLUMNS),
     actions: &["codebuild:ListProjects", "codebuild:BatchGetProjects"],
     filled_by: "collect",
 };
@@ -133,7 +204,6 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             })
             .await?;
         for p in out.projects() {
-            let pairs = || p.tags().iter().map(|t| (t.key(), t.value()));
             let environment = p.environment().map(|e| {
                 json!({
                     "Certificate": e.certificate(),
@@ -191,118 +261,20 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             });
             let arn = p.arn().unwrap_or_default().to_owned();
             let name = p.name().unwrap_or_default().to_owned();
-            rows.push(
-                Row::default()
-                    .with("name", Cell::Text(name.clone()))
-                    .with("arn", Cell::Text(arn.clone()))
-                    .with("description", Cell::text(p.description()))
-                    .with(
-                        "concurrent_build_limit",
-                        Cell::int(p.concurrent_build_limit()),
-                    )
-                    .with("created", time(p.created()))
-                    .with("last_modified", time(p.last_modified()))
-                    .with("encryption_key", Cell::text(p.encryption_key()))
-                    .with("public_project_alias", Cell::text(p.public_project_alias()))
-                    .with("resource_access_role", Cell::text(p.resource_access_role()))
-                    .with(
-                        "queued_timeout_in_minutes",
-                        Cell::int(p.queued_timeout_in_minutes()),
-                    )
-                    .with("service_role", Cell::text(p.service_role()))
-                    .with("source_version", Cell::text(p.source_version()))
-                    .with("timeout_in_minutes", Cell::int(p.timeout_in_minutes()))
-                    .with("artifacts", json_cell(p.artifacts().map(artifacts)))
-                    .with(
-                        "badge",
-                        json_cell(p.badge().map(|b| {
-                            json!({
-                                "BadgeEnabled": b.badge_enabled(),
-                                "BadgeRequestUrl": b.badge_request_url(),
-                            })
-                        })),
-                    )
-                    .with(
-                        "build_batch_config",
-                        json_cell(p.build_batch_config().map(|b| {
-                            json!({
-                                "BatchReportMode": b.batch_report_mode().map(|m| m.as_str()),
-                                "CombineArtifacts": b.combine_artifacts(),
-                                "ServiceRole": b.service_role(),
-                                "TimeoutInMins": b.timeout_in_mins(),
-                            })
-                        })),
-                    )
-                    .with(
-                        "cache",
-                        json_cell(p.cache().map(|c| {
-                            json!({
-                                "Location": c.location(),
-                                "Modes": c.modes().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-                                "Type": c.r#type().as_str(),
-                            })
-                        })),
-                    )
-                    .with("environment", json_cell(environment))
-                    .with(
-                        "file_system_locations",
-                        json_list(
-                            p.file_system_locations()
-                                .iter()
-                                .map(|f| {
-                                    json!({
-                                        "Identifier": f.identifier(),
-                                        "Location": f.location(),
-                                        "MountOptions": f.mount_options(),
-                                        "MountPoint": f.mount_point(),
-                                        "Type": f.r#type().map(|t| t.as_str()),
-                                    })
-                                })
-                                .collect(),
-                        ),
-                    )
-                    .with("logs_config", json_cell(logs))
-                    .with(
-                        "project_visibility",
-                        Cell::text(p.project_visibility().map(|v| v.as_str())),
-                    )
-                    .with(
-                        "secondary_artifacts",
-                        list_of(p.secondary_artifacts(), artifacts),
-                    )
-                    .with(
-                        "secondary_source_versions",
-                        json_list(
-                            p.secondary_source_versions()
-                                .iter()
-                                .map(|v| {
-                                    json!({
-                                        "SourceIdentifier": v.source_identifier(),
-                                        "SourceVersion": v.source_version(),
-                                    })
-                                })
-                                .collect(),
-                        ),
-                    )
-                    .with("secondary_sources", list_of(p.secondary_sources(), source))
-                    .with("source", json_cell(p.source().map(source)))
-                    .with(
-                        "vpc_config",
-                        json_cell(p.vpc_config().map(|v| {
-                            json!({
-                                "SecurityGroupIds": v.security_group_ids(),
-                                "Subnets": v.subnets(),
-                                "VpcId": v.vpc_id(),
-                            })
-                        })),
-                    )
-                    .with("webhook", json_cell(webhook))
-                    .with("tags_src", tags_src(pairs()))
-                    .with("title", Cell::Text(name))
-                    .with("tags", tags_of(pairs()))
-                    .with("akas", Cell::json(json!([arn])))
-                    .with("partition", partition.clone()),
-            );
+            rows.push(columns::row(
+                PROJECTS_COLUMNS,
+                &Project {
+                    p: p.clone(),
+                    environment,
+                    logs,
+                    webhook,
+                    arn,
+                    name,
+                },
+                &columns::RowCtx {
+                    partition: &partition,
+                },
+            ));
         }
     }
     Ok(vec![batch(&PROJECTS, rows)])

@@ -2,7 +2,8 @@
 //! transform beside its name and type). A table's typed columns, `[Col<T>]` over the item its
 //! collector gathers, give both its untyped definition's columns ([`columns`], evaluated at
 //! compile time) and its rows ([`row`], in the definition's order), so a column's name is
-//! written in one place only.
+//! written in one place only. A table's column list is kept one line per column, as a table is
+//! read (name, words, reader), by `#[rustfmt::skip]` on it.
 
 use canopy_model::inventory::{Cell, Row};
 use canopy_model::table::{Column, ColumnType};
@@ -55,6 +56,10 @@ impl<T: 'static> Col<T> {
 
     pub const fn json(name: &'static str, doc: &'static str, read: Read<T>) -> Self {
         Self::new(name, ColumnType::Json, doc, read)
+    }
+
+    pub const fn cidr(name: &'static str, doc: &'static str, read: Read<T>) -> Self {
+        Self::new(name, ColumnType::Cidr, doc, read)
     }
 
     /// One of the columns every table shares (`title`, `tags`, `akas`, ...), read from `T`.

@@ -2,79 +2,91 @@
 //! streaming destinations and tags.
 
 use aws_sdk_dynamodb::Client;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_dynamodb_table`.
+struct Table {
+    name: String,
+    arn: String,
+    described: Option<aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput>,
+    backups: Option<aws_sdk_dynamodb::types::ContinuousBackupsDescription>,
+    recovery: Option<Value>,
+    streaming: Option<Value>,
+    tags: Option<aws_sdk_dynamodb::operation::list_tags_of_resource::ListTagsOfResourceOutput>,
+    sse: Option<Value>,
+    archival: Option<Value>,
+    attributes: Option<Value>,
+    keys: Option<Value>,
+    replicas: Option<Value>,
+    restore: Option<Value>,
+    stream: Option<Value>,
+}
+
+impl Table {
+    fn throughput(&self) -> Option<&aws_sdk_dynamodb::types::ProvisionedThroughputDescription> {
+        self.t().and_then(|t| t.provisioned_throughput())
+    }
+
+    fn t(&self) -> Option<&aws_sdk_dynamodb::types::TableDescription> {
+        self.described.as_ref().and_then(|d| d.table())
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags
+            .iter()
+            .flat_map(|o| o.tags())
+            .map(|t| (Some(t.key()), Some(t.value())))
+    }
+}
+
+/// A column of `aws_dynamodb_table`.
+type C = Col<Table>;
+
+#[rustfmt::skip]
+const TABLES_COLUMNS: &[Col<Table>] = &[
+    C::text("name", "The table's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("arn", "The table's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("table_id", "Its unique id", |x, _| Cell::text(x.t().and_then(|t| t.table_id()))),
+    C::time("creation_date_time", "When it was created", |x, _| time(x.t().and_then(|t| t.creation_date_time()))),
+    C::text("table_class", "STANDARD or STANDARD_INFREQUENT_ACCESS", |x, _| Cell::text(x.t().and_then(|t| t.table_class_summary()).and_then(|c| c.table_class()).map(|c| c.as_str()))),
+    C::text("table_status", "Its status (ACTIVE, ...)", |x, _| Cell::text(x.t().and_then(|t| t.table_status()).map(|s| s.as_str()))),
+    C::text("billing_mode", "PROVISIONED or PAY_PER_REQUEST", |x, _| Cell::text(x.t().and_then(|t| t.billing_mode_summary()).and_then(|b| b.billing_mode()).map(|b| b.as_str()))),
+    C::int("item_count", "Items in it (approximate, updated about every six hours)", |x, _| Cell::int(x.t().and_then(|t| t.item_count()))),
+    C::text("global_table_version", "Its global tables version, if a global table", |x, _| Cell::text(x.t().and_then(|t| t.global_table_version()))),
+    C::int("read_capacity", "Provisioned read capacity units", |x, _| Cell::int(x.throughput().and_then(|p| p.read_capacity_units()))),
+    C::int("write_capacity", "Provisioned write capacity units", |x, _| Cell::int(x.throughput().and_then(|p| p.write_capacity_units()))),
+    C::text("latest_stream_arn", "Its latest stream's ARN", |x, _| Cell::text(x.t().and_then(|t| t.latest_stream_arn()))),
+    C::text("latest_stream_label", "Its latest stream's label", |x, _| Cell::text(x.t().and_then(|t| t.latest_stream_label()))),
+    C::int("table_size_bytes", "Its size in bytes (approximate)", |x, _| Cell::int(x.t().and_then(|t| t.table_size_bytes()))),
+    C::json("archival_summary", "Archival: {\"ArchivalBackupArn\", \"ArchivalDateTime\", \"ArchivalReason\"}", |x, _| json_cell(x.archival.clone())),
+    C::json("attribute_definitions", "Key attributes: [{\"AttributeName\", \"AttributeType\"}]", |x, _| json_cell(x.attributes.clone())),
+    C::json("key_schema", "The primary key: [{\"AttributeName\", \"KeyType\": HASH | RANGE}]", |x, _| json_cell(x.keys.clone())),
+    C::json("sse_description", "Server-side encryption: {\"Status\", \"SSEType\", \"KMSMasterKeyArn\", ...}; null: AWS owned key", |x, _| json_cell(x.sse.clone())),
+    C::json("replicas", "Its replicas, if a global table", |x, _| json_cell(x.replicas.clone())),
+    C::json("restore_summary", "Where it was restored from, if it was", |x, _| json_cell(x.restore.clone())),
+    C::json("stream_specification", "Its stream: {\"StreamEnabled\", \"StreamViewType\"}", |x, _| json_cell(x.stream.clone())),
+    C::bool("deletion_protection_enabled", "Whether deletion protection is on", |x, _| Cell::bool(x.t().and_then(|t| t.deletion_protection_enabled()))),
+    C::text("continuous_backups_status", "ENABLED or DISABLED", |x, _| Cell::text(x.backups .as_ref().map(|b| b.continuous_backups_status().as_str()))),
+    C::json("streaming_destination", "Kinesis streaming: {\"KinesisDataStreamDestinations\": [{\"StreamArn\", \"DestinationStatus\", ...}]}", |x, _| json_cell(x.streaming.clone())),
+    C::json("point_in_time_recovery_description", "Point-in-time recovery: {\"PointInTimeRecoveryStatus\", \"EarliestRestorableDateTime\", ...}", |x, _| json_cell(x.recovery.clone())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const TABLES: TableDef = TableDef {
     name: "aws_dynamodb_table",
     scope: Scope::Regional,
     description: "DynamoDB tables: keys, capacity, encryption, backups, streams",
-    columns: &[
-        Column::text("name", "The table's name").required(),
-        Column::text("arn", "The table's ARN"),
-        Column::text("table_id", "Its unique id"),
-        Column::time("creation_date_time", "When it was created"),
-        Column::text("table_class", "STANDARD or STANDARD_INFREQUENT_ACCESS"),
-        Column::text("table_status", "Its status (ACTIVE, ...)"),
-        Column::text("billing_mode", "PROVISIONED or PAY_PER_REQUEST"),
-        Column::int(
-            "item_count",
-            "Items in it (approximate, updated about every six hours)",
-        ),
-        Column::text(
-            "global_table_version",
-            "Its global tables version, if a global table",
-        ),
-        Column::int("read_capacity", "Provisioned read capacity units"),
-        Column::int("write_capacity", "Provisioned write capacity units"),
-        Column::text("latest_stream_arn", "Its latest stream's ARN"),
-        Column::text("latest_stream_label", "Its latest stream's label"),
-        Column::int("table_size_bytes", "Its size in bytes (approximate)"),
-        Column::json(
-            "archival_summary",
-            "Archival: {\"ArchivalBackupArn\", \"ArchivalDateTime\", \"ArchivalReason\"}",
-        ),
-        Column::json(
-            "attribute_definitions",
-            "Key attributes: [{\"AttributeName\", \"AttributeType\"}]",
-        ),
-        Column::json(
-            "key_schema",
-            "The primary key: [{\"AttributeName\", \"KeyType\": HASH | RANGE}]",
-        ),
-        Column::json(
-            "sse_description",
-            "Server-side encryption: {\"Status\", \"SSEType\", \"KMSMasterKeyArn\", ...}; null: AWS owned key",
-        ),
-        Column::json("replicas", "Its replicas, if a global table"),
-        Column::json("restore_summary", "Where it was restored from, if it was"),
-        Column::json(
-            "stream_specification",
-            "Its stream: {\"StreamEnabled\", \"StreamViewType\"}",
-        ),
-        Column::bool(
-            "deletion_protection_enabled",
-            "Whether deletion protection is on",
-        ),
-        Column::text("continuous_backups_status", "ENABLED or DISABLED"),
-        Column::json(
-            "streaming_destination",
-            "Kinesis streaming: {\"KinesisDataStreamDestinations\": [{\"StreamArn\", \"DestinationStatus\", ...}]}",
-        ),
-        Column::json(
-            "point_in_time_recovery_description",
-            "Point-in-time recovery: {\"PointInTimeRecoveryStatus\", \"EarliestRestorableDateTime\", ...}",
-        ),
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Table, { TABLES_COLUMNS.len() }>(TABLES_COLUMNS),
     actions: &[
         "dynamodb:ListTables",
         "dynamodb:DescribeTable",
@@ -137,7 +149,6 @@ pub(super) async fn tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             );
             let described = described.found();
             let t = described.as_ref().and_then(|d| d.table());
-            let throughput = t.and_then(|t| t.provisioned_throughput());
             let backups = backups
                 .found()
                 .and_then(|b| b.continuous_backups_description().cloned());
@@ -168,11 +179,6 @@ pub(super) async fn tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 json!({"KinesisDataStreamDestinations": destinations, "TableName": s.table_name()})
             });
             let tags = tags.found();
-            let pairs = || {
-                tags.iter()
-                    .flat_map(|o| o.tags())
-                    .map(|t| (Some(t.key()), Some(t.value())))
-            };
             let sse = t.and_then(|t| t.sse_description()).map(|s| {
                 json!({
                     "InaccessibleEncryptionDateTime": time_text(s.inaccessible_encryption_date_time()),
@@ -233,57 +239,7 @@ pub(super) async fn tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 json!({"StreamEnabled": s.stream_enabled(), "StreamViewType": s.stream_view_type().map(|v| v.as_str())})
             });
             let arn = t.and_then(|t| t.table_arn()).map_or(arn.clone(), str::to_owned);
-            Row::default()
-                .with("name", Cell::Text(name.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("table_id", Cell::text(t.and_then(|t| t.table_id())))
-                .with("creation_date_time", time(t.and_then(|t| t.creation_date_time())))
-                .with(
-                    "table_class",
-                    Cell::text(
-                        t.and_then(|t| t.table_class_summary())
-                            .and_then(|c| c.table_class())
-                            .map(|c| c.as_str()),
-                    ),
-                )
-                .with("table_status", Cell::text(t.and_then(|t| t.table_status()).map(|s| s.as_str())))
-                .with(
-                    "billing_mode",
-                    Cell::text(
-                        t.and_then(|t| t.billing_mode_summary())
-                            .and_then(|b| b.billing_mode())
-                            .map(|b| b.as_str()),
-                    ),
-                )
-                .with("item_count", Cell::int(t.and_then(|t| t.item_count())))
-                .with("global_table_version", Cell::text(t.and_then(|t| t.global_table_version())))
-                .with("read_capacity", Cell::int(throughput.and_then(|p| p.read_capacity_units())))
-                .with("write_capacity", Cell::int(throughput.and_then(|p| p.write_capacity_units())))
-                .with("latest_stream_arn", Cell::text(t.and_then(|t| t.latest_stream_arn())))
-                .with("latest_stream_label", Cell::text(t.and_then(|t| t.latest_stream_label())))
-                .with("table_size_bytes", Cell::int(t.and_then(|t| t.table_size_bytes())))
-                .with("archival_summary", json_cell(archival))
-                .with("attribute_definitions", json_cell(attributes))
-                .with("key_schema", json_cell(keys))
-                .with("sse_description", json_cell(sse))
-                .with("replicas", json_cell(replicas))
-                .with("restore_summary", json_cell(restore))
-                .with("stream_specification", json_cell(stream))
-                .with(
-                    "deletion_protection_enabled",
-                    Cell::bool(t.and_then(|t| t.deletion_protection_enabled())),
-                )
-                .with(
-                    "continuous_backups_status",
-                    Cell::text(backups.as_ref().map(|b| b.continuous_backups_status().as_str())),
-                )
-                .with("streaming_destination", json_cell(streaming))
-                .with("point_in_time_recovery_description", json_cell(recovery))
-                .with("tags_src", tags_src(pairs()))
-                .with("tags", tags_of(pairs()))
-                .with("title", Cell::Text(name))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(TABLES_COLUMNS, &Table { name, arn, described, backups, recovery, streaming, tags, sse, archival, attributes, keys, replicas, restore, stream }, &columns::RowCtx { partition })
         }
     })
     .await;

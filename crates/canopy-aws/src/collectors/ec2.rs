@@ -7,6 +7,7 @@ use canopy_model::inventory::{Batch, Cell, RegionInfo, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, policy_cells, tags_of, tags_src, time};
 use crate::error::AwsError;
 use crate::pace::ApiBuckets;
@@ -143,126 +144,166 @@ pub(super) const ROUTES: TableDef = TableDef {
     filled_by: "collect",
 };
 
+/// What is read of one row of `aws_vpc_internet_gateway`.
+struct InternetGateway {
+    g: aws_sdk_ec2::types::InternetGateway,
+    id: String,
+    attachments: Vec<Value>,
+    akas_cell: Cell,
+}
+
+impl InternetGateway {
+    fn tag_list(&self) -> &[aws_sdk_ec2::types::Tag] {
+        self.g.tags()
+    }
+}
+
+/// A column of `aws_vpc_internet_gateway`.
+type GatewayC = Col<InternetGateway>;
+
+#[rustfmt::skip]
+const INTERNET_GATEWAYS_COLUMNS: &[Col<InternetGateway>] = &[
+    GatewayC::text("internet_gateway_id", "Internet gateway ID", |x, _| Cell::Text(x.id.to_owned())).required(),
+    GatewayC::text("owner_id", "The account that owns it", |x, _| Cell::text(x.g.owner_id())),
+    GatewayC::json("attachments", "VPCs it is attached to, with their state", |x, _| Cell::json(Value::Array(x.attachments.clone()))),
+    GatewayC::common(Column::AKAS, |x, _| x.akas_cell.clone()),
+    GatewayC::common(Column::TAGS_SRC, |x, _| tags_src(x.tag_list().iter().map(|t| (t.key(), t.value())))),
+    GatewayC::common(Column::TAGS, |x, _| tags_of(x.tag_list().iter().map(|t| (t.key(), t.value())))),
+    GatewayC::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
+    GatewayC::partition(),
+];
+
 pub(super) const INTERNET_GATEWAYS: TableDef = TableDef {
     name: "aws_vpc_internet_gateway",
     scope: Scope::Regional,
     description: "Internet gateways and the VPCs they are attached to",
-    columns: &[
-        Column::text("internet_gateway_id", "Internet gateway ID").required(),
-        Column::text("owner_id", "The account that owns it"),
-        Column::json("attachments", "VPCs it is attached to, with their state"),
-        Column::AKAS,
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<InternetGateway, { INTERNET_GATEWAYS_COLUMNS.len() }>(
+        INTERNET_GATEWAYS_COLUMNS,
+    ),
     actions: &["ec2:DescribeInternetGateways"],
     filled_by: "collect",
 };
+
+/// What is read of one row of `aws_vpc`.
+struct Vpc {
+    v: aws_sdk_ec2::types::Vpc,
+    id: String,
+    arn: String,
+    ipv4: Vec<Value>,
+    ipv6: Vec<Value>,
+}
+
+/// A column of `aws_vpc`.
+type VpcC = Col<Vpc>;
+
+#[rustfmt::skip]
+const VPCS_COLUMNS: &[Col<Vpc>] = &[
+    VpcC::text("vpc_id", "The VPC", |x, _| Cell::Text(x.id.to_owned())).required(),
+    VpcC::text("arn", "The VPC's ARN", |x, _| Cell::Text(x.arn.clone())),
+    VpcC::cidr("cidr_block", "The primary IPv4 CIDR block", |x, _| Cell::text(x.v.cidr_block())),
+    VpcC::text("state", "pending or available", |x, _| Cell::text(x.v.state().map(|s| s.as_str()))),
+    VpcC::bool("is_default", "Whether it is the region's default VPC", |x, _| Cell::bool(x.v.is_default())),
+    VpcC::text("dhcp_options_id", "The DHCP options set", |x, _| Cell::text(x.v.dhcp_options_id())),
+    VpcC::text("instance_tenancy", "default, dedicated or host", |x, _| Cell::text(x.v.instance_tenancy().map(|t| t.as_str()))),
+    VpcC::text("owner_id", "The account that owns it", |x, _| Cell::text(x.v.owner_id())),
+    VpcC::json("cidr_block_association_set", "IPv4 CIDR blocks, as [{\"AssociationId\", \"CidrBlock\", \"CidrBlockState\"}]", |x, _| Cell::json(Value::Array(x.ipv4.clone()))),
+    VpcC::json("ipv6_cidr_block_association_set", "IPv6 CIDR blocks, as [{\"AssociationId\", \"Ipv6CidrBlock\", \"Ipv6CidrBlockState\", ...}]", |x, _| Cell::json(Value::Array(x.ipv6.clone()))),
+    VpcC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    VpcC::common(Column::TAGS_SRC, |x, _| tags_src(x.v.tags().iter().map(|t| (t.key(), t.value())))),
+    VpcC::common(Column::TAGS, |x, _| tags_of(x.v.tags().iter().map(|t| (t.key(), t.value())))),
+    VpcC::common(Column::TITLE, |x, _| Cell::Text(name_or(x.v.tags(), &x.id).to_owned())),
+    VpcC::partition(),
+];
 
 pub(super) const VPCS: TableDef = TableDef {
     name: "aws_vpc",
     scope: Scope::Regional,
     description: "VPCs, with their IPv4 and IPv6 CIDR blocks",
-    columns: &[
-        Column::text("vpc_id", "The VPC").required(),
-        Column::text("arn", "The VPC's ARN"),
-        Column::cidr("cidr_block", "The primary IPv4 CIDR block"),
-        Column::text("state", "pending or available"),
-        Column::bool("is_default", "Whether it is the region's default VPC"),
-        Column::text("dhcp_options_id", "The DHCP options set"),
-        Column::text("instance_tenancy", "default, dedicated or host"),
-        Column::text("owner_id", "The account that owns it"),
-        Column::json(
-            "cidr_block_association_set",
-            "IPv4 CIDR blocks, as [{\"AssociationId\", \"CidrBlock\", \"CidrBlockState\"}]",
-        ),
-        Column::json(
-            "ipv6_cidr_block_association_set",
-            "IPv6 CIDR blocks, as [{\"AssociationId\", \"Ipv6CidrBlock\", \"Ipv6CidrBlockState\", ...}]",
-        ),
-        Column::AKAS,
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Vpc, { VPCS_COLUMNS.len() }>(VPCS_COLUMNS),
     actions: &["ec2:DescribeVpcs"],
     filled_by: "collect",
 };
+
+/// What is read of one row of `aws_vpc_subnet`.
+struct Subnet {
+    n: aws_sdk_ec2::types::Subnet,
+    id: String,
+    arn: String,
+    ipv6: Vec<Value>,
+}
+
+/// A column of `aws_vpc_subnet`.
+type SubnetC = Col<Subnet>;
+
+#[rustfmt::skip]
+const SUBNETS_COLUMNS: &[Col<Subnet>] = &[
+    SubnetC::text("subnet_id", "The subnet", |x, _| Cell::Text(x.id.to_owned())).required(),
+    SubnetC::text("subnet_arn", "The subnet's ARN", |x, _| Cell::Text(x.arn.clone())),
+    SubnetC::text("vpc_id", "The VPC", |x, _| Cell::text(x.n.vpc_id())),
+    SubnetC::cidr("cidr_block", "The IPv4 CIDR block", |x, _| Cell::text(x.n.cidr_block())),
+    SubnetC::text("state", "pending or available", |x, _| Cell::text(x.n.state().map(|s| s.as_str()))),
+    SubnetC::text("owner_id", "The account that owns it", |x, _| Cell::text(x.n.owner_id())),
+    SubnetC::bool("assign_ipv6_address_on_creation", "Whether new network interfaces get an IPv6 address", |x, _| Cell::bool(x.n.assign_ipv6_address_on_creation())),
+    SubnetC::int("available_ip_address_count", "Unused private IPv4 addresses", |x, _| Cell::int(x.n.available_ip_address_count())),
+    SubnetC::text("availability_zone", "The Availability Zone", |x, _| Cell::text(x.n.availability_zone())),
+    SubnetC::text("availability_zone_id", "The Availability Zone's id", |x, _| Cell::text(x.n.availability_zone_id())),
+    SubnetC::text("customer_owned_ipv4_pool", "The customer-owned IPv4 pool (Outposts)", |x, _| Cell::text(x.n.customer_owned_ipv4_pool())),
+    SubnetC::bool("default_for_az", "Whether it is its zone's default subnet", |x, _| Cell::bool(x.n.default_for_az())),
+    SubnetC::bool("map_customer_owned_ip_on_launch", "Whether new network interfaces get a customer-owned IPv4 address", |x, _| Cell::bool(x.n.map_customer_owned_ip_on_launch())),
+    SubnetC::bool("map_public_ip_on_launch", "Whether instances launched in it get a public IPv4 address", |x, _| Cell::bool(x.n.map_public_ip_on_launch())),
+    SubnetC::text("outpost_arn", "The Outpost it is on, if any", |x, _| Cell::text(x.n.outpost_arn())),
+    SubnetC::json("ipv6_cidr_block_association_set", "IPv6 CIDR blocks, as [{\"AssociationId\", \"Ipv6CidrBlock\", \"Ipv6CidrBlockState\"}]", |x, _| Cell::json(Value::Array(x.ipv6.clone()))),
+    SubnetC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    SubnetC::common(Column::TAGS_SRC, |x, _| tags_src(x.n.tags().iter().map(|t| (t.key(), t.value())))),
+    SubnetC::common(Column::TAGS, |x, _| tags_of(x.n.tags().iter().map(|t| (t.key(), t.value())))),
+    SubnetC::common(Column::TITLE, |x, _| Cell::Text(name_or(x.n.tags(), &x.id).to_owned())),
+    SubnetC::partition(),
+];
 
 pub(super) const SUBNETS: TableDef = TableDef {
     name: "aws_vpc_subnet",
     scope: Scope::Regional,
     description: "VPC subnets, with their addresses and launch settings",
-    columns: &[
-        Column::text("subnet_id", "The subnet").required(),
-        Column::text("subnet_arn", "The subnet's ARN"),
-        Column::text("vpc_id", "The VPC"),
-        Column::cidr("cidr_block", "The IPv4 CIDR block"),
-        Column::text("state", "pending or available"),
-        Column::text("owner_id", "The account that owns it"),
-        Column::bool(
-            "assign_ipv6_address_on_creation",
-            "Whether new network interfaces get an IPv6 address",
-        ),
-        Column::int(
-            "available_ip_address_count",
-            "Unused private IPv4 addresses",
-        ),
-        Column::text("availability_zone", "The Availability Zone"),
-        Column::text("availability_zone_id", "The Availability Zone's id"),
-        Column::text(
-            "customer_owned_ipv4_pool",
-            "The customer-owned IPv4 pool (Outposts)",
-        ),
-        Column::bool("default_for_az", "Whether it is its zone's default subnet"),
-        Column::bool(
-            "map_customer_owned_ip_on_launch",
-            "Whether new network interfaces get a customer-owned IPv4 address",
-        ),
-        Column::bool(
-            "map_public_ip_on_launch",
-            "Whether instances launched in it get a public IPv4 address",
-        ),
-        Column::text("outpost_arn", "The Outpost it is on, if any"),
-        Column::json(
-            "ipv6_cidr_block_association_set",
-            "IPv6 CIDR blocks, as [{\"AssociationId\", \"Ipv6CidrBlock\", \"Ipv6CidrBlockState\"}]",
-        ),
-        Column::AKAS,
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Subnet, { SUBNETS_COLUMNS.len() }>(SUBNETS_COLUMNS),
     actions: &["ec2:DescribeSubnets"],
     filled_by: "collect",
 };
+
+/// What is read of one row of `aws_vpc_security_group`.
+struct SecurityGroup {
+    g: aws_sdk_ec2::types::SecurityGroup,
+    id: String,
+    name: String,
+    arn: String,
+}
+
+/// A column of `aws_vpc_security_group`.
+type SecurityGroupC = Col<SecurityGroup>;
+
+#[rustfmt::skip]
+const SECURITY_GROUPS_COLUMNS: &[Col<SecurityGroup>] = &[
+    SecurityGroupC::text("group_name", "The group's name", |x, _| Cell::Text(x.name.to_owned())).required(),
+    SecurityGroupC::text("group_id", "The group", |x, _| Cell::Text(x.id.to_owned())).required(),
+    SecurityGroupC::text("arn", "The group's ARN", |x, _| Cell::Text(x.arn.clone())),
+    SecurityGroupC::text("description", "The group's description", |x, _| Cell::text(x.g.description())),
+    SecurityGroupC::text("vpc_id", "The VPC", |x, _| Cell::text(x.g.vpc_id())),
+    SecurityGroupC::text("owner_id", "The account that owns it", |x, _| Cell::text(x.g.owner_id())),
+    SecurityGroupC::json("ip_permissions", "Inbound rules: [{\"IpProtocol\", \"FromPort\", \"ToPort\", \"IpRanges\": [{\"CidrIp\"}], \"Ipv6Ranges\", \"PrefixListIds\", \"UserIdGroupPairs\"}]", |x, _| permissions(x.g.ip_permissions())),
+    SecurityGroupC::json("ip_permissions_egress", "Outbound rules, in the same shape", |x, _| permissions(x.g.ip_permissions_egress())),
+    SecurityGroupC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    SecurityGroupC::common(Column::TAGS_SRC, |x, _| tags_src(x.g.tags().iter().map(|t| (t.key(), t.value())))),
+    SecurityGroupC::common(Column::TAGS, |x, _| tags_of(x.g.tags().iter().map(|t| (t.key(), t.value())))),
+    SecurityGroupC::common(Column::TITLE, |x, _| Cell::Text(x.name.to_owned())),
+    SecurityGroupC::partition(),
+];
 
 pub(super) const SECURITY_GROUPS: TableDef = TableDef {
     name: "aws_vpc_security_group",
     scope: Scope::Regional,
     description: "Security groups, with their inbound and outbound rules as AWS lists them",
-    columns: &[
-        Column::text("group_name", "The group's name").required(),
-        Column::text("group_id", "The group").required(),
-        Column::text("arn", "The group's ARN"),
-        Column::text("description", "The group's description"),
-        Column::text("vpc_id", "The VPC"),
-        Column::text("owner_id", "The account that owns it"),
-        Column::json(
-            "ip_permissions",
-            "Inbound rules: [{\"IpProtocol\", \"FromPort\", \"ToPort\", \"IpRanges\": [{\"CidrIp\"}], \"Ipv6Ranges\", \"PrefixListIds\", \"UserIdGroupPairs\"}]",
-        ),
-        Column::json("ip_permissions_egress", "Outbound rules, in the same shape"),
-        Column::AKAS,
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<SecurityGroup, { SECURITY_GROUPS_COLUMNS.len() }>(
+        SECURITY_GROUPS_COLUMNS,
+    ),
     actions: &["ec2:DescribeSecurityGroups"],
     filled_by: "collect",
 };
@@ -312,95 +353,93 @@ pub(super) const SECURITY_GROUP_RULES: TableDef = TableDef {
     filled_by: "collect",
 };
 
+/// What is read of one row of `aws_vpc_flow_log`.
+struct FlowLog {
+    akas: Cell,
+    f: aws_sdk_ec2::types::FlowLog,
+    id: String,
+    bucket: Option<String>,
+}
+
+/// A column of `aws_vpc_flow_log`.
+type FlowLogC = Col<FlowLog>;
+
+#[rustfmt::skip]
+const FLOW_LOGS_COLUMNS: &[Col<FlowLog>] = &[
+    FlowLogC::text("flow_log_id", "The flow log", |x, _| Cell::Text(x.id.to_owned())).required(),
+    FlowLogC::time("creation_time", "When it was created", |x, _| time(x.f.creation_time())),
+    FlowLogC::text("deliver_logs_error_message", "Why delivery failed, when it did", |x, _| Cell::text(x.f.deliver_logs_error_message())),
+    FlowLogC::text("deliver_logs_permission_arn", "The role that delivers to CloudWatch Logs", |x, _| Cell::text(x.f.deliver_logs_permission_arn())),
+    FlowLogC::text("deliver_logs_status", "SUCCESS or FAILED", |x, _| Cell::text(x.f.deliver_logs_status())),
+    FlowLogC::text("flow_log_status", "ACTIVE when it records", |x, _| Cell::text(x.f.flow_log_status())),
+    FlowLogC::text("log_group_name", "The CloudWatch Logs group, for that destination", |x, _| Cell::text(x.f.log_group_name())),
+    FlowLogC::text("resource_id", "The VPC, subnet or interface it records", |x, _| Cell::text(x.f.resource_id())),
+    FlowLogC::text("traffic_type", "ACCEPT, REJECT or ALL", |x, _| Cell::text(x.f.traffic_type().map(|t| t.as_str()))),
+    FlowLogC::text("log_destination_type", "cloud-watch-logs, s3 or kinesis-data-firehose", |x, _| Cell::text(x.f.log_destination_type().map(|t| t.as_str()))),
+    FlowLogC::text("log_destination", "The destination's ARN", |x, _| Cell::text(x.f.log_destination())),
+    FlowLogC::text("bucket_name", "The S3 bucket, for that destination", |x, _| Cell::text(x.bucket.as_deref())),
+    FlowLogC::text("log_format", "The record format", |x, _| Cell::text(x.f.log_format())),
+    FlowLogC::int("max_aggregation_interval", "Seconds a record aggregates (60 or 600)", |x, _| Cell::int(x.f.max_aggregation_interval())),
+    FlowLogC::common(Column::AKAS, |x, _| x.akas.clone()),
+    FlowLogC::common(Column::TAGS_SRC, |x, _| tags_src(x.f.tags().iter().map(|t| (t.key(), t.value())))),
+    FlowLogC::common(Column::TAGS, |x, _| tags_of(x.f.tags().iter().map(|t| (t.key(), t.value())))),
+    FlowLogC::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
+    FlowLogC::partition(),
+];
+
 pub(super) const FLOW_LOGS: TableDef = TableDef {
     name: "aws_vpc_flow_log",
     scope: Scope::Regional,
     description: "VPC, subnet and network interface flow logs, with where they deliver",
-    columns: &[
-        Column::text("flow_log_id", "The flow log").required(),
-        Column::time("creation_time", "When it was created"),
-        Column::text(
-            "deliver_logs_error_message",
-            "Why delivery failed, when it did",
-        ),
-        Column::text(
-            "deliver_logs_permission_arn",
-            "The role that delivers to CloudWatch Logs",
-        ),
-        Column::text("deliver_logs_status", "SUCCESS or FAILED"),
-        Column::text("flow_log_status", "ACTIVE when it records"),
-        Column::text(
-            "log_group_name",
-            "The CloudWatch Logs group, for that destination",
-        ),
-        Column::text("resource_id", "The VPC, subnet or interface it records"),
-        Column::text("traffic_type", "ACCEPT, REJECT or ALL"),
-        Column::text(
-            "log_destination_type",
-            "cloud-watch-logs, s3 or kinesis-data-firehose",
-        ),
-        Column::text("log_destination", "The destination's ARN"),
-        Column::text("bucket_name", "The S3 bucket, for that destination"),
-        Column::text("log_format", "The record format"),
-        Column::int(
-            "max_aggregation_interval",
-            "Seconds a record aggregates (60 or 600)",
-        ),
-        Column::AKAS,
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<FlowLog, { FLOW_LOGS_COLUMNS.len() }>(FLOW_LOGS_COLUMNS),
     actions: &["ec2:DescribeFlowLogs"],
     filled_by: "collect",
 };
+
+/// What is read of one row of `aws_vpc_endpoint`.
+struct Endpoint {
+    arn: String,
+    e: aws_sdk_ec2::types::VpcEndpoint,
+    id: String,
+    policy: Cell,
+    policy_std: Cell,
+    groups: Vec<Value>,
+    dns: Vec<Value>,
+}
+
+/// A column of `aws_vpc_endpoint`.
+type EndpointC = Col<Endpoint>;
+
+#[rustfmt::skip]
+const VPC_ENDPOINTS_COLUMNS: &[Col<Endpoint>] = &[
+    EndpointC::text("vpc_endpoint_id", "The endpoint", |x, _| Cell::Text(x.id.to_owned())).required(),
+    EndpointC::text("service_name", "The service it reaches (com.amazonaws.REGION.s3)", |x, _| Cell::text(x.e.service_name())),
+    EndpointC::text("owner_id", "The account that owns it", |x, _| Cell::text(x.e.owner_id())),
+    EndpointC::text("vpc_id", "The VPC", |x, _| Cell::text(x.e.vpc_id())),
+    EndpointC::text("vpc_endpoint_type", "Gateway, Interface, GatewayLoadBalancer, ...", |x, _| Cell::text(x.e.vpc_endpoint_type().map(|t| t.as_str()))),
+    EndpointC::text("state", "pending, available, deleting, rejected, ...", |x, _| Cell::text(x.e.state().map(|s| s.as_str()))),
+    EndpointC::bool("private_dns_enabled", "Whether private DNS names resolve to it", |x, _| Cell::bool(x.e.private_dns_enabled())),
+    EndpointC::bool("requester_managed", "Whether a service manages it for you", |x, _| Cell::bool(x.e.requester_managed())),
+    EndpointC::json("policy", "The endpoint policy", |x, _| x.policy.clone()),
+    EndpointC::json("policy_std", "The endpoint policy in Steampipe's canonical form (lists sorted, actions lower-cased)", |x, _| x.policy_std.clone()),
+    EndpointC::json("subnet_ids", "Its subnets (interface endpoints)", |x, _| id_list(x.e.subnet_ids())),
+    EndpointC::json("route_table_ids", "Its route tables (gateway endpoints)", |x, _| id_list(x.e.route_table_ids())),
+    EndpointC::json("groups", "Its security groups, as [{\"GroupId\", \"GroupName\"}]", |x, _| Cell::json(Value::Array(x.groups.clone()))),
+    EndpointC::json("network_interface_ids", "Its network interfaces", |x, _| id_list(x.e.network_interface_ids())),
+    EndpointC::json("dns_entries", "Its DNS names, as [{\"DnsName\", \"HostedZoneId\"}]", |x, _| Cell::json(Value::Array(x.dns.clone()))),
+    EndpointC::time("creation_timestamp", "When it was created", |x, _| time(x.e.creation_timestamp())),
+    EndpointC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    EndpointC::common(Column::TAGS_SRC, |x, _| tags_src(x.e.tags().iter().map(|t| (t.key(), t.value())))),
+    EndpointC::common(Column::TAGS, |x, _| tags_of(x.e.tags().iter().map(|t| (t.key(), t.value())))),
+    EndpointC::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
+    EndpointC::partition(),
+];
 
 pub(super) const VPC_ENDPOINTS: TableDef = TableDef {
     name: "aws_vpc_endpoint",
     scope: Scope::Regional,
     description: "VPC endpoints (gateway, interface, ...), with their endpoint policy",
-    columns: &[
-        Column::text("vpc_endpoint_id", "The endpoint").required(),
-        Column::text(
-            "service_name",
-            "The service it reaches (com.amazonaws.REGION.s3)",
-        ),
-        Column::text("owner_id", "The account that owns it"),
-        Column::text("vpc_id", "The VPC"),
-        Column::text(
-            "vpc_endpoint_type",
-            "Gateway, Interface, GatewayLoadBalancer, ...",
-        ),
-        Column::text("state", "pending, available, deleting, rejected, ..."),
-        Column::bool(
-            "private_dns_enabled",
-            "Whether private DNS names resolve to it",
-        ),
-        Column::bool("requester_managed", "Whether a service manages it for you"),
-        Column::json("policy", "The endpoint policy"),
-        Column::json(
-            "policy_std",
-            "The endpoint policy in Steampipe's canonical form (lists sorted, actions lower-cased)",
-        ),
-        Column::json("subnet_ids", "Its subnets (interface endpoints)"),
-        Column::json("route_table_ids", "Its route tables (gateway endpoints)"),
-        Column::json(
-            "groups",
-            "Its security groups, as [{\"GroupId\", \"GroupName\"}]",
-        ),
-        Column::json("network_interface_ids", "Its network interfaces"),
-        Column::json(
-            "dns_entries",
-            "Its DNS names, as [{\"DnsName\", \"HostedZoneId\"}]",
-        ),
-        Column::time("creation_timestamp", "When it was created"),
-        Column::AKAS,
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Endpoint, { VPC_ENDPOINTS_COLUMNS.len() }>(VPC_ENDPOINTS_COLUMNS),
     actions: &["ec2:DescribeVpcEndpoints"],
     filled_by: "collect",
 };
@@ -764,24 +803,25 @@ pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
         |out| {
             for g in out.internet_gateways() {
                 let id = g.internet_gateway_id().unwrap_or_default();
-                let tag_list = g.tags();
+
                 let attachments: Vec<Value> = g
                     .attachments()
                     .iter()
                     .map(|a| json!({"VpcId": a.vpc_id(), "State": a.state().map(|s| s.as_str())}))
                     .collect();
-                rows.push(ec2_tail(
-                    Row::default()
-                        .with("internet_gateway_id", Cell::Text(id.to_owned()))
-                        .with("owner_id", Cell::text(g.owner_id()))
-                        .with("attachments", Cell::json(Value::Array(attachments)))
-                        .with(
-                            "akas",
-                            Cell::json(json!([unit.arn("ec2", &format!("internet-gateway/{id}"))])),
-                        ),
-                    tag_list,
-                    id,
-                    &partition,
+                rows.push(columns::row(
+                    INTERNET_GATEWAYS_COLUMNS,
+                    &InternetGateway {
+                        akas_cell: Cell::json(json!([
+                            unit.arn("ec2", &format!("internet-gateway/{id}"))
+                        ])),
+                        g: g.clone(),
+                        id: id.to_owned(),
+                        attachments,
+                    },
+                    &columns::RowCtx {
+                        partition: &partition,
+                    },
                 ));
             }
         },
@@ -854,28 +894,18 @@ pub(super) async fn vpcs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         })
                     })
                     .collect();
-                rows.push(ec2_tail(
-                    Row::default()
-                        .with("vpc_id", Cell::Text(id.to_owned()))
-                        .with("arn", Cell::Text(arn.clone()))
-                        .with("cidr_block", Cell::text(v.cidr_block()))
-                        .with("state", Cell::text(v.state().map(|s| s.as_str())))
-                        .with("is_default", Cell::bool(v.is_default()))
-                        .with("dhcp_options_id", Cell::text(v.dhcp_options_id()))
-                        .with(
-                            "instance_tenancy",
-                            Cell::text(v.instance_tenancy().map(|t| t.as_str())),
-                        )
-                        .with("owner_id", Cell::text(v.owner_id()))
-                        .with("cidr_block_association_set", Cell::json(Value::Array(ipv4)))
-                        .with(
-                            "ipv6_cidr_block_association_set",
-                            Cell::json(Value::Array(ipv6)),
-                        )
-                        .with("akas", Cell::json(json!([arn]))),
-                    v.tags(),
-                    name_or(v.tags(), id),
-                    &partition,
+                rows.push(columns::row(
+                    VPCS_COLUMNS,
+                    &Vpc {
+                        v: v.clone(),
+                        id: id.to_owned(),
+                        arn,
+                        ipv4,
+                        ipv6,
+                    },
+                    &columns::RowCtx {
+                        partition: &partition,
+                    },
                 ));
             }
         },
@@ -919,46 +949,17 @@ pub(super) async fn subnets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         })
                     })
                     .collect();
-                rows.push(ec2_tail(
-                    Row::default()
-                        .with("subnet_id", Cell::Text(id.to_owned()))
-                        .with("subnet_arn", Cell::Text(arn.clone()))
-                        .with("vpc_id", Cell::text(n.vpc_id()))
-                        .with("cidr_block", Cell::text(n.cidr_block()))
-                        .with("state", Cell::text(n.state().map(|s| s.as_str())))
-                        .with("owner_id", Cell::text(n.owner_id()))
-                        .with(
-                            "assign_ipv6_address_on_creation",
-                            Cell::bool(n.assign_ipv6_address_on_creation()),
-                        )
-                        .with(
-                            "available_ip_address_count",
-                            Cell::int(n.available_ip_address_count()),
-                        )
-                        .with("availability_zone", Cell::text(n.availability_zone()))
-                        .with("availability_zone_id", Cell::text(n.availability_zone_id()))
-                        .with(
-                            "customer_owned_ipv4_pool",
-                            Cell::text(n.customer_owned_ipv4_pool()),
-                        )
-                        .with("default_for_az", Cell::bool(n.default_for_az()))
-                        .with(
-                            "map_customer_owned_ip_on_launch",
-                            Cell::bool(n.map_customer_owned_ip_on_launch()),
-                        )
-                        .with(
-                            "map_public_ip_on_launch",
-                            Cell::bool(n.map_public_ip_on_launch()),
-                        )
-                        .with("outpost_arn", Cell::text(n.outpost_arn()))
-                        .with(
-                            "ipv6_cidr_block_association_set",
-                            Cell::json(Value::Array(ipv6)),
-                        )
-                        .with("akas", Cell::json(json!([arn]))),
-                    n.tags(),
-                    name_or(n.tags(), id),
-                    &partition,
+                rows.push(columns::row(
+                    SUBNETS_COLUMNS,
+                    &Subnet {
+                        n: n.clone(),
+                        id: id.to_owned(),
+                        arn,
+                        ipv6,
+                    },
+                    &columns::RowCtx {
+                        partition: &partition,
+                    },
                 ));
             }
         },
@@ -1024,23 +1025,17 @@ pub(super) async fn security_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
                 let id = g.group_id().unwrap_or_default();
                 let name = g.group_name().unwrap_or_default();
                 let arn = unit.arn("ec2", &format!("security-group/{id}"));
-                rows.push(ec2_tail(
-                    Row::default()
-                        .with("group_name", Cell::Text(name.to_owned()))
-                        .with("group_id", Cell::Text(id.to_owned()))
-                        .with("arn", Cell::Text(arn.clone()))
-                        .with("description", Cell::text(g.description()))
-                        .with("vpc_id", Cell::text(g.vpc_id()))
-                        .with("owner_id", Cell::text(g.owner_id()))
-                        .with("ip_permissions", permissions(g.ip_permissions()))
-                        .with(
-                            "ip_permissions_egress",
-                            permissions(g.ip_permissions_egress()),
-                        )
-                        .with("akas", Cell::json(json!([arn]))),
-                    g.tags(),
-                    name,
-                    &partition,
+                rows.push(columns::row(
+                    SECURITY_GROUPS_COLUMNS,
+                    &SecurityGroup {
+                        g: g.clone(),
+                        id: id.to_owned(),
+                        name: name.to_owned(),
+                        arn,
+                    },
+                    &columns::RowCtx {
+                        partition: &partition,
+                    },
                 ));
             }
         },
@@ -1183,44 +1178,17 @@ pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                             .unwrap_or_default()
                             .to_owned()
                     });
-                rows.push(ec2_tail(
-                    Row::default()
-                        .with("flow_log_id", Cell::Text(id.to_owned()))
-                        .with("creation_time", time(f.creation_time()))
-                        .with(
-                            "deliver_logs_error_message",
-                            Cell::text(f.deliver_logs_error_message()),
-                        )
-                        .with(
-                            "deliver_logs_permission_arn",
-                            Cell::text(f.deliver_logs_permission_arn()),
-                        )
-                        .with("deliver_logs_status", Cell::text(f.deliver_logs_status()))
-                        .with("flow_log_status", Cell::text(f.flow_log_status()))
-                        .with("log_group_name", Cell::text(f.log_group_name()))
-                        .with("resource_id", Cell::text(f.resource_id()))
-                        .with(
-                            "traffic_type",
-                            Cell::text(f.traffic_type().map(|t| t.as_str())),
-                        )
-                        .with(
-                            "log_destination_type",
-                            Cell::text(f.log_destination_type().map(|t| t.as_str())),
-                        )
-                        .with("log_destination", Cell::text(f.log_destination()))
-                        .with("bucket_name", Cell::text(bucket))
-                        .with("log_format", Cell::text(f.log_format()))
-                        .with(
-                            "max_aggregation_interval",
-                            Cell::int(f.max_aggregation_interval()),
-                        )
-                        .with(
-                            "akas",
-                            Cell::json(json!([unit.arn("ec2", &format!("vpc-flow-log/{id}"))])),
-                        ),
-                    f.tags(),
-                    id,
-                    &partition,
+                rows.push(columns::row(
+                    FLOW_LOGS_COLUMNS,
+                    &FlowLog {
+                        akas: Cell::json(json!([unit.arn("ec2", &format!("vpc-flow-log/{id}"))])),
+                        f: f.clone(),
+                        id: id.to_owned(),
+                        bucket,
+                    },
+                    &columns::RowCtx {
+                        partition: &partition,
+                    },
                 ));
             }
         },
@@ -1263,34 +1231,20 @@ pub(super) async fn vpc_endpoints(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
                     .iter()
                     .map(|d| json!({"DnsName": d.dns_name(), "HostedZoneId": d.hosted_zone_id()}))
                     .collect();
-                rows.push(ec2_tail(
-                    Row::default()
-                        .with("vpc_endpoint_id", Cell::Text(id.to_owned()))
-                        .with("service_name", Cell::text(e.service_name()))
-                        .with("owner_id", Cell::text(e.owner_id()))
-                        .with("vpc_id", Cell::text(e.vpc_id()))
-                        .with(
-                            "vpc_endpoint_type",
-                            Cell::text(e.vpc_endpoint_type().map(|t| t.as_str())),
-                        )
-                        .with("state", Cell::text(e.state().map(|s| s.as_str())))
-                        .with("private_dns_enabled", Cell::bool(e.private_dns_enabled()))
-                        .with("requester_managed", Cell::bool(e.requester_managed()))
-                        .with("policy", policy)
-                        .with("policy_std", policy_std)
-                        .with("subnet_ids", id_list(e.subnet_ids()))
-                        .with("route_table_ids", id_list(e.route_table_ids()))
-                        .with("groups", Cell::json(Value::Array(groups)))
-                        .with("network_interface_ids", id_list(e.network_interface_ids()))
-                        .with("dns_entries", Cell::json(Value::Array(dns)))
-                        .with("creation_timestamp", time(e.creation_timestamp()))
-                        .with(
-                            "akas",
-                            Cell::json(json!([unit.arn("ec2", &format!("vpc-endpoint/{id}"))])),
-                        ),
-                    e.tags(),
-                    id,
-                    &partition,
+                rows.push(columns::row(
+                    VPC_ENDPOINTS_COLUMNS,
+                    &Endpoint {
+                        arn: unit.arn("ec2", &format!("vpc-endpoint/{id}")),
+                        e: e.clone(),
+                        id: id.to_owned(),
+                        policy,
+                        policy_std,
+                        groups,
+                        dns,
+                    },
+                    &columns::RowCtx {
+                        partition: &partition,
+                    },
                 ));
             }
         },

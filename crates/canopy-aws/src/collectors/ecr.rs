@@ -4,52 +4,69 @@
 use std::collections::HashMap;
 
 use aws_sdk_ecr::Client;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src, time};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_ecr_repository`.
+struct Repository {
+    /// The account's registry scanning configuration, for this repository.
+    scanning: Option<Value>,
+    r: aws_sdk_ecr::types::Repository,
+    name: String,
+    arn: String,
+    policy: Cell,
+    policy_std: Cell,
+    lifecycle: Option<aws_sdk_ecr::operation::get_lifecycle_policy::GetLifecyclePolicyOutput>,
+    lifecycle_policy: Option<Value>,
+    tags: Option<aws_sdk_ecr::operation::list_tags_for_resource::ListTagsForResourceOutput>,
+    encryption: Option<Value>,
+    image_scanning: Option<Value>,
+}
+
+impl Repository {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags
+            .iter()
+            .flat_map(|o| o.tags())
+            .map(|t| (Some(t.key()), Some(t.value())))
+    }
+}
+
+/// A column of `aws_ecr_repository`.
+type C = Col<Repository>;
+
+#[rustfmt::skip]
+const REPOSITORIES_COLUMNS: &[Col<Repository>] = &[
+    C::text("repository_name", "The repository's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("registry_id", "The registry (account) that holds it", |x, _| Cell::text(x.r.registry_id())),
+    C::text("arn", "The repository's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("repository_uri", "Its URI, for docker push and pull", |x, _| Cell::text(x.r.repository_uri())),
+    C::time("created_at", "When it was created", |x, _| time(x.r.created_at())),
+    C::text("image_tag_mutability", "MUTABLE or IMMUTABLE", |x, _| Cell::text(x.r.image_tag_mutability().map(|m| m.as_str()))),
+    C::time("last_evaluated_at", "When its lifecycle policy last ran", |x, _| time(x.lifecycle.as_ref().and_then(|l| l.last_evaluated_at()))),
+    C::json("encryption_configuration", "Encryption: {\"EncryptionType\": AES256 | KMS, \"KmsKey\"}", |x, _| json_cell(x.encryption.clone())),
+    C::json("repository_scanning_configuration", "Scanning: {\"ScanningConfigurations\": [{\"RepositoryArn\", \"RepositoryName\", \"ScanOnPush\", \"ScanFrequency\", \"AppliedScanFilters\"}], \"FailedRepositories\": [...]}", |x, _| json_cell(x.scanning.clone())),
+    C::json("image_scanning_configuration", "Basic scanning: {\"ScanOnPush\"}", |x, _| json_cell(x.image_scanning.clone())),
+    C::json("lifecycle_policy", "Its lifecycle policy, as JSON ({\"rules\": [...]})", |x, _| json_cell(x.lifecycle_policy.clone())),
+    C::json("policy", "Its repository policy, as JSON", |x, _| x.policy.clone()),
+    C::json("policy_std", "The repository policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.policy_std.clone()),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const REPOSITORIES: TableDef = TableDef {
     name: "aws_ecr_repository",
     scope: Scope::Regional,
     description: "ECR repositories, with their resource policy, lifecycle policy and scanning",
-    columns: &[
-        Column::text("repository_name", "The repository's name").required(),
-        Column::text("registry_id", "The registry (account) that holds it"),
-        Column::text("arn", "The repository's ARN"),
-        Column::text("repository_uri", "Its URI, for docker push and pull"),
-        Column::time("created_at", "When it was created"),
-        Column::text("image_tag_mutability", "MUTABLE or IMMUTABLE"),
-        Column::time("last_evaluated_at", "When its lifecycle policy last ran"),
-        Column::json(
-            "encryption_configuration",
-            "Encryption: {\"EncryptionType\": AES256 | KMS, \"KmsKey\"}",
-        ),
-        Column::json(
-            "repository_scanning_configuration",
-            "Scanning: {\"ScanningConfigurations\": [{\"RepositoryArn\", \"RepositoryName\", \"ScanOnPush\", \"ScanFrequency\", \"AppliedScanFilters\"}], \"FailedRepositories\": [...]}",
-        ),
-        Column::json(
-            "image_scanning_configuration",
-            "Basic scanning: {\"ScanOnPush\"}",
-        ),
-        Column::json(
-            "lifecycle_policy",
-            "Its lifecycle policy, as JSON ({\"rules\": [...]})",
-        ),
-        Column::json("policy", "Its repository policy, as JSON"),
-        Column::json(
-            "policy_std",
-            "The repository policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
-        ),
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Repository, { REPOSITORIES_COLUMNS.len() }>(REPOSITORIES_COLUMNS),
     actions: &[
         "ecr:DescribeRepositories",
         "ecr:BatchGetRepositoryScanningConfiguration",
@@ -178,45 +195,29 @@ pub(super) async fn repositories(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                 .and_then(|l| l.lifecycle_policy_text())
                 .and_then(|t| serde_json::from_str::<Value>(t).ok());
             let tags = tags.found();
-            let pairs = || {
-                tags.iter()
-                    .flat_map(|o| o.tags())
-                    .map(|t| (Some(t.key()), Some(t.value())))
-            };
             let encryption = r.encryption_configuration().map(
                 |e| json!({"EncryptionType": e.encryption_type().as_str(), "KmsKey": e.kms_key()}),
             );
             let image_scanning = r
                 .image_scanning_configuration()
                 .map(|c| json!({"ScanOnPush": c.scan_on_push()}));
-            Row::default()
-                .with("repository_name", Cell::Text(name.clone()))
-                .with("registry_id", Cell::text(r.registry_id()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("repository_uri", Cell::text(r.repository_uri()))
-                .with("created_at", time(r.created_at()))
-                .with(
-                    "image_tag_mutability",
-                    Cell::text(r.image_tag_mutability().map(|m| m.as_str())),
-                )
-                .with(
-                    "last_evaluated_at",
-                    time(lifecycle.as_ref().and_then(|l| l.last_evaluated_at())),
-                )
-                .with("encryption_configuration", json_cell(encryption))
-                .with(
-                    "repository_scanning_configuration",
-                    json_cell(scanning.get(&name).cloned()),
-                )
-                .with("image_scanning_configuration", json_cell(image_scanning))
-                .with("lifecycle_policy", json_cell(lifecycle_policy))
-                .with("policy", policy)
-                .with("policy_std", policy_std)
-                .with("tags_src", tags_src(pairs()))
-                .with("tags", tags_of(pairs()))
-                .with("title", Cell::Text(name))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(
+                REPOSITORIES_COLUMNS,
+                &Repository {
+                    scanning: scanning.get(&name).cloned(),
+                    r,
+                    name,
+                    arn,
+                    policy,
+                    policy_std,
+                    lifecycle,
+                    lifecycle_policy,
+                    tags,
+                    encryption,
+                    image_scanning,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

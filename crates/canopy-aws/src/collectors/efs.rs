@@ -1,66 +1,71 @@
 //! EFS file systems: DescribeFileSystems, then per file system its resource policy.
 
 use aws_sdk_efs::Client;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, ColumnType, Scope, TableDef};
-use serde_json::json;
+use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_efs_file_system`.
+struct FileSystem {
+    f: aws_sdk_efs::types::FileSystemDescription,
+    id: String,
+    arn: String,
+    policy: Cell,
+    policy_std: Cell,
+    backups: String,
+    size: Option<Value>,
+}
+
+impl FileSystem {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.f
+            .tags()
+            .iter()
+            .map(|t| (Some(t.key()), Some(t.value())))
+    }
+}
+
+/// A column of `aws_efs_file_system`.
+type C = Col<FileSystem>;
+
+#[rustfmt::skip]
+const FILE_SYSTEMS_COLUMNS: &[Col<FileSystem>] = &[
+    C::text("name", "Its Name tag", |x, _| Cell::text(x.f.name())),
+    C::text("file_system_id", "The file system's id", |x, _| Cell::Text(x.id.clone())).required(),
+    C::text("arn", "The file system's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("owner_id", "The account that created it", |x, _| Cell::Text(x.f.owner_id().to_owned())),
+    C::text("creation_token", "The idempotency token it was created with", |x, _| Cell::Text(x.f.creation_token().to_owned())),
+    C::time("creation_time", "When it was created", |x, _| time(Some(x.f.creation_time()))),
+    C::text("automatic_backups", "enabled or disabled (its aws:elasticfilesystem:default-backup tag)", |x, _| Cell::Text(x.backups.to_owned())),
+    C::text("life_cycle_state", "Its lifecycle state (available, ...)", |x, _| Cell::Text(x.f.life_cycle_state().as_str().to_owned())),
+    C::text("availability_zone_id", "Its zone id (One Zone file systems)", |x, _| Cell::text(x.f.availability_zone_id())),
+    C::text("availability_zone_name", "Its zone (One Zone file systems)", |x, _| Cell::text(x.f.availability_zone_name())),
+    C::text("replication_overwrite_protection", "ENABLED, DISABLED or REPLICATING", |x, _| Cell::text(x.f.file_system_protection().and_then(|p| p.replication_overwrite_protection()).map(|p| p.as_str()))),
+    C::int("number_of_mount_targets", "Its mount targets", |x, _| Cell::int(Some(x.f.number_of_mount_targets()))),
+    C::text("performance_mode", "generalPurpose or maxIO", |x, _| Cell::Text(x.f.performance_mode().as_str().to_owned())),
+    C::bool("encrypted", "Whether it is encrypted at rest", |x, _| Cell::bool(x.f.encrypted())),
+    C::text("kms_key_id", "The KMS key that encrypts it", |x, _| Cell::text(x.f.kms_key_id())),
+    C::text("throughput_mode", "bursting, provisioned or elastic", |x, _| Cell::text(x.f.throughput_mode().map(|m| m.as_str()))),
+    C::new("provisioned_throughput_in_mibps", ColumnType::Double, "Provisioned throughput, MiB/s", |x, _| x.f.provisioned_throughput_in_mibps().map_or(Cell::Null, Cell::Double)),
+    C::json("size_in_bytes", "Its metered size: {\"Value\", \"Timestamp\", \"ValueInIA\", \"ValueInStandard\", \"ValueInArchive\"}", |x, _| json_cell(x.size.clone())),
+    C::json("policy", "Its file system policy, as JSON", |x, _| x.policy.clone()),
+    C::json("policy_std", "The file system policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.policy_std.clone()),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.f.name().unwrap_or(&x.id).to_owned())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const FILE_SYSTEMS: TableDef = TableDef {
     name: "aws_efs_file_system",
     scope: Scope::Regional,
     description: "EFS file systems, with their resource policy, encryption and automatic backups",
-    columns: &[
-        Column::text("name", "Its Name tag"),
-        Column::text("file_system_id", "The file system's id").required(),
-        Column::text("arn", "The file system's ARN"),
-        Column::text("owner_id", "The account that created it"),
-        Column::text(
-            "creation_token",
-            "The idempotency token it was created with",
-        ),
-        Column::time("creation_time", "When it was created"),
-        Column::text(
-            "automatic_backups",
-            "enabled or disabled (its aws:elasticfilesystem:default-backup tag)",
-        ),
-        Column::text("life_cycle_state", "Its lifecycle state (available, ...)"),
-        Column::text(
-            "availability_zone_id",
-            "Its zone id (One Zone file systems)",
-        ),
-        Column::text("availability_zone_name", "Its zone (One Zone file systems)"),
-        Column::text(
-            "replication_overwrite_protection",
-            "ENABLED, DISABLED or REPLICATING",
-        ),
-        Column::int("number_of_mount_targets", "Its mount targets"),
-        Column::text("performance_mode", "generalPurpose or maxIO"),
-        Column::bool("encrypted", "Whether it is encrypted at rest"),
-        Column::text("kms_key_id", "The KMS key that encrypts it"),
-        Column::text("throughput_mode", "bursting, provisioned or elastic"),
-        Column::new(
-            "provisioned_throughput_in_mibps",
-            ColumnType::Double,
-            "Provisioned throughput, MiB/s",
-        ),
-        Column::json(
-            "size_in_bytes",
-            "Its metered size: {\"Value\", \"Timestamp\", \"ValueInIA\", \"ValueInStandard\", \"ValueInArchive\"}",
-        ),
-        Column::json("policy", "Its file system policy, as JSON"),
-        Column::json(
-            "policy_std",
-            "The file system policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
-        ),
-        Column::TAGS_SRC,
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<FileSystem, { FILE_SYSTEMS_COLUMNS.len() }>(FILE_SYSTEMS_COLUMNS),
     actions: &[
         "elasticfilesystem:DescribeFileSystems",
         "elasticfilesystem:DescribeFileSystemPolicy",
@@ -107,12 +112,12 @@ pub(super) async fn file_systems(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                 .await
                 .found();
             let (policy, policy_std) = policy_cells(policy.as_ref().and_then(|p| p.policy()));
-            let pairs = || f.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
             let backups = f
                 .tags()
                 .iter()
                 .find(|t| t.key() == "aws:elasticfilesystem:default-backup")
-                .map_or("disabled", |t| t.value());
+                .map_or("disabled", |t| t.value())
+                .to_owned();
             let size = f.size_in_bytes().map(|s| {
                 json!({
                     "Timestamp": time_text(s.timestamp()),
@@ -126,58 +131,19 @@ pub(super) async fn file_systems(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                 || unit.arn("elasticfilesystem", &format!("file-system/{id}")),
                 str::to_owned,
             );
-            Row::default()
-                .with("name", Cell::text(f.name()))
-                .with("file_system_id", Cell::Text(id.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("owner_id", Cell::Text(f.owner_id().to_owned()))
-                .with("creation_token", Cell::Text(f.creation_token().to_owned()))
-                .with("creation_time", time(Some(f.creation_time())))
-                .with("automatic_backups", Cell::Text(backups.to_owned()))
-                .with(
-                    "life_cycle_state",
-                    Cell::Text(f.life_cycle_state().as_str().to_owned()),
-                )
-                .with("availability_zone_id", Cell::text(f.availability_zone_id()))
-                .with(
-                    "availability_zone_name",
-                    Cell::text(f.availability_zone_name()),
-                )
-                .with(
-                    "replication_overwrite_protection",
-                    Cell::text(
-                        f.file_system_protection()
-                            .and_then(|p| p.replication_overwrite_protection())
-                            .map(|p| p.as_str()),
-                    ),
-                )
-                .with(
-                    "number_of_mount_targets",
-                    Cell::int(Some(f.number_of_mount_targets())),
-                )
-                .with(
-                    "performance_mode",
-                    Cell::Text(f.performance_mode().as_str().to_owned()),
-                )
-                .with("encrypted", Cell::bool(f.encrypted()))
-                .with("kms_key_id", Cell::text(f.kms_key_id()))
-                .with(
-                    "throughput_mode",
-                    Cell::text(f.throughput_mode().map(|m| m.as_str())),
-                )
-                .with(
-                    "provisioned_throughput_in_mibps",
-                    f.provisioned_throughput_in_mibps()
-                        .map_or(Cell::Null, Cell::Double),
-                )
-                .with("size_in_bytes", json_cell(size))
-                .with("policy", policy)
-                .with("policy_std", policy_std)
-                .with("tags_src", tags_src(pairs()))
-                .with("title", Cell::Text(f.name().unwrap_or(&id).to_owned()))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(
+                FILE_SYSTEMS_COLUMNS,
+                &FileSystem {
+                    f,
+                    id,
+                    arn,
+                    policy,
+                    policy_std,
+                    backups,
+                    size,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

@@ -1,63 +1,71 @@
 //! EKS clusters: ListClusters, then DescribeCluster per cluster.
 
 use aws_sdk_eks::Client;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tag_map, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_eks_cluster`.
+struct Cluster {
+    name: String,
+    described: Option<aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput>,
+    vpc: Option<Value>,
+    network: Option<Value>,
+    encryption: Option<Value>,
+    connector: Option<Value>,
+    access: Option<Value>,
+    outpost: Option<Value>,
+    logging: Option<Value>,
+    identity: Option<Value>,
+    authority: Option<Value>,
+    arn: String,
+}
+
+impl Cluster {
+    fn c(&self) -> Option<&aws_sdk_eks::types::Cluster> {
+        self.described.as_ref().and_then(|d| d.cluster())
+    }
+}
+
+/// A column of `aws_eks_cluster`.
+type C = Col<Cluster>;
+
+#[rustfmt::skip]
+const CLUSTERS_COLUMNS: &[Col<Cluster>] = &[
+    C::text("name", "The cluster's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("id", "Its id (local clusters on Outposts)", |x, _| Cell::text(x.c().and_then(|c| c.id()))),
+    C::text("arn", "The cluster's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("client_request_token", "The idempotency token it was created with", |x, _| Cell::text(x.c().and_then(|c| c.client_request_token()))),
+    C::time("created_at", "When it was created", |x, _| time(x.c().and_then(|c| c.created_at()))),
+    C::text("version", "Its Kubernetes version", |x, _| Cell::text(x.c().and_then(|c| c.version()))),
+    C::text("endpoint", "Its Kubernetes API server endpoint", |x, _| Cell::text(x.c().and_then(|c| c.endpoint()))),
+    C::text("role_arn", "The role its control plane acts with", |x, _| Cell::text(x.c().and_then(|c| c.role_arn()))),
+    C::json("encryption_config", "Envelope encryption of secrets: [{\"Resources\", \"Provider\": {\"KeyArn\"}}]", |x, _| json_cell(x.encryption.clone())),
+    C::json("resources_vpc_config", "Network: {\"VpcId\", \"SubnetIds\", \"SecurityGroupIds\", \"ClusterSecurityGroupId\", \"EndpointPublicAccess\", \"EndpointPrivateAccess\", \"PublicAccessCidrs\"}", |x, _| json_cell(x.vpc.clone())),
+    C::json("kubernetes_network_config", "Service network: {\"ServiceIpv4Cidr\", \"ServiceIpv6Cidr\", \"IpFamily\"}", |x, _| json_cell(x.network.clone())),
+    C::json("connector_config", "How a registered cluster connects (its activation code never stored)", |x, _| json_cell(x.connector.clone())),
+    C::json("access_config", "Access: {\"AuthenticationMode\", \"BootstrapClusterCreatorAdminPermissions\"}", |x, _| json_cell(x.access.clone())),
+    C::json("outpost_config", "A local cluster's Outposts configuration", |x, _| json_cell(x.outpost.clone())),
+    C::json("logging", "Control plane logs: {\"ClusterLogging\": [{\"Types\", \"Enabled\"}]}", |x, _| json_cell(x.logging.clone())),
+    C::json("identity", "Its OIDC issuer: {\"Oidc\": {\"Issuer\"}}", |x, _| json_cell(x.identity.clone())),
+    C::text("status", "Its status (ACTIVE, ...)", |x, _| Cell::text(x.c().and_then(|c| c.status()).map(|s| s.as_str()))),
+    C::json("certificate_authority", "Its CA certificate: {\"Data\"}", |x, _| json_cell(x.authority.clone())),
+    C::text("platform_version", "Its EKS platform version", |x, _| Cell::text(x.c().and_then(|c| c.platform_version()))),
+    C::common(Column::TAGS, |x, _| tag_map(x.c().and_then(|c| c.tags()))),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const CLUSTERS: TableDef = TableDef {
     name: "aws_eks_cluster",
     scope: Scope::Regional,
     description: "EKS clusters: version, API endpoint exposure, logging, encryption, access mode",
-    columns: &[
-        Column::text("name", "The cluster's name").required(),
-        Column::text("id", "Its id (local clusters on Outposts)"),
-        Column::text("arn", "The cluster's ARN"),
-        Column::text(
-            "client_request_token",
-            "The idempotency token it was created with",
-        ),
-        Column::time("created_at", "When it was created"),
-        Column::text("version", "Its Kubernetes version"),
-        Column::text("endpoint", "Its Kubernetes API server endpoint"),
-        Column::text("role_arn", "The role its control plane acts with"),
-        Column::json(
-            "encryption_config",
-            "Envelope encryption of secrets: [{\"Resources\", \"Provider\": {\"KeyArn\"}}]",
-        ),
-        Column::json(
-            "resources_vpc_config",
-            "Network: {\"VpcId\", \"SubnetIds\", \"SecurityGroupIds\", \"ClusterSecurityGroupId\", \"EndpointPublicAccess\", \"EndpointPrivateAccess\", \"PublicAccessCidrs\"}",
-        ),
-        Column::json(
-            "kubernetes_network_config",
-            "Service network: {\"ServiceIpv4Cidr\", \"ServiceIpv6Cidr\", \"IpFamily\"}",
-        ),
-        Column::json(
-            "connector_config",
-            "How a registered cluster connects (its activation code never stored)",
-        ),
-        Column::json(
-            "access_config",
-            "Access: {\"AuthenticationMode\", \"BootstrapClusterCreatorAdminPermissions\"}",
-        ),
-        Column::json("outpost_config", "A local cluster's Outposts configuration"),
-        Column::json(
-            "logging",
-            "Control plane logs: {\"ClusterLogging\": [{\"Types\", \"Enabled\"}]}",
-        ),
-        Column::json("identity", "Its OIDC issuer: {\"Oidc\": {\"Issuer\"}}"),
-        Column::text("status", "Its status (ACTIVE, ...)"),
-        Column::json("certificate_authority", "Its CA certificate: {\"Data\"}"),
-        Column::text("platform_version", "Its EKS platform version"),
-        Column::TAGS,
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Cluster, { CLUSTERS_COLUMNS.len() }>(CLUSTERS_COLUMNS),
     actions: &["eks:ListClusters", "eks:DescribeCluster"],
     filled_by: "collect",
 };
@@ -168,39 +176,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             let arn = c
                 .and_then(|c| c.arn())
                 .map_or_else(|| unit.arn("eks", &format!("cluster/{name}")), str::to_owned);
-            Row::default()
-                .with("name", Cell::Text(name.clone()))
-                .with("id", Cell::text(c.and_then(|c| c.id())))
-                .with("arn", Cell::Text(arn.clone()))
-                .with(
-                    "client_request_token",
-                    Cell::text(c.and_then(|c| c.client_request_token())),
-                )
-                .with("created_at", time(c.and_then(|c| c.created_at())))
-                .with("version", Cell::text(c.and_then(|c| c.version())))
-                .with("endpoint", Cell::text(c.and_then(|c| c.endpoint())))
-                .with("role_arn", Cell::text(c.and_then(|c| c.role_arn())))
-                .with("encryption_config", json_cell(encryption))
-                .with("resources_vpc_config", json_cell(vpc))
-                .with("kubernetes_network_config", json_cell(network))
-                .with("connector_config", json_cell(connector))
-                .with("access_config", json_cell(access))
-                .with("outpost_config", json_cell(outpost))
-                .with("logging", json_cell(logging))
-                .with("identity", json_cell(identity))
-                .with(
-                    "status",
-                    Cell::text(c.and_then(|c| c.status()).map(|s| s.as_str())),
-                )
-                .with("certificate_authority", json_cell(authority))
-                .with(
-                    "platform_version",
-                    Cell::text(c.and_then(|c| c.platform_version())),
-                )
-                .with("tags", tag_map(c.and_then(|c| c.tags())))
-                .with("title", Cell::Text(name))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(CLUSTERS_COLUMNS, &Cluster { name, described, vpc, network, encryption, connector, access, outpost, logging, identity, authority, arn }, &columns::RowCtx { partition })
         }
     })
     .await;

@@ -2,102 +2,141 @@
 
 use aws_sdk_elasticache::Client;
 use aws_sdk_elasticache::types::Endpoint;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, list_of, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_elasticache_cluster`.
+struct CacheCluster {
+    c: aws_sdk_elasticache::types::CacheCluster,
+    id: String,
+    arn: String,
+    tags: Option<aws_sdk_elasticache::operation::list_tags_for_resource::ListTagsForResourceOutput>,
+    group: Option<Value>,
+    pending: Option<Value>,
+    notification: Option<Value>,
+}
+
+impl CacheCluster {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags
+            .iter()
+            .flat_map(|t| t.tag_list())
+            .map(|t| (t.key(), t.value()))
+    }
+}
+
+/// A column of `aws_elasticache_cluster`.
+type C = Col<CacheCluster>;
+
+#[rustfmt::skip]
+const CLUSTERS_COLUMNS: &[Col<CacheCluster>] = &[
+    C::text("cache_cluster_id", "The cluster's id", |x, _| Cell::Text(x.id.clone())).required(),
+    C::text("arn", "The cluster's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("cache_node_type", "Its node type", |x, _| Cell::text(x.c.cache_node_type())),
+    C::text("cache_cluster_status", "available, creating, modifying, ...", |x, _| Cell::text(x.c.cache_cluster_status())),
+    C::bool("at_rest_encryption_enabled", "Whether data at rest is encrypted", |x, _| Cell::bool(x.c.at_rest_encryption_enabled())),
+    C::bool("auth_token_enabled", "Whether commands need an auth token", |x, _| Cell::bool(x.c.auth_token_enabled())),
+    C::bool("auto_minor_version_upgrade", "Whether minor versions are applied automatically", |x, _| Cell::bool(x.c.auto_minor_version_upgrade())),
+    C::time("cache_cluster_create_time", "When it was created", |x, _| time(x.c.cache_cluster_create_time())),
+    C::text("ip_discovery", "ipv4 or ipv6", |x, _| Cell::text(x.c.ip_discovery().map(|i| i.as_str()))),
+    C::text("network_type", "ipv4, ipv6 or dual_stack", |x, _| Cell::text(x.c.network_type().map(|n| n.as_str()))),
+    C::text("transit_encryption_mode", "preferred or required", |x, _| Cell::text(x.c.transit_encryption_mode().map(|m| m.as_str()))),
+    C::text("preferred_outpost_arn", "Its Outpost", |x, _| Cell::text(x.c.preferred_outpost_arn())),
+    C::text("cache_subnet_group_name", "Its subnet group", |x, _| Cell::text(x.c.cache_subnet_group_name())),
+    C::text("client_download_landing_page", "Where its client library is", |x, _| Cell::text(x.c.client_download_landing_page())),
+    C::text("engine", "redis, valkey or memcached", |x, _| Cell::text(x.c.engine())),
+    C::text("engine_version", "The engine version", |x, _| Cell::text(x.c.engine_version())),
+    C::int("num_cache_nodes", "Its nodes", |x, _| Cell::int(x.c.num_cache_nodes())),
+    C::text("preferred_availability_zone", "Its zone, or Multiple", |x, _| Cell::text(x.c.preferred_availability_zone())),
+    C::text("preferred_maintenance_window", "The weekly maintenance window (UTC)", |x, _| Cell::text(x.c.preferred_maintenance_window())),
+    C::text("replication_group_id", "Its replication group", |x, _| Cell::text(x.c.replication_group_id())),
+    C::int("snapshot_retention_limit", "Days automatic snapshots are kept (0: none)", |x, _| Cell::int(x.c.snapshot_retention_limit())),
+    C::text("snapshot_window", "The daily snapshot window (UTC)", |x, _| Cell::text(x.c.snapshot_window())),
+    C::bool("transit_encryption_enabled", "Whether traffic is encrypted in transit", |x, _| Cell::bool(x.c.transit_encryption_enabled())),
+    C::time("auth_token_last_modified_date", "When its auth token last changed", |x, _| time(x.c.auth_token_last_modified_date())),
+    C::bool("replication_group_log_delivery_enabled", "Whether its replication group delivers logs", |x, _| Cell::bool(x.c.replication_group_log_delivery_enabled())),
+    C::json("cache_parameter_group", "{\"CacheParameterGroupName\", \"ParameterApplyStatus\", \"CacheNodeIdsToReboot\"}", |x, _| json_cell(x.group.clone())),
+    C::json(
+    "cache_nodes",
+    "Its nodes: [{\"CacheNodeId\", \"CacheNodeStatus\", \"Endpoint\", \"CustomerAvailabilityZone\", ...}]",
+    |x, _| {
+        list_of(x.c.cache_nodes(), |n| {
+            json!({
+                "CacheNodeCreateTime": time_text(n.cache_node_create_time()),
+                "CacheNodeId": n.cache_node_id(),
+                "CacheNodeStatus": n.cache_node_status(),
+                "CustomerAvailabilityZone": n.customer_availability_zone(),
+                "CustomerOutpostArn": n.customer_outpost_arn(),
+                "Endpoint": endpoint(n.endpoint()),
+                "ParameterGroupStatus": n.parameter_group_status(),
+                "SourceCacheNodeId": n.source_cache_node_id(),
+            })
+        })
+    },
+),
+    C::json("notification_configuration", "{\"TopicArn\", \"TopicStatus\"}", |x, _| json_cell(x.notification.clone())),
+    C::json("pending_modified_values", "Changes waiting to be applied", |x, _| json_cell(x.pending.clone())),
+    C::json(
+    "security_groups",
+    "[{\"SecurityGroupId\", \"Status\"}]",
+    |x, _| {
+        list_of(x.c.security_groups(), |g| {
+            json!({
+                "SecurityGroupId": g.security_group_id(),
+                "Status": g.status(),
+            })
+        })
+    },
+),
+    C::json("configuration_endpoint", "Memcached's configuration endpoint: {\"Address\", \"Port\"}", |x, _| json_cell(endpoint(x.c.configuration_endpoint()))),
+    C::json(
+    "cache_security_groups",
+    "[{\"CacheSecurityGroupName\", \"Status\"}]",
+    |x, _| {
+        list_of(x.c.cache_security_groups(), |g| {
+            json!({
+                "CacheSecurityGroupName": g.cache_security_group_name(),
+                "Status": g.status(),
+            })
+        })
+    },
+),
+    C::json(
+    "log_delivery_configurations",
+    "[{\"LogType\", \"DestinationType\", \"DestinationDetails\", \"LogFormat\", \"Status\"}]",
+    |x, _| {
+        list_of(x.c.log_delivery_configurations(), |l| {
+            json!({
+                "DestinationDetails": l.destination_details().map(|d| json!({
+                    "CloudWatchLogsDetails": d.cloud_watch_logs_details().map(|w| json!({"LogGroup": w.log_group()})),
+                    "KinesisFirehoseDetails": d.kinesis_firehose_details().map(|k| json!({"DeliveryStream": k.delivery_stream()})),
+                })),
+                "DestinationType": l.destination_type().map(|t| t.as_str()),
+                "LogFormat": l.log_format().map(|f| f.as_str()),
+                "LogType": l.log_type().map(|t| t.as_str()),
+                "Message": l.message(),
+                "Status": l.status().map(|s| s.as_str()),
+            })
+        })
+    },
+),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const CLUSTERS: TableDef = TableDef {
     name: "aws_elasticache_cluster",
     scope: Scope::Regional,
     description: "ElastiCache clusters (Redis, Valkey, Memcached): encryption, auth, network, snapshots",
-    columns: &[
-        Column::text("cache_cluster_id", "The cluster's id").required(),
-        Column::text("arn", "The cluster's ARN"),
-        Column::text("cache_node_type", "Its node type"),
-        Column::text(
-            "cache_cluster_status",
-            "available, creating, modifying, ...",
-        ),
-        Column::bool(
-            "at_rest_encryption_enabled",
-            "Whether data at rest is encrypted",
-        ),
-        Column::bool("auth_token_enabled", "Whether commands need an auth token"),
-        Column::bool(
-            "auto_minor_version_upgrade",
-            "Whether minor versions are applied automatically",
-        ),
-        Column::time("cache_cluster_create_time", "When it was created"),
-        Column::text("ip_discovery", "ipv4 or ipv6"),
-        Column::text("network_type", "ipv4, ipv6 or dual_stack"),
-        Column::text("transit_encryption_mode", "preferred or required"),
-        Column::text("preferred_outpost_arn", "Its Outpost"),
-        Column::text("cache_subnet_group_name", "Its subnet group"),
-        Column::text(
-            "client_download_landing_page",
-            "Where its client library is",
-        ),
-        Column::text("engine", "redis, valkey or memcached"),
-        Column::text("engine_version", "The engine version"),
-        Column::int("num_cache_nodes", "Its nodes"),
-        Column::text("preferred_availability_zone", "Its zone, or Multiple"),
-        Column::text(
-            "preferred_maintenance_window",
-            "The weekly maintenance window (UTC)",
-        ),
-        Column::text("replication_group_id", "Its replication group"),
-        Column::int(
-            "snapshot_retention_limit",
-            "Days automatic snapshots are kept (0: none)",
-        ),
-        Column::text("snapshot_window", "The daily snapshot window (UTC)"),
-        Column::bool(
-            "transit_encryption_enabled",
-            "Whether traffic is encrypted in transit",
-        ),
-        Column::time(
-            "auth_token_last_modified_date",
-            "When its auth token last changed",
-        ),
-        Column::bool(
-            "replication_group_log_delivery_enabled",
-            "Whether its replication group delivers logs",
-        ),
-        Column::json(
-            "cache_parameter_group",
-            "{\"CacheParameterGroupName\", \"ParameterApplyStatus\", \"CacheNodeIdsToReboot\"}",
-        ),
-        Column::json(
-            "cache_nodes",
-            "Its nodes: [{\"CacheNodeId\", \"CacheNodeStatus\", \"Endpoint\", \"CustomerAvailabilityZone\", ...}]",
-        ),
-        Column::json(
-            "notification_configuration",
-            "{\"TopicArn\", \"TopicStatus\"}",
-        ),
-        Column::json("pending_modified_values", "Changes waiting to be applied"),
-        Column::json("security_groups", "[{\"SecurityGroupId\", \"Status\"}]"),
-        Column::json(
-            "configuration_endpoint",
-            "Memcached's configuration endpoint: {\"Address\", \"Port\"}",
-        ),
-        Column::json(
-            "cache_security_groups",
-            "[{\"CacheSecurityGroupName\", \"Status\"}]",
-        ),
-        Column::json(
-            "log_delivery_configurations",
-            "[{\"LogType\", \"DestinationType\", \"DestinationDetails\", \"LogFormat\", \"Status\"}]",
-        ),
-        Column::TAGS_SRC,
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<CacheCluster, { CLUSTERS_COLUMNS.len() }>(CLUSTERS_COLUMNS),
     actions: &[
         "elasticache:DescribeCacheClusters",
         "elasticache:ListTagsForResource",
@@ -133,16 +172,20 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         let partition = &partition;
         async move {
             let id = c.cache_cluster_id().unwrap_or_default().to_owned();
-            let arn = c
-                .arn()
-                .map_or_else(|| unit.arn("elasticache", &format!("cluster:{id}")), str::to_owned);
+            let arn = c.arn().map_or_else(
+                || unit.arn("elasticache", &format!("cluster:{id}")),
+                str::to_owned,
+            );
             let tags = unit
-                .detail(unit.region, "elasticache:ListTagsForResource", &arn, absent, || {
-                    client.list_tags_for_resource().resource_name(&arn).send()
-                })
+                .detail(
+                    unit.region,
+                    "elasticache:ListTagsForResource",
+                    &arn,
+                    absent,
+                    || client.list_tags_for_resource().resource_name(&arn).send(),
+                )
                 .await
                 .found();
-            let pairs = || tags.iter().flat_map(|t| t.tag_list()).map(|t| (t.key(), t.value()));
             let group = c.cache_parameter_group().map(|g| {
                 json!({
                     "CacheNodeIdsToReboot": g.cache_node_ids_to_reboot(),
@@ -164,88 +207,19 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             let notification = c
                 .notification_configuration()
                 .map(|n| json!({"TopicArn": n.topic_arn(), "TopicStatus": n.topic_status()}));
-            Row::default()
-                .with("cache_cluster_id", Cell::Text(id.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("cache_node_type", Cell::text(c.cache_node_type()))
-                .with("cache_cluster_status", Cell::text(c.cache_cluster_status()))
-                .with("at_rest_encryption_enabled", Cell::bool(c.at_rest_encryption_enabled()))
-                .with("auth_token_enabled", Cell::bool(c.auth_token_enabled()))
-                .with("auto_minor_version_upgrade", Cell::bool(c.auto_minor_version_upgrade()))
-                .with("cache_cluster_create_time", time(c.cache_cluster_create_time()))
-                .with("ip_discovery", Cell::text(c.ip_discovery().map(|i| i.as_str())))
-                .with("network_type", Cell::text(c.network_type().map(|n| n.as_str())))
-                .with(
-                    "transit_encryption_mode",
-                    Cell::text(c.transit_encryption_mode().map(|m| m.as_str())),
-                )
-                .with("preferred_outpost_arn", Cell::text(c.preferred_outpost_arn()))
-                .with("cache_subnet_group_name", Cell::text(c.cache_subnet_group_name()))
-                .with("client_download_landing_page", Cell::text(c.client_download_landing_page()))
-                .with("engine", Cell::text(c.engine()))
-                .with("engine_version", Cell::text(c.engine_version()))
-                .with("num_cache_nodes", Cell::int(c.num_cache_nodes()))
-                .with("preferred_availability_zone", Cell::text(c.preferred_availability_zone()))
-                .with("preferred_maintenance_window", Cell::text(c.preferred_maintenance_window()))
-                .with("replication_group_id", Cell::text(c.replication_group_id()))
-                .with("snapshot_retention_limit", Cell::int(c.snapshot_retention_limit()))
-                .with("snapshot_window", Cell::text(c.snapshot_window()))
-                .with("transit_encryption_enabled", Cell::bool(c.transit_encryption_enabled()))
-                .with("auth_token_last_modified_date", time(c.auth_token_last_modified_date()))
-                .with(
-                    "replication_group_log_delivery_enabled",
-                    Cell::bool(c.replication_group_log_delivery_enabled()),
-                )
-                .with("cache_parameter_group", json_cell(group))
-                .with(
-                    "cache_nodes",
-                    list_of(c.cache_nodes(), |n| json!({
-                        "CacheNodeCreateTime": time_text(n.cache_node_create_time()),
-                        "CacheNodeId": n.cache_node_id(),
-                        "CacheNodeStatus": n.cache_node_status(),
-                        "CustomerAvailabilityZone": n.customer_availability_zone(),
-                        "CustomerOutpostArn": n.customer_outpost_arn(),
-                        "Endpoint": endpoint(n.endpoint()),
-                        "ParameterGroupStatus": n.parameter_group_status(),
-                        "SourceCacheNodeId": n.source_cache_node_id(),
-                    })),
-                )
-                .with("notification_configuration", json_cell(notification))
-                .with("pending_modified_values", json_cell(pending))
-                .with(
-                    "security_groups",
-                    list_of(c.security_groups(), |g| json!({
-                        "SecurityGroupId": g.security_group_id(),
-                        "Status": g.status(),
-                    })),
-                )
-                .with("configuration_endpoint", json_cell(endpoint(c.configuration_endpoint())))
-                .with(
-                    "cache_security_groups",
-                    list_of(c.cache_security_groups(), |g| json!({
-                        "CacheSecurityGroupName": g.cache_security_group_name(),
-                        "Status": g.status(),
-                    })),
-                )
-                .with(
-                    "log_delivery_configurations",
-                    list_of(c.log_delivery_configurations(), |l| json!({
-                        "DestinationDetails": l.destination_details().map(|d| json!({
-                            "CloudWatchLogsDetails": d.cloud_watch_logs_details().map(|w| json!({"LogGroup": w.log_group()})),
-                            "KinesisFirehoseDetails": d.kinesis_firehose_details().map(|k| json!({"DeliveryStream": k.delivery_stream()})),
-                        })),
-                        "DestinationType": l.destination_type().map(|t| t.as_str()),
-                        "LogFormat": l.log_format().map(|f| f.as_str()),
-                        "LogType": l.log_type().map(|t| t.as_str()),
-                        "Message": l.message(),
-                        "Status": l.status().map(|s| s.as_str()),
-                    })),
-                )
-                .with("tags_src", tags_src(pairs()))
-                .with("title", Cell::Text(id))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(
+                CLUSTERS_COLUMNS,
+                &CacheCluster {
+                    c,
+                    id,
+                    arn,
+                    tags,
+                    group,
+                    pending,
+                    notification,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

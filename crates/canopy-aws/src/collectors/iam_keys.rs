@@ -23,35 +23,15 @@ struct AccessKey {
 /// An access key's column.
 type C = Col<AccessKey>;
 
+#[rustfmt::skip]
 const KEY_COLUMNS: &[Col<AccessKey>] = &[
-    C::text("access_key_id", "The access key's id", |k, _| {
-        Cell::text(k.key.access_key_id())
-    })
-    .required(),
-    C::text("user_name", "The IAM user the key belongs to", |k, _| {
-        Cell::text(k.key.user_name())
-    }),
-    C::text("status", "Active or Inactive", |k, _| {
-        Cell::text(k.key.status().map(|s| s.as_str()))
-    }),
-    C::time("create_date", "When the key was created", |k, _| {
-        time(k.key.create_date())
-    }),
-    C::time(
-        "access_key_last_used_date",
-        "When the key was last used; null when never",
-        |k, _| time(k.last_used.as_ref().and_then(|u| u.last_used_date())),
-    ),
-    C::text(
-        "access_key_last_used_service",
-        "The service the key was last used with (`N/A` when never)",
-        |k, _| Cell::text(k.last_used.as_ref().map(|u| u.service_name())),
-    ),
-    C::text(
-        "access_key_last_used_region",
-        "The region the key was last used in (`N/A` when never)",
-        |k, _| Cell::text(k.last_used.as_ref().map(|u| u.region())),
-    ),
+    C::text("access_key_id", "The access key's id", |k, _| Cell::text(k.key.access_key_id())).required(),
+    C::text("user_name", "The IAM user the key belongs to", |k, _| Cell::text(k.key.user_name())),
+    C::text("status", "Active or Inactive", |k, _| Cell::text(k.key.status().map(|s| s.as_str()))),
+    C::time("create_date", "When the key was created", |k, _| time(k.key.create_date())),
+    C::time("access_key_last_used_date", "When the key was last used; null when never", |k, _| time(k.last_used.as_ref().and_then(|u| u.last_used_date()))),
+    C::text("access_key_last_used_service", "The service the key was last used with (`N/A` when never)", |k, _| Cell::text(k.last_used.as_ref().map(|u| u.service_name()))),
+    C::text("access_key_last_used_region", "The region the key was last used in (`N/A` when never)", |k, _| Cell::text(k.last_used.as_ref().map(|u| u.region()))),
     C::common(Column::TITLE, |k, _| Cell::text(k.key.access_key_id())),
     C::common(Column::AKAS, |k, _| Cell::json(json!([k.arn]))),
     C::partition(),

@@ -7,67 +7,93 @@ use std::collections::HashMap;
 
 use aws_sdk_kms::Client;
 use aws_sdk_kms::types::KeyManagerType;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Detail, Unit, batch, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_kms_key`.
+struct Key {
+    id: String,
+    arn: String,
+    key_aliases: Vec<Value>,
+    meta: Option<aws_sdk_kms::types::KeyMetadata>,
+    rotation: Option<aws_sdk_kms::operation::get_key_rotation_status::GetKeyRotationStatusOutput>,
+    tags: Vec<aws_sdk_kms::types::Tag>,
+    policy: Cell,
+    policy_std: Cell,
+    title: String,
+}
+
+impl Key {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags
+            .iter()
+            .map(|t| (Some(t.tag_key()), Some(t.tag_value())))
+    }
+}
+
+impl Key {
+    fn m(&self) -> Option<&aws_sdk_kms::types::KeyMetadata> {
+        self.meta.as_ref()
+    }
+}
+
+/// A column of `aws_kms_key`.
+type C = Col<Key>;
+
+#[rustfmt::skip]
+const KEYS_COLUMNS: &[Col<Key>] = &[
+    C::text("id", "The key's id", |x, _| Cell::Text(x.id.clone())).required(),
+    C::text("arn", "The key's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("key_manager", "CUSTOMER or AWS", |x, _| Cell::text(x.m().and_then(|m| m.key_manager()).map(|k| k.as_str()))),
+    C::time("creation_date", "When it was created", |x, _| time(x.m().and_then(|m| m.creation_date()))),
+    C::text("aws_account_id", "The account that owns it", |x, _| Cell::text(x.m().and_then(|m| m.aws_account_id()))),
+    C::bool("enabled", "Whether it is enabled", |x, _| Cell::bool(x.m().map(|m| m.enabled()))),
+    C::text("customer_master_key_spec", "The key spec (SYMMETRIC_DEFAULT, RSA_2048, ...)", |x, _| Cell::text(x.m().and_then(|m| m.key_spec()).map(|k| k.as_str()))),
+    C::text("description", "The description", |x, _| Cell::text(x.m().and_then(|m| m.description()))),
+    C::time("deletion_date", "When it will be deleted, if scheduled", |x, _| time(x.m().and_then(|m| m.deletion_date()))),
+    C::text("key_state", "Enabled, Disabled, PendingDeletion, PendingImport, ...", |x, _| Cell::text(x.m().and_then(|m| m.key_state()).map(|k| k.as_str()))),
+    C::text("key_usage", "ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, ...", |x, _| Cell::text(x.m().and_then(|m| m.key_usage()).map(|k| k.as_str()))),
+    C::text("origin", "AWS_KMS, EXTERNAL, AWS_CLOUDHSM or EXTERNAL_KEY_STORE", |x, _| Cell::text(x.m().and_then(|m| m.origin()).map(|k| k.as_str()))),
+    C::time("valid_to", "When imported key material expires", |x, _| time(x.m().and_then(|m| m.valid_to()))),
+    C::json("aliases", "Aliases: [{\"AliasName\", \"AliasArn\", \"TargetKeyId\", \"CreationDate\", \"LastUpdatedDate\"}]", |x, _| Cell::json(Value::Array(x.key_aliases.clone()))),
+    C::bool("key_rotation_enabled", "Whether automatic rotation is on (null where rotation does not apply)", |x, _| Cell::bool(x.rotation.as_ref().map(|o| o.key_rotation_enabled()))),
+    C::json("policy", "The key policy, as JSON", |x, _| x.policy.clone()),
+    C::json("policy_std", "The key policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.policy_std.clone()),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::bool("multi_region", "Whether it is a multi-Region key", |x, _| Cell::bool(x.m().and_then(|m| m.multi_region()))),
+    C::json(
+    "multi_region_configuration",
+    "Its multi-Region primary and replicas",
+    |x, _| {
+        x.m().and_then(|m| m.multi_region_configuration())
+                    .map_or(Cell::Null, |c| {
+                        let key = |k: &aws_sdk_kms::types::MultiRegionKey| {
+                            json!({"Arn": k.arn(), "Region": k.region()})
+                        };
+                        Cell::json(json!({
+                            "MultiRegionKeyType": c.multi_region_key_type().map(|t| t.as_str()),
+                            "PrimaryKey": c.primary_key().map(key),
+                            "ReplicaKeys": c.replica_keys().iter().map(key).collect::<Vec<_>>(),
+                        }))
+                    })
+    },
+),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.title.clone())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const KEYS: TableDef = TableDef {
     name: "aws_kms_key",
     scope: Scope::Regional,
     description: "KMS keys, with their key policy, rotation, aliases and state",
-    columns: &[
-        Column::text("id", "The key's id").required(),
-        Column::text("arn", "The key's ARN"),
-        Column::text("key_manager", "CUSTOMER or AWS"),
-        Column::time("creation_date", "When it was created"),
-        Column::text("aws_account_id", "The account that owns it"),
-        Column::bool("enabled", "Whether it is enabled"),
-        Column::text(
-            "customer_master_key_spec",
-            "The key spec (SYMMETRIC_DEFAULT, RSA_2048, ...)",
-        ),
-        Column::text("description", "The description"),
-        Column::time("deletion_date", "When it will be deleted, if scheduled"),
-        Column::text(
-            "key_state",
-            "Enabled, Disabled, PendingDeletion, PendingImport, ...",
-        ),
-        Column::text(
-            "key_usage",
-            "ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, ...",
-        ),
-        Column::text(
-            "origin",
-            "AWS_KMS, EXTERNAL, AWS_CLOUDHSM or EXTERNAL_KEY_STORE",
-        ),
-        Column::time("valid_to", "When imported key material expires"),
-        Column::json(
-            "aliases",
-            "Aliases: [{\"AliasName\", \"AliasArn\", \"TargetKeyId\", \"CreationDate\", \"LastUpdatedDate\"}]",
-        ),
-        Column::bool(
-            "key_rotation_enabled",
-            "Whether automatic rotation is on (null where rotation does not apply)",
-        ),
-        Column::json("policy", "The key policy, as JSON"),
-        Column::json(
-            "policy_std",
-            "The key policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
-        ),
-        Column::TAGS_SRC,
-        Column::bool("multi_region", "Whether it is a multi-Region key"),
-        Column::json(
-            "multi_region_configuration",
-            "Its multi-Region primary and replicas",
-        ),
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Key, { KEYS_COLUMNS.len() }>(KEYS_COLUMNS),
     actions: &[
         "kms:ListKeys",
         "kms:ListAliases",
@@ -181,70 +207,28 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .await
             };
             let tags = tags.found().map(|o| o.tags().to_vec()).unwrap_or_default();
-            let pairs = || {
-                tags.iter()
-                    .map(|t| (Some(t.tag_key()), Some(t.tag_value())))
-            };
             let (policy, policy_std) =
                 policy_cells(policy.found().as_ref().and_then(|o| o.policy()));
-            let m = meta.as_ref();
+
             let title = key_aliases
                 .first()
                 .and_then(|a| a["AliasName"].as_str())
                 .map_or_else(|| id.clone(), str::to_owned);
-            Row::default()
-                .with("id", Cell::Text(id.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with(
-                    "key_manager",
-                    Cell::text(m.and_then(|m| m.key_manager()).map(|k| k.as_str())),
-                )
-                .with("creation_date", time(m.and_then(|m| m.creation_date())))
-                .with("aws_account_id", Cell::text(m.and_then(|m| m.aws_account_id())))
-                .with("enabled", Cell::bool(m.map(|m| m.enabled())))
-                .with(
-                    "customer_master_key_spec",
-                    Cell::text(m.and_then(|m| m.key_spec()).map(|k| k.as_str())),
-                )
-                .with("description", Cell::text(m.and_then(|m| m.description())))
-                .with("deletion_date", time(m.and_then(|m| m.deletion_date())))
-                .with(
-                    "key_state",
-                    Cell::text(m.and_then(|m| m.key_state()).map(|k| k.as_str())),
-                )
-                .with(
-                    "key_usage",
-                    Cell::text(m.and_then(|m| m.key_usage()).map(|k| k.as_str())),
-                )
-                .with("origin", Cell::text(m.and_then(|m| m.origin()).map(|k| k.as_str())))
-                .with("valid_to", time(m.and_then(|m| m.valid_to())))
-                .with("aliases", Cell::json(Value::Array(key_aliases)))
-                .with(
-                    "key_rotation_enabled",
-                    Cell::bool(rotation.found().map(|o| o.key_rotation_enabled())),
-                )
-                .with("policy", policy)
-                .with("policy_std", policy_std)
-                .with("tags_src", tags_src(pairs()))
-                .with("multi_region", Cell::bool(m.and_then(|m| m.multi_region())))
-                .with(
-                    "multi_region_configuration",
-                    m.and_then(|m| m.multi_region_configuration())
-                        .map_or(Cell::Null, |c| {
-                            let key = |k: &aws_sdk_kms::types::MultiRegionKey| {
-                                json!({"Arn": k.arn(), "Region": k.region()})
-                            };
-                            Cell::json(json!({
-                                "MultiRegionKeyType": c.multi_region_key_type().map(|t| t.as_str()),
-                                "PrimaryKey": c.primary_key().map(key),
-                                "ReplicaKeys": c.replica_keys().iter().map(key).collect::<Vec<_>>(),
-                            }))
-                        }),
-                )
-                .with("title", Cell::Text(title))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(
+                KEYS_COLUMNS,
+                &Key {
+                    id,
+                    arn,
+                    key_aliases,
+                    meta,
+                    rotation: rotation.found(),
+                    tags,
+                    policy,
+                    policy_std,
+                    title,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

@@ -2,51 +2,79 @@
 //! tags.
 
 use aws_sdk_cloudwatchlogs::Client;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, tags_of};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_cloudwatch_log_group`.
+struct LogGroup {
+    g: aws_sdk_cloudwatchlogs::types::LogGroup,
+    name: String,
+    arn: String,
+    bare: String,
+    protection: Option<aws_sdk_cloudwatchlogs::operation::get_data_protection_policy::GetDataProtectionPolicyOutput>,
+    document: Option<Value>,
+    tags: Vec<(String, String)>,
+    created: Cell,
+    stored: Option<i64>,
+}
+
+/// A column of `aws_cloudwatch_log_group`.
+type C = Col<LogGroup>;
+
+#[rustfmt::skip]
+const LOG_GROUPS_COLUMNS: &[Col<LogGroup>] = &[
+    C::text("name", "The log group's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("arn", "The ARN (ending in :*)", |x, _| Cell::Text(x.arn.clone())),
+    C::text("log_group_arn", "The ARN without the trailing :*", |x, _| Cell::Text(x.bare.clone())),
+    C::text("log_group_class", "STANDARD, INFREQUENT_ACCESS or DELIVERY", |x, _| Cell::text(x.g.log_group_class().map(|c| c.as_str()))),
+    C::time("creation_time", "When it was created", |x, _| x.created.clone()),
+    C::text("kms_key_id", "The KMS key that encrypts it", |x, _| Cell::text(x.g.kms_key_id())),
+    C::int("metric_filter_count", "How many metric filters it has", |x, _| Cell::int(x.g.metric_filter_count())),
+    C::int("retention_in_days", "How long events are kept; null when they never expire", |x, _| Cell::int(x.g.retention_in_days())),
+    C::int("stored_bytes", "Bytes stored", |x, _| Cell::int(x.stored)),
+    C::text("data_protection_status", "ACTIVATED, DELETED, ARCHIVED or DISABLED", |x, _| Cell::text(x.g.data_protection_status().map(|s| s.as_str()))),
+    C::json(
+    "inherited_properties",
+    "Properties inherited from account policies",
+    |x, _| {
+        Cell::json(json!(
+            x.g.inherited_properties()
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+        ))
+    },
+),
+    C::json(
+    "data_protection",
+    "The data protection policy with its metadata: {\"LogGroupIdentifier\", \"LastUpdatedTime\", \"PolicyDocument\"}",
+    |x, _| {
+        x.protection.as_ref().map_or(Cell::Null, |p| {
+            Cell::json(json!({
+                "LastUpdatedTime": p.last_updated_time(),
+                "LogGroupIdentifier": p.log_group_identifier(),
+                "PolicyDocument": p.policy_document(),
+            }))
+        })
+    },
+),
+    C::json("data_protection_policy", "The data protection policy, as JSON", |x, _| x.document.clone().map_or(Cell::Null, Cell::json)),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags .iter().map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))))),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const LOG_GROUPS: TableDef = TableDef {
     name: "aws_cloudwatch_log_group",
     scope: Scope::Regional,
     description: "CloudWatch Logs log groups, with their retention, encryption and data protection",
-    columns: &[
-        Column::text("name", "The log group's name").required(),
-        Column::text("arn", "The ARN (ending in :*)"),
-        Column::text("log_group_arn", "The ARN without the trailing :*"),
-        Column::text("log_group_class", "STANDARD, INFREQUENT_ACCESS or DELIVERY"),
-        Column::time("creation_time", "When it was created"),
-        Column::text("kms_key_id", "The KMS key that encrypts it"),
-        Column::int("metric_filter_count", "How many metric filters it has"),
-        Column::int(
-            "retention_in_days",
-            "How long events are kept; null when they never expire",
-        ),
-        Column::int("stored_bytes", "Bytes stored"),
-        Column::text(
-            "data_protection_status",
-            "ACTIVATED, DELETED, ARCHIVED or DISABLED",
-        ),
-        Column::json(
-            "inherited_properties",
-            "Properties inherited from account policies",
-        ),
-        Column::json(
-            "data_protection",
-            "The data protection policy with its metadata: {\"LogGroupIdentifier\", \"LastUpdatedTime\", \"PolicyDocument\"}",
-        ),
-        Column::json(
-            "data_protection_policy",
-            "The data protection policy, as JSON",
-        ),
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<LogGroup, { LOG_GROUPS_COLUMNS.len() }>(LOG_GROUPS_COLUMNS),
     actions: &[
         "logs:DescribeLogGroups",
         "logs:GetDataProtectionPolicy",
@@ -120,56 +148,21 @@ pub(super) async fn log_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .map_or(Cell::Null, |t| Cell::Text(canopy_model::format_time(t)));
             #[allow(deprecated)]
             let stored = g.stored_bytes();
-            Row::default()
-                .with("name", Cell::Text(name.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("log_group_arn", Cell::Text(bare.clone()))
-                .with(
-                    "log_group_class",
-                    Cell::text(g.log_group_class().map(|c| c.as_str())),
-                )
-                .with("creation_time", created)
-                .with("kms_key_id", Cell::text(g.kms_key_id()))
-                .with("metric_filter_count", Cell::int(g.metric_filter_count()))
-                .with("retention_in_days", Cell::int(g.retention_in_days()))
-                .with("stored_bytes", Cell::int(stored))
-                .with(
-                    "data_protection_status",
-                    Cell::text(g.data_protection_status().map(|s| s.as_str())),
-                )
-                .with(
-                    "inherited_properties",
-                    Cell::json(json!(
-                        g.inherited_properties()
-                            .iter()
-                            .map(|p| p.as_str())
-                            .collect::<Vec<_>>()
-                    )),
-                )
-                .with(
-                    "data_protection",
-                    protection.as_ref().map_or(Cell::Null, |p| {
-                        Cell::json(json!({
-                            "LastUpdatedTime": p.last_updated_time(),
-                            "LogGroupIdentifier": p.log_group_identifier(),
-                            "PolicyDocument": p.policy_document(),
-                        }))
-                    }),
-                )
-                .with(
-                    "data_protection_policy",
-                    document.map_or(Cell::Null, Cell::json),
-                )
-                .with("title", Cell::Text(name.clone()))
-                .with(
-                    "tags",
-                    tags_of(
-                        tags.iter()
-                            .map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))),
-                    ),
-                )
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(
+                LOG_GROUPS_COLUMNS,
+                &LogGroup {
+                    g,
+                    name,
+                    arn,
+                    bare,
+                    protection,
+                    document,
+                    tags,
+                    created,
+                    stored,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

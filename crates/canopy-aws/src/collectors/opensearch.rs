@@ -4,101 +4,168 @@
 use std::collections::HashMap;
 
 use aws_sdk_opensearch::Client;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tags_of, tags_src, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_opensearch_domain`.
+struct Domain {
+    /// OpenSearch or Elasticsearch, as the listing says.
+    engine: Option<String>,
+    d: aws_sdk_opensearch::types::DomainStatus,
+    arn: String,
+    tags: Option<aws_sdk_opensearch::operation::list_tags::ListTagsOutput>,
+    cluster: Option<Value>,
+    logs: Option<Value>,
+    security: Option<Value>,
+    software: Option<Value>,
+    change: Option<Value>,
+    off_peak: Option<Value>,
+    modifying: Option<Value>,
+    vpc: Option<Value>,
+    name: String,
+}
+
+impl Domain {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags
+            .iter()
+            .flat_map(|t| t.tag_list())
+            .map(|t| (Some(t.key()), Some(t.value())))
+    }
+}
+
+/// A column of `aws_opensearch_domain`.
+type C = Col<Domain>;
+
+#[rustfmt::skip]
+const DOMAINS_COLUMNS: &[Col<Domain>] = &[
+    C::text("domain_name", "The domain's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("engine_type", "OpenSearch or Elasticsearch", |x, _| Cell::text(x.engine.as_deref())),
+    C::text("domain_id", "Its id (account/name)", |x, _| Cell::Text(x.d.domain_id().to_owned())),
+    C::text("arn", "The domain's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("access_policies", "Its access policy (JSON text)", |x, _| Cell::text(x.d.access_policies())),
+    C::bool("created", "Whether it has been created", |x, _| Cell::bool(x.d.created())),
+    C::bool("deleted", "Whether it is being deleted", |x, _| Cell::bool(x.d.deleted())),
+    C::text("endpoint", "Its endpoint (public domains)", |x, _| Cell::text(x.d.endpoint())),
+    C::text("endpoint_v2", "Its dual-stack endpoint", |x, _| Cell::text(x.d.endpoint_v2())),
+    C::bool("auto_software_update_enabled", "Whether service software updates itself", |x, _| Cell::bool(x.d.software_update_options().and_then(|s| s.auto_software_update_enabled()))),
+    C::text("ip_address_type", "ipv4 or dualstack", |x, _| Cell::text(x.d.ip_address_type().map(|t| t.as_str()))),
+    C::text("domain_processing_status", "Creating, Active, Modifying, ...", |x, _| Cell::text(x.d.domain_processing_status().map(|s| s.as_str()))),
+    C::text("engine_version", "OpenSearch_2.13, Elasticsearch_7.10, ...", |x, _| Cell::text(x.d.engine_version())),
+    C::bool("processing", "Whether a configuration change is being applied", |x, _| Cell::bool(x.d.processing())),
+    C::bool("upgrade_processing", "Whether a version upgrade is running", |x, _| Cell::bool(x.d.upgrade_processing())),
+    C::bool("node_to_node_encryption_options_enabled", "Whether traffic between nodes is encrypted", |x, _| Cell::bool(x.d.node_to_node_encryption_options().and_then(|n| n.enabled()))),
+    C::json("advanced_options", "Its advanced options", |x, _| json_cell(x.d.advanced_options().map(|a| json!(a)))),
+    C::json("advanced_security_options", "Fine-grained access control: {\"Enabled\", \"InternalUserDatabaseEnabled\", \"AnonymousAuthEnabled\", ...}", |x, _| json_cell(x.security.clone())),
+    C::json(
+    "auto_tune_options",
+    "{\"State\", \"ErrorMessage\", \"UseOffPeakWindow\"}",
+    |x, _| {
+        json_cell(x.d.auto_tune_options().map(|a| {
+            json!({
+                "ErrorMessage": a.error_message(),
+                "State": a.state().map(|s| s.as_str()),
+                "UseOffPeakWindow": a.use_off_peak_window(),
+            })
+        }))
+    },
+),
+    C::json("cluster_config", "{\"InstanceType\", \"InstanceCount\", \"DedicatedMasterEnabled\", \"ZoneAwarenessEnabled\", ...}", |x, _| json_cell(x.cluster.clone())),
+    C::json(
+    "cognito_options",
+    "{\"Enabled\", \"UserPoolId\", \"IdentityPoolId\", \"RoleArn\"}",
+    |x, _| {
+        json_cell(x.d.cognito_options().map(|c| {
+            json!({
+                "Enabled": c.enabled(),
+                "IdentityPoolId": c.identity_pool_id(),
+                "RoleArn": c.role_arn(),
+                "UserPoolId": c.user_pool_id(),
+            })
+        }))
+    },
+),
+    C::json(
+    "domain_endpoint_options",
+    "{\"EnforceHTTPS\", \"TLSSecurityPolicy\", \"CustomEndpointEnabled\", ...}",
+    |x, _| {
+        json_cell(x.d.domain_endpoint_options().map(|e| {
+            json!({
+                "CustomEndpoint": e.custom_endpoint(),
+                "CustomEndpointCertificateArn": e.custom_endpoint_certificate_arn(),
+                "CustomEndpointEnabled": e.custom_endpoint_enabled(),
+                "EnforceHTTPS": e.enforce_https(),
+                "TLSSecurityPolicy": e.tls_security_policy().map(|p| p.as_str()),
+            })
+        }))
+    },
+),
+    C::json(
+    "ebs_options",
+    "{\"EBSEnabled\", \"VolumeType\", \"VolumeSize\", \"Iops\", \"Throughput\"}",
+    |x, _| {
+        json_cell(x.d.ebs_options().map(|e| {
+            json!({
+                "EBSEnabled": e.ebs_enabled(),
+                "Iops": e.iops(),
+                "Throughput": e.throughput(),
+                "VolumeSize": e.volume_size(),
+                "VolumeType": e.volume_type().map(|v| v.as_str()),
+            })
+        }))
+    },
+),
+    C::json(
+    "encryption_at_rest_options",
+    "{\"Enabled\", \"KmsKeyId\"}",
+    |x, _| {
+        json_cell(x.d.encryption_at_rest_options().map(|e| {
+            json!({
+                "Enabled": e.enabled(),
+                "KmsKeyId": e.kms_key_id(),
+            })
+        }))
+    },
+),
+    C::json(
+    "endpoints",
+    "Its endpoints in a VPC: {\"vpc\": ...}",
+    |x, _| json_cell(x.d.endpoints().map(|e| json!(e))),
+),
+    C::json("log_publishing_options", "Logs by type: {\"AUDIT_LOGS\": {\"CloudWatchLogsLogGroupArn\", \"Enabled\"}, ...}", |x, _| json_cell(x.logs.clone())),
+    C::json("service_software_options", "Its service software and updates", |x, _| json_cell(x.software.clone())),
+    C::json(
+    "snapshot_options",
+    "{\"AutomatedSnapshotStartHour\"}",
+    |x, _| {
+        json_cell(x.d.snapshot_options().map(|s| {
+            json!({
+                "AutomatedSnapshotStartHour": s.automated_snapshot_start_hour(),
+            })
+        }))
+    },
+),
+    C::json("change_progress_details", "The configuration change in progress", |x, _| json_cell(x.change.clone())),
+    C::json("off_peak_window_options", "{\"Enabled\", \"OffPeakWindow\"}", |x, _| json_cell(x.off_peak.clone())),
+    C::json("modifying_properties", "Properties being changed", |x, _| json_cell(x.modifying.clone())),
+    C::json("vpc_options", "{\"VPCId\", \"SubnetIds\", \"AvailabilityZones\", \"SecurityGroupIds\"}", |x, _| json_cell(x.vpc.clone())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const DOMAINS: TableDef = TableDef {
     name: "aws_opensearch_domain",
     scope: Scope::Regional,
     description: "OpenSearch Service domains: access policy, encryption, network, fine-grained access control",
-    columns: &[
-        Column::text("domain_name", "The domain's name").required(),
-        Column::text("engine_type", "OpenSearch or Elasticsearch"),
-        Column::text("domain_id", "Its id (account/name)"),
-        Column::text("arn", "The domain's ARN"),
-        Column::text("access_policies", "Its access policy (JSON text)"),
-        Column::bool("created", "Whether it has been created"),
-        Column::bool("deleted", "Whether it is being deleted"),
-        Column::text("endpoint", "Its endpoint (public domains)"),
-        Column::text("endpoint_v2", "Its dual-stack endpoint"),
-        Column::bool(
-            "auto_software_update_enabled",
-            "Whether service software updates itself",
-        ),
-        Column::text("ip_address_type", "ipv4 or dualstack"),
-        Column::text(
-            "domain_processing_status",
-            "Creating, Active, Modifying, ...",
-        ),
-        Column::text("engine_version", "OpenSearch_2.13, Elasticsearch_7.10, ..."),
-        Column::bool(
-            "processing",
-            "Whether a configuration change is being applied",
-        ),
-        Column::bool("upgrade_processing", "Whether a version upgrade is running"),
-        Column::bool(
-            "node_to_node_encryption_options_enabled",
-            "Whether traffic between nodes is encrypted",
-        ),
-        Column::json("advanced_options", "Its advanced options"),
-        Column::json(
-            "advanced_security_options",
-            "Fine-grained access control: {\"Enabled\", \"InternalUserDatabaseEnabled\", \"AnonymousAuthEnabled\", ...}",
-        ),
-        Column::json(
-            "auto_tune_options",
-            "{\"State\", \"ErrorMessage\", \"UseOffPeakWindow\"}",
-        ),
-        Column::json(
-            "cluster_config",
-            "{\"InstanceType\", \"InstanceCount\", \"DedicatedMasterEnabled\", \"ZoneAwarenessEnabled\", ...}",
-        ),
-        Column::json(
-            "cognito_options",
-            "{\"Enabled\", \"UserPoolId\", \"IdentityPoolId\", \"RoleArn\"}",
-        ),
-        Column::json(
-            "domain_endpoint_options",
-            "{\"EnforceHTTPS\", \"TLSSecurityPolicy\", \"CustomEndpointEnabled\", ...}",
-        ),
-        Column::json(
-            "ebs_options",
-            "{\"EBSEnabled\", \"VolumeType\", \"VolumeSize\", \"Iops\", \"Throughput\"}",
-        ),
-        Column::json("encryption_at_rest_options", "{\"Enabled\", \"KmsKeyId\"}"),
-        Column::json("endpoints", "Its endpoints in a VPC: {\"vpc\": ...}"),
-        Column::json(
-            "log_publishing_options",
-            "Logs by type: {\"AUDIT_LOGS\": {\"CloudWatchLogsLogGroupArn\", \"Enabled\"}, ...}",
-        ),
-        Column::json(
-            "service_software_options",
-            "Its service software and updates",
-        ),
-        Column::json("snapshot_options", "{\"AutomatedSnapshotStartHour\"}"),
-        Column::json(
-            "change_progress_details",
-            "The configuration change in progress",
-        ),
-        Column::json(
-            "off_peak_window_options",
-            "{\"Enabled\", \"OffPeakWindow\"}",
-        ),
-        Column::json("modifying_properties", "Properties being changed"),
-        Column::json(
-            "vpc_options",
-            "{\"VPCId\", \"SubnetIds\", \"AvailabilityZones\", \"SecurityGroupIds\"}",
-        ),
-        Column::TAGS_SRC,
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Domain, { DOMAINS_COLUMNS.len() }>(DOMAINS_COLUMNS),
     actions: &["es:ListDomainNames", "es:DescribeDomains", "es:ListTags"],
     filled_by: "collect",
 };
@@ -148,11 +215,6 @@ pub(super) async fn domains(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
                 .await
                 .found();
-            let pairs = || {
-                tags.iter()
-                    .flat_map(|t| t.tag_list())
-                    .map(|t| (Some(t.key()), Some(t.value())))
-            };
             let cluster = d.cluster_config().map(|c| {
                 json!({
                     "DedicatedMasterCount": c.dedicated_master_count(),
@@ -240,100 +302,7 @@ pub(super) async fn domains(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let name = d.domain_name().to_owned();
-            Row::default()
-                .with("domain_name", Cell::Text(name.clone()))
-                .with(
-                    "engine_type",
-                    Cell::text(engines.get(&name).cloned().flatten()),
-                )
-                .with("domain_id", Cell::Text(d.domain_id().to_owned()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("access_policies", Cell::text(d.access_policies()))
-                .with("created", Cell::bool(d.created()))
-                .with("deleted", Cell::bool(d.deleted()))
-                .with("endpoint", Cell::text(d.endpoint()))
-                .with("endpoint_v2", Cell::text(d.endpoint_v2()))
-                .with(
-                    "auto_software_update_enabled",
-                    Cell::bool(d.software_update_options().and_then(|s| s.auto_software_update_enabled())),
-                )
-                .with("ip_address_type", Cell::text(d.ip_address_type().map(|t| t.as_str())))
-                .with(
-                    "domain_processing_status",
-                    Cell::text(d.domain_processing_status().map(|s| s.as_str())),
-                )
-                .with("engine_version", Cell::text(d.engine_version()))
-                .with("processing", Cell::bool(d.processing()))
-                .with("upgrade_processing", Cell::bool(d.upgrade_processing()))
-                .with(
-                    "node_to_node_encryption_options_enabled",
-                    Cell::bool(d.node_to_node_encryption_options().and_then(|n| n.enabled())),
-                )
-                .with("advanced_options", json_cell(d.advanced_options().map(|a| json!(a))))
-                .with("advanced_security_options", json_cell(security))
-                .with(
-                    "auto_tune_options",
-                    json_cell(d.auto_tune_options().map(|a| json!({
-                        "ErrorMessage": a.error_message(),
-                        "State": a.state().map(|s| s.as_str()),
-                        "UseOffPeakWindow": a.use_off_peak_window(),
-                    }))),
-                )
-                .with("cluster_config", json_cell(cluster))
-                .with(
-                    "cognito_options",
-                    json_cell(d.cognito_options().map(|c| json!({
-                        "Enabled": c.enabled(),
-                        "IdentityPoolId": c.identity_pool_id(),
-                        "RoleArn": c.role_arn(),
-                        "UserPoolId": c.user_pool_id(),
-                    }))),
-                )
-                .with(
-                    "domain_endpoint_options",
-                    json_cell(d.domain_endpoint_options().map(|e| json!({
-                        "CustomEndpoint": e.custom_endpoint(),
-                        "CustomEndpointCertificateArn": e.custom_endpoint_certificate_arn(),
-                        "CustomEndpointEnabled": e.custom_endpoint_enabled(),
-                        "EnforceHTTPS": e.enforce_https(),
-                        "TLSSecurityPolicy": e.tls_security_policy().map(|p| p.as_str()),
-                    }))),
-                )
-                .with(
-                    "ebs_options",
-                    json_cell(d.ebs_options().map(|e| json!({
-                        "EBSEnabled": e.ebs_enabled(),
-                        "Iops": e.iops(),
-                        "Throughput": e.throughput(),
-                        "VolumeSize": e.volume_size(),
-                        "VolumeType": e.volume_type().map(|v| v.as_str()),
-                    }))),
-                )
-                .with(
-                    "encryption_at_rest_options",
-                    json_cell(d.encryption_at_rest_options().map(|e| json!({
-                        "Enabled": e.enabled(),
-                        "KmsKeyId": e.kms_key_id(),
-                    }))),
-                )
-                .with("endpoints", json_cell(d.endpoints().map(|e| json!(e))))
-                .with("log_publishing_options", json_cell(logs))
-                .with("service_software_options", json_cell(software))
-                .with(
-                    "snapshot_options",
-                    json_cell(d.snapshot_options().map(|s| json!({
-                        "AutomatedSnapshotStartHour": s.automated_snapshot_start_hour(),
-                    }))),
-                )
-                .with("change_progress_details", json_cell(change))
-                .with("off_peak_window_options", json_cell(off_peak))
-                .with("modifying_properties", json_cell(modifying))
-                .with("vpc_options", json_cell(vpc))
-                .with("tags_src", tags_src(pairs()))
-                .with("title", Cell::Text(name))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(DOMAINS_COLUMNS, &Domain { engine: engines.get(&name).cloned().flatten(), d, arn, tags, cluster, logs, security, software, change, off_peak, modifying, vpc, name }, &columns::RowCtx { partition })
         }
     })
     .await;

@@ -6,171 +6,240 @@ use std::collections::HashMap;
 
 use aws_sdk_redshift::Client;
 use aws_sdk_redshift::types::ScheduledAction;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, list_of, strings, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_redshift_cluster`.
+struct Cluster {
+    /// Its scheduled actions.
+    scheduled: Option<Vec<Value>>,
+    c: aws_sdk_redshift::types::Cluster,
+    id: String,
+    logging: Option<Value>,
+    pending: Option<Value>,
+    exchange: Option<Value>,
+    progress: Option<Value>,
+    restore: Option<Value>,
+    arn: String,
+}
+
+impl Cluster {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.c.tags().iter().map(|t| (t.key(), t.value()))
+    }
+}
+
+/// A column of `aws_redshift_cluster`.
+type C = Col<Cluster>;
+
+#[rustfmt::skip]
+const CLUSTERS_COLUMNS: &[Col<Cluster>] = &[
+    C::text("cluster_identifier", "The cluster's identifier", |x, _| Cell::Text(x.id.clone())).required(),
+    C::text("arn", "The cluster's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("cluster_namespace_arn", "Its namespace's ARN", |x, _| Cell::text(x.c.cluster_namespace_arn())),
+    C::bool("allow_version_upgrade", "Whether major versions are applied in the maintenance window", |x, _| Cell::bool(x.c.allow_version_upgrade())),
+    C::int("automated_snapshot_retention_period", "Days automated snapshots are kept", |x, _| Cell::int(x.c.automated_snapshot_retention_period())),
+    C::text("availability_zone", "Its Availability Zone", |x, _| Cell::text(x.c.availability_zone())),
+    C::text("availability_zone_relocation_status", "Its zone relocation status", |x, _| Cell::text(x.c.availability_zone_relocation_status())),
+    C::text("cluster_availability_status", "Available, Unavailable, Maintenance, ...", |x, _| Cell::text(x.c.cluster_availability_status())),
+    C::time("cluster_create_time", "When it was created", |x, _| time(x.c.cluster_create_time())),
+    C::json(
+    "cluster_nodes",
+    "[{\"NodeRole\", \"PrivateIPAddress\", \"PublicIPAddress\"}]",
+    |x, _| {
+        list_of(x.c.cluster_nodes(), |n| {
+            json!({
+                "NodeRole": n.node_role(),
+                "PrivateIPAddress": n.private_ip_address(),
+                "PublicIPAddress": n.public_ip_address(),
+            })
+        })
+    },
+),
+    C::json(
+    "cluster_parameter_groups",
+    "[{\"ParameterGroupName\", \"ParameterApplyStatus\"}]",
+    |x, _| {
+        list_of(x.c.cluster_parameter_groups(), |g| {
+            json!({
+                "ParameterApplyStatus": g.parameter_apply_status(),
+                "ParameterGroupName": g.parameter_group_name(),
+            })
+        })
+    },
+),
+    C::text("cluster_public_key", "Its public key", |x, _| Cell::text(x.c.cluster_public_key())),
+    C::text("cluster_revision_number", "Its database revision", |x, _| Cell::text(x.c.cluster_revision_number())),
+    C::json(
+    "cluster_security_groups",
+    "[{\"ClusterSecurityGroupName\", \"Status\"}]",
+    |x, _| {
+        list_of(x.c.cluster_security_groups(), |g| {
+            json!({
+                "ClusterSecurityGroupName": g.cluster_security_group_name(),
+                "Status": g.status(),
+            })
+        })
+    },
+),
+    C::json(
+    "cluster_snapshot_copy_status",
+    "Cross-region snapshot copy: {\"DestinationRegion\", \"RetentionPeriod\", ...}",
+    |x, _| {
+        json_cell(x.c.cluster_snapshot_copy_status().map(|s| {
+            json!({
+                "DestinationRegion": s.destination_region(),
+                "ManualSnapshotRetentionPeriod": s.manual_snapshot_retention_period(),
+                "RetentionPeriod": s.retention_period(),
+                "SnapshotCopyGrantName": s.snapshot_copy_grant_name(),
+            })
+        }))
+    },
+),
+    C::text("cluster_status", "available, paused, resizing, ...", |x, _| Cell::text(x.c.cluster_status())),
+    C::text("cluster_subnet_group_name", "Its subnet group", |x, _| Cell::text(x.c.cluster_subnet_group_name())),
+    C::text("cluster_version", "Its engine version", |x, _| Cell::text(x.c.cluster_version())),
+    C::text("custom_domain_certificate_arn", "Its custom domain's certificate", |x, _| Cell::text(x.c.custom_domain_certificate_arn())),
+    C::int("total_storage_capacity_in_mega_bytes", "Its storage capacity, MB", |x, _| Cell::int(x.c.total_storage_capacity_in_mega_bytes())),
+    C::text("custom_domain_name", "Its custom domain", |x, _| Cell::text(x.c.custom_domain_name())),
+    C::text("default_iam_role_arn", "Its default IAM role", |x, _| Cell::text(x.c.default_iam_role_arn())),
+    C::text("master_password_secret_arn", "The secret holding the admin credentials (named, never read)", |x, _| Cell::text(x.c.master_password_secret_arn())),
+    C::text("master_password_secret_kms_key_id", "That secret's KMS key", |x, _| Cell::text(x.c.master_password_secret_kms_key_id())),
+    C::time("custom_domain_certificate_expiry_date", "When its custom domain's certificate expires", |x, _| time(x.c.custom_domain_certificate_expiry_date())),
+    C::json(
+    "aqua_configuration",
+    "AQUA (retired): {\"AquaStatus\", \"AquaConfigurationStatus\"}",
+    |x, _| {
+        json_cell(x.c.aqua_configuration().map(|a| {
+            json!({
+                "AquaConfigurationStatus": a.aqua_configuration_status().map(|s| s.as_str()),
+                "AquaStatus": a.aqua_status().map(|s| s.as_str()),
+            })
+        }))
+    },
+),
+    C::json("reserved_node_exchange_status", "A reserved-node exchange in progress", |x, _| json_cell(x.exchange.clone())),
+    C::json("data_transfer_progress", "An incremental resize's progress", |x, _| json_cell(x.progress.clone())),
+    C::text("db_name", "Its initial database", |x, _| Cell::text(x.c.db_name())),
+    C::json(
+    "deferred_maintenance_windows",
+    "[{\"DeferMaintenanceIdentifier\", \"DeferMaintenanceStartTime\", \"DeferMaintenanceEndTime\"}]",
+    |x, _| {
+        list_of(x.c.deferred_maintenance_windows(), |w| {
+            json!({
+                "DeferMaintenanceEndTime": time_text(w.defer_maintenance_end_time()),
+                "DeferMaintenanceIdentifier": w.defer_maintenance_identifier(),
+                "DeferMaintenanceStartTime": time_text(w.defer_maintenance_start_time()),
+            })
+        })
+    },
+),
+    C::json(
+    "elastic_ip_status",
+    "{\"ElasticIp\", \"Status\"}",
+    |x, _| {
+        json_cell(
+            x.c.elastic_ip_status()
+                .map(|e| json!({"ElasticIp": e.elastic_ip(), "Status": e.status()})),
+        )
+    },
+),
+    C::text("elastic_resize_number_of_node_options", "Node counts an elastic resize can reach", |x, _| Cell::text(x.c.elastic_resize_number_of_node_options())),
+    C::bool("encrypted", "Whether it is encrypted at rest", |x, _| Cell::bool(x.c.encrypted())),
+    C::json("endpoint", "{\"Address\", \"Port\"}", |x, _| {
+    json_cell(
+        x.c.endpoint()
+            .map(|e| json!({"Address": e.address(), "Port": e.port()})),
+    )
+}),
+    C::bool("enhanced_vpc_routing", "Whether COPY and UNLOAD traffic stays in the VPC", |x, _| Cell::bool(x.c.enhanced_vpc_routing())),
+    C::time("expected_next_snapshot_schedule_time", "When its next scheduled snapshot is expected", |x, _| time(x.c.expected_next_snapshot_schedule_time())),
+    C::text("expected_next_snapshot_schedule_time_status", "OnTrack or Pending", |x, _| Cell::text(x.c.expected_next_snapshot_schedule_time_status())),
+    C::json(
+    "hsm_status",
+    "HSM settings: {\"HsmClientCertificateIdentifier\", \"HsmConfigurationIdentifier\", \"Status\"}",
+    |x, _| {
+        json_cell(x.c.hsm_status().map(|h| {
+            json!({
+                "HsmClientCertificateIdentifier": h.hsm_client_certificate_identifier(),
+                "HsmConfigurationIdentifier": h.hsm_configuration_identifier(),
+                "Status": h.status(),
+            })
+        }))
+    },
+),
+    C::json(
+    "iam_roles",
+    "[{\"IamRoleArn\", \"ApplyStatus\"}]",
+    |x, _| {
+        list_of(x.c.iam_roles(), |r| {
+            json!({
+                "ApplyStatus": r.apply_status(),
+                "IamRoleArn": r.iam_role_arn(),
+            })
+        })
+    },
+),
+    C::text("kms_key_id", "The KMS key that encrypts it", |x, _| Cell::text(x.c.kms_key_id())),
+    C::text("maintenance_track_name", "current or trailing", |x, _| Cell::text(x.c.maintenance_track_name())),
+    C::int("manual_snapshot_retention_period", "Days manual snapshots are kept (-1: forever)", |x, _| Cell::int(x.c.manual_snapshot_retention_period())),
+    C::text("master_username", "The admin user's name", |x, _| Cell::text(x.c.master_username())),
+    C::text("modify_status", "A modification in progress", |x, _| Cell::text(x.c.modify_status())),
+    C::bool("multi_az", "Whether it spans two Availability Zones", |x, _| Cell::bool(x.c.multi_az().map(|m| m.eq_ignore_ascii_case("enabled")))),
+    C::time("next_maintenance_window_start_time", "When its next maintenance may start", |x, _| time(x.c.next_maintenance_window_start_time())),
+    C::text("node_type", "Its node type", |x, _| Cell::text(x.c.node_type())),
+    C::int("number_of_nodes", "Its compute nodes", |x, _| Cell::int(x.c.number_of_nodes())),
+    C::json("pending_actions", "Operations waiting to start", |x, _| strings(x.c.pending_actions())),
+    C::json("pending_modified_values", "Changes waiting to be applied (a pending password never kept)", |x, _| json_cell(x.pending.clone())),
+    C::text("preferred_maintenance_window", "The weekly maintenance window (UTC)", |x, _| Cell::text(x.c.preferred_maintenance_window())),
+    C::bool("publicly_accessible", "Whether it is reachable from outside its VPC", |x, _| Cell::bool(x.c.publicly_accessible())),
+    C::json(
+    "resize_info",
+    "{\"ResizeType\", \"AllowCancelResize\"}",
+    |x, _| {
+        json_cell(x.c.resize_info().map(|r| {
+            json!({
+                "AllowCancelResize": r.allow_cancel_resize(),
+                "ResizeType": r.resize_type(),
+            })
+        }))
+    },
+),
+    C::json("restore_status", "A restore's progress, when restored from a snapshot", |x, _| json_cell(x.restore.clone())),
+    C::text("snapshot_schedule_identifier", "Its snapshot schedule", |x, _| Cell::text(x.c.snapshot_schedule_identifier())),
+    C::text("snapshot_schedule_state", "MODIFYING, ACTIVE or FAILED", |x, _| Cell::text(x.c.snapshot_schedule_state().map(|s| s.as_str()))),
+    C::text("vpc_id", "Its VPC", |x, _| Cell::text(x.c.vpc_id())),
+    C::json(
+    "vpc_security_groups",
+    "[{\"VpcSecurityGroupId\", \"Status\"}]",
+    |x, _| {
+        list_of(x.c.vpc_security_groups(), |g| {
+            json!({
+                "Status": g.status(),
+                "VpcSecurityGroupId": g.vpc_security_group_id(),
+            })
+        })
+    },
+),
+    C::json("logging_status", "Audit logging: {\"LoggingEnabled\", \"BucketName\", \"S3KeyPrefix\", \"LogDestinationType\", \"LogExports\", ...}", |x, _| json_cell(x.logging.clone())),
+    C::json("scheduled_actions", "Its scheduled pauses, resumes and resizes", |x, _| x.scheduled .clone().map_or(Cell::Null, |a| Cell::json(Value::Array(a)))),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const CLUSTERS: TableDef = TableDef {
     name: "aws_redshift_cluster",
     scope: Scope::Regional,
     description: "Redshift clusters: exposure, encryption, logging, snapshots, roles",
-    columns: &[
-        Column::text("cluster_identifier", "The cluster's identifier").required(),
-        Column::text("arn", "The cluster's ARN"),
-        Column::text("cluster_namespace_arn", "Its namespace's ARN"),
-        Column::bool(
-            "allow_version_upgrade",
-            "Whether major versions are applied in the maintenance window",
-        ),
-        Column::int(
-            "automated_snapshot_retention_period",
-            "Days automated snapshots are kept",
-        ),
-        Column::text("availability_zone", "Its Availability Zone"),
-        Column::text(
-            "availability_zone_relocation_status",
-            "Its zone relocation status",
-        ),
-        Column::text(
-            "cluster_availability_status",
-            "Available, Unavailable, Maintenance, ...",
-        ),
-        Column::time("cluster_create_time", "When it was created"),
-        Column::json(
-            "cluster_nodes",
-            "[{\"NodeRole\", \"PrivateIPAddress\", \"PublicIPAddress\"}]",
-        ),
-        Column::json(
-            "cluster_parameter_groups",
-            "[{\"ParameterGroupName\", \"ParameterApplyStatus\"}]",
-        ),
-        Column::text("cluster_public_key", "Its public key"),
-        Column::text("cluster_revision_number", "Its database revision"),
-        Column::json(
-            "cluster_security_groups",
-            "[{\"ClusterSecurityGroupName\", \"Status\"}]",
-        ),
-        Column::json(
-            "cluster_snapshot_copy_status",
-            "Cross-region snapshot copy: {\"DestinationRegion\", \"RetentionPeriod\", ...}",
-        ),
-        Column::text("cluster_status", "available, paused, resizing, ..."),
-        Column::text("cluster_subnet_group_name", "Its subnet group"),
-        Column::text("cluster_version", "Its engine version"),
-        Column::text(
-            "custom_domain_certificate_arn",
-            "Its custom domain's certificate",
-        ),
-        Column::int(
-            "total_storage_capacity_in_mega_bytes",
-            "Its storage capacity, MB",
-        ),
-        Column::text("custom_domain_name", "Its custom domain"),
-        Column::text("default_iam_role_arn", "Its default IAM role"),
-        Column::text(
-            "master_password_secret_arn",
-            "The secret holding the admin credentials (named, never read)",
-        ),
-        Column::text("master_password_secret_kms_key_id", "That secret's KMS key"),
-        Column::time(
-            "custom_domain_certificate_expiry_date",
-            "When its custom domain's certificate expires",
-        ),
-        Column::json(
-            "aqua_configuration",
-            "AQUA (retired): {\"AquaStatus\", \"AquaConfigurationStatus\"}",
-        ),
-        Column::json(
-            "reserved_node_exchange_status",
-            "A reserved-node exchange in progress",
-        ),
-        Column::json("data_transfer_progress", "An incremental resize's progress"),
-        Column::text("db_name", "Its initial database"),
-        Column::json(
-            "deferred_maintenance_windows",
-            "[{\"DeferMaintenanceIdentifier\", \"DeferMaintenanceStartTime\", \"DeferMaintenanceEndTime\"}]",
-        ),
-        Column::json("elastic_ip_status", "{\"ElasticIp\", \"Status\"}"),
-        Column::text(
-            "elastic_resize_number_of_node_options",
-            "Node counts an elastic resize can reach",
-        ),
-        Column::bool("encrypted", "Whether it is encrypted at rest"),
-        Column::json("endpoint", "{\"Address\", \"Port\"}"),
-        Column::bool(
-            "enhanced_vpc_routing",
-            "Whether COPY and UNLOAD traffic stays in the VPC",
-        ),
-        Column::time(
-            "expected_next_snapshot_schedule_time",
-            "When its next scheduled snapshot is expected",
-        ),
-        Column::text(
-            "expected_next_snapshot_schedule_time_status",
-            "OnTrack or Pending",
-        ),
-        Column::json(
-            "hsm_status",
-            "HSM settings: {\"HsmClientCertificateIdentifier\", \"HsmConfigurationIdentifier\", \"Status\"}",
-        ),
-        Column::json("iam_roles", "[{\"IamRoleArn\", \"ApplyStatus\"}]"),
-        Column::text("kms_key_id", "The KMS key that encrypts it"),
-        Column::text("maintenance_track_name", "current or trailing"),
-        Column::int(
-            "manual_snapshot_retention_period",
-            "Days manual snapshots are kept (-1: forever)",
-        ),
-        Column::text("master_username", "The admin user's name"),
-        Column::text("modify_status", "A modification in progress"),
-        Column::bool("multi_az", "Whether it spans two Availability Zones"),
-        Column::time(
-            "next_maintenance_window_start_time",
-            "When its next maintenance may start",
-        ),
-        Column::text("node_type", "Its node type"),
-        Column::int("number_of_nodes", "Its compute nodes"),
-        Column::json("pending_actions", "Operations waiting to start"),
-        Column::json(
-            "pending_modified_values",
-            "Changes waiting to be applied (a pending password never kept)",
-        ),
-        Column::text(
-            "preferred_maintenance_window",
-            "The weekly maintenance window (UTC)",
-        ),
-        Column::bool(
-            "publicly_accessible",
-            "Whether it is reachable from outside its VPC",
-        ),
-        Column::json("resize_info", "{\"ResizeType\", \"AllowCancelResize\"}"),
-        Column::json(
-            "restore_status",
-            "A restore's progress, when restored from a snapshot",
-        ),
-        Column::text("snapshot_schedule_identifier", "Its snapshot schedule"),
-        Column::text("snapshot_schedule_state", "MODIFYING, ACTIVE or FAILED"),
-        Column::text("vpc_id", "Its VPC"),
-        Column::json(
-            "vpc_security_groups",
-            "[{\"VpcSecurityGroupId\", \"Status\"}]",
-        ),
-        Column::json(
-            "logging_status",
-            "Audit logging: {\"LoggingEnabled\", \"BucketName\", \"S3KeyPrefix\", \"LogDestinationType\", \"LogExports\", ...}",
-        ),
-        Column::json(
-            "scheduled_actions",
-            "Its scheduled pauses, resumes and resizes",
-        ),
-        Column::TAGS_SRC,
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Cluster, { CLUSTERS_COLUMNS.len() }>(CLUSTERS_COLUMNS),
     actions: &[
         "redshift:DescribeClusters",
         "redshift:DescribeScheduledActions",
@@ -264,7 +333,6 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         "S3KeyPrefix": l.s3_key_prefix(),
                     })
                 });
-            let pairs = || c.tags().iter().map(|t| (t.key(), t.value()));
             let pending = c.pending_modified_values().map(|p| {
                 json!({
                     "AutomatedSnapshotRetentionPeriod": p.automated_snapshot_retention_period(),
@@ -313,185 +381,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let arn = unit.arn("redshift", &format!("cluster:{id}"));
-            Row::default()
-                .with("cluster_identifier", Cell::Text(id.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("cluster_namespace_arn", Cell::text(c.cluster_namespace_arn()))
-                .with("allow_version_upgrade", Cell::bool(c.allow_version_upgrade()))
-                .with(
-                    "automated_snapshot_retention_period",
-                    Cell::int(c.automated_snapshot_retention_period()),
-                )
-                .with("availability_zone", Cell::text(c.availability_zone()))
-                .with(
-                    "availability_zone_relocation_status",
-                    Cell::text(c.availability_zone_relocation_status()),
-                )
-                .with("cluster_availability_status", Cell::text(c.cluster_availability_status()))
-                .with("cluster_create_time", time(c.cluster_create_time()))
-                .with(
-                    "cluster_nodes",
-                    list_of(c.cluster_nodes(), |n| json!({
-                        "NodeRole": n.node_role(),
-                        "PrivateIPAddress": n.private_ip_address(),
-                        "PublicIPAddress": n.public_ip_address(),
-                    })),
-                )
-                .with(
-                    "cluster_parameter_groups",
-                    list_of(c.cluster_parameter_groups(), |g| json!({
-                        "ParameterApplyStatus": g.parameter_apply_status(),
-                        "ParameterGroupName": g.parameter_group_name(),
-                    })),
-                )
-                .with("cluster_public_key", Cell::text(c.cluster_public_key()))
-                .with("cluster_revision_number", Cell::text(c.cluster_revision_number()))
-                .with(
-                    "cluster_security_groups",
-                    list_of(c.cluster_security_groups(), |g| json!({
-                        "ClusterSecurityGroupName": g.cluster_security_group_name(),
-                        "Status": g.status(),
-                    })),
-                )
-                .with(
-                    "cluster_snapshot_copy_status",
-                    json_cell(c.cluster_snapshot_copy_status().map(|s| json!({
-                        "DestinationRegion": s.destination_region(),
-                        "ManualSnapshotRetentionPeriod": s.manual_snapshot_retention_period(),
-                        "RetentionPeriod": s.retention_period(),
-                        "SnapshotCopyGrantName": s.snapshot_copy_grant_name(),
-                    }))),
-                )
-                .with("cluster_status", Cell::text(c.cluster_status()))
-                .with("cluster_subnet_group_name", Cell::text(c.cluster_subnet_group_name()))
-                .with("cluster_version", Cell::text(c.cluster_version()))
-                .with("custom_domain_certificate_arn", Cell::text(c.custom_domain_certificate_arn()))
-                .with(
-                    "total_storage_capacity_in_mega_bytes",
-                    Cell::int(c.total_storage_capacity_in_mega_bytes()),
-                )
-                .with("custom_domain_name", Cell::text(c.custom_domain_name()))
-                .with("default_iam_role_arn", Cell::text(c.default_iam_role_arn()))
-                .with("master_password_secret_arn", Cell::text(c.master_password_secret_arn()))
-                .with(
-                    "master_password_secret_kms_key_id",
-                    Cell::text(c.master_password_secret_kms_key_id()),
-                )
-                .with(
-                    "custom_domain_certificate_expiry_date",
-                    time(c.custom_domain_certificate_expiry_date()),
-                )
-                .with(
-                    "aqua_configuration",
-                    json_cell(c.aqua_configuration().map(|a| json!({
-                        "AquaConfigurationStatus": a.aqua_configuration_status().map(|s| s.as_str()),
-                        "AquaStatus": a.aqua_status().map(|s| s.as_str()),
-                    }))),
-                )
-                .with("reserved_node_exchange_status", json_cell(exchange))
-                .with("data_transfer_progress", json_cell(progress))
-                .with("db_name", Cell::text(c.db_name()))
-                .with(
-                    "deferred_maintenance_windows",
-                    list_of(c.deferred_maintenance_windows(), |w| json!({
-                        "DeferMaintenanceEndTime": time_text(w.defer_maintenance_end_time()),
-                        "DeferMaintenanceIdentifier": w.defer_maintenance_identifier(),
-                        "DeferMaintenanceStartTime": time_text(w.defer_maintenance_start_time()),
-                    })),
-                )
-                .with(
-                    "elastic_ip_status",
-                    json_cell(c.elastic_ip_status().map(|e| json!({"ElasticIp": e.elastic_ip(), "Status": e.status()}))),
-                )
-                .with(
-                    "elastic_resize_number_of_node_options",
-                    Cell::text(c.elastic_resize_number_of_node_options()),
-                )
-                .with("encrypted", Cell::bool(c.encrypted()))
-                .with(
-                    "endpoint",
-                    json_cell(c.endpoint().map(|e| json!({"Address": e.address(), "Port": e.port()}))),
-                )
-                .with("enhanced_vpc_routing", Cell::bool(c.enhanced_vpc_routing()))
-                .with(
-                    "expected_next_snapshot_schedule_time",
-                    time(c.expected_next_snapshot_schedule_time()),
-                )
-                .with(
-                    "expected_next_snapshot_schedule_time_status",
-                    Cell::text(c.expected_next_snapshot_schedule_time_status()),
-                )
-                .with(
-                    "hsm_status",
-                    json_cell(c.hsm_status().map(|h| json!({
-                        "HsmClientCertificateIdentifier": h.hsm_client_certificate_identifier(),
-                        "HsmConfigurationIdentifier": h.hsm_configuration_identifier(),
-                        "Status": h.status(),
-                    }))),
-                )
-                .with(
-                    "iam_roles",
-                    list_of(c.iam_roles(), |r| json!({
-                        "ApplyStatus": r.apply_status(),
-                        "IamRoleArn": r.iam_role_arn(),
-                    })),
-                )
-                .with("kms_key_id", Cell::text(c.kms_key_id()))
-                .with("maintenance_track_name", Cell::text(c.maintenance_track_name()))
-                .with(
-                    "manual_snapshot_retention_period",
-                    Cell::int(c.manual_snapshot_retention_period()),
-                )
-                .with("master_username", Cell::text(c.master_username()))
-                .with("modify_status", Cell::text(c.modify_status()))
-                .with(
-                    "multi_az",
-                    Cell::bool(c.multi_az().map(|m| m.eq_ignore_ascii_case("enabled"))),
-                )
-                .with(
-                    "next_maintenance_window_start_time",
-                    time(c.next_maintenance_window_start_time()),
-                )
-                .with("node_type", Cell::text(c.node_type()))
-                .with("number_of_nodes", Cell::int(c.number_of_nodes()))
-                .with(
-                    "pending_actions",
-                    strings(c.pending_actions()),
-                )
-                .with("pending_modified_values", json_cell(pending))
-                .with("preferred_maintenance_window", Cell::text(c.preferred_maintenance_window()))
-                .with("publicly_accessible", Cell::bool(c.publicly_accessible()))
-                .with(
-                    "resize_info",
-                    json_cell(c.resize_info().map(|r| json!({
-                        "AllowCancelResize": r.allow_cancel_resize(),
-                        "ResizeType": r.resize_type(),
-                    }))),
-                )
-                .with("restore_status", json_cell(restore))
-                .with("snapshot_schedule_identifier", Cell::text(c.snapshot_schedule_identifier()))
-                .with(
-                    "snapshot_schedule_state",
-                    Cell::text(c.snapshot_schedule_state().map(|s| s.as_str())),
-                )
-                .with("vpc_id", Cell::text(c.vpc_id()))
-                .with(
-                    "vpc_security_groups",
-                    list_of(c.vpc_security_groups(), |g| json!({
-                        "Status": g.status(),
-                        "VpcSecurityGroupId": g.vpc_security_group_id(),
-                    })),
-                )
-                .with("logging_status", json_cell(logging))
-                .with(
-                    "scheduled_actions",
-                    scheduled.get(&id).map_or(Cell::Null, |a| Cell::json(Value::Array(a.clone()))),
-                )
-                .with("tags_src", tags_src(pairs()))
-                .with("title", Cell::Text(id))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(CLUSTERS_COLUMNS, &Cluster { scheduled: scheduled.get(&id).cloned(), c, id, logging, pending, exchange, progress, restore, arn }, &columns::RowCtx { partition })
         }
     })
     .await;

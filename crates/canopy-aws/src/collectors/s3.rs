@@ -15,77 +15,79 @@ use canopy_model::inventory::{Batch, Cell, Row, home_region};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Detail, Unit, batch, json_cell, policy_cells, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_s3_bucket`.
+struct Bucket {
+    b: Listed,
+    policy_doc: Cell,
+    policy_std: Cell,
+    is_public: Cell,
+    versioning_enabled: Cell,
+    mfa_delete: Cell,
+    block_acls: Cell,
+    block_policy: Cell,
+    ignore_acls: Cell,
+    restrict: Cell,
+    encryption: Option<Value>,
+    acl: Option<Value>,
+    lifecycle: Option<Value>,
+    logging: Option<Value>,
+    lock: Option<Value>,
+    ownership: Option<Value>,
+    replication: Option<Value>,
+    website: Option<Value>,
+    tags: Vec<aws_sdk_s3::types::Tag>,
+    notification: Option<Value>,
+    arn: String,
+}
+
+impl Bucket {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags.iter().map(|t| (Some(t.key()), Some(t.value())))
+    }
+}
+
+/// A column of `aws_s3_bucket`.
+type C = Col<Bucket>;
+
+#[rustfmt::skip]
+const BUCKETS_COLUMNS: &[Col<Bucket>] = &[
+    C::text("name", "The bucket's name", |x, _| Cell::Text(x.b.name.clone())).required(),
+    C::text("arn", "The ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::time("creation_date", "When the bucket was created", |x, _| x.b.created.clone()),
+    C::bool("bucket_policy_is_public", "Whether the bucket policy makes it public (false without a policy)", |x, _| x.is_public.clone()),
+    C::bool("versioning_enabled", "Whether versioning is enabled", |x, _| x.versioning_enabled.clone()),
+    C::bool("versioning_mfa_delete", "Whether MFA delete is enabled", |x, _| x.mfa_delete.clone()),
+    C::bool("block_public_acls", "Public access block: BlockPublicAcls (false when none is set)", |x, _| x.block_acls.clone()),
+    C::bool("block_public_policy", "Public access block: BlockPublicPolicy (false when none is set)", |x, _| x.block_policy.clone()),
+    C::bool("ignore_public_acls", "Public access block: IgnorePublicAcls (false when none is set)", |x, _| x.ignore_acls.clone()),
+    C::bool("restrict_public_buckets", "Public access block: RestrictPublicBuckets (false when none is set)", |x, _| x.restrict.clone()),
+    C::json("event_notification_configuration", "Event notifications: EventBridgeConfiguration, LambdaFunctionConfigurations, QueueConfigurations, TopicConfigurations", |x, _| json_cell(x.notification.clone())),
+    C::json("server_side_encryption_configuration", "Default encryption, {\"Rules\": [...]}; null when none is configured", |x, _| json_cell(x.encryption.clone())),
+    C::json("acl", "The ACL: {\"Grants\", \"Owner\"}", |x, _| json_cell(x.acl.clone())),
+    C::json("lifecycle_rules", "Lifecycle rules; null when none", |x, _| json_cell(x.lifecycle.clone())),
+    C::json("logging", "Server access logging (TargetBucket, TargetPrefix, ...); null when off", |x, _| json_cell(x.logging.clone())),
+    C::json("object_lock_configuration", "Object lock (ObjectLockEnabled, Rule); null when none", |x, _| json_cell(x.lock.clone())),
+    C::json("object_ownership_controls", "Ownership controls, {\"Rules\": [{\"ObjectOwnership\"}]}; null when none", |x, _| json_cell(x.ownership.clone())),
+    C::json("policy", "The bucket policy, as JSON; null without one", |x, _| x.policy_doc.clone()),
+    C::json("policy_std", "The bucket policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.policy_std.clone()),
+    C::json("replication", "Replication (Role, Rules); null when none", |x, _| json_cell(x.replication.clone())),
+    C::json("website_configuration", "Static website hosting (IndexDocument, ErrorDocument, RedirectAllRequestsTo, RoutingRules); null when off", |x, _| json_cell(x.website.clone())),
+    C::common(Column::TAGS_SRC, |x, _| super::tags_src(x.pairs())),
+    C::common(Column::TAGS, |x, _| super::tags_of(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.b.name.clone())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const BUCKETS: TableDef = TableDef {
     name: "aws_s3_bucket",
     scope: Scope::Account,
     description: "S3 buckets, each with its region, policy, public access settings, encryption, versioning, logging and the rest of its configuration",
-    columns: &[
-        Column::text("name", "The bucket's name").required(),
-        Column::text("arn", "The ARN"),
-        Column::time("creation_date", "When the bucket was created"),
-        Column::bool(
-            "bucket_policy_is_public",
-            "Whether the bucket policy makes it public (false without a policy)",
-        ),
-        Column::bool("versioning_enabled", "Whether versioning is enabled"),
-        Column::bool("versioning_mfa_delete", "Whether MFA delete is enabled"),
-        Column::bool(
-            "block_public_acls",
-            "Public access block: BlockPublicAcls (false when none is set)",
-        ),
-        Column::bool(
-            "block_public_policy",
-            "Public access block: BlockPublicPolicy (false when none is set)",
-        ),
-        Column::bool(
-            "ignore_public_acls",
-            "Public access block: IgnorePublicAcls (false when none is set)",
-        ),
-        Column::bool(
-            "restrict_public_buckets",
-            "Public access block: RestrictPublicBuckets (false when none is set)",
-        ),
-        Column::json(
-            "event_notification_configuration",
-            "Event notifications: EventBridgeConfiguration, LambdaFunctionConfigurations, QueueConfigurations, TopicConfigurations",
-        ),
-        Column::json(
-            "server_side_encryption_configuration",
-            "Default encryption, {\"Rules\": [...]}; null when none is configured",
-        ),
-        Column::json("acl", "The ACL: {\"Grants\", \"Owner\"}"),
-        Column::json("lifecycle_rules", "Lifecycle rules; null when none"),
-        Column::json(
-            "logging",
-            "Server access logging (TargetBucket, TargetPrefix, ...); null when off",
-        ),
-        Column::json(
-            "object_lock_configuration",
-            "Object lock (ObjectLockEnabled, Rule); null when none",
-        ),
-        Column::json(
-            "object_ownership_controls",
-            "Ownership controls, {\"Rules\": [{\"ObjectOwnership\"}]}; null when none",
-        ),
-        Column::json("policy", "The bucket policy, as JSON; null without one"),
-        Column::json(
-            "policy_std",
-            "The bucket policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
-        ),
-        Column::json("replication", "Replication (Role, Rules); null when none"),
-        Column::json(
-            "website_configuration",
-            "Static website hosting (IndexDocument, ErrorDocument, RedirectAllRequestsTo, RoutingRules); null when off",
-        ),
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Bucket, { BUCKETS_COLUMNS.len() }>(BUCKETS_COLUMNS),
     actions: &[
         "s3:ListBuckets",
         "s3:GetBucketLocation",
@@ -168,7 +170,7 @@ async fn locate(unit: Unit<'_>, client: &Client, home: &str, name: &str) -> Opti
 
 /// One bucket's row; `None` when the bucket went away between the listing and its details.
 async fn bucket_row(unit: Unit<'_>, home_client: &Client, home: &str, b: Listed) -> Option<Row> {
-    let region = match b.region {
+    let region = match b.region.clone() {
         Some(region) => region,
         None => locate(unit, home_client, home, &b.name).await?,
     };
@@ -385,7 +387,6 @@ async fn bucket_row(unit: Unit<'_>, home_client: &Client, home: &str, b: Listed)
         .found()
         .map(|out| out.tag_set().to_vec())
         .unwrap_or_default();
-    let pairs = || tags.iter().map(|t| (Some(t.key()), Some(t.value())));
     let notification = notification.found().map(|out| {
         json!({
             "EventBridgeConfiguration": out.event_bridge_configuration().map(|_| json!({})),
@@ -408,37 +409,37 @@ async fn bucket_row(unit: Unit<'_>, home_client: &Client, home: &str, b: Listed)
     });
     let arn = format!("arn:{}:s3:::{name}", unit.session.partition);
     Some(
-        Row::default()
-            .with("name", Cell::Text(b.name.clone()))
-            .with("arn", Cell::Text(arn.clone()))
-            .with("creation_date", b.created)
-            .with("bucket_policy_is_public", is_public)
-            .with("versioning_enabled", versioning_enabled)
-            .with("versioning_mfa_delete", mfa_delete)
-            .with("block_public_acls", block_acls)
-            .with("block_public_policy", block_policy)
-            .with("ignore_public_acls", ignore_acls)
-            .with("restrict_public_buckets", restrict)
-            .with("event_notification_configuration", json_cell(notification))
-            .with(
-                "server_side_encryption_configuration",
-                json_cell(encryption),
-            )
-            .with("acl", json_cell(acl))
-            .with("lifecycle_rules", json_cell(lifecycle))
-            .with("logging", json_cell(logging))
-            .with("object_lock_configuration", json_cell(lock))
-            .with("object_ownership_controls", json_cell(ownership))
-            .with("policy", policy_doc)
-            .with("policy_std", policy_std)
-            .with("replication", json_cell(replication))
-            .with("website_configuration", json_cell(website))
-            .with("tags_src", super::tags_src(pairs()))
-            .with("tags", super::tags_of(pairs()))
-            .with("title", Cell::Text(b.name.clone()))
-            .with("akas", Cell::json(json!([arn])))
-            .with("partition", unit.partition())
-            .with("region", Cell::Text(region)),
+        columns::row(
+            BUCKETS_COLUMNS,
+            &Bucket {
+                b,
+                policy_doc,
+                policy_std,
+                is_public,
+                versioning_enabled,
+                mfa_delete,
+                block_acls,
+                block_policy,
+                ignore_acls,
+                restrict,
+                encryption,
+                acl,
+                lifecycle,
+                logging,
+                lock,
+                ownership,
+                replication,
+                website,
+                tags,
+                notification,
+                arn,
+            },
+            &columns::RowCtx {
+                partition: &unit.partition(),
+            },
+        )
+        // the bucket's own region, not the unit's (`global`)
+        .with("region", Cell::Text(region)),
     )
 }
 

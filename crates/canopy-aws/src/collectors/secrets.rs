@@ -2,57 +2,70 @@
 //! its replication status (DescribeSecret) and resource policy (GetResourcePolicy).
 
 use aws_sdk_secretsmanager::Client;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_secretsmanager_secret`.
+struct Secret {
+    s: aws_sdk_secretsmanager::types::SecretListEntry,
+    arn: String,
+    replication: Option<Value>,
+    policy: Cell,
+    policy_std: Cell,
+    rules: Option<Value>,
+    name: String,
+}
+
+impl Secret {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.s.tags().iter().map(|t| (t.key(), t.value()))
+    }
+}
+
+/// A column of `aws_secretsmanager_secret`.
+type C = Col<Secret>;
+
+#[rustfmt::skip]
+const SECRETS_COLUMNS: &[Col<Secret>] = &[
+    C::text("name", "The secret's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("arn", "The secret's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::time("created_date", "When it was created", |x, _| time(x.s.created_date())),
+    C::text("description", "The description", |x, _| Cell::text(x.s.description())),
+    C::text("kms_key_id", "The KMS key that encrypts it (null: aws/secretsmanager)", |x, _| Cell::text(x.s.kms_key_id())),
+    C::time("deleted_date", "When it is scheduled for deletion", |x, _| time(x.s.deleted_date())),
+    C::time("last_accessed_date", "The day it was last read", |x, _| time(x.s.last_accessed_date())),
+    C::time("last_changed_date", "When it was last changed", |x, _| time(x.s.last_changed_date())),
+    C::time("last_rotated_date", "When it was last rotated", |x, _| time(x.s.last_rotated_date())),
+    C::text("owning_service", "The service that manages it, if any", |x, _| Cell::text(x.s.owning_service())),
+    C::text("primary_region", "Its primary region, when replicated", |x, _| Cell::text(x.s.primary_region())),
+    C::json("policy", "Its resource policy, as JSON", |x, _| x.policy.clone()),
+    C::json("policy_std", "The resource policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.policy_std.clone()),
+    C::json("replication_status", "Replicas: [{\"Region\", \"KmsKeyId\", \"Status\", \"StatusMessage\", \"LastAccessedDate\"}]", |x, _| json_cell(x.replication.clone())),
+    C::bool("rotation_enabled", "Whether automatic rotation is on", |x, _| Cell::bool(x.s.rotation_enabled())),
+    C::text("rotation_lambda_arn", "The function that rotates it", |x, _| Cell::text(x.s.rotation_lambda_arn())),
+    C::json("rotation_rules", "Rotation schedule: {\"AutomaticallyAfterDays\", \"Duration\", \"ScheduleExpression\"}", |x, _| json_cell(x.rules.clone())),
+    C::json(
+    "secret_versions_to_stages",
+    "Version ids and their staging labels (AWSCURRENT, ...)",
+    |x, _| json_cell(x.s.secret_versions_to_stages().map(|m| json!(m))),
+),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const SECRETS: TableDef = TableDef {
     name: "aws_secretsmanager_secret",
     scope: Scope::Regional,
     description: "Secrets Manager secrets (metadata only, never values), with their resource policy and rotation",
-    columns: &[
-        Column::text("name", "The secret's name").required(),
-        Column::text("arn", "The secret's ARN"),
-        Column::time("created_date", "When it was created"),
-        Column::text("description", "The description"),
-        Column::text(
-            "kms_key_id",
-            "The KMS key that encrypts it (null: aws/secretsmanager)",
-        ),
-        Column::time("deleted_date", "When it is scheduled for deletion"),
-        Column::time("last_accessed_date", "The day it was last read"),
-        Column::time("last_changed_date", "When it was last changed"),
-        Column::time("last_rotated_date", "When it was last rotated"),
-        Column::text("owning_service", "The service that manages it, if any"),
-        Column::text("primary_region", "Its primary region, when replicated"),
-        Column::json("policy", "Its resource policy, as JSON"),
-        Column::json(
-            "policy_std",
-            "The resource policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
-        ),
-        Column::json(
-            "replication_status",
-            "Replicas: [{\"Region\", \"KmsKeyId\", \"Status\", \"StatusMessage\", \"LastAccessedDate\"}]",
-        ),
-        Column::bool("rotation_enabled", "Whether automatic rotation is on"),
-        Column::text("rotation_lambda_arn", "The function that rotates it"),
-        Column::json(
-            "rotation_rules",
-            "Rotation schedule: {\"AutomaticallyAfterDays\", \"Duration\", \"ScheduleExpression\"}",
-        ),
-        Column::json(
-            "secret_versions_to_stages",
-            "Version ids and their staging labels (AWSCURRENT, ...)",
-        ),
-        Column::TAGS_SRC,
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Secret, { SECRETS_COLUMNS.len() }>(SECRETS_COLUMNS),
     actions: &[
         "secretsmanager:ListSecrets",
         "secretsmanager:DescribeSecret",
@@ -118,7 +131,6 @@ pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             });
             let (policy, policy_std) =
                 policy_cells(policy.found().as_ref().and_then(|o| o.resource_policy()));
-            let pairs = || s.tags().iter().map(|t| (t.key(), t.value()));
             let rules = s.rotation_rules().map(|r| {
                 json!({
                     "AutomaticallyAfterDays": r.automatically_after_days(),
@@ -127,33 +139,19 @@ pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let name = s.name().unwrap_or_default().to_owned();
-            Row::default()
-                .with("name", Cell::Text(name.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("created_date", time(s.created_date()))
-                .with("description", Cell::text(s.description()))
-                .with("kms_key_id", Cell::text(s.kms_key_id()))
-                .with("deleted_date", time(s.deleted_date()))
-                .with("last_accessed_date", time(s.last_accessed_date()))
-                .with("last_changed_date", time(s.last_changed_date()))
-                .with("last_rotated_date", time(s.last_rotated_date()))
-                .with("owning_service", Cell::text(s.owning_service()))
-                .with("primary_region", Cell::text(s.primary_region()))
-                .with("policy", policy)
-                .with("policy_std", policy_std)
-                .with("replication_status", json_cell(replication))
-                .with("rotation_enabled", Cell::bool(s.rotation_enabled()))
-                .with("rotation_lambda_arn", Cell::text(s.rotation_lambda_arn()))
-                .with("rotation_rules", json_cell(rules))
-                .with(
-                    "secret_versions_to_stages",
-                    json_cell(s.secret_versions_to_stages().map(|m| json!(m))),
-                )
-                .with("tags_src", tags_src(pairs()))
-                .with("title", Cell::Text(name))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(
+                SECRETS_COLUMNS,
+                &Secret {
+                    s,
+                    arn,
+                    replication,
+                    policy,
+                    policy_std,
+                    rules,
+                    name,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

@@ -46,125 +46,35 @@ macro_rules! count {
 /// A topic's column.
 type C = Col<Topic>;
 
+#[rustfmt::skip]
 const TOPIC_COLUMNS: &[Col<Topic>] = &[
-    C::text("topic_arn", "The topic's ARN", |t, _| {
-        Cell::Text(t.arn.clone())
-    })
-    .required(),
+    C::text("topic_arn", "The topic's ARN", |t, _| Cell::Text(t.arn.clone())).required(),
     C::text("display_name", "The display name", attr!("DisplayName")),
-    C::text(
-        "application_failure_feedback_role_arn",
-        "Role for failed deliveries to applications",
-        attr!("ApplicationFailureFeedbackRoleArn"),
-    ),
-    C::text(
-        "application_success_feedback_role_arn",
-        "Role for delivered messages to applications",
-        attr!("ApplicationSuccessFeedbackRoleArn"),
-    ),
-    C::text(
-        "application_success_feedback_sample_rate",
-        "Sample rate (%) of successful application deliveries logged",
-        attr!("ApplicationSuccessFeedbackSampleRate"),
-    ),
-    C::text(
-        "firehose_failure_feedback_role_arn",
-        "Role for failed deliveries to Firehose",
-        attr!("FirehoseFailureFeedbackRoleArn"),
-    ),
-    C::text(
-        "firehose_success_feedback_role_arn",
-        "Role for delivered messages to Firehose",
-        attr!("FirehoseSuccessFeedbackRoleArn"),
-    ),
-    C::text(
-        "firehose_success_feedback_sample_rate",
-        "Sample rate (%) of successful Firehose deliveries logged",
-        attr!("FirehoseSuccessFeedbackSampleRate"),
-    ),
-    C::text(
-        "http_failure_feedback_role_arn",
-        "Role for failed deliveries to HTTP endpoints",
-        attr!("HTTPFailureFeedbackRoleArn"),
-    ),
-    C::text(
-        "http_success_feedback_role_arn",
-        "Role for delivered messages to HTTP endpoints",
-        attr!("HTTPSuccessFeedbackRoleArn"),
-    ),
-    C::text(
-        "http_success_feedback_sample_rate",
-        "Sample rate (%) of successful HTTP deliveries logged",
-        attr!("HTTPSuccessFeedbackSampleRate"),
-    ),
-    C::text(
-        "lambda_failure_feedback_role_arn",
-        "Role for failed deliveries to Lambda",
-        attr!("LambdaFailureFeedbackRoleArn"),
-    ),
-    C::text(
-        "lambda_success_feedback_role_arn",
-        "Role for delivered messages to Lambda",
-        attr!("LambdaSuccessFeedbackRoleArn"),
-    ),
-    C::text(
-        "lambda_success_feedback_sample_rate",
-        "Sample rate (%) of successful Lambda deliveries logged",
-        attr!("LambdaSuccessFeedbackSampleRate"),
-    ),
+    C::text("application_failure_feedback_role_arn", "Role for failed deliveries to applications", attr!("ApplicationFailureFeedbackRoleArn")),
+    C::text("application_success_feedback_role_arn", "Role for delivered messages to applications", attr!("ApplicationSuccessFeedbackRoleArn")),
+    C::text("application_success_feedback_sample_rate", "Sample rate (%) of successful application deliveries logged", attr!("ApplicationSuccessFeedbackSampleRate")),
+    C::text("firehose_failure_feedback_role_arn", "Role for failed deliveries to Firehose", attr!("FirehoseFailureFeedbackRoleArn")),
+    C::text("firehose_success_feedback_role_arn", "Role for delivered messages to Firehose", attr!("FirehoseSuccessFeedbackRoleArn")),
+    C::text("firehose_success_feedback_sample_rate", "Sample rate (%) of successful Firehose deliveries logged", attr!("FirehoseSuccessFeedbackSampleRate")),
+    C::text("http_failure_feedback_role_arn", "Role for failed deliveries to HTTP endpoints", attr!("HTTPFailureFeedbackRoleArn")),
+    C::text("http_success_feedback_role_arn", "Role for delivered messages to HTTP endpoints", attr!("HTTPSuccessFeedbackRoleArn")),
+    C::text("http_success_feedback_sample_rate", "Sample rate (%) of successful HTTP deliveries logged", attr!("HTTPSuccessFeedbackSampleRate")),
+    C::text("lambda_failure_feedback_role_arn", "Role for failed deliveries to Lambda", attr!("LambdaFailureFeedbackRoleArn")),
+    C::text("lambda_success_feedback_role_arn", "Role for delivered messages to Lambda", attr!("LambdaSuccessFeedbackRoleArn")),
+    C::text("lambda_success_feedback_sample_rate", "Sample rate (%) of successful Lambda deliveries logged", attr!("LambdaSuccessFeedbackSampleRate")),
     C::text("owner", "The account that owns the topic", attr!("Owner")),
-    C::text(
-        "sqs_failure_feedback_role_arn",
-        "Role for failed deliveries to SQS",
-        attr!("SQSFailureFeedbackRoleArn"),
-    ),
-    C::text(
-        "sqs_success_feedback_role_arn",
-        "Role for delivered messages to SQS",
-        attr!("SQSSuccessFeedbackRoleArn"),
-    ),
-    C::text(
-        "sqs_success_feedback_sample_rate",
-        "Sample rate (%) of successful SQS deliveries logged",
-        attr!("SQSSuccessFeedbackSampleRate"),
-    ),
-    C::int(
-        "subscriptions_confirmed",
-        "Confirmed subscriptions",
-        count!("SubscriptionsConfirmed"),
-    ),
-    C::int(
-        "subscriptions_deleted",
-        "Deleted subscriptions",
-        count!("SubscriptionsDeleted"),
-    ),
-    C::int(
-        "subscriptions_pending",
-        "Subscriptions pending confirmation",
-        count!("SubscriptionsPending"),
-    ),
-    C::text(
-        "kms_master_key_id",
-        "The KMS key that encrypts messages; null when unencrypted",
-        attr!("KmsMasterKeyId"),
-    ),
+    C::text("sqs_failure_feedback_role_arn", "Role for failed deliveries to SQS", attr!("SQSFailureFeedbackRoleArn")),
+    C::text("sqs_success_feedback_role_arn", "Role for delivered messages to SQS", attr!("SQSSuccessFeedbackRoleArn")),
+    C::text("sqs_success_feedback_sample_rate", "Sample rate (%) of successful SQS deliveries logged", attr!("SQSSuccessFeedbackSampleRate")),
+    C::int("subscriptions_confirmed", "Confirmed subscriptions", count!("SubscriptionsConfirmed")),
+    C::int("subscriptions_deleted", "Deleted subscriptions", count!("SubscriptionsDeleted")),
+    C::int("subscriptions_pending", "Subscriptions pending confirmation", count!("SubscriptionsPending")),
+    C::text("kms_master_key_id", "The KMS key that encrypts messages; null when unencrypted", attr!("KmsMasterKeyId")),
     C::common(Column::TAGS_SRC, |t, _| tags_src(t.tag_pairs())),
-    C::json("policy", "The topic's access policy, as JSON", |t, _| {
-        t.policy.0.clone()
-    }),
-    C::json(
-        "policy_std",
-        "The access policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
-        |t, _| t.policy.1.clone(),
-    ),
-    C::json("delivery_policy", "The delivery policy, as JSON", |t, _| {
-        json_cell(json_attribute(&t.attributes, "DeliveryPolicy"))
-    }),
-    C::json(
-        "effective_delivery_policy",
-        "The effective delivery policy, as JSON",
-        |t, _| json_cell(json_attribute(&t.attributes, "EffectiveDeliveryPolicy")),
-    ),
+    C::json("policy", "The topic's access policy, as JSON", |t, _| t.policy.0.clone()),
+    C::json("policy_std", "The access policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |t, _| t.policy.1.clone()),
+    C::json("delivery_policy", "The delivery policy, as JSON", |t, _| json_cell(json_attribute(&t.attributes, "DeliveryPolicy"))),
+    C::json("effective_delivery_policy", "The effective delivery policy, as JSON", |t, _| json_cell(json_attribute(&t.attributes, "EffectiveDeliveryPolicy"))),
     C::common(Column::TITLE, |t, _| Cell::Text(t.arn.clone())),
     C::common(Column::TAGS, |t, _| tags_of(t.tag_pairs())),
     C::common(Column::AKAS, |t, _| Cell::json(json!([t.arn]))),

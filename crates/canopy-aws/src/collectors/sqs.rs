@@ -4,57 +4,76 @@ use std::collections::HashMap;
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::QueueAttributeName;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, policy_cells, tag_map};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_sqs_queue`.
+struct Queue {
+    url: String,
+    attributes: HashMap<String, String>,
+    policy: Cell,
+    policy_std: Cell,
+    tags: Option<aws_sdk_sqs::operation::list_queue_tags::ListQueueTagsOutput>,
+    arn: Option<String>,
+}
+
+impl Queue {
+    fn text(&self, key: &str) -> Cell {
+        Cell::text(self.attributes.get(key).map(String::as_str))
+    }
+
+    fn flag(&self, key: &str) -> Cell {
+        Cell::bool(
+            self.attributes
+                .get(key)
+                .map(|v| v.eq_ignore_ascii_case("true")),
+        )
+    }
+
+    fn document(&self, key: &str) -> Option<Value> {
+        self.attributes
+            .get(key)
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+    }
+}
+
+/// A column of `aws_sqs_queue`.
+type C = Col<Queue>;
+
+#[rustfmt::skip]
+const QUEUES_COLUMNS: &[Col<Queue>] = &[
+    C::text("queue_url", "The queue's URL", |x, _| Cell::Text(x.url.clone())).required(),
+    C::text("queue_arn", "The queue's ARN", |x, _| Cell::text(x.arn.as_deref())),
+    C::bool("fifo_queue", "Whether it is a FIFO queue", |x, _| Cell::Bool(x.attributes.get("FifoQueue").is_some_and(|v| v == "true"))),
+    C::text("fifo_throughput_limit", "perQueue or perMessageGroupId", |x, _| x.text("FifoThroughputLimit")),
+    C::text("delay_seconds", "Delivery delay, in seconds", |x, _| x.text("DelaySeconds")),
+    C::text("max_message_size", "Largest message, in bytes", |x, _| x.text("MaximumMessageSize")),
+    C::text("message_retention_seconds", "How long messages are kept, in seconds", |x, _| x.text("MessageRetentionPeriod")),
+    C::text("receive_wait_time_seconds", "Long-polling wait, in seconds", |x, _| x.text("ReceiveMessageWaitTimeSeconds")),
+    C::bool("sqs_managed_sse_enabled", "Whether SQS-managed encryption is on", |x, _| x.flag("SqsManagedSseEnabled")),
+    C::text("visibility_timeout_seconds", "Visibility timeout, in seconds", |x, _| x.text("VisibilityTimeout")),
+    C::json("policy", "The queue's access policy, as JSON", |x, _| x.policy.clone()),
+    C::json("policy_std", "The access policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.policy_std.clone()),
+    C::json("redrive_policy", "Dead-letter settings: {\"deadLetterTargetArn\", \"maxReceiveCount\"}", |x, _| json_cell(x.document("RedrivePolicy"))),
+    C::text("content_based_deduplication", "Whether content-based deduplication is on (FIFO)", |x, _| x.text("ContentBasedDeduplication")),
+    C::text("deduplication_scope", "messageGroup or queue (FIFO)", |x, _| x.text("DeduplicationScope")),
+    C::text("kms_master_key_id", "The KMS key that encrypts messages", |x, _| x.text("KmsMasterKeyId")),
+    C::common(Column::TAGS, |x, _| tag_map(x.tags.as_ref().and_then(|o| o.tags()))),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.url.clone())),
+    C::common(Column::AKAS, |x, _| x.arn.clone().map_or(Cell::Null, |a| Cell::json(json!([a])))),
+    C::partition(),
+];
 
 pub(super) const QUEUES: TableDef = TableDef {
     name: "aws_sqs_queue",
     scope: Scope::Regional,
     description: "SQS queues, with their access policy, encryption and dead-letter settings",
-    columns: &[
-        Column::text("queue_url", "The queue's URL").required(),
-        Column::text("queue_arn", "The queue's ARN"),
-        Column::bool("fifo_queue", "Whether it is a FIFO queue"),
-        Column::text("fifo_throughput_limit", "perQueue or perMessageGroupId"),
-        Column::text("delay_seconds", "Delivery delay, in seconds"),
-        Column::text("max_message_size", "Largest message, in bytes"),
-        Column::text(
-            "message_retention_seconds",
-            "How long messages are kept, in seconds",
-        ),
-        Column::text("receive_wait_time_seconds", "Long-polling wait, in seconds"),
-        Column::bool(
-            "sqs_managed_sse_enabled",
-            "Whether SQS-managed encryption is on",
-        ),
-        Column::text(
-            "visibility_timeout_seconds",
-            "Visibility timeout, in seconds",
-        ),
-        Column::json("policy", "The queue's access policy, as JSON"),
-        Column::json(
-            "policy_std",
-            "The access policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
-        ),
-        Column::json(
-            "redrive_policy",
-            "Dead-letter settings: {\"deadLetterTargetArn\", \"maxReceiveCount\"}",
-        ),
-        Column::text(
-            "content_based_deduplication",
-            "Whether content-based deduplication is on (FIFO)",
-        ),
-        Column::text("deduplication_scope", "messageGroup or queue (FIFO)"),
-        Column::text("kms_master_key_id", "The KMS key that encrypts messages"),
-        Column::TAGS,
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Queue, { QUEUES_COLUMNS.len() }>(QUEUES_COLUMNS),
     actions: &[
         "sqs:ListQueues",
         "sqs:GetQueueAttributes",
@@ -109,47 +128,21 @@ pub(super) async fn queues(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                         .collect()
                 })
                 .unwrap_or_default();
-            let text = |key: &str| Cell::text(attributes.get(key).map(String::as_str));
-            let flag =
-                |key: &str| Cell::bool(attributes.get(key).map(|v| v.eq_ignore_ascii_case("true")));
-            let document = |key: &str| {
-                attributes
-                    .get(key)
-                    .and_then(|t| serde_json::from_str::<Value>(t).ok())
-            };
             let (policy, policy_std) = policy_cells(attributes.get("Policy").map(String::as_str));
             let tags = tags.found();
             let arn = attributes.get("QueueArn").cloned();
-            Row::default()
-                .with("queue_url", Cell::Text(url.clone()))
-                .with("queue_arn", Cell::text(arn.as_deref()))
-                .with(
-                    "fifo_queue",
-                    Cell::Bool(attributes.get("FifoQueue").is_some_and(|v| v == "true")),
-                )
-                .with("fifo_throughput_limit", text("FifoThroughputLimit"))
-                .with("delay_seconds", text("DelaySeconds"))
-                .with("max_message_size", text("MaximumMessageSize"))
-                .with("message_retention_seconds", text("MessageRetentionPeriod"))
-                .with(
-                    "receive_wait_time_seconds",
-                    text("ReceiveMessageWaitTimeSeconds"),
-                )
-                .with("sqs_managed_sse_enabled", flag("SqsManagedSseEnabled"))
-                .with("visibility_timeout_seconds", text("VisibilityTimeout"))
-                .with("policy", policy)
-                .with("policy_std", policy_std)
-                .with("redrive_policy", json_cell(document("RedrivePolicy")))
-                .with(
-                    "content_based_deduplication",
-                    text("ContentBasedDeduplication"),
-                )
-                .with("deduplication_scope", text("DeduplicationScope"))
-                .with("kms_master_key_id", text("KmsMasterKeyId"))
-                .with("tags", tag_map(tags.as_ref().and_then(|o| o.tags())))
-                .with("title", Cell::Text(url.clone()))
-                .with("akas", arn.map_or(Cell::Null, |a| Cell::json(json!([a]))))
-                .with("partition", partition.clone())
+            columns::row(
+                QUEUES_COLUMNS,
+                &Queue {
+                    url,
+                    attributes,
+                    policy,
+                    policy_std,
+                    tags,
+                    arn,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

@@ -4,43 +4,62 @@
 
 use aws_sdk_ssm::Client;
 use aws_sdk_ssm::types::ResourceTypeForTagging;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::columns::{self, Col};
 use super::{Unit, batch, tags_of, tags_src, time};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_ssm_parameter`.
+struct Parameter {
+    p: aws_sdk_ssm::types::ParameterMetadata,
+    name: String,
+    tags: Option<aws_sdk_ssm::operation::list_tags_for_resource::ListTagsForResourceOutput>,
+    policies: Cell,
+    arn: String,
+}
+
+impl Parameter {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags
+            .iter()
+            .flat_map(|o| o.tag_list())
+            .map(|t| (Some(t.key()), Some(t.value())))
+    }
+}
+
+/// A column of `aws_ssm_parameter`.
+type C = Col<Parameter>;
+
+#[rustfmt::skip]
+const PARAMETERS_COLUMNS: &[Col<Parameter>] = &[
+    C::text("name", "The parameter's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("type", "String, StringList or SecureString", |x, _| Cell::text(x.p.r#type().map(|t| t.as_str()))),
+    C::text("value", "Always null: canopy never reads parameter values", |_, _| Cell::Null),
+    C::text("arn", "The parameter's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("data_type", "text, aws:ec2:image or aws:ssm:integration", |x, _| Cell::text(x.p.data_type())),
+    C::text("key_id", "The KMS key a SecureString is encrypted with", |x, _| Cell::text(x.p.key_id())),
+    C::time("last_modified_date", "When it was last changed", |x, _| time(x.p.last_modified_date())),
+    C::text("last_modified_user", "Who last changed it", |x, _| Cell::text(x.p.last_modified_user())),
+    C::int("version", "Its version", |x, _| Cell::Int(x.p.version())),
+    C::text("selector", "Always null (comes with the value, never read)", |_, _| Cell::Null),
+    C::text("source_result", "Always null (comes with the value, never read)", |_, _| Cell::Null),
+    C::text("tier", "Standard, Advanced or Intelligent-Tiering", |x, _| Cell::text(x.p.tier().map(|t| t.as_str()))),
+    C::json("policies", "Parameter policies: [{\"PolicyText\", \"PolicyType\", \"PolicyStatus\"}]", |x, _| x.policies.clone()),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+];
 
 pub(super) const PARAMETERS: TableDef = TableDef {
     name: "aws_ssm_parameter",
     scope: Scope::Regional,
     description: "SSM Parameter Store parameters (metadata only: values are never read)",
-    columns: &[
-        Column::text("name", "The parameter's name").required(),
-        Column::text("type", "String, StringList or SecureString"),
-        Column::text("value", "Always null: canopy never reads parameter values"),
-        Column::text("arn", "The parameter's ARN"),
-        Column::text("data_type", "text, aws:ec2:image or aws:ssm:integration"),
-        Column::text("key_id", "The KMS key a SecureString is encrypted with"),
-        Column::time("last_modified_date", "When it was last changed"),
-        Column::text("last_modified_user", "Who last changed it"),
-        Column::int("version", "Its version"),
-        Column::text("selector", "Always null (comes with the value, never read)"),
-        Column::text(
-            "source_result",
-            "Always null (comes with the value, never read)",
-        ),
-        Column::text("tier", "Standard, Advanced or Intelligent-Tiering"),
-        Column::json(
-            "policies",
-            "Parameter policies: [{\"PolicyText\", \"PolicyType\", \"PolicyStatus\"}]",
-        ),
-        Column::TAGS_SRC,
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Parameter, { PARAMETERS_COLUMNS.len() }>(PARAMETERS_COLUMNS),
     actions: &["ssm:DescribeParameters", "ssm:ListTagsForResource"],
     filled_by: "collect",
 };
@@ -84,11 +103,6 @@ pub(super) async fn parameters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
                 .await
                 .found();
-            let pairs = || {
-                tags.iter()
-                    .flat_map(|o| o.tag_list())
-                    .map(|t| (Some(t.key()), Some(t.value())))
-            };
             let policies = if p.policies().is_empty() {
                 Cell::Null
             } else {
@@ -114,25 +128,17 @@ pub(super) async fn parameters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 },
                 str::to_owned,
             );
-            Row::default()
-                .with("name", Cell::Text(name.clone()))
-                .with("type", Cell::text(p.r#type().map(|t| t.as_str())))
-                .with("value", Cell::Null)
-                .with("arn", Cell::Text(arn.clone()))
-                .with("data_type", Cell::text(p.data_type()))
-                .with("key_id", Cell::text(p.key_id()))
-                .with("last_modified_date", time(p.last_modified_date()))
-                .with("last_modified_user", Cell::text(p.last_modified_user()))
-                .with("version", Cell::Int(p.version()))
-                .with("selector", Cell::Null)
-                .with("source_result", Cell::Null)
-                .with("tier", Cell::text(p.tier().map(|t| t.as_str())))
-                .with("policies", policies)
-                .with("tags_src", tags_src(pairs()))
-                .with("title", Cell::Text(name))
-                .with("tags", tags_of(pairs()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(
+                PARAMETERS_COLUMNS,
+                &Parameter {
+                    p,
+                    name,
+                    tags,
+                    policies,
+                    arn,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

@@ -31,73 +31,59 @@ impl Acl {
 /// A network ACL's column.
 type C = Col<Acl>;
 
+#[rustfmt::skip]
 const ACL_COLUMNS: &[Col<Acl>] = &[
-    C::text("network_acl_id", "The network ACL's id", |a, _| {
-        Cell::text(a.acl.network_acl_id())
-    })
-    .required(),
-    C::text("arn", "The network ACL's ARN", |a, _| {
-        Cell::Text(a.arn.clone())
-    }),
-    C::bool(
-        "is_default",
-        "Whether it is its VPC's default network ACL",
-        |a, _| Cell::bool(a.acl.is_default()),
-    ),
-    C::text("vpc_id", "The VPC it belongs to", |a, _| {
-        Cell::text(a.acl.vpc_id())
-    }),
-    C::text("owner_id", "The account that owns it", |a, _| {
-        Cell::text(a.acl.owner_id())
-    }),
+    C::text("network_acl_id", "The network ACL's id", |a, _| Cell::text(a.acl.network_acl_id())).required(),
+    C::text("arn", "The network ACL's ARN", |a, _| Cell::Text(a.arn.clone())),
+    C::bool("is_default", "Whether it is its VPC's default network ACL", |a, _| Cell::bool(a.acl.is_default())),
+    C::text("vpc_id", "The VPC it belongs to", |a, _| Cell::text(a.acl.vpc_id())),
+    C::text("owner_id", "The account that owns it", |a, _| Cell::text(a.acl.owner_id())),
     C::json(
-        "associations",
-        "The subnets it guards: [{\"NetworkAclAssociationId\", \"NetworkAclId\", \"SubnetId\"}]",
-        |a, _| {
-            Cell::json(Value::Array(
-                a.acl
-                    .associations()
-                    .iter()
-                    .map(|s| {
-                        json!({
-                            "NetworkAclAssociationId": s.network_acl_association_id(),
-                            "NetworkAclId": s.network_acl_id(),
-                            "SubnetId": s.subnet_id(),
-                        })
+    "associations",
+    "The subnets it guards: [{\"NetworkAclAssociationId\", \"NetworkAclId\", \"SubnetId\"}]",
+    |a, _| {
+        Cell::json(Value::Array(
+            a.acl
+                .associations()
+                .iter()
+                .map(|s| {
+                    json!({
+                        "NetworkAclAssociationId": s.network_acl_association_id(),
+                        "NetworkAclId": s.network_acl_id(),
+                        "SubnetId": s.subnet_id(),
                     })
-                    .collect(),
-            ))
-        },
-    ),
+                })
+                .collect(),
+        ))
+    },
+),
     C::json(
-        "entries",
-        "Its rules: [{\"RuleNumber\", \"RuleAction\", \"Egress\", \"Protocol\", \"CidrBlock\", \"Ipv6CidrBlock\", \"PortRange\": {\"From\", \"To\"}, \"IcmpTypeCode\"}]",
-        |a, _| {
-            Cell::json(Value::Array(
-                a.acl
-                    .entries()
-                    .iter()
-                    .map(|e| {
-                        json!({
-                            "CidrBlock": e.cidr_block(),
-                            "Egress": e.egress(),
-                            "IcmpTypeCode": e.icmp_type_code().map(|c| json!({"Code": c.code(), "Type": c.r#type()})),
-                            "Ipv6CidrBlock": e.ipv6_cidr_block(),
-                            "PortRange": e.port_range().map(|p| json!({"From": p.from(), "To": p.to()})),
-                            "Protocol": e.protocol(),
-                            "RuleAction": e.rule_action().map(|r| r.as_str()),
-                            "RuleNumber": e.rule_number(),
-                        })
+    "entries",
+    "Its rules: [{\"RuleNumber\", \"RuleAction\", \"Egress\", \"Protocol\", \"CidrBlock\", \"Ipv6CidrBlock\", \"PortRange\": {\"From\", \"To\"}, \"IcmpTypeCode\"}]",
+    |a, _| {
+        Cell::json(Value::Array(
+            a.acl
+                .entries()
+                .iter()
+                .map(|e| {
+                    json!({
+                        "CidrBlock": e.cidr_block(),
+                        "Egress": e.egress(),
+                        "IcmpTypeCode": e.icmp_type_code().map(|c| json!({"Code": c.code(), "Type": c.r#type()})),
+                        "Ipv6CidrBlock": e.ipv6_cidr_block(),
+                        "PortRange": e.port_range().map(|p| json!({"From": p.from(), "To": p.to()})),
+                        "Protocol": e.protocol(),
+                        "RuleAction": e.rule_action().map(|r| r.as_str()),
+                        "RuleNumber": e.rule_number(),
                     })
-                    .collect(),
-            ))
-        },
-    ),
+                })
+                .collect(),
+        ))
+    },
+),
     C::common(Column::TAGS_SRC, |a, _| tags_src(a.tag_pairs())),
     C::common(Column::TAGS, |a, _| tags_of(a.tag_pairs())),
-    C::common(Column::TITLE, |a, _| {
-        Cell::Text(name_or(a.acl.tags(), a.id()).to_owned())
-    }),
+    C::common(Column::TITLE, |a, _| Cell::Text(name_or(a.acl.tags(), a.id()).to_owned())),
     C::common(Column::AKAS, |a, _| Cell::json(json!([a.arn]))),
     C::partition(),
 ];
