@@ -21,7 +21,7 @@ mod roles;
 mod session;
 
 pub use collectors::{
-    COLLECTORS, Collector, Enumeration, IdentityInventory, Refusal, Refusals, Unit,
+    Collector, Enumeration, IdentityInventory, Refusal, Refusals, Unit, collectors,
     describe_regions, identity_inventory, identity_tables, tables,
 };
 pub use credreport::{

@@ -7,6 +7,9 @@
 //! paced by its own bucket of [`OrgRates`], so a discovery takes as long as its slowest API
 //! (at 10,000 accounts: ListTagsForResource, one call per account at 10/s). Every call is
 //! retried by `call`.
+//!
+//! Over 600 lines: discovery is one walk of the organization's APIs (tree, accounts, policies,
+//! delegated administrators), each listing paged and paced the same way.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -4,6 +4,9 @@
 //! One HTTP client serves the whole process: every SDK client made from an [`AwsSession`]
 //! (every account, region and service) shares its connection pool and its root certificates.
 //! Requests are signed one by one, so a pooled connection is safe to reuse across credentials.
+//!
+//! Over 600 lines: the credential chain, the refreshing role provider and the account's client
+//! cache hold one invariant (one assume-role per account serves every region), with their tests.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

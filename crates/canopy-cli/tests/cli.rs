@@ -1,5 +1,8 @@
 //! End-to-end tests: the real `canopy` binary against a private AWS emulator per test.
 //! One test binary for the crate keeps link time down.
+//!
+//! Over 600 lines: the harness every end-to-end test shares (the emulator, the binary, the store),
+//! with the tests that cover no single family.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

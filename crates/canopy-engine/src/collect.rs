@@ -41,12 +41,11 @@ pub fn collectors_for(names: &[String]) -> Result<ChosenTables, EngineError> {
         .collect();
     let mut chosen = ChosenTables::default();
     if names.is_empty() || names.iter().any(|t| t.eq_ignore_ascii_case("all")) {
-        chosen.collectors = canopy_aws::COLLECTORS.iter().collect();
+        chosen.collectors = canopy_aws::collectors().collect();
         return Ok(chosen);
     }
     let unknown = |name: &str| {
-        let known: Vec<&str> = canopy_aws::COLLECTORS
-            .iter()
+        let known: Vec<&str> = canopy_aws::collectors()
             .flat_map(|c| c.tables.iter().map(|t| t.name))
             .collect();
         EngineError::Selection(format!(
@@ -61,8 +60,7 @@ pub fn collectors_for(names: &[String]) -> Result<ChosenTables, EngineError> {
             continue;
         }
         let matching: Vec<&'static Collector> = match name.strip_suffix('*') {
-            Some(prefix) => canopy_aws::COLLECTORS
-                .iter()
+            Some(prefix) => canopy_aws::collectors()
                 .filter(|c| c.tables.iter().any(|t| t.name.starts_with(prefix)))
                 .collect(),
             None => Collector::for_table(name).into_iter().collect(),
@@ -72,8 +70,7 @@ pub fn collectors_for(names: &[String]) -> Result<ChosenTables, EngineError> {
         }
         wanted.extend(matching);
     }
-    chosen.collectors = canopy_aws::COLLECTORS
-        .iter()
+    chosen.collectors = canopy_aws::collectors()
         .filter(|c| wanted.contains(c))
         .collect();
     Ok(chosen)
@@ -282,9 +279,10 @@ mod tests {
 
     #[test]
     fn tables_are_chosen_by_name_prefix_or_all() {
+        // in the registry's order (service by service: IAM's before EC2's), not the asker's
         assert_eq!(
-            tables(&["aws_iam_role", "aws_vpc"]),
-            ["aws_vpc", "aws_iam_role"]
+            tables(&["aws_vpc", "aws_iam_role"]),
+            ["aws_iam_role", "aws_vpc"]
         );
         assert_eq!(
             tables(&["aws_vpc_route"]),
@@ -299,8 +297,8 @@ mod tests {
             vpc,
             "each collector once"
         );
-        assert_eq!(tables(&[]).len(), canopy_aws::COLLECTORS.len());
-        assert_eq!(tables(&["ALL"]).len(), canopy_aws::COLLECTORS.len());
+        assert_eq!(tables(&[]).len(), canopy_aws::collectors().count());
+        assert_eq!(tables(&["ALL"]).len(), canopy_aws::collectors().count());
         let from_sync = collectors_for(&["aws_organizations_account".to_owned()]).unwrap();
         assert!(from_sync.collectors.is_empty());
         assert_eq!(from_sync.from_sync, ["aws_organizations_account"]);

@@ -264,16 +264,10 @@ async fn prepare_account(
         (Ok(_), None) => Ok(vec![
             canopy_model::inventory::home_region(&target.partition).to_owned(),
         ]),
-        (Ok(s), Some(choice)) => canopy_aws::describe_regions(s, buckets).await.map(|all| {
-            all.into_iter()
-                .filter(|r| r.enabled())
-                .map(|r| r.name)
-                .filter(|r| match choice {
-                    RegionChoice::All => true,
-                    RegionChoice::List(list) => list.iter().any(|l| l.as_str() == r),
-                })
-                .collect()
-        }),
+        // the regions are chosen as the fan-out chooses them: enabled, in the account's partition
+        (Ok(s), Some(choice)) => canopy_aws::describe_regions(s, buckets)
+            .await
+            .map(|all| crate::fanout::choose_regions(choice, Some(&all), &target.partition).0),
     };
     let (session, targets) = match found {
         Ok(regions) => (

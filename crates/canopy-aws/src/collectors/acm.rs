@@ -8,6 +8,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tags_of, tags_src, time};
 use crate::error::AwsError;
@@ -29,13 +30,6 @@ impl Certificate {
 
     fn options(&self) -> Option<&aws_sdk_acm::types::CertificateOptions> {
         self.c().and_then(|c| c.options())
-    }
-
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.tags
-            .iter()
-            .flat_map(|o| o.tags())
-            .map(|t| (Some(t.key()), t.value()))
     }
 
     fn strings(&self, v: &[String]) -> Option<Value> {
@@ -74,9 +68,9 @@ const CERTIFICATES_COLUMNS: &[Col<Certificate>] = &[
     C::json("domain_validation_options", "Validation per domain: [{\"DomainName\", \"ValidationStatus\", \"ValidationMethod\", \"ResourceRecord\", ...}]", |x, _| json_cell(x.c().map(|c| validations(c.domain_validation_options())))),
     C::json("in_use_by", "ARNs of the resources that use it", |x, _| json_cell(x.c().map(|c| json!(c.in_use_by())))),
     C::json("subject_alternative_names", "Its subject alternative names", |x, _| json_cell(x.c().and_then(|c| x.strings(c.subject_alternative_names())))),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter().flat_map(|o| o.tags()))),
     C::common(Column::TITLE, |x, _| Cell::text(x.domain.as_deref())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|o| o.tags()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
 ];
@@ -223,3 +217,8 @@ pub(super) async fn certificates(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
     .await;
     Ok(vec![batch(&CERTIFICATES, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&CERTIFICATES], |u| {
+    Box::pin(certificates(u))
+})];

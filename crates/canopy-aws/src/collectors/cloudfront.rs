@@ -12,6 +12,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tags_of, tags_src, time};
 use crate::error::AwsError;
@@ -39,14 +40,6 @@ impl Distribution {
 
     fn distribution(&self) -> Option<&aws_sdk_cloudfront::types::Distribution> {
         self.full.as_ref().and_then(|f| f.distribution())
-    }
-
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.tags
-            .iter()
-            .flat_map(|t| t.tags())
-            .flat_map(|t| t.items())
-            .map(|t| (Some(t.key()), t.value()))
     }
 }
 
@@ -81,11 +74,11 @@ const DISTRIBUTIONS_COLUMNS: &[Col<Distribution>] = &[
     C::json("origins", "Its origins: [{\"Id\", \"DomainName\", \"S3OriginConfig\", \"CustomOriginConfig\", \"OriginAccessControlId\", ...}] (custom header values never kept)", |x, _| json_cell(x.d.origins().map(|o| Value::Array(o.items().iter().map(origin).collect())))),
     C::json("origin_groups", "Its failover origin groups: {\"Quantity\", \"Items\"}", |x, _| json_cell(x.d.origin_groups().map(origin_groups))),
     C::json("restrictions", "{\"GeoRestriction\": {\"RestrictionType\", \"Quantity\", \"Items\"}}", |x, _| json_cell(x.d.restrictions().map(restrictions))),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter().flat_map(|t| t.tags()).flat_map(|t| t.items()))),
     C::json("viewer_certificate", "Viewer TLS: {\"ACMCertificateArn\", \"MinimumProtocolVersion\", \"SSLSupportMethod\", \"CloudFrontDefaultCertificate\", ...}", |x, _| json_cell(x.d.viewer_certificate().map(viewer_certificate))),
     C::json("monitoring_subscription", "{\"RealtimeMetricsSubscriptionConfig\": {\"RealtimeMetricsSubscriptionStatus\"}}", |x, _| json_cell(x.monitoring.clone())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|t| t.tags()).flat_map(|t| t.items()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
 ];
@@ -383,3 +376,8 @@ pub(super) async fn distributions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
     .await;
     Ok(vec![batch(&DISTRIBUTIONS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&DISTRIBUTIONS], |u| {
+    Box::pin(distributions(u))
+})];

@@ -7,6 +7,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tags_of, tags_src, time};
 use crate::error::AwsError;
@@ -26,10 +27,6 @@ struct Trail {
 impl Trail {
     fn s(&self) -> Option<&aws_sdk_cloudtrail::operation::get_trail_status::GetTrailStatusOutput> {
         self.status.as_ref()
-    }
-
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.tags.iter().map(|t| (Some(t.key()), t.value()))
     }
 }
 
@@ -67,8 +64,8 @@ const TRAILS_COLUMNS: &[Col<Trail>] = &[
     C::json("advanced_event_selectors", "Advanced event selectors", |x, _| json_cell(x.advanced.clone())),
     C::json("event_selectors", "Event selectors: [{\"ReadWriteType\", \"IncludeManagementEvents\", \"DataResources\", ...}]", |x, _| json_cell(x.event_selectors.clone())),
     C::json("insight_selectors", "Insight selectors: [{\"InsightType\"}]", |x, _| json_cell(x.insights.clone())),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags.iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::partition(),
@@ -189,3 +186,6 @@ pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&TRAILS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&TRAILS], |u| Box::pin(trails(u)))];

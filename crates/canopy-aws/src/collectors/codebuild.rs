@@ -8,6 +8,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, json_list, list_of, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
@@ -20,12 +21,6 @@ struct Project {
     webhook: Option<Value>,
     arn: String,
     name: String,
-}
-
-impl Project {
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.p.tags().iter().map(|t| (t.key(), t.value()))
-    }
 }
 
 /// A column of `aws_codebuild_project`.
@@ -135,9 +130,9 @@ const PROJECTS_COLUMNS: &[Col<Project>] = &[
     },
 ),
     C::json("webhook", "Its webhook: {\"Url\", \"PayloadUrl\", \"BranchFilter\", \"BuildType\", ...} (its secret never kept)", |x, _| json_cell(x.webhook.clone())),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.p.tags().iter())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.p.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
 ];
@@ -279,3 +274,7 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     }
     Ok(vec![batch(&PROJECTS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&PROJECTS], |u| Box::pin(projects(u)))];

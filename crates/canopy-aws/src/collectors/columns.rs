@@ -9,6 +9,7 @@ use canopy_model::inventory::{Cell, Row};
 use canopy_model::table::{Column, ColumnType};
 
 /// What a row is read in beyond its item: the account's partition.
+#[derive(Clone, Copy)]
 pub(super) struct RowCtx<'a> {
     pub partition: &'a Cell,
 }
@@ -62,6 +63,10 @@ impl<T: 'static> Col<T> {
         Self::new(name, ColumnType::Cidr, doc, read)
     }
 
+    pub const fn inet(name: &'static str, doc: &'static str, read: Read<T>) -> Self {
+        Self::new(name, ColumnType::Inet, doc, read)
+    }
+
     /// One of the columns every table shares (`title`, `tags`, `akas`, ...), read from `T`.
     pub const fn common(column: Column, read: Read<T>) -> Self {
         Self { column, read }
@@ -98,4 +103,56 @@ pub(super) fn row<T>(cols: &[Col<T>], item: &T, cx: &RowCtx<'_>) -> Row {
         row = row.with(col.column.name, (col.read)(item, cx));
     }
     row
+}
+
+/// A tag as one SDK gives it: each SDK has a tag type of its own, with the key and value
+/// optional in some and required in others; they are read alike through this.
+pub(super) trait Tag {
+    fn pair(&self) -> (Option<&str>, Option<&str>);
+}
+
+impl<T: Tag> Tag for &T {
+    fn pair(&self) -> (Option<&str>, Option<&str>) {
+        (**self).pair()
+    }
+}
+
+impl Tag for (Option<&str>, Option<&str>) {
+    fn pair(&self) -> (Option<&str>, Option<&str>) {
+        *self
+    }
+}
+
+/// The SDKs' tag types, each with how its key and value are read.
+macro_rules! sdk_tags {
+    ($($ty:ty => |$t:ident| $pair:expr;)*) => {
+        $(impl Tag for $ty {
+            fn pair(&self) -> (Option<&str>, Option<&str>) {
+                let $t = self;
+                $pair
+            }
+        })*
+    };
+}
+
+sdk_tags! {
+    aws_sdk_acm::types::Tag => |t| (Some(t.key()), t.value());
+    aws_sdk_cloudfront::types::Tag => |t| (Some(t.key()), t.value());
+    aws_sdk_cloudtrail::types::Tag => |t| (Some(t.key()), t.value());
+    aws_sdk_codebuild::types::Tag => |t| (t.key(), t.value());
+    aws_sdk_dynamodb::types::Tag => |t| (Some(t.key()), Some(t.value()));
+    aws_sdk_ec2::types::Tag => |t| (t.key(), t.value());
+    aws_sdk_ecr::types::Tag => |t| (Some(t.key()), Some(t.value()));
+    aws_sdk_ecs::types::Tag => |t| (t.key(), t.value());
+    aws_sdk_efs::types::Tag => |t| (Some(t.key()), Some(t.value()));
+    aws_sdk_elasticache::types::Tag => |t| (t.key(), t.value());
+    aws_sdk_iam::types::Tag => |t| (Some(t.key()), Some(t.value()));
+    aws_sdk_kms::types::Tag => |t| (Some(t.tag_key()), Some(t.tag_value()));
+    aws_sdk_opensearch::types::Tag => |t| (Some(t.key()), Some(t.value()));
+    aws_sdk_rds::types::Tag => |t| (t.key(), t.value());
+    aws_sdk_redshift::types::Tag => |t| (t.key(), t.value());
+    aws_sdk_s3::types::Tag => |t| (Some(t.key()), Some(t.value()));
+    aws_sdk_secretsmanager::types::Tag => |t| (t.key(), t.value());
+    aws_sdk_ssm::types::Tag => |t| (Some(t.key()), Some(t.value()));
+    aws_sdk_ssoadmin::types::Tag => |t| (Some(t.key()), Some(t.value()));
 }

@@ -6,6 +6,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
@@ -35,13 +36,6 @@ impl Table {
 
     fn t(&self) -> Option<&aws_sdk_dynamodb::types::TableDescription> {
         self.described.as_ref().and_then(|d| d.table())
-    }
-
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.tags
-            .iter()
-            .flat_map(|o| o.tags())
-            .map(|t| (Some(t.key()), Some(t.value())))
     }
 }
 
@@ -75,8 +69,8 @@ const TABLES_COLUMNS: &[Col<Table>] = &[
     C::text("continuous_backups_status", "ENABLED or DISABLED", |x, _| Cell::text(x.backups .as_ref().map(|b| b.continuous_backups_status().as_str()))),
     C::json("streaming_destination", "Kinesis streaming: {\"KinesisDataStreamDestinations\": [{\"StreamArn\", \"DestinationStatus\", ...}]}", |x, _| json_cell(x.streaming.clone())),
     C::json("point_in_time_recovery_description", "Point-in-time recovery: {\"PointInTimeRecoveryStatus\", \"EarliestRestorableDateTime\", ...}", |x, _| json_cell(x.recovery.clone())),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter().flat_map(|o| o.tags()))),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|o| o.tags()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
@@ -245,3 +239,6 @@ pub(super) async fn tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&TABLES, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&TABLES], |u| Box::pin(tables(u)))];

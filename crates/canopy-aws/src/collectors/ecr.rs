@@ -8,6 +8,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src, time};
 use crate::error::AwsError;
@@ -28,15 +29,6 @@ struct Repository {
     image_scanning: Option<Value>,
 }
 
-impl Repository {
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.tags
-            .iter()
-            .flat_map(|o| o.tags())
-            .map(|t| (Some(t.key()), Some(t.value())))
-    }
-}
-
 /// A column of `aws_ecr_repository`.
 type C = Col<Repository>;
 
@@ -55,8 +47,8 @@ const REPOSITORIES_COLUMNS: &[Col<Repository>] = &[
     C::json("lifecycle_policy", "Its lifecycle policy, as JSON ({\"rules\": [...]})", |x, _| json_cell(x.lifecycle_policy.clone())),
     C::json("policy", "Its repository policy, as JSON", |x, _| x.policy.clone()),
     C::json("policy_std", "The repository policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.policy_std.clone()),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter().flat_map(|o| o.tags()))),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|o| o.tags()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
@@ -223,3 +215,8 @@ pub(super) async fn repositories(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
     .await;
     Ok(vec![batch(&REPOSITORIES, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&REPOSITORIES], |u| {
+    Box::pin(repositories(u))
+})];

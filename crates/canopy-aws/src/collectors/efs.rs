@@ -5,6 +5,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, ColumnType, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
@@ -18,15 +19,6 @@ struct FileSystem {
     policy_std: Cell,
     backups: String,
     size: Option<Value>,
-}
-
-impl FileSystem {
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.f
-            .tags()
-            .iter()
-            .map(|t| (Some(t.key()), Some(t.value())))
-    }
 }
 
 /// A column of `aws_efs_file_system`.
@@ -54,9 +46,9 @@ const FILE_SYSTEMS_COLUMNS: &[Col<FileSystem>] = &[
     C::json("size_in_bytes", "Its metered size: {\"Value\", \"Timestamp\", \"ValueInIA\", \"ValueInStandard\", \"ValueInArchive\"}", |x, _| json_cell(x.size.clone())),
     C::json("policy", "Its file system policy, as JSON", |x, _| x.policy.clone()),
     C::json("policy_std", "The file system policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.policy_std.clone()),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.f.tags().iter())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.f.name().unwrap_or(&x.id).to_owned())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.f.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
 ];
@@ -149,3 +141,8 @@ pub(super) async fn file_systems(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
     .await;
     Ok(vec![batch(&FILE_SYSTEMS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&FILE_SYSTEMS], |u| {
+    Box::pin(file_systems(u))
+})];

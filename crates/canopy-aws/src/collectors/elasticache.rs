@@ -6,6 +6,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, list_of, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
@@ -19,15 +20,6 @@ struct CacheCluster {
     group: Option<Value>,
     pending: Option<Value>,
     notification: Option<Value>,
-}
-
-impl CacheCluster {
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.tags
-            .iter()
-            .flat_map(|t| t.tag_list())
-            .map(|t| (t.key(), t.value()))
-    }
 }
 
 /// A column of `aws_elasticache_cluster`.
@@ -125,9 +117,9 @@ const CLUSTERS_COLUMNS: &[Col<CacheCluster>] = &[
         })
     },
 ),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter().flat_map(|t| t.tag_list()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|t| t.tag_list()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
 ];
@@ -225,3 +217,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&CLUSTERS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&CLUSTERS], |u| Box::pin(clusters(u)))];

@@ -9,47 +9,70 @@ use aws_sdk_elasticloadbalancing::Client as ClassicClient;
 use aws_sdk_elasticloadbalancing::types::PolicyDescription;
 use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, json_list, strings, tags_of, tags_src, time};
 use crate::error::AwsError;
 
+/// What is read of one application or network load balancer.
+struct Lb {
+    l: aws_sdk_elasticloadbalancingv2::types::LoadBalancer,
+    name: String,
+    arn: String,
+    attributes: Option<Value>,
+    zones: Value,
+    tags: TagPairs,
+}
+
+impl Lb {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags.iter().map(|(k, v)| (k.as_deref(), v.as_deref()))
+    }
+}
+
+/// A column of `aws_ec2_application_load_balancer` or `aws_ec2_network_load_balancer`.
+type LbC = Col<Lb>;
+
 /// The columns application and network load balancers share, in Steampipe's order.
+#[rustfmt::skip]
 macro_rules! elbv2_columns {
     ($($extra:expr),*) => {
         &[
-            Column::text("name", "The load balancer's name").required(),
-            Column::text("arn", "The load balancer's ARN"),
-            Column::text("type", "application, network or gateway"),
+            LbC::text("name", "The load balancer's name", |x, _| Cell::Text(x.name.clone())).required(),
+            LbC::text("arn", "The load balancer's ARN", |x, _| Cell::Text(x.arn.clone())),
+            LbC::text("type", "application, network or gateway", |x, _| Cell::text(x.l.r#type().map(|t| t.as_str()))),
             $($extra,)*
-            Column::text("scheme", "internet-facing or internal"),
-            Column::text("canonical_hosted_zone_id", "Its Route 53 hosted zone"),
-            Column::text("vpc_id", "Its VPC"),
-            Column::time("created_time", "When it was created"),
-            Column::text("customer_owned_ipv4_pool", "Its customer-owned address pool (Outposts)"),
-            Column::text("dns_name", "Its public DNS name"),
-            Column::text("ip_address_type", "ipv4, dualstack or dualstack-without-public-ipv4"),
-            Column::text("state_code", "active, provisioning, failed, ..."),
-            Column::text("state_reason", "Why it is in its state"),
-            Column::json(
-                "availability_zones",
-                "Its zones and subnets: [{\"ZoneName\", \"SubnetId\", \"LoadBalancerAddresses\", ...}]",
-            ),
-            Column::json("security_groups", "Its security groups"),
-            Column::json(
-                "load_balancer_attributes",
-                "Its attributes: [{\"Key\": \"access_logs.s3.enabled\", \"Value\": \"false\"}, ...]",
-            ),
-            Column::TAGS_SRC,
-            Column::TAGS,
-            Column::TITLE,
-            Column::AKAS,
-            Column::PARTITION,
+            LbC::text("scheme", "internet-facing or internal", |x, _| Cell::text(x.l.scheme().map(|s| s.as_str()))),
+            LbC::text("canonical_hosted_zone_id", "Its Route 53 hosted zone", |x, _| Cell::text(x.l.canonical_hosted_zone_id())),
+            LbC::text("vpc_id", "Its VPC", |x, _| Cell::text(x.l.vpc_id())),
+            LbC::time("created_time", "When it was created", |x, _| time(x.l.created_time())),
+            LbC::text("customer_owned_ipv4_pool", "Its customer-owned address pool (Outposts)", |x, _| Cell::text(x.l.customer_owned_ipv4_pool())),
+            LbC::text("dns_name", "Its public DNS name", |x, _| Cell::text(x.l.dns_name())),
+            LbC::text("ip_address_type", "ipv4, dualstack or dualstack-without-public-ipv4", |x, _| Cell::text(x.l.ip_address_type().map(|t| t.as_str()))),
+            LbC::text("state_code", "active, provisioning, failed, ...", |x, _| Cell::text(x.l.state().and_then(|s| s.code()).map(|c| c.as_str()))),
+            LbC::text("state_reason", "Why it is in its state", |x, _| Cell::text(x.l.state().and_then(|s| s.reason()))),
+            LbC::json("availability_zones", "Its zones and subnets: [{\"ZoneName\", \"SubnetId\", \"LoadBalancerAddresses\", ...}]", |x, _| Cell::json(x.zones.clone())),
+            LbC::json("security_groups", "Its security groups", |x, _| strings(x.l.security_groups())),
+            LbC::json("load_balancer_attributes", "Its attributes: [{\"Key\": \"access_logs.s3.enabled\", \"Value\": \"false\"}, ...]", |x, _| json_cell(x.attributes.clone())),
+            LbC::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+            LbC::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+            LbC::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+            LbC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+            LbC::partition(),
         ]
     };
 }
+
+const APPLICATION_COLUMNS: &[Col<Lb>] = elbv2_columns!();
+
+#[rustfmt::skip]
+const NETWORK_COLUMNS: &[Col<Lb>] = elbv2_columns!(
+    LbC::text("enforce_security_group_inbound_rules_on_private_link_traffic", "on or off: whether its security groups filter PrivateLink traffic", |x, _| Cell::text(x.l.enforce_security_group_inbound_rules_on_private_link_traffic()))
+);
 
 const ELBV2_ACTIONS: &[&str] = &[
     "elasticloadbalancing:DescribeLoadBalancers",
@@ -61,7 +84,7 @@ pub(super) const APPLICATION: TableDef = TableDef {
     name: "aws_ec2_application_load_balancer",
     scope: Scope::Regional,
     description: "Application load balancers: scheme, network, attributes (logging, TLS, desync)",
-    columns: elbv2_columns!(),
+    columns: &columns::columns::<Lb, { APPLICATION_COLUMNS.len() }>(APPLICATION_COLUMNS),
     actions: ELBV2_ACTIONS,
     filled_by: "collect",
 };
@@ -70,102 +93,163 @@ pub(super) const NETWORK: TableDef = TableDef {
     name: "aws_ec2_network_load_balancer",
     scope: Scope::Regional,
     description: "Network load balancers: scheme, network, attributes",
-    columns: elbv2_columns!(Column::text(
-        "enforce_security_group_inbound_rules_on_private_link_traffic",
-        "on or off: whether its security groups filter PrivateLink traffic"
-    )),
+    columns: &columns::columns::<Lb, { NETWORK_COLUMNS.len() }>(NETWORK_COLUMNS),
     actions: ELBV2_ACTIONS,
     filled_by: "collect",
 };
+
+/// What is read of one row of `aws_ec2_classic_load_balancer`.
+struct Classic {
+    l: aws_sdk_elasticloadbalancing::types::LoadBalancerDescription,
+    name: String,
+    attributes: Option<aws_sdk_elasticloadbalancing::operation::describe_load_balancer_attributes::DescribeLoadBalancerAttributesOutput>,
+    tags: Vec<(String, Option<String>)>,
+    additional: Option<Value>,
+    arn: String,
+    samples: Value,
+    policies: Option<Value>,
+}
+
+impl Classic {
+    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+        self.tags
+            .iter()
+            .map(|(k, v)| (Some(k.as_str()), v.as_deref()))
+    }
+
+    fn policies_of(&self) -> Option<&aws_sdk_elasticloadbalancing::types::Policies> {
+        self.l.policies()
+    }
+
+    fn source(&self) -> Option<&aws_sdk_elasticloadbalancing::types::SourceSecurityGroup> {
+        self.l.source_security_group()
+    }
+
+    fn health(&self) -> Option<&aws_sdk_elasticloadbalancing::types::HealthCheck> {
+        self.l.health_check()
+    }
+
+    fn draining(&self) -> Option<&aws_sdk_elasticloadbalancing::types::ConnectionDraining> {
+        self.a().and_then(|a| a.connection_draining())
+    }
+
+    fn log(&self) -> Option<&aws_sdk_elasticloadbalancing::types::AccessLog> {
+        self.a().and_then(|a| a.access_log())
+    }
+
+    fn a(&self) -> Option<&aws_sdk_elasticloadbalancing::types::LoadBalancerAttributes> {
+        self.attributes
+            .as_ref()
+            .and_then(|a| a.load_balancer_attributes())
+    }
+}
+
+/// A column of `aws_ec2_classic_load_balancer`.
+type ClassicC = Col<Classic>;
+
+#[rustfmt::skip]
+const CLASSIC_COLUMNS: &[Col<Classic>] = &[
+    ClassicC::text("name", "The load balancer's name", |x, _| Cell::Text(x.name.clone())).required(),
+    ClassicC::text("arn", "The load balancer's ARN", |x, _| Cell::Text(x.arn.clone())),
+    ClassicC::text("scheme", "internet-facing or internal", |x, _| Cell::text(x.l.scheme())),
+    ClassicC::time("created_time", "When it was created", |x, _| time(x.l.created_time())),
+    ClassicC::text("vpc_id", "Its VPC", |x, _| Cell::text(x.l.vpc_id())),
+    ClassicC::int("access_log_emit_interval", "Minutes between access log files", |x, _| Cell::int(x.log().and_then(|l| l.emit_interval()))),
+    ClassicC::bool("access_log_enabled", "Whether access logs are written", |x, _| Cell::bool(x.log().map(|l| l.enabled()))),
+    ClassicC::text("access_log_s3_bucket_name", "The bucket access logs go to", |x, _| Cell::text(x.log().and_then(|l| l.s3_bucket_name()))),
+    ClassicC::text("access_log_s3_bucket_prefix", "Their key prefix", |x, _| Cell::text(x.log().and_then(|l| l.s3_bucket_prefix()))),
+    ClassicC::text("canonical_hosted_zone_name", "Its Route 53 hosted zone's name", |x, _| Cell::text(x.l.canonical_hosted_zone_name())),
+    ClassicC::text("canonical_hosted_zone_name_id", "Its Route 53 hosted zone", |x, _| Cell::text(x.l.canonical_hosted_zone_name_id())),
+    ClassicC::bool("connection_draining_enabled", "Whether connection draining is on", |x, _| Cell::bool(x.draining().map(|d| d.enabled()))),
+    ClassicC::int("connection_draining_timeout", "Seconds connections drain for", |x, _| Cell::int(x.draining().and_then(|d| d.timeout()))),
+    ClassicC::int("connection_settings_idle_timeout", "Idle timeout, seconds", |x, _| Cell::int(x.a().and_then(|a| a.connection_settings()).map(|c| c.idle_timeout()))),
+    ClassicC::bool("cross_zone_load_balancing_enabled", "Whether cross-zone load balancing is on", |x, _| Cell::bool(x.a().and_then(|a| a.cross_zone_load_balancing()).map(|c| c.enabled()))),
+    ClassicC::text("dns_name", "Its DNS name", |x, _| Cell::text(x.l.dns_name())),
+    ClassicC::int("health_check_interval", "Seconds between health checks", |x, _| Cell::int(x.health().map(|h| h.interval()))),
+    ClassicC::int("health_check_timeout", "Seconds before a check fails", |x, _| Cell::int(x.health().map(|h| h.timeout()))),
+    ClassicC::int("healthy_threshold", "Successes before an instance is healthy", |x, _| Cell::int(x.health().map(|h| h.healthy_threshold()))),
+    ClassicC::text("health_check_target", "What is checked: PROTOCOL:PORT/PATH", |x, _| Cell::text(x.health().map(|h| h.target()))),
+    ClassicC::text("source_security_group_name", "Its source security group", |x, _| Cell::text(x.source().and_then(|s| s.group_name()))),
+    ClassicC::text("source_security_group_owner_alias", "That group's owner", |x, _| Cell::text(x.source().and_then(|s| s.owner_alias()))),
+    ClassicC::int("unhealthy_threshold", "Failures before an instance is unhealthy", |x, _| Cell::int(x.health().map(|h| h.unhealthy_threshold()))),
+    ClassicC::json("additional_attributes", "Other attributes: [{\"Key\", \"Value\"}]", |x, _| json_cell(x.additional.clone())),
+    ClassicC::json("app_cookie_stickiness_policies", "[{\"PolicyName\", \"CookieName\"}]", |x, _| json_list(
+                        x.policies_of()
+                            .map(|p| {
+                                p.app_cookie_stickiness_policies()
+                                    .iter()
+                                    .map(|s| {
+                                        json!({
+                                            "CookieName": s.cookie_name(),
+                                            "PolicyName": s.policy_name(),
+                                        })
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    )),
+    ClassicC::json("availability_zones", "Its zones", |x, _| strings(x.l.availability_zones())),
+    ClassicC::json("backend_server_descriptions", "[{\"InstancePort\", \"PolicyNames\"}]", |x, _| json_list(
+                        x.l.backend_server_descriptions()
+                            .iter()
+                            .map(|b| {
+                                json!({
+                                    "InstancePort": b.instance_port(),
+                                    "PolicyNames": b.policy_names(),
+                                })
+                            })
+                            .collect(),
+                    )),
+    ClassicC::json("instances", "Its instances: [{\"InstanceId\"}]", |x, _| json_list(
+                        x.l.instances()
+                            .iter()
+                            .map(|i| json!({"InstanceId": i.instance_id()}))
+                            .collect(),
+                    )),
+    ClassicC::json("lb_cookie_stickiness_policies", "[{\"PolicyName\", \"CookieExpirationPeriod\"}]", |x, _| json_list(
+                        x.policies_of()
+                            .map(|p| {
+                                p.lb_cookie_stickiness_policies().iter().map(|s| json!({
+                    "CookieExpirationPeriod": s.cookie_expiration_period(),
+                    "PolicyName": s.policy_name(),
+                })).collect()
+                            })
+                            .unwrap_or_default(),
+                    )),
+    ClassicC::json("listener_descriptions", "[{\"Listener\": {\"Protocol\", \"LoadBalancerPort\", \"InstanceProtocol\", \"InstancePort\", \"SSLCertificateId\"}, \"PolicyNames\"}]", |x, _| json_list(
+                        x.l.listener_descriptions()
+                            .iter()
+                            .map(|d| {
+                                json!({
+                                    "Listener": d.listener().map(|x| json!({
+                                        "InstancePort": x.instance_port(),
+                                        "InstanceProtocol": x.instance_protocol(),
+                                        "LoadBalancerPort": x.load_balancer_port(),
+                                        "Protocol": x.protocol(),
+                                        "SSLCertificateId": x.ssl_certificate_id(),
+                                    })),
+                                    "PolicyNames": d.policy_names(),
+                                })
+                            })
+                            .collect(),
+                    )),
+    ClassicC::json("other_policies", "Its other policies' names", |x, _| x.policies_of().map_or(Cell::Null, |p| strings(p.other_policies()))),
+    ClassicC::json("security_groups", "Its security groups", |x, _| strings(x.l.security_groups())),
+    ClassicC::json("sample_policy_descriptions", "The region's predefined policies (TLS policies and their ciphers)", |x, _| Cell::json(x.samples.clone())),
+    ClassicC::json("policy_descriptions", "Its policies: [{\"PolicyName\", \"PolicyTypeName\", \"PolicyAttributeDescriptions\"}]", |x, _| json_cell(x.policies.clone())),
+    ClassicC::json("subnets", "Its subnets", |x, _| strings(x.l.subnets())),
+    ClassicC::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    ClassicC::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    ClassicC::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    ClassicC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    ClassicC::partition(),
+];
 
 pub(super) const CLASSIC: TableDef = TableDef {
     name: "aws_ec2_classic_load_balancer",
     scope: Scope::Regional,
     description: "Classic load balancers: listeners, TLS policies, access logs, health checks",
-    columns: &[
-        Column::text("name", "The load balancer's name").required(),
-        Column::text("arn", "The load balancer's ARN"),
-        Column::text("scheme", "internet-facing or internal"),
-        Column::time("created_time", "When it was created"),
-        Column::text("vpc_id", "Its VPC"),
-        Column::int(
-            "access_log_emit_interval",
-            "Minutes between access log files",
-        ),
-        Column::bool("access_log_enabled", "Whether access logs are written"),
-        Column::text("access_log_s3_bucket_name", "The bucket access logs go to"),
-        Column::text("access_log_s3_bucket_prefix", "Their key prefix"),
-        Column::text(
-            "canonical_hosted_zone_name",
-            "Its Route 53 hosted zone's name",
-        ),
-        Column::text("canonical_hosted_zone_name_id", "Its Route 53 hosted zone"),
-        Column::bool(
-            "connection_draining_enabled",
-            "Whether connection draining is on",
-        ),
-        Column::int(
-            "connection_draining_timeout",
-            "Seconds connections drain for",
-        ),
-        Column::int("connection_settings_idle_timeout", "Idle timeout, seconds"),
-        Column::bool(
-            "cross_zone_load_balancing_enabled",
-            "Whether cross-zone load balancing is on",
-        ),
-        Column::text("dns_name", "Its DNS name"),
-        Column::int("health_check_interval", "Seconds between health checks"),
-        Column::int("health_check_timeout", "Seconds before a check fails"),
-        Column::int(
-            "healthy_threshold",
-            "Successes before an instance is healthy",
-        ),
-        Column::text("health_check_target", "What is checked: PROTOCOL:PORT/PATH"),
-        Column::text("source_security_group_name", "Its source security group"),
-        Column::text("source_security_group_owner_alias", "That group's owner"),
-        Column::int(
-            "unhealthy_threshold",
-            "Failures before an instance is unhealthy",
-        ),
-        Column::json(
-            "additional_attributes",
-            "Other attributes: [{\"Key\", \"Value\"}]",
-        ),
-        Column::json(
-            "app_cookie_stickiness_policies",
-            "[{\"PolicyName\", \"CookieName\"}]",
-        ),
-        Column::json("availability_zones", "Its zones"),
-        Column::json(
-            "backend_server_descriptions",
-            "[{\"InstancePort\", \"PolicyNames\"}]",
-        ),
-        Column::json("instances", "Its instances: [{\"InstanceId\"}]"),
-        Column::json(
-            "lb_cookie_stickiness_policies",
-            "[{\"PolicyName\", \"CookieExpirationPeriod\"}]",
-        ),
-        Column::json(
-            "listener_descriptions",
-            "[{\"Listener\": {\"Protocol\", \"LoadBalancerPort\", \"InstanceProtocol\", \"InstancePort\", \"SSLCertificateId\"}, \"PolicyNames\"}]",
-        ),
-        Column::json("other_policies", "Its other policies' names"),
-        Column::json("security_groups", "Its security groups"),
-        Column::json(
-            "sample_policy_descriptions",
-            "The region's predefined policies (TLS policies and their ciphers)",
-        ),
-        Column::json(
-            "policy_descriptions",
-            "Its policies: [{\"PolicyName\", \"PolicyTypeName\", \"PolicyAttributeDescriptions\"}]",
-        ),
-        Column::json("subnets", "Its subnets"),
-        Column::TAGS_SRC,
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Classic, { CLASSIC_COLUMNS.len() }>(CLASSIC_COLUMNS),
     actions: &[
         "elasticloadbalancing:DescribeLoadBalancers",
         "elasticloadbalancing:DescribeLoadBalancerAttributes",
@@ -256,12 +340,6 @@ pub(super) async fn load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErro
                             .collect(),
                     )
                 });
-            let pairs = || {
-                tags.get(&arn)
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_deref(), v.as_deref()))
-            };
             let zones = Value::Array(
                 l.availability_zones()
                     .iter()
@@ -282,37 +360,10 @@ pub(super) async fn load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErro
             );
             let network = l.r#type() == Some(&LoadBalancerTypeEnum::Network);
             let name = l.load_balancer_name().unwrap_or_default().to_owned();
-            let mut row = Row::default()
-                .with("name", Cell::Text(name.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("type", Cell::text(l.r#type().map(|t| t.as_str())));
-            if network {
-                row = row.with(
-                    "enforce_security_group_inbound_rules_on_private_link_traffic",
-                    Cell::text(l.enforce_security_group_inbound_rules_on_private_link_traffic()),
-                );
-            }
-            let row = row
-                .with("scheme", Cell::text(l.scheme().map(|s| s.as_str())))
-                .with("canonical_hosted_zone_id", Cell::text(l.canonical_hosted_zone_id()))
-                .with("vpc_id", Cell::text(l.vpc_id()))
-                .with("created_time", time(l.created_time()))
-                .with("customer_owned_ipv4_pool", Cell::text(l.customer_owned_ipv4_pool()))
-                .with("dns_name", Cell::text(l.dns_name()))
-                .with("ip_address_type", Cell::text(l.ip_address_type().map(|t| t.as_str())))
-                .with(
-                    "state_code",
-                    Cell::text(l.state().and_then(|s| s.code()).map(|c| c.as_str())),
-                )
-                .with("state_reason", Cell::text(l.state().and_then(|s| s.reason())))
-                .with("availability_zones", Cell::json(zones))
-                .with("security_groups", strings(l.security_groups()))
-                .with("load_balancer_attributes", json_cell(attributes))
-                .with("tags_src", tags_src(pairs()))
-                .with("tags", tags_of(pairs()))
-                .with("title", Cell::Text(name))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone());
+            let columns = if network { NETWORK_COLUMNS } else { APPLICATION_COLUMNS };
+            let tags = tags.get(&arn).cloned().unwrap_or_default();
+            let lb = Lb { l, name, arn, attributes, zones, tags };
+            let row = columns::row(columns, &lb, &columns::RowCtx { partition });
             (network, row)
         }
     })
@@ -400,236 +451,74 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
     let partition = unit.partition();
     let absent: &[&str] = &["LoadBalancerNotFound"];
     let (tags, samples) = (&tags, &samples);
-    let rows =
-        super::for_each_listed(listed, |l| {
-            let client = &client;
-            let partition = &partition;
-            async move {
-                let name = l.load_balancer_name().unwrap_or_default().to_owned();
-                let (attributes, policies) = tokio::join!(
-                    unit.detail(
-                        unit.region,
-                        "elasticloadbalancing:DescribeLoadBalancerAttributes",
-                        &name,
-                        absent,
-                        || client
-                            .describe_load_balancer_attributes()
-                            .load_balancer_name(&name)
-                            .send()
-                    ),
-                    unit.detail(
-                        unit.region,
-                        "elasticloadbalancing:DescribeLoadBalancerPolicies",
-                        &name,
-                        absent,
-                        || client
-                            .describe_load_balancer_policies()
-                            .load_balancer_name(&name)
-                            .send()
-                    ),
-                );
-                let attributes = attributes.found();
-                let a = attributes
-                    .as_ref()
-                    .and_then(|a| a.load_balancer_attributes());
-                let log = a.and_then(|a| a.access_log());
-                let draining = a.and_then(|a| a.connection_draining());
-                let health = l.health_check();
-                let source = l.source_security_group();
-                let policies_of = l.policies();
-                let pairs = || {
-                    tags.get(&name)
-                        .into_iter()
-                        .flatten()
-                        .map(|(k, v)| (Some(k.as_str()), v.as_deref()))
-                };
-                let additional = a
-                    .filter(|a| !a.additional_attributes().is_empty())
-                    .map(|a| {
-                        Value::Array(
-                            a.additional_attributes()
-                                .iter()
-                                .map(|x| json!({"Key": x.key(), "Value": x.value()}))
-                                .collect(),
-                        )
-                    });
-                let arn = unit.arn("elasticloadbalancing", &format!("loadbalancer/{name}"));
-                Row::default()
-                    .with("name", Cell::Text(name.clone()))
-                    .with("arn", Cell::Text(arn.clone()))
-                    .with("scheme", Cell::text(l.scheme()))
-                    .with("created_time", time(l.created_time()))
-                    .with("vpc_id", Cell::text(l.vpc_id()))
-                    .with(
-                        "access_log_emit_interval",
-                        Cell::int(log.and_then(|l| l.emit_interval())),
+    let rows = super::for_each_listed(listed, |l| {
+        let client = &client;
+        let partition = &partition;
+        async move {
+            let name = l.load_balancer_name().unwrap_or_default().to_owned();
+            let (attributes, policies) = tokio::join!(
+                unit.detail(
+                    unit.region,
+                    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+                    &name,
+                    absent,
+                    || client
+                        .describe_load_balancer_attributes()
+                        .load_balancer_name(&name)
+                        .send()
+                ),
+                unit.detail(
+                    unit.region,
+                    "elasticloadbalancing:DescribeLoadBalancerPolicies",
+                    &name,
+                    absent,
+                    || client
+                        .describe_load_balancer_policies()
+                        .load_balancer_name(&name)
+                        .send()
+                ),
+            );
+            let attributes = attributes.found();
+            let policies = policies
+                .found()
+                .map(|p| policy_descriptions(p.policy_descriptions()));
+            let a = attributes
+                .as_ref()
+                .and_then(|a| a.load_balancer_attributes());
+            let tags = tags.get(&name).cloned().unwrap_or_default();
+            let additional = a
+                .filter(|a| !a.additional_attributes().is_empty())
+                .map(|a| {
+                    Value::Array(
+                        a.additional_attributes()
+                            .iter()
+                            .map(|x| json!({"Key": x.key(), "Value": x.value()}))
+                            .collect(),
                     )
-                    .with("access_log_enabled", Cell::bool(log.map(|l| l.enabled())))
-                    .with(
-                        "access_log_s3_bucket_name",
-                        Cell::text(log.and_then(|l| l.s3_bucket_name())),
-                    )
-                    .with(
-                        "access_log_s3_bucket_prefix",
-                        Cell::text(log.and_then(|l| l.s3_bucket_prefix())),
-                    )
-                    .with(
-                        "canonical_hosted_zone_name",
-                        Cell::text(l.canonical_hosted_zone_name()),
-                    )
-                    .with(
-                        "canonical_hosted_zone_name_id",
-                        Cell::text(l.canonical_hosted_zone_name_id()),
-                    )
-                    .with(
-                        "connection_draining_enabled",
-                        Cell::bool(draining.map(|d| d.enabled())),
-                    )
-                    .with(
-                        "connection_draining_timeout",
-                        Cell::int(draining.and_then(|d| d.timeout())),
-                    )
-                    .with(
-                        "connection_settings_idle_timeout",
-                        Cell::int(
-                            a.and_then(|a| a.connection_settings())
-                                .map(|c| c.idle_timeout()),
-                        ),
-                    )
-                    .with(
-                        "cross_zone_load_balancing_enabled",
-                        Cell::bool(
-                            a.and_then(|a| a.cross_zone_load_balancing())
-                                .map(|c| c.enabled()),
-                        ),
-                    )
-                    .with("dns_name", Cell::text(l.dns_name()))
-                    .with(
-                        "health_check_interval",
-                        Cell::int(health.map(|h| h.interval())),
-                    )
-                    .with(
-                        "health_check_timeout",
-                        Cell::int(health.map(|h| h.timeout())),
-                    )
-                    .with(
-                        "healthy_threshold",
-                        Cell::int(health.map(|h| h.healthy_threshold())),
-                    )
-                    .with(
-                        "health_check_target",
-                        Cell::text(health.map(|h| h.target())),
-                    )
-                    .with(
-                        "source_security_group_name",
-                        Cell::text(source.and_then(|s| s.group_name())),
-                    )
-                    .with(
-                        "source_security_group_owner_alias",
-                        Cell::text(source.and_then(|s| s.owner_alias())),
-                    )
-                    .with(
-                        "unhealthy_threshold",
-                        Cell::int(health.map(|h| h.unhealthy_threshold())),
-                    )
-                    .with("additional_attributes", json_cell(additional))
-                    .with(
-                        "app_cookie_stickiness_policies",
-                        json_list(
-                            policies_of
-                                .map(|p| {
-                                    p.app_cookie_stickiness_policies()
-                                        .iter()
-                                        .map(|s| {
-                                            json!({
-                                                "CookieName": s.cookie_name(),
-                                                "PolicyName": s.policy_name(),
-                                            })
-                                        })
-                                        .collect()
-                                })
-                                .unwrap_or_default(),
-                        ),
-                    )
-                    .with("availability_zones", strings(l.availability_zones()))
-                    .with(
-                        "backend_server_descriptions",
-                        json_list(
-                            l.backend_server_descriptions()
-                                .iter()
-                                .map(|b| {
-                                    json!({
-                                        "InstancePort": b.instance_port(),
-                                        "PolicyNames": b.policy_names(),
-                                    })
-                                })
-                                .collect(),
-                        ),
-                    )
-                    .with(
-                        "instances",
-                        json_list(
-                            l.instances()
-                                .iter()
-                                .map(|i| json!({"InstanceId": i.instance_id()}))
-                                .collect(),
-                        ),
-                    )
-                    .with(
-                        "lb_cookie_stickiness_policies",
-                        json_list(
-                            policies_of
-                                .map(|p| {
-                                    p.lb_cookie_stickiness_policies().iter().map(|s| json!({
-                        "CookieExpirationPeriod": s.cookie_expiration_period(),
-                        "PolicyName": s.policy_name(),
-                    })).collect()
-                                })
-                                .unwrap_or_default(),
-                        ),
-                    )
-                    .with(
-                        "listener_descriptions",
-                        json_list(
-                            l.listener_descriptions()
-                                .iter()
-                                .map(|d| {
-                                    json!({
-                                        "Listener": d.listener().map(|x| json!({
-                                            "InstancePort": x.instance_port(),
-                                            "InstanceProtocol": x.instance_protocol(),
-                                            "LoadBalancerPort": x.load_balancer_port(),
-                                            "Protocol": x.protocol(),
-                                            "SSLCertificateId": x.ssl_certificate_id(),
-                                        })),
-                                        "PolicyNames": d.policy_names(),
-                                    })
-                                })
-                                .collect(),
-                        ),
-                    )
-                    .with(
-                        "other_policies",
-                        policies_of.map_or(Cell::Null, |p| strings(p.other_policies())),
-                    )
-                    .with("security_groups", strings(l.security_groups()))
-                    .with("sample_policy_descriptions", Cell::json(samples.clone()))
-                    .with(
-                        "policy_descriptions",
-                        json_cell(
-                            policies
-                                .found()
-                                .map(|p| policy_descriptions(p.policy_descriptions())),
-                        ),
-                    )
-                    .with("subnets", strings(l.subnets()))
-                    .with("tags_src", tags_src(pairs()))
-                    .with("title", Cell::Text(name.clone()))
-                    .with("tags", tags_of(pairs()))
-                    .with("akas", Cell::json(json!([arn])))
-                    .with("partition", partition.clone())
-            }
-        })
-        .await;
+                });
+            let arn = unit.arn("elasticloadbalancing", &format!("loadbalancer/{name}"));
+            columns::row(
+                CLASSIC_COLUMNS,
+                &Classic {
+                    l,
+                    name,
+                    attributes,
+                    tags,
+                    additional,
+                    arn,
+                    samples: samples.clone(),
+                    policies,
+                },
+                &columns::RowCtx { partition },
+            )
+        }
+    })
+    .await;
     Ok(vec![batch(&CLASSIC, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[
+    Collector::new(&[&APPLICATION, &NETWORK], |u| Box::pin(load_balancers(u))),
+    Collector::new(&[&CLASSIC], |u| Box::pin(classic_load_balancers(u))),
+];

@@ -1,206 +1,187 @@
 //! IAM (a global service, asked once per account in the partition's home region): the account
 //! (aliases, and its organization as synced), roles with their trust policies decoded to JSON.
 
-use canopy_model::inventory::{Batch, Cell, Row};
+use std::collections::HashMap;
+
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
+use super::columns::{self, Col};
 use super::{Unit, batch, tags_of, tags_src, time};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_iam_role`: its listing, its authorization details (none for
+/// a role made since they were read) and its trust policy decoded.
+struct Role {
+    r: aws_sdk_iam::types::Role,
+    extra: Option<aws_sdk_iam::types::RoleDetail>,
+    trust: Cell,
+    trust_std: Cell,
+}
+
+impl Role {
+    /// Tags, last use and boundary: the details' (ListRoles leaves them out), else the listing's.
+    fn tags(&self) -> &[aws_sdk_iam::types::Tag] {
+        match &self.extra {
+            Some(d) if !d.tags().is_empty() => d.tags(),
+            _ => self.r.tags(),
+        }
+    }
+
+    fn boundary(&self) -> Option<&aws_sdk_iam::types::AttachedPermissionsBoundary> {
+        self.extra
+            .as_ref()
+            .and_then(|d| d.permissions_boundary())
+            .or(self.r.permissions_boundary())
+    }
+
+    fn last_used(&self) -> Option<&aws_sdk_iam::types::RoleLastUsed> {
+        self.extra
+            .as_ref()
+            .and_then(|d| d.role_last_used())
+            .or(self.r.role_last_used())
+    }
+}
+
+/// A column of `aws_iam_role`.
+type RoleC = Col<Role>;
+
+#[rustfmt::skip]
+const ROLES_COLUMNS: &[Col<Role>] = &[
+    RoleC::text("name", "The name", |x, _| Cell::Text(x.r.role_name().to_owned())).required(),
+    RoleC::text("arn", "The ARN", |x, _| Cell::Text(x.r.arn().to_owned())).required(),
+    RoleC::text("role_id", "Role ID", |x, _| Cell::Text(x.r.role_id().to_owned())),
+    RoleC::time("create_date", "Create date", |x, _| time(Some(x.r.create_date()))),
+    RoleC::text("description", "Description", |x, _| Cell::text(x.r.description())),
+    RoleC::text("path", "Path", |x, _| Cell::Text(x.r.path().to_owned())),
+    RoleC::int("max_session_duration", "Max session duration", |x, _| Cell::int(x.r.max_session_duration())),
+    RoleC::common(BOUNDARY_ARN, |x, _| boundary_arn(x.boundary())),
+    RoleC::common(BOUNDARY_TYPE, |x, _| boundary_type(x.boundary())),
+    RoleC::time("role_last_used_date", "Role last used date", |x, _| time(x.last_used().and_then(|u| u.last_used_date()))),
+    RoleC::text("role_last_used_region", "Role last used region", |x, _| Cell::text(x.last_used().and_then(|u| u.region()))),
+    RoleC::json("assume_role_policy", "The trust policy, decoded to JSON", |x, _| x.trust.clone()),
+    RoleC::json("assume_role_policy_std", "The trust policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.trust_std.clone()),
+    RoleC::text("assume_role_policy_document", "The trust policy as text (decoded)", |x, _| match &x.trust { Cell::Json(doc) => Cell::Text(doc.as_str().to_owned()), other => other.clone() }),
+    RoleC::json("instance_profile_arns", "The instance profiles that hold the role, as a JSON array of ARNs", |x, _| x.extra.as_ref().map_or(Cell::Null, |d| Cell::json(json!(d.instance_profile_list().iter().map(|p| p.arn()).collect::<Vec<_>>())))),
+    // the policy columns come from the details; without them (a role made since) null
+    RoleC::common(INLINE_POLICIES, |x, _| x.extra.as_ref().map_or(Cell::Null, |d| inline_policies(d.role_policy_list(), false))),
+    RoleC::common(INLINE_POLICIES_STD, |x, _| x.extra.as_ref().map_or(Cell::Null, |d| inline_policies(d.role_policy_list(), true))),
+    RoleC::json("attached_policy_arns", "Managed policies attached to the role, as a JSON array of ARNs", |x, _| x.extra.as_ref().map_or(Cell::Null, |d| attached_arns(d.attached_managed_policies()))),
+    RoleC::common(Column::TAGS_SRC, |x, _| tags_src(x.tags())),
+    RoleC::common(Column::TAGS, |x, _| tags_of(x.tags())),
+    RoleC::common(Column::TITLE, |x, _| Cell::Text(x.r.role_name().to_owned())),
+    RoleC::common(Column::AKAS, |x, _| Cell::json(json!([x.r.arn()]))),
+    RoleC::partition(),
+];
 
 pub(super) const ROLES: TableDef = TableDef {
     name: "aws_iam_role",
     scope: Scope::Global,
     description: "IAM roles, with their trust policy (assume_role_policy) as JSON, inline and attached policies, instance profiles, tags and last use",
-    columns: &[
-        Column::text("name", "The name").required(),
-        Column::text("arn", "The ARN").required(),
-        Column::text("role_id", "Role ID"),
-        Column::time("create_date", "Create date"),
-        Column::text("description", "Description"),
-        Column::text("path", "Path"),
-        Column::int("max_session_duration", "Max session duration"),
-        Column::text("permissions_boundary_arn", "Permissions boundary ARN"),
-        Column::text("permissions_boundary_type", "Permissions boundary type"),
-        Column::time("role_last_used_date", "Role last used date"),
-        Column::text("role_last_used_region", "Role last used region"),
-        Column::json("assume_role_policy", "The trust policy, decoded to JSON"),
-        Column::json(
-            "assume_role_policy_std",
-            "The trust policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
-        ),
-        Column::text(
-            "assume_role_policy_document",
-            "The trust policy as text (decoded)",
-        ),
-        Column::json(
-            "instance_profile_arns",
-            "The instance profiles that hold the role, as a JSON array of ARNs",
-        ),
-        INLINE_POLICIES,
-        INLINE_POLICIES_STD,
-        Column::json(
-            "attached_policy_arns",
-            "Managed policies attached to the role, as a JSON array of ARNs",
-        ),
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Role, { ROLES_COLUMNS.len() }>(ROLES_COLUMNS),
     actions: &["iam:ListRoles", "iam:GetAccountAuthorizationDetails"],
     filled_by: "collect",
 };
+
+/// What is read of one row of `aws_iam_account_password_policy`.
+struct Policy {
+    p: aws_sdk_iam::types::PasswordPolicy,
+}
+
+/// A column of `aws_iam_account_password_policy`.
+type PolicyC = Col<Policy>;
+
+#[rustfmt::skip]
+const PASSWORD_POLICY_COLUMNS: &[Col<Policy>] = &[
+    PolicyC::bool("allow_users_to_change_password", "Whether users may change their own password", |x, _| Cell::Bool(x.p.allow_users_to_change_password())),
+    PolicyC::bool("expire_passwords", "Whether passwords expire", |x, _| Cell::Bool(x.p.expire_passwords())),
+    PolicyC::bool("hard_expiry", "Whether an expired password can only be reset by an administrator", |x, _| Cell::bool(x.p.hard_expiry())),
+    PolicyC::int("max_password_age", "Days a password is valid", |x, _| Cell::int(x.p.max_password_age())),
+    PolicyC::int("minimum_password_length", "Minimum length", |x, _| Cell::int(x.p.minimum_password_length())),
+    PolicyC::int("password_reuse_prevention", "How many previous passwords cannot be reused", |x, _| Cell::int(x.p.password_reuse_prevention())),
+    PolicyC::bool("require_lowercase_characters", "Whether a lower-case letter is required", |x, _| Cell::Bool(x.p.require_lowercase_characters())),
+    PolicyC::bool("require_numbers", "Whether a digit is required", |x, _| Cell::Bool(x.p.require_numbers())),
+    PolicyC::bool("require_symbols", "Whether a symbol is required", |x, _| Cell::Bool(x.p.require_symbols())),
+    PolicyC::bool("require_uppercase_characters", "Whether an upper-case letter is required", |x, _| Cell::Bool(x.p.require_uppercase_characters())),
+    PolicyC::partition(),
+];
 
 pub(super) const PASSWORD_POLICY: TableDef = TableDef {
     name: "aws_iam_account_password_policy",
     scope: Scope::Global,
     description: "Each account's IAM password policy (no row when the account has none)",
-    columns: &[
-        Column::bool(
-            "allow_users_to_change_password",
-            "Whether users may change their own password",
-        ),
-        Column::bool("expire_passwords", "Whether passwords expire"),
-        Column::bool(
-            "hard_expiry",
-            "Whether an expired password can only be reset by an administrator",
-        ),
-        Column::int("max_password_age", "Days a password is valid"),
-        Column::int("minimum_password_length", "Minimum length"),
-        Column::int(
-            "password_reuse_prevention",
-            "How many previous passwords cannot be reused",
-        ),
-        Column::bool(
-            "require_lowercase_characters",
-            "Whether a lower-case letter is required",
-        ),
-        Column::bool("require_numbers", "Whether a digit is required"),
-        Column::bool("require_symbols", "Whether a symbol is required"),
-        Column::bool(
-            "require_uppercase_characters",
-            "Whether an upper-case letter is required",
-        ),
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Policy, { PASSWORD_POLICY_COLUMNS.len() }>(
+        PASSWORD_POLICY_COLUMNS,
+    ),
     actions: &["iam:GetAccountPasswordPolicy"],
     filled_by: "collect",
 };
 
-/// The IAM account summary's counters and quotas, by Steampipe's column name and AWS's key.
-const SUMMARY_KEYS: &[(&str, &str)] = &[
-    ("access_keys_per_user_quota", "AccessKeysPerUserQuota"),
-    ("account_access_keys_present", "AccountAccessKeysPresent"),
-    ("account_mfa_enabled", "AccountMFAEnabled"),
-    ("account_password_present", "AccountPasswordPresent"),
-    (
-        "account_signing_certificates_present",
-        "AccountSigningCertificatesPresent",
-    ),
-    ("assume_role_policy_size_quota", "AssumeRolePolicySizeQuota"),
-    (
-        "attached_policies_per_group_quota",
-        "AttachedPoliciesPerGroupQuota",
-    ),
-    (
-        "attached_policies_per_role_quota",
-        "AttachedPoliciesPerRoleQuota",
-    ),
-    (
-        "attached_policies_per_user_quota",
-        "AttachedPoliciesPerUserQuota",
-    ),
-    (
-        "global_endpoint_token_version",
-        "GlobalEndpointTokenVersion",
-    ),
-    ("group_policy_size_quota", "GroupPolicySizeQuota"),
-    ("groups", "Groups"),
-    ("groups_per_user_quota", "GroupsPerUserQuota"),
-    ("groups_quota", "GroupsQuota"),
-    ("instance_profiles", "InstanceProfiles"),
-    ("instance_profiles_quota", "InstanceProfilesQuota"),
-    ("mfa_devices", "MFADevices"),
-    ("mfa_devices_in_use", "MFADevicesInUse"),
-    ("policies", "Policies"),
-    ("policies_quota", "PoliciesQuota"),
-    ("policy_size_quota", "PolicySizeQuota"),
-    ("policy_versions_in_use", "PolicyVersionsInUse"),
-    ("policy_versions_in_use_quota", "PolicyVersionsInUseQuota"),
-    ("providers", "Providers"),
-    ("role_policy_size_quota", "RolePolicySizeQuota"),
-    ("roles", "Roles"),
-    ("roles_quota", "RolesQuota"),
-    ("server_certificates", "ServerCertificates"),
-    ("server_certificates_quota", "ServerCertificatesQuota"),
-    (
-        "signing_certificates_per_user_quota",
-        "SigningCertificatesPerUserQuota",
-    ),
-    ("user_policy_size_quota", "UserPolicySizeQuota"),
-    ("users", "Users"),
-    ("users_quota", "UsersQuota"),
-    ("versions_per_policy_quota", "VersionsPerPolicyQuota"),
+/// What GetAccountSummary answers: its counts by key.
+struct Summary(HashMap<String, i32>);
+
+impl Summary {
+    fn count(&self, key: &str) -> Cell {
+        Cell::int(self.0.get(key).copied())
+    }
+
+    /// A 0/1 count read as a flag (root MFA, root password).
+    fn flag(&self, key: &str) -> Cell {
+        self.0.get(key).map_or(Cell::Null, |v| Cell::Bool(*v != 0))
+    }
+}
+
+/// A column of `aws_iam_account_summary`, with the summary key it reads.
+type SummaryC = Col<Summary>;
+
+#[rustfmt::skip]
+const ACCOUNT_SUMMARY_COLUMNS: &[Col<Summary>] = &[
+    SummaryC::int("access_keys_per_user_quota", "Access keys a user may have", |x, _| x.count("AccessKeysPerUserQuota")),
+    SummaryC::int("account_access_keys_present", "1 when the root user has access keys", |x, _| x.count("AccountAccessKeysPresent")),
+    SummaryC::bool("account_mfa_enabled", "Whether the root user has MFA", |x, _| x.flag("AccountMFAEnabled")),
+    SummaryC::bool("account_password_present", "Whether the root user has a password", |x, _| x.flag("AccountPasswordPresent")),
+    SummaryC::int("account_signing_certificates_present", "1 when the root user has signing certificates", |x, _| x.count("AccountSigningCertificatesPresent")),
+    SummaryC::int("assume_role_policy_size_quota", "Trust policy size quota", |x, _| x.count("AssumeRolePolicySizeQuota")),
+    SummaryC::int("attached_policies_per_group_quota", "Policies per group", |x, _| x.count("AttachedPoliciesPerGroupQuota")),
+    SummaryC::int("attached_policies_per_role_quota", "Policies per role", |x, _| x.count("AttachedPoliciesPerRoleQuota")),
+    SummaryC::int("attached_policies_per_user_quota", "Policies per user", |x, _| x.count("AttachedPoliciesPerUserQuota")),
+    SummaryC::int("global_endpoint_token_version", "The STS global endpoint's token version", |x, _| x.count("GlobalEndpointTokenVersion")),
+    SummaryC::int("group_policy_size_quota", "Group inline policy size quota", |x, _| x.count("GroupPolicySizeQuota")),
+    SummaryC::int("groups", "Groups", |x, _| x.count("Groups")),
+    SummaryC::int("groups_per_user_quota", "Groups a user may be in", |x, _| x.count("GroupsPerUserQuota")),
+    SummaryC::int("groups_quota", "Groups quota", |x, _| x.count("GroupsQuota")),
+    SummaryC::int("instance_profiles", "Instance profiles", |x, _| x.count("InstanceProfiles")),
+    SummaryC::int("instance_profiles_quota", "Instance profiles quota", |x, _| x.count("InstanceProfilesQuota")),
+    SummaryC::int("mfa_devices", "MFA devices", |x, _| x.count("MFADevices")),
+    SummaryC::int("mfa_devices_in_use", "MFA devices in use", |x, _| x.count("MFADevicesInUse")),
+    SummaryC::int("policies", "Customer managed policies", |x, _| x.count("Policies")),
+    SummaryC::int("policies_quota", "Customer managed policies quota", |x, _| x.count("PoliciesQuota")),
+    SummaryC::int("policy_size_quota", "Managed policy size quota", |x, _| x.count("PolicySizeQuota")),
+    SummaryC::int("policy_versions_in_use", "Policy versions in use", |x, _| x.count("PolicyVersionsInUse")),
+    SummaryC::int("policy_versions_in_use_quota", "Policy versions quota", |x, _| x.count("PolicyVersionsInUseQuota")),
+    SummaryC::int("providers", "Identity providers", |x, _| x.count("Providers")),
+    SummaryC::int("role_policy_size_quota", "Role inline policy size quota", |x, _| x.count("RolePolicySizeQuota")),
+    SummaryC::int("roles", "Roles", |x, _| x.count("Roles")),
+    SummaryC::int("roles_quota", "Roles quota", |x, _| x.count("RolesQuota")),
+    SummaryC::int("server_certificates", "Server certificates", |x, _| x.count("ServerCertificates")),
+    SummaryC::int("server_certificates_quota", "Server certificates quota", |x, _| x.count("ServerCertificatesQuota")),
+    SummaryC::int("signing_certificates_per_user_quota", "Signing certificates a user may have", |x, _| x.count("SigningCertificatesPerUserQuota")),
+    SummaryC::int("user_policy_size_quota", "User inline policy size quota", |x, _| x.count("UserPolicySizeQuota")),
+    SummaryC::int("users", "Users", |x, _| x.count("Users")),
+    SummaryC::int("users_quota", "Users quota", |x, _| x.count("UsersQuota")),
+    SummaryC::int("versions_per_policy_quota", "Versions a policy may have", |x, _| x.count("VersionsPerPolicyQuota")),
+    SummaryC::partition(),
 ];
 
 pub(super) const ACCOUNT_SUMMARY: TableDef = TableDef {
     name: "aws_iam_account_summary",
     scope: Scope::Global,
     description: "Each account's IAM entity counts and quotas (GetAccountSummary), with root MFA and root keys",
-    columns: &[
-        Column::int("access_keys_per_user_quota", "Access keys a user may have"),
-        Column::int(
-            "account_access_keys_present",
-            "1 when the root user has access keys",
-        ),
-        Column::bool("account_mfa_enabled", "Whether the root user has MFA"),
-        Column::bool(
-            "account_password_present",
-            "Whether the root user has a password",
-        ),
-        Column::int(
-            "account_signing_certificates_present",
-            "1 when the root user has signing certificates",
-        ),
-        Column::int("assume_role_policy_size_quota", "Trust policy size quota"),
-        Column::int("attached_policies_per_group_quota", "Policies per group"),
-        Column::int("attached_policies_per_role_quota", "Policies per role"),
-        Column::int("attached_policies_per_user_quota", "Policies per user"),
-        Column::int(
-            "global_endpoint_token_version",
-            "The STS global endpoint's token version",
-        ),
-        Column::int("group_policy_size_quota", "Group inline policy size quota"),
-        Column::int("groups", "Groups"),
-        Column::int("groups_per_user_quota", "Groups a user may be in"),
-        Column::int("groups_quota", "Groups quota"),
-        Column::int("instance_profiles", "Instance profiles"),
-        Column::int("instance_profiles_quota", "Instance profiles quota"),
-        Column::int("mfa_devices", "MFA devices"),
-        Column::int("mfa_devices_in_use", "MFA devices in use"),
-        Column::int("policies", "Customer managed policies"),
-        Column::int("policies_quota", "Customer managed policies quota"),
-        Column::int("policy_size_quota", "Managed policy size quota"),
-        Column::int("policy_versions_in_use", "Policy versions in use"),
-        Column::int("policy_versions_in_use_quota", "Policy versions quota"),
-        Column::int("providers", "Identity providers"),
-        Column::int("role_policy_size_quota", "Role inline policy size quota"),
-        Column::int("roles", "Roles"),
-        Column::int("roles_quota", "Roles quota"),
-        Column::int("server_certificates", "Server certificates"),
-        Column::int("server_certificates_quota", "Server certificates quota"),
-        Column::int(
-            "signing_certificates_per_user_quota",
-            "Signing certificates a user may have",
-        ),
-        Column::int("user_policy_size_quota", "User inline policy size quota"),
-        Column::int("users", "Users"),
-        Column::int("users_quota", "Users quota"),
-        Column::int("versions_per_policy_quota", "Versions a policy may have"),
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Summary, { ACCOUNT_SUMMARY_COLUMNS.len() }>(
+        ACCOUNT_SUMMARY_COLUMNS,
+    ),
     actions: &["iam:GetAccountSummary"],
     filled_by: "collect",
 };
@@ -222,35 +203,16 @@ pub(super) async fn password_policy(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
         Err(e) if e.code == "NoSuchEntity" => None,
         Err(e) => return Err(e),
     };
+    let partition = unit.partition();
     let rows = policy
         .map(|p| {
-            Row::default()
-                .with(
-                    "allow_users_to_change_password",
-                    Cell::Bool(p.allow_users_to_change_password()),
-                )
-                .with("expire_passwords", Cell::Bool(p.expire_passwords()))
-                .with("hard_expiry", Cell::bool(p.hard_expiry()))
-                .with("max_password_age", Cell::int(p.max_password_age()))
-                .with(
-                    "minimum_password_length",
-                    Cell::int(p.minimum_password_length()),
-                )
-                .with(
-                    "password_reuse_prevention",
-                    Cell::int(p.password_reuse_prevention()),
-                )
-                .with(
-                    "require_lowercase_characters",
-                    Cell::Bool(p.require_lowercase_characters()),
-                )
-                .with("require_numbers", Cell::Bool(p.require_numbers()))
-                .with("require_symbols", Cell::Bool(p.require_symbols()))
-                .with(
-                    "require_uppercase_characters",
-                    Cell::Bool(p.require_uppercase_characters()),
-                )
-                .with("partition", unit.partition())
+            columns::row(
+                PASSWORD_POLICY_COLUMNS,
+                &Policy { p },
+                &columns::RowCtx {
+                    partition: &partition,
+                },
+            )
         })
         .into_iter()
         .collect();
@@ -268,22 +230,22 @@ pub(super) async fn account_summary(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
             client.get_account_summary().send()
         })
         .await?;
-    let map = out.summary_map();
-    let mut row = Row::default();
-    for (column, key) in SUMMARY_KEYS {
-        let value = map.and_then(|m| m.iter().find(|(k, _)| k.as_str() == *key).map(|(_, v)| *v));
-        let cell = match *column {
-            "account_mfa_enabled" | "account_password_present" => {
-                value.map_or(Cell::Null, |v| Cell::Bool(v != 0))
-            }
-            _ => Cell::int(value),
-        };
-        row = row.with(column, cell);
-    }
-    Ok(vec![batch(
-        &ACCOUNT_SUMMARY,
-        vec![row.with("partition", unit.partition())],
-    )])
+    let summary = Summary(
+        out.summary_map()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str().to_owned(), *v))
+            .collect(),
+    );
+    let partition = unit.partition();
+    let row = columns::row(
+        ACCOUNT_SUMMARY_COLUMNS,
+        &summary,
+        &columns::RowCtx {
+            partition: &partition,
+        },
+    );
+    Ok(vec![batch(&ACCOUNT_SUMMARY, vec![row])])
 }
 
 /// Inline policies, as roles, users and groups carry them.
@@ -296,82 +258,76 @@ pub(super) const INLINE_POLICIES_STD: Column = Column::json(
     "Inline policies with their documents in Steampipe's canonical form",
 );
 
-/// The permissions boundary columns: its ARN and its type.
-pub(super) fn boundary_cells(
+/// The permissions boundary columns of roles and users: its ARN and its type.
+pub(super) const BOUNDARY_ARN: Column =
+    Column::text("permissions_boundary_arn", "Permissions boundary ARN");
+pub(super) const BOUNDARY_TYPE: Column =
+    Column::text("permissions_boundary_type", "Permissions boundary type");
+
+pub(super) fn boundary_arn(
     boundary: Option<&aws_sdk_iam::types::AttachedPermissionsBoundary>,
-) -> [(&'static str, Cell); 2] {
-    [
-        (
-            "permissions_boundary_arn",
-            Cell::text(boundary.and_then(|b| b.permissions_boundary_arn())),
-        ),
-        (
-            "permissions_boundary_type",
-            Cell::text(
-                boundary
-                    .and_then(|b| b.permissions_boundary_type())
-                    .map(|t| t.as_str()),
-            ),
-        ),
-    ]
+) -> Cell {
+    Cell::text(boundary.and_then(|b| b.permissions_boundary_arn()))
 }
 
-/// A principal's policy columns, in their table order: inline (as written and canonical), then
-/// the attached managed policies' ARNs.
-pub(super) fn with_policies(
-    row: Row,
-    inline: &[aws_sdk_iam::types::PolicyDetail],
-    attached: &[aws_sdk_iam::types::AttachedPolicy],
-) -> Row {
-    row.with("inline_policies", inline_policies(inline, false))
-        .with("inline_policies_std", inline_policies(inline, true))
-        .with(
-            "attached_policy_arns",
-            Cell::json(json!(
-                attached
-                    .iter()
-                    .filter_map(|p| p.policy_arn())
-                    .collect::<Vec<_>>()
-            )),
-        )
+pub(super) fn boundary_type(
+    boundary: Option<&aws_sdk_iam::types::AttachedPermissionsBoundary>,
+) -> Cell {
+    Cell::text(
+        boundary
+            .and_then(|b| b.permissions_boundary_type())
+            .map(|t| t.as_str()),
+    )
 }
+
+/// Attached managed policies, as a JSON array of their ARNs.
+pub(super) fn attached_arns(attached: &[aws_sdk_iam::types::AttachedPolicy]) -> Cell {
+    Cell::json(json!(
+        attached
+            .iter()
+            .filter_map(|p| p.policy_arn())
+            .collect::<Vec<_>>()
+    ))
+}
+
+/// What is read of `aws_account`: the aliases, the account's ARN and id, its organization.
+struct Account {
+    aliases: Vec<String>,
+    arn: String,
+    account: String,
+    org: Option<canopy_model::Membership>,
+}
+
+impl Account {
+    fn org(&self, f: fn(&canopy_model::Membership) -> Option<&str>) -> Cell {
+        Cell::text(self.org.as_ref().and_then(f))
+    }
+}
+
+/// A column of `aws_account`.
+type AccountC = Col<Account>;
+
+#[rustfmt::skip]
+const ACCOUNT_COLUMNS: &[Col<Account>] = &[
+    AccountC::json("account_aliases", "The account's aliases (IAM), as a JSON array", |x, _| Cell::json(json!(x.aliases))),
+    AccountC::text("arn", "The account's ARN: arn:<partition>:::<account id>", |x, _| Cell::Text(x.arn.clone())).required(),
+    AccountC::text("organization_id", "The organization (o-...)", |x, _| x.org(|m| Some(&m.organization_id))),
+    AccountC::text("organization_arn", "The organization's ARN", |x, _| x.org(|m| Some(&m.organization_arn))),
+    AccountC::text("organization_feature_set", "ALL, or CONSOLIDATED_BILLING when only consolidated billing is enabled", |x, _| x.org(|m| Some(&m.feature_set))),
+    AccountC::text("organization_master_account_arn", "The ARN of the organization's management account", |x, _| x.org(|m| Some(&m.management_account_arn))),
+    AccountC::text("organization_master_account_email", "The email of the organization's management account", |x, _| x.org(|m| m.management_account_email.as_deref())),
+    AccountC::text("organization_master_account_id", "The organization's management account", |x, _| x.org(|m| Some(&m.management_account_id))),
+    AccountC::json("organization_available_policy_types", "Policy types enabled on the root, as [{\"Type\", \"Status\"}]", |x, _| x.org.as_ref().map_or(Cell::Null, |m| Cell::json(Value::Array(m.enabled_policy_types.iter().map(|t| json!({"Type": t, "Status": "ENABLED"})).collect())))),
+    AccountC::common(Column::TITLE, |x, _| Cell::Text(x.aliases.first().cloned().unwrap_or_else(|| x.account.clone()))),
+    AccountC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    AccountC::partition(),
+];
 
 pub(super) const ACCOUNT: TableDef = TableDef {
     name: "aws_account",
     scope: Scope::Global,
     description: "Each account: its aliases and its organization (as synced: organization_* come from the organization's snapshot, not from a call per account)",
-    columns: &[
-        Column::json(
-            "account_aliases",
-            "The account's aliases (IAM), as a JSON array",
-        ),
-        Column::text("arn", "The account's ARN: arn:<partition>:::<account id>").required(),
-        Column::text("organization_id", "The organization (o-...)"),
-        Column::text("organization_arn", "The organization's ARN"),
-        Column::text(
-            "organization_feature_set",
-            "ALL, or CONSOLIDATED_BILLING when only consolidated billing is enabled",
-        ),
-        Column::text(
-            "organization_master_account_arn",
-            "The ARN of the organization's management account",
-        ),
-        Column::text(
-            "organization_master_account_email",
-            "The email of the organization's management account",
-        ),
-        Column::text(
-            "organization_master_account_id",
-            "The organization's management account",
-        ),
-        Column::json(
-            "organization_available_policy_types",
-            "Policy types enabled on the root, as [{\"Type\", \"Status\"}]",
-        ),
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Account, { ACCOUNT_COLUMNS.len() }>(ACCOUNT_COLUMNS),
     actions: &["iam:ListAccountAliases"],
     filled_by: "collect",
 };
@@ -397,43 +353,20 @@ pub(super) async fn account(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await?;
     let account = session.account.to_string();
     let arn = format!("arn:{}:::{account}", session.partition);
-    let org = unit.membership;
-    let text = |f: fn(&canopy_model::Membership) -> Option<&str>| Cell::text(org.and_then(f));
-    let row = Row::default()
-        .with("account_aliases", Cell::json(json!(aliases)))
-        .with("arn", Cell::Text(arn.clone()))
-        .with("organization_id", text(|m| Some(&m.organization_id)))
-        .with("organization_arn", text(|m| Some(&m.organization_arn)))
-        .with("organization_feature_set", text(|m| Some(&m.feature_set)))
-        .with(
-            "organization_master_account_arn",
-            text(|m| Some(&m.management_account_arn)),
-        )
-        .with(
-            "organization_master_account_email",
-            text(|m| m.management_account_email.as_deref()),
-        )
-        .with(
-            "organization_master_account_id",
-            text(|m| Some(&m.management_account_id)),
-        )
-        .with(
-            "organization_available_policy_types",
-            org.map_or(Cell::Null, |m| {
-                Cell::json(Value::Array(
-                    m.enabled_policy_types
-                        .iter()
-                        .map(|t| json!({"Type": t, "Status": "ENABLED"}))
-                        .collect(),
-                ))
-            }),
-        )
-        .with(
-            "title",
-            Cell::Text(aliases.first().cloned().unwrap_or_else(|| account.clone())),
-        )
-        .with("akas", Cell::json(json!([arn])))
-        .with("partition", unit.partition());
+    let item = Account {
+        aliases,
+        arn,
+        account,
+        org: unit.membership.cloned(),
+    };
+    let partition = unit.partition();
+    let row = columns::row(
+        ACCOUNT_COLUMNS,
+        &item,
+        &columns::RowCtx {
+            partition: &partition,
+        },
+    );
     Ok(vec![batch(&ACCOUNT, vec![row])])
 }
 
@@ -556,92 +489,44 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         |out| listed.extend(out.roles().iter().cloned()),
     )
     .await?;
-    let details = if listed.is_empty() {
+    let mut details = if listed.is_empty() {
         std::collections::HashMap::new()
     } else {
         role_details(&unit, &client).await?
     };
-    let mut rows = Vec::new();
-    for r in &listed {
-        let extra = details.get(r.role_id());
-        // tags, last use and boundary: the details' (ListRoles leaves them out), else the listing's
-        let tags: Vec<(Option<&str>, Option<&str>)> = match extra {
-            Some(d) if !d.tags().is_empty() => d
-                .tags()
-                .iter()
-                .map(|t| (Some(t.key()), Some(t.value())))
-                .collect(),
-            _ => r
-                .tags()
-                .iter()
-                .map(|t| (Some(t.key()), Some(t.value())))
-                .collect(),
-        };
-        let boundary = extra
-            .and_then(|d| d.permissions_boundary())
-            .or(r.permissions_boundary());
-        let last_used = extra
-            .and_then(|d| d.role_last_used())
-            .or(r.role_last_used());
-        let document = r
-            .assume_role_policy_document()
-            .or(extra.and_then(|d| d.assume_role_policy_document()));
-        let (trust, trust_std) = document.map_or((Cell::Null, Cell::Null), policy_and_std);
-        let trust_text = match &trust {
-            Cell::Json(doc) => Cell::Text(doc.as_str().to_owned()),
-            other => other.clone(),
-        };
-        let row = Row::default()
-            .with("name", Cell::Text(r.role_name().to_owned()))
-            .with("arn", Cell::Text(r.arn().to_owned()))
-            .with("role_id", Cell::Text(r.role_id().to_owned()))
-            .with("create_date", time(Some(r.create_date())))
-            .with("description", Cell::text(r.description()))
-            .with("path", Cell::Text(r.path().to_owned()))
-            .with("max_session_duration", Cell::int(r.max_session_duration()))
-            .with_all(boundary_cells(boundary))
-            .with(
-                "role_last_used_date",
-                time(last_used.and_then(|u| u.last_used_date())),
+    let cx = columns::RowCtx {
+        partition: &partition,
+    };
+    let rows = listed
+        .into_iter()
+        .map(|r| {
+            let extra = details.remove(r.role_id());
+            let document = r
+                .assume_role_policy_document()
+                .or(extra.as_ref().and_then(|d| d.assume_role_policy_document()));
+            let (trust, trust_std) = document.map_or((Cell::Null, Cell::Null), policy_and_std);
+            columns::row(
+                ROLES_COLUMNS,
+                &Role {
+                    r,
+                    extra,
+                    trust,
+                    trust_std,
+                },
+                &cx,
             )
-            .with(
-                "role_last_used_region",
-                Cell::text(last_used.and_then(|u| u.region())),
-            )
-            .with("assume_role_policy", trust.clone())
-            .with("assume_role_policy_std", trust_std)
-            .with("assume_role_policy_document", trust_text);
-        // the policy columns come from the details; without them (a role made since) null
-        let row = match extra {
-            Some(d) => with_policies(
-                row.with(
-                    "instance_profile_arns",
-                    Cell::json(json!(
-                        d.instance_profile_list()
-                            .iter()
-                            .map(|p| p.arn())
-                            .collect::<Vec<_>>()
-                    )),
-                ),
-                d.role_policy_list(),
-                d.attached_managed_policies(),
-            ),
-            None => row
-                .with("instance_profile_arns", Cell::Null)
-                .with("inline_policies", Cell::Null)
-                .with("inline_policies_std", Cell::Null)
-                .with("attached_policy_arns", Cell::Null),
-        };
-        rows.push(
-            row.with("tags_src", tags_src(tags.iter().copied()))
-                .with("tags", tags_of(tags.iter().copied()))
-                .with("title", Cell::Text(r.role_name().to_owned()))
-                .with("akas", Cell::json(json!([r.arn()])))
-                .with("partition", partition.clone()),
-        );
-    }
+        })
+        .collect();
     Ok(vec![batch(&ROLES, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[
+    Collector::new(&[&ACCOUNT], |u| Box::pin(account(u))),
+    Collector::new(&[&ROLES], |u| Box::pin(roles(u))),
+    Collector::new(&[&PASSWORD_POLICY], |u| Box::pin(password_policy(u))),
+    Collector::new(&[&ACCOUNT_SUMMARY], |u| Box::pin(account_summary(u))),
+];
 
 #[cfg(test)]
 mod tests {

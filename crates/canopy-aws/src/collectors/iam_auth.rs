@@ -18,56 +18,63 @@ use canopy_model::inventory::{Batch, Cell, Row, home_region};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
+use super::columns::{self, Col};
 use super::iam::{
-    INLINE_POLICIES, INLINE_POLICIES_STD, boundary_cells, policy_and_std, with_policies,
+    BOUNDARY_ARN, BOUNDARY_TYPE, INLINE_POLICIES, INLINE_POLICIES_STD, attached_arns, boundary_arn,
+    boundary_type, inline_policies, policy_and_std,
 };
 use super::{Unit, batch, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_iam_user`: its details and what its own calls found.
+struct User {
+    u: UserDetail,
+    password_last_used: Cell,
+    mfa_enabled: Cell,
+    mfa_devices: Cell,
+    login_profile: Cell,
+    member_of: Vec<Value>,
+}
+
+impl User {
+    fn name(&self) -> &str {
+        self.u.user_name().unwrap_or_default()
+    }
+}
+
+/// A column of `aws_iam_user`.
+type UserC = Col<User>;
+
+#[rustfmt::skip]
+const USERS_COLUMNS: &[Col<User>] = &[
+    UserC::text("name", "The user's name", |x, _| Cell::Text(x.name().to_owned())).required(),
+    UserC::text("user_id", "The user's id", |x, _| Cell::text(x.u.user_id())),
+    UserC::text("path", "The path", |x, _| Cell::text(x.u.path())),
+    UserC::text("arn", "The ARN", |x, _| Cell::Text(x.u.arn().unwrap_or_default().to_owned())).required(),
+    UserC::time("create_date", "When the user was created", |x, _| time(x.u.create_date())),
+    UserC::time("password_last_used", "When the user's password was last used to sign in", |x, _| x.password_last_used.clone()),
+    UserC::common(BOUNDARY_ARN, |x, _| boundary_arn(x.u.permissions_boundary())),
+    UserC::common(BOUNDARY_TYPE, |x, _| boundary_type(x.u.permissions_boundary())),
+    UserC::bool("mfa_enabled", "Whether the user has an MFA device", |x, _| x.mfa_enabled.clone()),
+    UserC::json("login_profile", "The console login profile: {\"CreateDate\", \"PasswordResetRequired\", \"UserName\"}; null without one", |x, _| x.login_profile.clone()),
+    UserC::json("mfa_devices", "MFA devices: [{\"SerialNumber\", \"EnableDate\", \"UserName\"}]", |x, _| x.mfa_devices.clone()),
+    UserC::json("groups", "The user's groups: [{\"GroupName\", \"GroupId\", \"Arn\", \"Path\", \"CreateDate\"}]", |x, _| Cell::json(Value::Array(x.member_of.clone()))),
+    UserC::common(INLINE_POLICIES, |x, _| inline_policies(x.u.user_policy_list(), false)),
+    UserC::common(INLINE_POLICIES_STD, |x, _| inline_policies(x.u.user_policy_list(), true)),
+    UserC::json("attached_policy_arns", "Managed policies attached to the user, as a JSON array of ARNs", |x, _| attached_arns(x.u.attached_managed_policies())),
+    UserC::common(Column::TAGS_SRC, |x, _| tags_src(x.u.tags().iter())),
+    UserC::common(Column::TAGS, |x, _| tags_of(x.u.tags().iter())),
+    UserC::common(Column::TITLE, |x, _| Cell::Text(x.name().to_owned())),
+    UserC::common(Column::AKAS, |x, _| Cell::json(json!([x.u.arn().unwrap_or_default()]))),
+    UserC::partition(),
+];
 
 pub(super) const USERS: TableDef = TableDef {
     name: "aws_iam_user",
     scope: Scope::Global,
     description: "IAM users, with their groups, inline and attached policies, MFA devices and login profile",
-    columns: &[
-        Column::text("name", "The user's name").required(),
-        Column::text("user_id", "The user's id"),
-        Column::text("path", "The path"),
-        Column::text("arn", "The ARN").required(),
-        Column::time("create_date", "When the user was created"),
-        Column::time(
-            "password_last_used",
-            "When the user's password was last used to sign in",
-        ),
-        Column::text("permissions_boundary_arn", "The permissions boundary"),
-        Column::text(
-            "permissions_boundary_type",
-            "The permissions boundary's type",
-        ),
-        Column::bool("mfa_enabled", "Whether the user has an MFA device"),
-        Column::json(
-            "login_profile",
-            "The console login profile: {\"CreateDate\", \"PasswordResetRequired\", \"UserName\"}; null without one",
-        ),
-        Column::json(
-            "mfa_devices",
-            "MFA devices: [{\"SerialNumber\", \"EnableDate\", \"UserName\"}]",
-        ),
-        Column::json(
-            "groups",
-            "The user's groups: [{\"GroupName\", \"GroupId\", \"Arn\", \"Path\", \"CreateDate\"}]",
-        ),
-        INLINE_POLICIES,
-        INLINE_POLICIES_STD,
-        Column::json(
-            "attached_policy_arns",
-            "Managed policies attached to the user, as a JSON array of ARNs",
-        ),
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<User, { USERS_COLUMNS.len() }>(USERS_COLUMNS),
     actions: &[
         "iam:GetAccountAuthorizationDetails",
         "iam:ListUsers",
@@ -79,72 +86,89 @@ pub(super) const USERS: TableDef = TableDef {
     filled_by: "collect",
 };
 
+/// What is read of one row of `aws_iam_group`: its details and its members.
+struct Group {
+    g: GroupDetail,
+    members: Vec<Value>,
+}
+
+impl Group {
+    fn name(&self) -> &str {
+        self.g.group_name().unwrap_or_default()
+    }
+}
+
+/// A column of `aws_iam_group`.
+type GroupC = Col<Group>;
+
+#[rustfmt::skip]
+const GROUPS_COLUMNS: &[Col<Group>] = &[
+    GroupC::text("name", "The group's name", |x, _| Cell::Text(x.name().to_owned())).required(),
+    GroupC::text("group_id", "The group's id", |x, _| Cell::text(x.g.group_id())),
+    GroupC::text("path", "The path", |x, _| Cell::text(x.g.path())),
+    GroupC::text("arn", "The ARN", |x, _| Cell::Text(x.g.arn().unwrap_or_default().to_owned())).required(),
+    GroupC::time("create_date", "When the group was created", |x, _| time(x.g.create_date())),
+    GroupC::common(INLINE_POLICIES, |x, _| inline_policies(x.g.group_policy_list(), false)),
+    GroupC::common(INLINE_POLICIES_STD, |x, _| inline_policies(x.g.group_policy_list(), true)),
+    GroupC::json("attached_policy_arns", "Managed policies attached to the group, as a JSON array of ARNs", |x, _| attached_arns(x.g.attached_managed_policies())),
+    GroupC::json("users", "The group's members: [{\"UserName\", \"UserId\", \"Arn\", \"Path\", \"CreateDate\"}]", |x, _| Cell::json(Value::Array(x.members.clone()))),
+    GroupC::common(Column::TITLE, |x, _| Cell::Text(x.name().to_owned())),
+    GroupC::common(Column::AKAS, |x, _| Cell::json(json!([x.g.arn().unwrap_or_default()]))),
+    GroupC::partition(),
+];
+
 pub(super) const GROUPS: TableDef = TableDef {
     name: "aws_iam_group",
     scope: Scope::Global,
     description: "IAM groups, with their members and inline and attached policies",
-    columns: &[
-        Column::text("name", "The group's name").required(),
-        Column::text("group_id", "The group's id"),
-        Column::text("path", "The path"),
-        Column::text("arn", "The ARN").required(),
-        Column::time("create_date", "When the group was created"),
-        INLINE_POLICIES,
-        INLINE_POLICIES_STD,
-        Column::json(
-            "attached_policy_arns",
-            "Managed policies attached to the group, as a JSON array of ARNs",
-        ),
-        Column::json(
-            "users",
-            "The group's members: [{\"UserName\", \"UserId\", \"Arn\", \"Path\", \"CreateDate\"}]",
-        ),
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Group, { GROUPS_COLUMNS.len() }>(GROUPS_COLUMNS),
     actions: &["iam:GetAccountAuthorizationDetails"],
     filled_by: "collect",
 };
+
+/// What is read of one row of `aws_iam_policy`.
+struct Policy {
+    p: aws_sdk_iam::types::Policy,
+    arn: String,
+    aws_managed: bool,
+    policy: Cell,
+    canonical: Cell,
+    tags: Vec<aws_sdk_iam::types::Tag>,
+    name: String,
+}
+
+/// A column of `aws_iam_policy`.
+type PolicyC = Col<Policy>;
+
+#[rustfmt::skip]
+const POLICIES_COLUMNS: &[Col<Policy>] = &[
+    PolicyC::text("name", "The policy's name", |x, _| Cell::Text(x.name.to_owned())).required(),
+    PolicyC::text("policy_id", "The policy's id", |x, _| Cell::text(x.p.policy_id())),
+    PolicyC::text("path", "The path", |x, _| Cell::text(x.p.path())),
+    PolicyC::text("description", "The description", |x, _| Cell::text(x.p.description())),
+    PolicyC::text("arn", "The ARN", |x, _| Cell::Text(x.arn.to_owned())).required(),
+    PolicyC::bool("is_aws_managed", "Whether AWS manages it", |x, _| Cell::Bool(x.aws_managed)),
+    PolicyC::bool("is_attachable", "Whether it can be attached", |x, _| Cell::Bool(x.p.is_attachable())),
+    PolicyC::time("create_date", "When it was created", |x, _| time(x.p.create_date())),
+    PolicyC::time("update_date", "When it was last updated", |x, _| time(x.p.update_date())),
+    PolicyC::int("attachment_count", "How many users, groups and roles it is attached to", |x, _| Cell::int(x.p.attachment_count())),
+    PolicyC::bool("is_attached", "Whether it is attached to anything", |x, _| Cell::Bool(x.p.attachment_count().unwrap_or(0) > 0)),
+    PolicyC::text("default_version_id", "The default version", |x, _| Cell::text(x.p.default_version_id())),
+    PolicyC::int("permissions_boundary_usage_count", "How many users and roles use it as a permissions boundary", |x, _| Cell::int(x.p.permissions_boundary_usage_count())),
+    PolicyC::json("policy", "The default version's document, decoded (null for an AWS managed policy attached to nothing in the account)", |x, _| x.policy.clone()),
+    PolicyC::json("policy_std", "The document in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.canonical.clone()),
+    PolicyC::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter())),
+    PolicyC::common(Column::TAGS, |x, _| tags_of(x.tags.iter())),
+    PolicyC::common(Column::TITLE, |x, _| Cell::Text(x.name.to_owned())),
+    PolicyC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    PolicyC::partition(),
+];
 
 pub(super) const POLICIES: TableDef = TableDef {
     name: "aws_iam_policy",
     scope: Scope::Global,
     description: "IAM managed policies (customer and AWS managed), with their default version's document",
-    columns: &[
-        Column::text("name", "The policy's name").required(),
-        Column::text("policy_id", "The policy's id"),
-        Column::text("path", "The path"),
-        Column::text("description", "The description"),
-        Column::text("arn", "The ARN").required(),
-        Column::bool("is_aws_managed", "Whether AWS manages it"),
-        Column::bool("is_attachable", "Whether it can be attached"),
-        Column::time("create_date", "When it was created"),
-        Column::time("update_date", "When it was last updated"),
-        Column::int(
-            "attachment_count",
-            "How many users, groups and roles it is attached to",
-        ),
-        Column::bool("is_attached", "Whether it is attached to anything"),
-        Column::text("default_version_id", "The default version"),
-        Column::int(
-            "permissions_boundary_usage_count",
-            "How many users and roles use it as a permissions boundary",
-        ),
-        Column::json(
-            "policy",
-            "The default version's document, decoded (null for an AWS managed policy attached to nothing in the account)",
-        ),
-        Column::json(
-            "policy_std",
-            "The document in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)",
-        ),
-        Column::TAGS_SRC,
-        Column::TAGS,
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Policy, { POLICIES_COLUMNS.len() }>(POLICIES_COLUMNS),
     actions: &["iam:GetAccountAuthorizationDetails", "iam:ListPolicies"],
     filled_by: "collect",
 };
@@ -238,18 +262,17 @@ pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, 
                     })
                 })
                 .collect();
-            let arn = g.arn().unwrap_or_default();
-            let row = Row::default()
-                .with("name", Cell::Text(name.to_owned()))
-                .with("group_id", Cell::text(g.group_id()))
-                .with("path", Cell::text(g.path()))
-                .with("arn", Cell::Text(arn.to_owned()))
-                .with("create_date", time(g.create_date()));
-            with_policies(row, g.group_policy_list(), g.attached_managed_policies())
-                .with("users", Cell::json(Value::Array(members)))
-                .with("title", Cell::Text(name.to_owned()))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            let group = Group {
+                g: g.clone(),
+                members,
+            };
+            columns::row(
+                GROUPS_COLUMNS,
+                &group,
+                &columns::RowCtx {
+                    partition: &partition,
+                },
+            )
         })
         .collect();
 
@@ -344,27 +367,15 @@ async fn user_row(
             None => json!({"GroupName": g}),
         })
         .collect();
-    let boundary = u.permissions_boundary();
-    let pairs = || u.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
-    let arn = u.arn().unwrap_or_default();
-    let row = Row::default()
-        .with("name", Cell::Text(name.to_owned()))
-        .with("user_id", Cell::text(u.user_id()))
-        .with("path", Cell::text(u.path()))
-        .with("arn", Cell::Text(arn.to_owned()))
-        .with("create_date", time(u.create_date()))
-        .with("password_last_used", password_last_used)
-        .with_all(boundary_cells(boundary))
-        .with("mfa_enabled", mfa_enabled)
-        .with("login_profile", login_profile)
-        .with("mfa_devices", mfa_devices)
-        .with("groups", Cell::json(Value::Array(member_of)));
-    with_policies(row, u.user_policy_list(), u.attached_managed_policies())
-        .with("tags_src", tags_src(pairs()))
-        .with("tags", tags_of(pairs()))
-        .with("title", Cell::Text(name.to_owned()))
-        .with("akas", Cell::json(json!([arn])))
-        .with("partition", partition.clone())
+    let user = User {
+        u,
+        password_last_used,
+        mfa_enabled,
+        mfa_devices,
+        login_profile,
+        member_of,
+    };
+    columns::row(USERS_COLUMNS, &user, &columns::RowCtx { partition })
 }
 
 async fn policy_row(
@@ -374,10 +385,10 @@ async fn policy_row(
     details: &HashMap<String, ManagedPolicyDetail>,
     partition: &Cell,
 ) -> Row {
-    let arn = p.arn().unwrap_or_default();
+    let arn = p.arn().unwrap_or_default().to_owned();
     // AWS managed policies live under the `aws` account of the ARN
     let aws_managed = arn.split(':').nth(4) == Some("aws");
-    let document = details.get(arn).and_then(|d| {
+    let document = details.get(&arn).and_then(|d| {
         d.policy_version_list()
             .iter()
             .find(|v| v.is_default_version())
@@ -388,10 +399,10 @@ async fn policy_row(
         Vec::new()
     } else {
         let home = home_region(&unit.session.partition);
-        unit.detail(home, "iam:ListPolicyTags", arn, &["NoSuchEntity"], || {
+        unit.detail(home, "iam:ListPolicyTags", &arn, &["NoSuchEntity"], || {
             client
                 .list_policy_tags()
-                .policy_arn(arn)
+                .policy_arn(&arn)
                 .max_items(1000)
                 .send()
         })
@@ -400,33 +411,23 @@ async fn policy_row(
         .map(|out| out.tags().to_vec())
         .unwrap_or_default()
     };
-    let pairs = || tags.iter().map(|t| (Some(t.key()), Some(t.value())));
-    let name = p.policy_name().unwrap_or_default();
-    Row::default()
-        .with("name", Cell::Text(name.to_owned()))
-        .with("policy_id", Cell::text(p.policy_id()))
-        .with("path", Cell::text(p.path()))
-        .with("description", Cell::text(p.description()))
-        .with("arn", Cell::Text(arn.to_owned()))
-        .with("is_aws_managed", Cell::Bool(aws_managed))
-        .with("is_attachable", Cell::Bool(p.is_attachable()))
-        .with("create_date", time(p.create_date()))
-        .with("update_date", time(p.update_date()))
-        .with("attachment_count", Cell::int(p.attachment_count()))
-        .with(
-            "is_attached",
-            Cell::Bool(p.attachment_count().unwrap_or(0) > 0),
-        )
-        .with("default_version_id", Cell::text(p.default_version_id()))
-        .with(
-            "permissions_boundary_usage_count",
-            Cell::int(p.permissions_boundary_usage_count()),
-        )
-        .with("policy", policy)
-        .with("policy_std", canonical)
-        .with("tags_src", tags_src(pairs()))
-        .with("tags", tags_of(pairs()))
-        .with("title", Cell::Text(name.to_owned()))
-        .with("akas", Cell::json(json!([arn])))
-        .with("partition", partition.clone())
+    let name = p.policy_name().unwrap_or_default().to_owned();
+    columns::row(
+        POLICIES_COLUMNS,
+        &Policy {
+            p,
+            arn,
+            aws_managed,
+            policy,
+            canonical,
+            tags,
+            name,
+        },
+        &columns::RowCtx { partition },
+    )
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&USERS, &GROUPS, &POLICIES], |u| {
+    Box::pin(users_groups_policies(u))
+})];

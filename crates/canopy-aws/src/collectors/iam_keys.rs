@@ -8,6 +8,7 @@ use canopy_model::inventory::{Batch, Cell, Row, home_region};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::json;
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, time};
 use crate::error::AwsError;
@@ -121,3 +122,8 @@ pub(super) async fn access_keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> 
     .await;
     Ok(vec![batch(&ACCESS_KEYS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&ACCESS_KEYS], |u| {
+    Box::pin(access_keys(u))
+})];

@@ -11,6 +11,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Detail, Unit, batch, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
@@ -26,14 +27,6 @@ struct Key {
     policy: Cell,
     policy_std: Cell,
     title: String,
-}
-
-impl Key {
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.tags
-            .iter()
-            .map(|t| (Some(t.tag_key()), Some(t.tag_value())))
-    }
 }
 
 impl Key {
@@ -64,7 +57,7 @@ const KEYS_COLUMNS: &[Col<Key>] = &[
     C::bool("key_rotation_enabled", "Whether automatic rotation is on (null where rotation does not apply)", |x, _| Cell::bool(x.rotation.as_ref().map(|o| o.key_rotation_enabled()))),
     C::json("policy", "The key policy, as JSON", |x, _| x.policy.clone()),
     C::json("policy_std", "The key policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.policy_std.clone()),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter())),
     C::bool("multi_region", "Whether it is a multi-Region key", |x, _| Cell::bool(x.m().and_then(|m| m.multi_region()))),
     C::json(
     "multi_region_configuration",
@@ -84,7 +77,7 @@ const KEYS_COLUMNS: &[Col<Key>] = &[
     },
 ),
     C::common(Column::TITLE, |x, _| Cell::Text(x.title.clone())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags.iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
 ];
@@ -234,3 +227,6 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&KEYS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&KEYS], |u| Box::pin(keys(u)))];

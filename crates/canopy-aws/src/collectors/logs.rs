@@ -6,6 +6,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, tags_of};
 use crate::error::AwsError;
@@ -168,3 +169,7 @@ pub(super) async fn log_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&LOG_GROUPS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&LOG_GROUPS], |u| Box::pin(log_groups(u)))];

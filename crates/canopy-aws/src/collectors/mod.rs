@@ -1,6 +1,8 @@
-//! Inventory collectors, one module per AWS service. Each table is declared once, as a `const`
-//! [`TableDef`] beside the function that fills it, and each collector is registered once, in
-//! [`COLLECTORS`] ([`tables`] derives the list of tables from it): the store derives its tables,
+//! Inventory collectors, one module per AWS service (a folder per family of several tables).
+//! Each table is declared once, as a `const` [`TableDef`] whose columns carry their readers,
+//! beside the function that fills it; each service module lists its collectors in its own
+//! `COLLECTORS`, and the registry is one line per service ([`collectors`] and [`tables`] derive
+//! from it): the store derives its tables,
 //! `canopy tables` and `canopy schema` their words, and `--tables` its choices from this
 //! registry, so nothing else names a table's columns again.
 //!
@@ -8,9 +10,9 @@
 //! the account's bucket for that region and API, and retried), and turns SDK types into named
 //! [`Row`]s with Steampipe's column names, which the store checks against the definition.
 //!
-//! Adding a table on an existing SDK crate: a `const` definition and an `async fn` in the
-//! service's module, one line in [`COLLECTORS`], and a fixture response for the test that checks
-//! every collector's rows against its definition.
+//! Adding a table on an existing SDK crate: its typed columns, a `const` definition and an
+//! `async fn` in the service's module, one line in that module's `COLLECTORS`, and a fixture
+//! response for the test that checks every collector's rows against its definition.
 
 mod acm;
 mod cloudfront;
@@ -19,8 +21,6 @@ mod codebuild;
 mod columns;
 mod dynamodb;
 mod ec2;
-mod ec2_instance;
-mod ec2_storage;
 mod ecr;
 mod ecs;
 mod efs;
@@ -47,7 +47,6 @@ pub use sso::{Enumeration, IdentityInventory, identity_tables, inventory as iden
 mod ssm;
 #[cfg(test)]
 mod tests;
-mod vpc_acl;
 
 use std::future::Future;
 
@@ -249,6 +248,10 @@ impl PartialEq for Collector {
 impl Eq for Collector {}
 
 impl Collector {
+    pub(super) const fn new(tables: &'static [&'static TableDef], run: Run) -> Self {
+        Self { tables, run }
+    }
+
     /// The table that names it.
     pub fn table(&self) -> &'static TableDef {
         self.tables[0]
@@ -265,231 +268,53 @@ impl Collector {
 
     /// The collector that fills `table`.
     pub fn for_table(table: &str) -> Option<&'static Collector> {
-        COLLECTORS
-            .iter()
-            .find(|c| c.tables.iter().any(|t| t.name == table))
+        collectors().find(|c| c.tables.iter().any(|t| t.name == table))
     }
 }
 
-/// Every collector, in the order `canopy tables` lists their tables.
-pub static COLLECTORS: &[Collector] = &[
-    Collector {
-        tables: &[&iam::ACCOUNT],
-        run: |u| Box::pin(iam::account(u)),
-    },
-    Collector {
-        tables: &[&s3::BUCKETS],
-        run: |u| Box::pin(s3::buckets(u)),
-    },
-    Collector {
-        tables: &[&ec2::REGIONS],
-        run: |u| Box::pin(ec2::regions(u)),
-    },
-    Collector {
-        tables: &[&ec2_instance::INSTANCES],
-        run: |u| Box::pin(ec2_instance::instances(u)),
-    },
-    Collector {
-        tables: &[&ec2::NETWORK_INTERFACES],
-        run: |u| Box::pin(ec2::network_interfaces(u)),
-    },
-    Collector {
-        tables: &[&ec2::VPCS],
-        run: |u| Box::pin(ec2::vpcs(u)),
-    },
-    Collector {
-        tables: &[&ec2::SUBNETS],
-        run: |u| Box::pin(ec2::subnets(u)),
-    },
-    Collector {
-        tables: &[&ec2::SECURITY_GROUPS],
-        run: |u| Box::pin(ec2::security_groups(u)),
-    },
-    Collector {
-        tables: &[&ec2::SECURITY_GROUP_RULES],
-        run: |u| Box::pin(ec2::security_group_rules(u)),
-    },
-    Collector {
-        tables: &[&ec2::FLOW_LOGS],
-        run: |u| Box::pin(ec2::flow_logs(u)),
-    },
-    Collector {
-        tables: &[&ec2::VPC_ENDPOINTS],
-        run: |u| Box::pin(ec2::vpc_endpoints(u)),
-    },
-    Collector {
-        tables: &[&ec2_storage::VOLUMES],
-        run: |u| Box::pin(ec2_storage::volumes(u)),
-    },
-    Collector {
-        tables: &[&ec2_storage::SNAPSHOTS],
-        run: |u| Box::pin(ec2_storage::snapshots(u)),
-    },
-    Collector {
-        tables: &[&ec2_storage::IMAGES],
-        run: |u| Box::pin(ec2_storage::images(u)),
-    },
-    Collector {
-        tables: &[&kms::KEYS],
-        run: |u| Box::pin(kms::keys(u)),
-    },
-    Collector {
-        tables: &[&cloudtrail::TRAILS],
-        run: |u| Box::pin(cloudtrail::trails(u)),
-    },
-    Collector {
-        tables: &[&logs::LOG_GROUPS],
-        run: |u| Box::pin(logs::log_groups(u)),
-    },
-    Collector {
-        tables: &[&secrets::SECRETS],
-        run: |u| Box::pin(secrets::secrets(u)),
-    },
-    Collector {
-        tables: &[&rds::INSTANCES],
-        run: |u| Box::pin(rds::instances(u)),
-    },
-    Collector {
-        tables: &[&rds::CLUSTERS],
-        run: |u| Box::pin(rds::clusters(u)),
-    },
-    Collector {
-        tables: &[&rds::SNAPSHOTS],
-        run: |u| Box::pin(rds::snapshots(u)),
-    },
-    Collector {
-        tables: &[&rds::CLUSTER_SNAPSHOTS],
-        run: |u| Box::pin(rds::cluster_snapshots(u)),
-    },
-    Collector {
-        tables: &[&dynamodb::TABLES],
-        run: |u| Box::pin(dynamodb::tables(u)),
-    },
-    Collector {
-        tables: &[&ecr::REPOSITORIES],
-        run: |u| Box::pin(ecr::repositories(u)),
-    },
-    Collector {
-        tables: &[&eks::CLUSTERS],
-        run: |u| Box::pin(eks::clusters(u)),
-    },
-    Collector {
-        tables: &[&ecs::CLUSTERS, &ecs::SERVICES],
-        run: |u| Box::pin(ecs::clusters_and_services(u)),
-    },
-    Collector {
-        tables: &[&ecs::TASK_DEFINITIONS],
-        run: |u| Box::pin(ecs::task_definitions(u)),
-    },
-    Collector {
-        tables: &[&efs::FILE_SYSTEMS],
-        run: |u| Box::pin(efs::file_systems(u)),
-    },
-    Collector {
-        tables: &[&acm::CERTIFICATES],
-        run: |u| Box::pin(acm::certificates(u)),
-    },
-    Collector {
-        tables: &[&elb::APPLICATION, &elb::NETWORK],
-        run: |u| Box::pin(elb::load_balancers(u)),
-    },
-    Collector {
-        tables: &[&elb::CLASSIC],
-        run: |u| Box::pin(elb::classic_load_balancers(u)),
-    },
-    Collector {
-        tables: &[&ssm::PARAMETERS],
-        run: |u| Box::pin(ssm::parameters(u)),
-    },
-    Collector {
-        tables: &[&security::DETECTORS],
-        run: |u| Box::pin(security::detectors(u)),
-    },
-    Collector {
-        tables: &[&security::HUBS],
-        run: |u| Box::pin(security::hubs(u)),
-    },
-    Collector {
-        tables: &[&security::ANALYZERS],
-        run: |u| Box::pin(security::analyzers(u)),
-    },
-    Collector {
-        tables: &[&security::RECORDERS],
-        run: |u| Box::pin(security::recorders(u)),
-    },
-    Collector {
-        tables: &[&elasticache::CLUSTERS],
-        run: |u| Box::pin(elasticache::clusters(u)),
-    },
-    Collector {
-        tables: &[&opensearch::DOMAINS],
-        run: |u| Box::pin(opensearch::domains(u)),
-    },
-    Collector {
-        tables: &[&redshift::CLUSTERS],
-        run: |u| Box::pin(redshift::clusters(u)),
-    },
-    Collector {
-        tables: &[&codebuild::PROJECTS],
-        run: |u| Box::pin(codebuild::projects(u)),
-    },
-    Collector {
-        tables: &[&lambda::FUNCTIONS],
-        run: |u| Box::pin(lambda::functions(u)),
-    },
-    Collector {
-        tables: &[&sqs::QUEUES],
-        run: |u| Box::pin(sqs::queues(u)),
-    },
-    Collector {
-        tables: &[&sns::TOPICS],
-        run: |u| Box::pin(sns::topics(u)),
-    },
-    Collector {
-        tables: &[&ec2::ROUTE_TABLES, &ec2::ROUTES],
-        run: |u| Box::pin(ec2::route_tables(u)),
-    },
-    Collector {
-        tables: &[&ec2::INTERNET_GATEWAYS],
-        run: |u| Box::pin(ec2::internet_gateways(u)),
-    },
-    Collector {
-        tables: &[&vpc_acl::NETWORK_ACLS],
-        run: |u| Box::pin(vpc_acl::network_acls(u)),
-    },
-    Collector {
-        tables: &[&cloudfront::DISTRIBUTIONS],
-        run: |u| Box::pin(cloudfront::distributions(u)),
-    },
-    Collector {
-        tables: &[&iam::ROLES],
-        run: |u| Box::pin(iam::roles(u)),
-    },
-    Collector {
-        tables: &[&iam::PASSWORD_POLICY],
-        run: |u| Box::pin(iam::password_policy(u)),
-    },
-    Collector {
-        tables: &[&iam::ACCOUNT_SUMMARY],
-        run: |u| Box::pin(iam::account_summary(u)),
-    },
-    Collector {
-        tables: &[&iam_auth::USERS, &iam_auth::GROUPS, &iam_auth::POLICIES],
-        run: |u| Box::pin(iam_auth::users_groups_policies(u)),
-    },
-    Collector {
-        tables: &[&iam_keys::ACCESS_KEYS],
-        run: |u| Box::pin(iam_keys::access_keys(u)),
-    },
+/// Every collector, service by service (each module lists its own), in the order `canopy tables`
+/// lists their tables.
+static SERVICES: &[&[Collector]] = &[
+    iam::COLLECTORS,
+    s3::COLLECTORS,
+    ec2::COLLECTORS,
+    kms::COLLECTORS,
+    cloudtrail::COLLECTORS,
+    logs::COLLECTORS,
+    secrets::COLLECTORS,
+    rds::COLLECTORS,
+    dynamodb::COLLECTORS,
+    ecr::COLLECTORS,
+    eks::COLLECTORS,
+    ecs::COLLECTORS,
+    efs::COLLECTORS,
+    acm::COLLECTORS,
+    elb::COLLECTORS,
+    ssm::COLLECTORS,
+    security::COLLECTORS,
+    elasticache::COLLECTORS,
+    opensearch::COLLECTORS,
+    redshift::COLLECTORS,
+    codebuild::COLLECTORS,
+    lambda::COLLECTORS,
+    sqs::COLLECTORS,
+    sns::COLLECTORS,
+    cloudfront::COLLECTORS,
+    iam_auth::COLLECTORS,
+    iam_keys::COLLECTORS,
 ];
+
+/// Every collector, in the order `canopy tables` lists their tables.
+pub fn collectors() -> impl Iterator<Item = &'static Collector> {
+    SERVICES.iter().flat_map(|s| s.iter())
+}
 
 /// Every inventory table canopy fills, in the order `canopy tables` lists them: the collectors'
 /// (derived from [`COLLECTORS`], so a table is registered once) and the credential report's.
 pub fn tables() -> &'static [&'static TableDef] {
     static TABLES: std::sync::OnceLock<Vec<&'static TableDef>> = std::sync::OnceLock::new();
     TABLES.get_or_init(|| {
-        COLLECTORS
-            .iter()
+        collectors()
             .flat_map(|c| c.tables.iter().copied())
             .chain([&crate::credreport::CREDENTIAL_REPORT])
             .chain(sso::TABLES.iter().copied())
@@ -556,17 +381,26 @@ fn tag_map(tags: Option<&std::collections::HashMap<String, String>>) -> Cell {
         .map_or(Cell::Null, |t| Cell::json(json!(t)))
 }
 
-fn tags_of<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Cell {
-    Cell::tags(
-        tags.into_iter()
-            .filter_map(|(k, v)| Some((k?, v.unwrap_or_default()))),
-    )
+/// The `tags` column: a map of the tags' keys to their values.
+fn tags_of(tags: impl IntoIterator<Item = impl columns::Tag>) -> Cell {
+    let pairs: Vec<(String, String)> = tags
+        .into_iter()
+        .filter_map(|t| {
+            let (k, v) = t.pair();
+            Some((k?.to_owned(), v.unwrap_or_default().to_owned()))
+        })
+        .collect();
+    Cell::tags(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
-fn tags_src<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Cell {
+/// The `tags_src` column: the tags as AWS lists them, `[{"Key", "Value"}]`; null when none.
+fn tags_src(tags: impl IntoIterator<Item = impl columns::Tag>) -> Cell {
     let list: Vec<Value> = tags
         .into_iter()
-        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .map(|t| {
+            let (k, v) = t.pair();
+            json!({"Key": k, "Value": v})
+        })
         .collect();
     if list.is_empty() {
         Cell::Null

@@ -8,6 +8,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tags_of, tags_src, time_text};
 use crate::error::AwsError;
@@ -28,15 +29,6 @@ struct Domain {
     modifying: Option<Value>,
     vpc: Option<Value>,
     name: String,
-}
-
-impl Domain {
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.tags
-            .iter()
-            .flat_map(|t| t.tag_list())
-            .map(|t| (Some(t.key()), Some(t.value())))
-    }
 }
 
 /// A column of `aws_opensearch_domain`.
@@ -154,9 +146,9 @@ const DOMAINS_COLUMNS: &[Col<Domain>] = &[
     C::json("off_peak_window_options", "{\"Enabled\", \"OffPeakWindow\"}", |x, _| json_cell(x.off_peak.clone())),
     C::json("modifying_properties", "Properties being changed", |x, _| json_cell(x.modifying.clone())),
     C::json("vpc_options", "{\"VPCId\", \"SubnetIds\", \"AvailabilityZones\", \"SecurityGroupIds\"}", |x, _| json_cell(x.vpc.clone())),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter().flat_map(|t| t.tag_list()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|t| t.tag_list()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
 ];
@@ -308,3 +300,7 @@ pub(super) async fn domains(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&DOMAINS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&DOMAINS], |u| Box::pin(domains(u)))];

@@ -10,6 +10,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, list_of, strings, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
@@ -26,12 +27,6 @@ struct Cluster {
     progress: Option<Value>,
     restore: Option<Value>,
     arn: String,
-}
-
-impl Cluster {
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.c.tags().iter().map(|t| (t.key(), t.value()))
-    }
 }
 
 /// A column of `aws_redshift_cluster`.
@@ -228,9 +223,9 @@ const CLUSTERS_COLUMNS: &[Col<Cluster>] = &[
 ),
     C::json("logging_status", "Audit logging: {\"LoggingEnabled\", \"BucketName\", \"S3KeyPrefix\", \"LogDestinationType\", \"LogExports\", ...}", |x, _| json_cell(x.logging.clone())),
     C::json("scheduled_actions", "Its scheduled pauses, resumes and resizes", |x, _| x.scheduled .clone().map_or(Cell::Null, |a| Cell::json(Value::Array(a)))),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.c.tags().iter())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.c.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
 ];
@@ -387,3 +382,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&CLUSTERS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&CLUSTERS], |u| Box::pin(clusters(u)))];

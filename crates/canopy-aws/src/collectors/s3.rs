@@ -15,6 +15,7 @@ use canopy_model::inventory::{Batch, Cell, Row, home_region};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Detail, Unit, batch, json_cell, policy_cells, time, time_text};
 use crate::error::AwsError;
@@ -44,12 +45,6 @@ struct Bucket {
     arn: String,
 }
 
-impl Bucket {
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.tags.iter().map(|t| (Some(t.key()), Some(t.value())))
-    }
-}
-
 /// A column of `aws_s3_bucket`.
 type C = Col<Bucket>;
 
@@ -76,8 +71,8 @@ const BUCKETS_COLUMNS: &[Col<Bucket>] = &[
     C::json("policy_std", "The bucket policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.policy_std.clone()),
     C::json("replication", "Replication (Role, Rules); null when none", |x, _| json_cell(x.replication.clone())),
     C::json("website_configuration", "Static website hosting (IndexDocument, ErrorDocument, RedirectAllRequestsTo, RoutingRules); null when off", |x, _| json_cell(x.website.clone())),
-    C::common(Column::TAGS_SRC, |x, _| super::tags_src(x.pairs())),
-    C::common(Column::TAGS, |x, _| super::tags_of(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| super::tags_src(x.tags.iter())),
+    C::common(Column::TAGS, |x, _| super::tags_of(x.tags.iter())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.b.name.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
@@ -551,3 +546,7 @@ fn replication_json(c: &ReplicationConfiguration) -> Value {
         })).collect::<Vec<_>>(),
     })
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&BUCKETS], |u| Box::pin(buckets(u)))];

@@ -6,6 +6,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
@@ -19,12 +20,6 @@ struct Secret {
     policy_std: Cell,
     rules: Option<Value>,
     name: String,
-}
-
-impl Secret {
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.s.tags().iter().map(|t| (t.key(), t.value()))
-    }
 }
 
 /// A column of `aws_secretsmanager_secret`.
@@ -54,9 +49,9 @@ const SECRETS_COLUMNS: &[Col<Secret>] = &[
     "Version ids and their staging labels (AWSCURRENT, ...)",
     |x, _| json_cell(x.s.secret_versions_to_stages().map(|m| json!(m))),
 ),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.s.tags().iter())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.s.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
 ];
@@ -157,3 +152,7 @@ pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&SECRETS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&SECRETS], |u| Box::pin(secrets(u)))];

@@ -10,45 +10,51 @@ use aws_sdk_accessanalyzer::Client as AnalyzerClient;
 use aws_sdk_config::Client as ConfigClient;
 use aws_sdk_guardduty::Client as GuardDutyClient;
 use aws_sdk_securityhub::Client as SecurityHubClient;
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
+use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, tag_map, time, time_text};
 use crate::error::AwsError;
+
+/// What is read of one row of `aws_guardduty_detector`.
+struct Detector {
+    id: String,
+    d: Option<aws_sdk_guardduty::operation::get_detector::GetDetectorOutput>,
+    sources: Option<Value>,
+    features: Option<Value>,
+    administrator: Option<Value>,
+    arn: String,
+}
+
+/// A column of `aws_guardduty_detector`.
+type DetectorC = Col<Detector>;
+
+#[rustfmt::skip]
+const DETECTORS_COLUMNS: &[Col<Detector>] = &[
+    DetectorC::text("detector_id", "The detector's id", |x, _| Cell::Text(x.id.clone())).required(),
+    DetectorC::text("arn", "The detector's ARN", |x, _| Cell::Text(x.arn.clone())),
+    DetectorC::text("status", "ENABLED or DISABLED", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.status()).map(|s| s.as_str()))),
+    DetectorC::time("created_at", "When it was created", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.created_at()))),
+    DetectorC::text("finding_publishing_frequency", "How often findings are exported: FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.finding_publishing_frequency()).map(|f| f.as_str()))),
+    DetectorC::text("service_role", "GuardDuty's service-linked role", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.service_role()))),
+    DetectorC::time("updated_at", "When it was last changed", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.updated_at()))),
+    DetectorC::json("data_sources", "Data sources: {\"CloudTrail\": {\"Status\"}, \"DNSLogs\", \"FlowLogs\", \"S3Logs\", \"Kubernetes\", \"MalwareProtection\"}", |x, _| json_cell(x.sources.clone())),
+    DetectorC::json("features", "Protection plans: [{\"Name\", \"Status\", \"UpdatedAt\", \"AdditionalConfiguration\"}]", |x, _| json_cell(x.features.clone())),
+    DetectorC::json("master_account", "Its administrator: {\"AccountId\", \"InvitationId\", \"RelationshipStatus\", \"InvitedAt\"}", |x, _| json_cell(x.administrator.clone())),
+    DetectorC::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
+    DetectorC::common(Column::TAGS, |x, _| tag_map(x.d.as_ref().and_then(|d| d.tags()))),
+    DetectorC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    DetectorC::partition(),
+];
 
 pub(super) const DETECTORS: TableDef = TableDef {
     name: "aws_guardduty_detector",
     scope: Scope::Regional,
     description: "GuardDuty detectors: status, data sources and features, administrator account",
-    columns: &[
-        Column::text("detector_id", "The detector's id").required(),
-        Column::text("arn", "The detector's ARN"),
-        Column::text("status", "ENABLED or DISABLED"),
-        Column::time("created_at", "When it was created"),
-        Column::text(
-            "finding_publishing_frequency",
-            "How often findings are exported: FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS",
-        ),
-        Column::text("service_role", "GuardDuty's service-linked role"),
-        Column::time("updated_at", "When it was last changed"),
-        Column::json(
-            "data_sources",
-            "Data sources: {\"CloudTrail\": {\"Status\"}, \"DNSLogs\", \"FlowLogs\", \"S3Logs\", \"Kubernetes\", \"MalwareProtection\"}",
-        ),
-        Column::json(
-            "features",
-            "Protection plans: [{\"Name\", \"Status\", \"UpdatedAt\", \"AdditionalConfiguration\"}]",
-        ),
-        Column::json(
-            "master_account",
-            "Its administrator: {\"AccountId\", \"InvitationId\", \"RelationshipStatus\", \"InvitedAt\"}",
-        ),
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Detector, { DETECTORS_COLUMNS.len() }>(DETECTORS_COLUMNS),
     actions: &[
         "guardduty:ListDetectors",
         "guardduty:GetDetector",
@@ -57,26 +63,34 @@ pub(super) const DETECTORS: TableDef = TableDef {
     filled_by: "collect",
 };
 
+/// What is read of one row of `aws_securityhub_hub`.
+struct Hub {
+    hub: aws_sdk_securityhub::operation::describe_hub::DescribeHubOutput,
+    arn: String,
+    administrator: Option<Value>,
+    tags: Option<aws_sdk_securityhub::operation::list_tags_for_resource::ListTagsForResourceOutput>,
+}
+
+/// A column of `aws_securityhub_hub`.
+type HubC = Col<Hub>;
+
+#[rustfmt::skip]
+const HUBS_COLUMNS: &[Col<Hub>] = &[
+    HubC::text("hub_arn", "The hub's ARN", |x, _| Cell::Text(x.arn.clone())).required(),
+    HubC::json("administrator_account", "Its administrator: {\"AccountId\", \"InvitationId\", \"InvitedAt\", \"MemberStatus\"}", |x, _| json_cell(x.administrator.clone())),
+    HubC::bool("auto_enable_controls", "Whether new controls of enabled standards are enabled automatically", |x, _| Cell::bool(x.hub.auto_enable_controls())),
+    HubC::time("subscribed_at", "When Security Hub was enabled", |x, _| Cell::text(x.hub.subscribed_at())),
+    HubC::common(Column::TAGS, |x, _| tag_map(x.tags.as_ref().and_then(|t| t.tags()))),
+    HubC::common(Column::TITLE, |x, _| Cell::Text(x.arn.rsplit('/').next().unwrap_or("default").to_owned())),
+    HubC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    HubC::partition(),
+];
+
 pub(super) const HUBS: TableDef = TableDef {
     name: "aws_securityhub_hub",
     scope: Scope::Regional,
     description: "Security Hub, where it is on: when it was enabled, its administrator account",
-    columns: &[
-        Column::text("hub_arn", "The hub's ARN").required(),
-        Column::json(
-            "administrator_account",
-            "Its administrator: {\"AccountId\", \"InvitationId\", \"InvitedAt\", \"MemberStatus\"}",
-        ),
-        Column::bool(
-            "auto_enable_controls",
-            "Whether new controls of enabled standards are enabled automatically",
-        ),
-        Column::time("subscribed_at", "When Security Hub was enabled"),
-        Column::TAGS,
-        Column::TITLE,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Hub, { HUBS_COLUMNS.len() }>(HUBS_COLUMNS),
     actions: &[
         "securityhub:DescribeHub",
         "securityhub:GetAdministratorAccount",
@@ -85,56 +99,71 @@ pub(super) const HUBS: TableDef = TableDef {
     filled_by: "collect",
 };
 
+/// What is read of one row of `aws_accessanalyzer_analyzer`.
+struct Analyzer {
+    a: aws_sdk_accessanalyzer::types::AnalyzerSummary,
+}
+
+/// A column of `aws_accessanalyzer_analyzer`.
+type AnalyzerC = Col<Analyzer>;
+
+#[rustfmt::skip]
+const ANALYZERS_COLUMNS: &[Col<Analyzer>] = &[
+    AnalyzerC::text("name", "The analyzer's name", |x, _| Cell::Text(x.a.name().to_owned())).required(),
+    AnalyzerC::text("arn", "The analyzer's ARN", |x, _| Cell::Text(x.a.arn().to_owned())),
+    AnalyzerC::text("status", "ACTIVE, CREATING, DISABLED or FAILED", |x, _| Cell::Text(x.a.status().as_str().to_owned())),
+    AnalyzerC::text("type", "Its zone of trust: ACCOUNT, ORGANIZATION, or an unused-access type", |x, _| Cell::Text(x.a.r#type().as_str().to_owned())),
+    AnalyzerC::time("created_at", "When it was created", |x, _| time(Some(x.a.created_at()))),
+    AnalyzerC::text("last_resource_analyzed", "The resource it analyzed last", |x, _| Cell::text(x.a.last_resource_analyzed())),
+    AnalyzerC::time("last_resource_analyzed_at", "When it analyzed it", |x, _| time(x.a.last_resource_analyzed_at())),
+    AnalyzerC::text("status_reason", "Why it is in its status", |x, _| Cell::text(x.a.status_reason().map(|r| r.code().as_str()))),
+    AnalyzerC::common(Column::TITLE, |x, _| Cell::Text(x.a.name().to_owned())),
+    AnalyzerC::common(Column::TAGS, |x, _| tag_map(x.a.tags())),
+    AnalyzerC::common(Column::AKAS, |x, _| Cell::json(json!([x.a.arn()]))),
+    AnalyzerC::partition(),
+];
+
 pub(super) const ANALYZERS: TableDef = TableDef {
     name: "aws_accessanalyzer_analyzer",
     scope: Scope::Regional,
     description: "IAM Access Analyzer analyzers: their zone of trust (account or organization) and status",
-    columns: &[
-        Column::text("name", "The analyzer's name").required(),
-        Column::text("arn", "The analyzer's ARN"),
-        Column::text("status", "ACTIVE, CREATING, DISABLED or FAILED"),
-        Column::text(
-            "type",
-            "Its zone of trust: ACCOUNT, ORGANIZATION, or an unused-access type",
-        ),
-        Column::time("created_at", "When it was created"),
-        Column::text("last_resource_analyzed", "The resource it analyzed last"),
-        Column::time("last_resource_analyzed_at", "When it analyzed it"),
-        Column::text("status_reason", "Why it is in its status"),
-        Column::TITLE,
-        Column::TAGS,
-        Column::AKAS,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Analyzer, { ANALYZERS_COLUMNS.len() }>(ANALYZERS_COLUMNS),
     actions: &["access-analyzer:ListAnalyzers"],
     filled_by: "collect",
 };
+
+/// What is read of one row of `aws_config_configuration_recorder`.
+struct Recorder {
+    r: aws_sdk_config::types::ConfigurationRecorder,
+    name: String,
+    group: Option<Value>,
+    recording: Option<bool>,
+    status: Option<Value>,
+    arn: String,
+}
+
+/// A column of `aws_config_configuration_recorder`.
+type RecorderC = Col<Recorder>;
+
+#[rustfmt::skip]
+const RECORDERS_COLUMNS: &[Col<Recorder>] = &[
+    RecorderC::text("name", "The recorder's name", |x, _| Cell::Text(x.name.clone())).required(),
+    RecorderC::text("arn", "The recorder's ARN", |x, _| Cell::Text(x.arn.clone())),
+    RecorderC::text("recording_mode", "CONTINUOUS or DAILY (the default frequency)", |x, _| Cell::text(x.r.recording_mode().map(|m| m.recording_frequency().as_str()))),
+    RecorderC::json("recording_group", "What it records: {\"AllSupported\", \"IncludeGlobalResourceTypes\", \"ResourceTypes\", \"ExclusionByResourceTypes\", \"RecordingStrategy\"}", |x, _| json_cell(x.group.clone())),
+    RecorderC::text("role_arn", "The role it reads resources with", |x, _| Cell::text(x.r.role_arn())),
+    RecorderC::bool("status_recording", "Whether it is recording now", |x, _| Cell::bool(x.recording)),
+    RecorderC::json("status", "Its status: {\"Recording\", \"LastStatus\", \"LastStartTime\", \"LastStopTime\", \"LastErrorCode\", ...}", |x, _| json_cell(x.status.clone())),
+    RecorderC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    RecorderC::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    RecorderC::partition(),
+];
 
 pub(super) const RECORDERS: TableDef = TableDef {
     name: "aws_config_configuration_recorder",
     scope: Scope::Regional,
     description: "AWS Config recorders: what they record, and whether they are recording",
-    columns: &[
-        Column::text("name", "The recorder's name").required(),
-        Column::text("arn", "The recorder's ARN"),
-        Column::text(
-            "recording_mode",
-            "CONTINUOUS or DAILY (the default frequency)",
-        ),
-        Column::json(
-            "recording_group",
-            "What it records: {\"AllSupported\", \"IncludeGlobalResourceTypes\", \"ResourceTypes\", \"ExclusionByResourceTypes\", \"RecordingStrategy\"}",
-        ),
-        Column::text("role_arn", "The role it reads resources with"),
-        Column::bool("status_recording", "Whether it is recording now"),
-        Column::json(
-            "status",
-            "Its status: {\"Recording\", \"LastStatus\", \"LastStartTime\", \"LastStopTime\", \"LastErrorCode\", ...}",
-        ),
-        Column::AKAS,
-        Column::TITLE,
-        Column::PARTITION,
-    ],
+    columns: &columns::columns::<Recorder, { RECORDERS_COLUMNS.len() }>(RECORDERS_COLUMNS),
     actions: &[
         "config:DescribeConfigurationRecorders",
         "config:DescribeConfigurationRecorderStatus",
@@ -234,28 +263,7 @@ pub(super) async fn detectors(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let arn = unit.arn("guardduty", &format!("detector/{id}"));
-            Row::default()
-                .with("detector_id", Cell::Text(id.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with("status", Cell::text(d.as_ref().and_then(|d| d.status()).map(|s| s.as_str())))
-                .with("created_at", Cell::text(d.as_ref().and_then(|d| d.created_at())))
-                .with(
-                    "finding_publishing_frequency",
-                    Cell::text(
-                        d.as_ref()
-                            .and_then(|d| d.finding_publishing_frequency())
-                            .map(|f| f.as_str()),
-                    ),
-                )
-                .with("service_role", Cell::text(d.as_ref().and_then(|d| d.service_role())))
-                .with("updated_at", Cell::text(d.as_ref().and_then(|d| d.updated_at())))
-                .with("data_sources", json_cell(sources))
-                .with("features", json_cell(features))
-                .with("master_account", json_cell(administrator))
-                .with("title", Cell::Text(id))
-                .with("tags", tag_map(d.as_ref().and_then(|d| d.tags())))
-                .with("akas", Cell::json(json!([arn])))
-                .with("partition", partition.clone())
+            columns::row(DETECTORS_COLUMNS, &Detector { id, d, sources, features, administrator, arn }, &columns::RowCtx { partition })
         }
     })
     .await;
@@ -310,21 +318,19 @@ pub(super) async fn hubs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             })
         });
     let tags = tags.found();
-    let row = Row::default()
-        .with("hub_arn", Cell::Text(arn.clone()))
-        .with("administrator_account", json_cell(administrator))
-        .with(
-            "auto_enable_controls",
-            Cell::bool(hub.auto_enable_controls()),
-        )
-        .with("subscribed_at", Cell::text(hub.subscribed_at()))
-        .with("tags", tag_map(tags.as_ref().and_then(|t| t.tags())))
-        .with(
-            "title",
-            Cell::Text(arn.rsplit('/').next().unwrap_or("default").to_owned()),
-        )
-        .with("akas", Cell::json(json!([arn])))
-        .with("partition", unit.partition());
+    let partition = unit.partition();
+    let row = columns::row(
+        HUBS_COLUMNS,
+        &Hub {
+            hub,
+            arn,
+            administrator,
+            tags,
+        },
+        &columns::RowCtx {
+            partition: &partition,
+        },
+    );
     Ok(vec![batch(&HUBS, vec![row])])
 }
 
@@ -344,30 +350,13 @@ pub(super) async fn analyzers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         |out| out.next_token(),
         |out| {
             for a in out.analyzers() {
-                rows.push(
-                    Row::default()
-                        .with("name", Cell::Text(a.name().to_owned()))
-                        .with("arn", Cell::Text(a.arn().to_owned()))
-                        .with("status", Cell::Text(a.status().as_str().to_owned()))
-                        .with("type", Cell::Text(a.r#type().as_str().to_owned()))
-                        .with("created_at", time(Some(a.created_at())))
-                        .with(
-                            "last_resource_analyzed",
-                            Cell::text(a.last_resource_analyzed()),
-                        )
-                        .with(
-                            "last_resource_analyzed_at",
-                            time(a.last_resource_analyzed_at()),
-                        )
-                        .with(
-                            "status_reason",
-                            Cell::text(a.status_reason().map(|r| r.code().as_str())),
-                        )
-                        .with("title", Cell::Text(a.name().to_owned()))
-                        .with("tags", tag_map(a.tags()))
-                        .with("akas", Cell::json(json!([a.arn()])))
-                        .with("partition", partition.clone()),
-                );
+                rows.push(columns::row(
+                    ANALYZERS_COLUMNS,
+                    &Analyzer { a: a.clone() },
+                    &columns::RowCtx {
+                        partition: &partition,
+                    },
+                ));
             }
         },
     )
@@ -428,21 +417,17 @@ pub(super) async fn recorders(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             let arn = r
                 .arn()
                 .map_or_else(|| unit.arn("config", &format!("configuration-recorder/{name}")), str::to_owned);
-            Row::default()
-                .with("name", Cell::Text(name.clone()))
-                .with("arn", Cell::Text(arn.clone()))
-                .with(
-                    "recording_mode",
-                    Cell::text(r.recording_mode().map(|m| m.recording_frequency().as_str())),
-                )
-                .with("recording_group", json_cell(group))
-                .with("role_arn", Cell::text(r.role_arn()))
-                .with("status_recording", Cell::bool(state.map(|s| s.recording())))
-                .with("status", json_cell(status))
-                .with("akas", Cell::json(json!([arn])))
-                .with("title", Cell::Text(name))
-                .with("partition", partition.clone())
+            let recording = state.map(|s| s.recording());
+            columns::row(RECORDERS_COLUMNS, &Recorder { r: r.clone(), name, group, recording, status, arn }, &columns::RowCtx { partition: &partition })
         })
         .collect();
     Ok(vec![batch(&RECORDERS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[
+    Collector::new(&[&DETECTORS], |u| Box::pin(detectors(u))),
+    Collector::new(&[&HUBS], |u| Box::pin(hubs(u))),
+    Collector::new(&[&ANALYZERS], |u| Box::pin(analyzers(u))),
+    Collector::new(&[&RECORDERS], |u| Box::pin(recorders(u))),
+];

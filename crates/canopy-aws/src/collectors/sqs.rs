@@ -8,6 +8,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, json_cell, policy_cells, tag_map};
 use crate::error::AwsError;
@@ -148,3 +149,6 @@ pub(super) async fn queues(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&QUEUES, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&QUEUES], |u| Box::pin(queues(u)))];

@@ -8,6 +8,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use super::Collector;
 use super::columns::{self, Col};
 use super::{Unit, batch, tags_of, tags_src, time};
 use crate::error::AwsError;
@@ -19,15 +20,6 @@ struct Parameter {
     tags: Option<aws_sdk_ssm::operation::list_tags_for_resource::ListTagsForResourceOutput>,
     policies: Cell,
     arn: String,
-}
-
-impl Parameter {
-    fn pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.tags
-            .iter()
-            .flat_map(|o| o.tag_list())
-            .map(|t| (Some(t.key()), Some(t.value())))
-    }
 }
 
 /// A column of `aws_ssm_parameter`.
@@ -48,9 +40,9 @@ const PARAMETERS_COLUMNS: &[Col<Parameter>] = &[
     C::text("source_result", "Always null (comes with the value, never read)", |_, _| Cell::Null),
     C::text("tier", "Standard, Advanced or Intelligent-Tiering", |x, _| Cell::text(x.p.tier().map(|t| t.as_str()))),
     C::json("policies", "Parameter policies: [{\"PolicyText\", \"PolicyType\", \"PolicyStatus\"}]", |x, _| x.policies.clone()),
-    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter().flat_map(|o| o.tag_list()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
-    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|o| o.tag_list()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
 ];
@@ -144,3 +136,7 @@ pub(super) async fn parameters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&PARAMETERS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(super) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&PARAMETERS], |u| Box::pin(parameters(u)))];

@@ -2,6 +2,9 @@
 //! <Action>.xml`, or `.json` for JSON protocols), served by an in-process HTTP client instead of AWS or the emulator: each must
 //! fill every table it declares, with rows that carry exactly their definition's columns, and call
 //! only the actions its definitions list.
+//!
+//! Over 600 lines: the fixture test of every collector, one function per family, sharing one in-
+//! process fixture server.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -20,7 +23,7 @@ use canopy_model::table::Scope;
 use canopy_model::{AccountId, Partition};
 use serde_json::json;
 
-use super::{COLLECTORS, Unit, tables};
+use super::{Unit, collectors, tables};
 use crate::pace::ApiBuckets;
 use crate::retry::{CallStats, RetryPolicy};
 use crate::session::AccountSession;
@@ -209,7 +212,7 @@ async fn every_collector_fills_its_tables_with_exactly_their_columns() {
     ];
     let buckets = ApiBuckets::new(false);
     let membership = membership();
-    for collector in COLLECTORS {
+    for collector in collectors() {
         let refusals = super::Refusals::default();
         let asked = Arc::new(Mutex::new(Vec::new()));
         let session = fixture_session(asked.clone());
@@ -297,7 +300,7 @@ fn every_table_is_declared_once_and_registered() {
         }
         assert!(!table.actions.is_empty(), "`{table}` lists no actions");
     }
-    for collector in COLLECTORS {
+    for collector in collectors() {
         for table in collector.tables {
             assert_eq!(
                 super::Collector::for_table(table.name),

@@ -1,5 +1,7 @@
 //! `canopy access sync`, `who`, `what`, `drift`, end to end: Identity Center read whole, the
 //! matrix with groups expanded, the cheaper enumeration chosen, every call counted.
+//!
+//! Over 600 lines: end-to-end tests of one command family; each test stands alone.
 
 use serde_json::{Value, json};
 

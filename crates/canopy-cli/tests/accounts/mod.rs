@@ -1,5 +1,7 @@
 //! `canopy account plan` / `apply`, end to end: batches applied, applied again, killed and
 //! resumed, refused whole; every write call counted.
+//!
+//! Over 600 lines: end-to-end tests of one command family; each test stands alone.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -1,4 +1,6 @@
 //! `canopy collect`, `query`, `tables`, `schema` and the reports, end to end.
+//!
+//! Over 600 lines: end-to-end tests of one command family; each test stands alone.
 
 use serde_json::{Value, json};
 

@@ -23,6 +23,9 @@
 //! - `DISTINCT ON (...)` as a window over the same order.
 //!
 //! A construct without a translation is named in the error, with what to write instead.
+//!
+//! Over 600 lines: one rewrite of one parsed tree, its cases (expressions, joins, JSON operators,
+//! casts) calling each other; split, they would pass the same state around.
 
 pub(crate) mod functions;
 

@@ -7,9 +7,9 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
-use super::columns::{self, Col};
-use super::ec2::{client, name_or};
-use super::{Unit, batch, tags_of, tags_src};
+use super::{client, name_or};
+use crate::collectors::columns::{self, Col};
+use crate::collectors::{Unit, batch, tags_of, tags_src};
 use crate::error::AwsError;
 
 /// What is read of one network ACL.
@@ -21,10 +21,6 @@ struct Acl {
 impl Acl {
     fn id(&self) -> &str {
         self.acl.network_acl_id().unwrap_or_default()
-    }
-
-    fn tag_pairs(&self) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
-        self.acl.tags().iter().map(|t| (t.key(), t.value()))
     }
 }
 
@@ -81,8 +77,8 @@ const ACL_COLUMNS: &[Col<Acl>] = &[
         ))
     },
 ),
-    C::common(Column::TAGS_SRC, |a, _| tags_src(a.tag_pairs())),
-    C::common(Column::TAGS, |a, _| tags_of(a.tag_pairs())),
+    C::common(Column::TAGS_SRC, |a, _| tags_src(a.acl.tags())),
+    C::common(Column::TAGS, |a, _| tags_of(a.acl.tags())),
     C::common(Column::TITLE, |a, _| Cell::Text(name_or(a.acl.tags(), a.id()).to_owned())),
     C::common(Column::AKAS, |a, _| Cell::json(json!([a.arn]))),
     C::partition(),
