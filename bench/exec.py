@@ -124,7 +124,7 @@ def main():
         ids = ",".join(members)
         runs = [
             ("canopy exec (one python+boto3 child per target)",
-             [canopy, "exec", "--accounts", ids, "--regions", args.regions, "--concurrency", str(args.concurrency),
+             [canopy, "exec", "--accounts", ids, "--regions", args.regions, "--children", str(args.concurrency),
               "--out", os.path.join(work, "out"), "--", cove_python, "-c", JOB]),
             ("the post's shape (in-process, AssumeRole per account)",
              [cove_python, "-c", POST, json.dumps(members), args.regions, str(args.concurrency)]),

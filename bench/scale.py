@@ -293,7 +293,8 @@ def main():
                         args.concurrency)
             if "exec" in scenarios:
                 measure(f"exec true, {args.accounts:,} targets", sim, env,
-                        ["exec", "--quiet", "--regions", "us-east-1", "--concurrency", str(args.concurrency),
+                        ["exec", "--quiet", "--regions", "us-east-1", "--children", str(args.concurrency),
+                         "--concurrency", str(args.concurrency),
                          "--out", f"{tmp}/exec-out", "--", "true"], args.concurrency)
         session(args.accounts, big)
 

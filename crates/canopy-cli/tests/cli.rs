@@ -702,20 +702,62 @@ fn usage_errors_and_completions() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--source-profile"));
 }
 
+/// The Rust files below `dir`, test modules' files left out.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("tests.rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Only the fan-out starts work per account in the engine: every command's accounts, regions,
+/// plans and children go through `fanout::run`, `each`, `as_they_end` or `spawned`, so the
+/// window and the request slots are one mechanism (ARCHITECTURE.md, invariants). The credential
+/// server's connections are the one other place the engine spawns: they are not per account.
+#[test]
+fn only_the_fan_out_starts_per_account_work() {
+    let src = canopy_testkit::workspace_root().join("crates/canopy-engine/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut found = Vec::new();
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy();
+        if name == "fanout.rs" || name == "credserver.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in code.lines().enumerate() {
+            let starts = [
+                "tokio::spawn",
+                "spawn_blocking",
+                "JoinSet",
+                "join_all",
+                "FuturesUnordered",
+                "buffer_unordered(",
+                ".buffered(",
+            ];
+            if !line.trim_start().starts_with("//") && starts.iter().any(|s| line.contains(s)) {
+                found.push(format!("{name}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(files.len() > 20, "the engine's sources: {}", files.len());
+    assert!(
+        found.is_empty(),
+        "per-account work started outside the fan-out:\n{}",
+        found.join("\n")
+    );
+}
+
 /// The library crates' code (tests left out) never names one of the front end's flags: a fix
 /// that takes a flag is a typed hint the CLI words (ARCHITECTURE.md, invariants).
 #[test]
 fn no_library_crate_names_a_flag() {
-    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                rust_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("tests.rs") {
-                out.push(path);
-            }
-        }
-    }
     let root = canopy_testkit::workspace_root();
     let mut files = Vec::new();
     for krate in [

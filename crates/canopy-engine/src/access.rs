@@ -5,7 +5,6 @@
 
 use canopy_aws::{AwsSession, IdentityCenter, PrincipalKind, RoleSpec};
 use canopy_model::AccountId;
-use futures::future::join_all;
 
 use crate::account_plan::Principal;
 use crate::assignments::Writer;
@@ -198,5 +197,5 @@ pub async fn apply(plan: &AccessPlan, writer: &Writer<'_>) -> Vec<AccessResult> 
                 }
             })
     });
-    join_all(tasks).await
+    crate::fanout::each(tasks, crate::fanout::ALL, |task| task).await
 }

@@ -12,7 +12,6 @@ use canopy_aws::{
 };
 use canopy_model::{AccountId, OrgSnapshot};
 use canopy_store::{RunStatus, RunTotals, Store, UnitError, UnitKey};
-use futures::future::join_all;
 
 use crate::EngineError;
 
@@ -129,11 +128,9 @@ pub async fn sync(
     });
     let run_id = store.begin_run("access sync", &asked)?;
     let readers: Vec<AccountId> = snapshots.iter().map(|s| reader(s, admin)).collect();
-    let reads = join_all(
-        readers
-            .iter()
-            .map(|account| read_one(aws, payer_role, account, region)),
-    )
+    let reads = crate::fanout::each(readers.iter(), crate::fanout::ALL, |account| {
+        read_one(aws, payer_role, account, region)
+    })
     .await;
     let mut orgs = Vec::new();
     let mut totals = RunTotals {

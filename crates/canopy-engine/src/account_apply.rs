@@ -13,7 +13,6 @@ use std::collections::HashMap;
 
 use canopy_aws::{Creation, ErrorKind, NewAccount, NewUser, PrincipalKind};
 use canopy_model::AccountId;
-use futures::future::join_all;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
@@ -156,7 +155,7 @@ pub async fn apply(
         .iter()
         .map(|_| Semaphore::new(CREATIONS_IN_FLIGHT))
         .collect();
-    let results = join_all(plan.rows.iter().map(|row| {
+    let results = crate::fanout::each(plan.rows.iter(), crate::fanout::ALL, |row| {
         let lo = &live[row.org];
         let creations = &creations[row.org];
         let run = &run;
@@ -174,7 +173,7 @@ pub async fn apply(
             }
             result
         }
-    }))
+    })
     .await;
     Ok(ApplyReport { rows: results })
 }

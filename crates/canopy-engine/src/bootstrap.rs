@@ -6,7 +6,6 @@
 
 use canopy_aws::{AccountRoles, AwsError, AwsSession, RoleSpec};
 use canopy_model::{AccountId, Partition};
-use futures::{StreamExt, stream};
 use serde_json::{Value, json};
 
 use crate::fanout::Target;
@@ -87,46 +86,43 @@ pub async fn plan(
     wanted: &WantedRole,
     concurrency: usize,
 ) -> Vec<AccountRole> {
-    let mut out: Vec<AccountRole> = stream::iter(targets)
-        .map(|t| async move {
-            let mut plan = AccountRole {
-                account: t.account.clone(),
-                name: t.name.clone(),
-                partition: t.partition.clone(),
-                changes: Vec::new(),
-                error: None,
-                done: false,
-            };
-            let read = async {
-                let roles = AccountRoles::new(aws.account(&t.account, via).await?);
-                roles.role_now(&wanted.name).await
-            };
-            match read.await {
-                Ok(None) => {
-                    plan.changes.push(RoleChange::Create);
-                    plan.changes
-                        .extend(wanted.policies.iter().cloned().map(RoleChange::Attach));
-                }
-                Ok(Some(now)) => {
-                    if now.trust != wanted.trust_policy(&t.partition) {
-                        plan.changes.push(RoleChange::SetTrust);
-                    }
-                    plan.changes.extend(
-                        wanted
-                            .policies
-                            .iter()
-                            .filter(|p| !now.attached.contains(p))
-                            .cloned()
-                            .map(RoleChange::Attach),
-                    );
-                }
-                Err(e) => plan.error = Some(e),
+    let mut out: Vec<AccountRole> = crate::fanout::each(targets, concurrency, |t| async move {
+        let mut plan = AccountRole {
+            account: t.account.clone(),
+            name: t.name.clone(),
+            partition: t.partition.clone(),
+            changes: Vec::new(),
+            error: None,
+            done: false,
+        };
+        let read = async {
+            let roles = AccountRoles::new(aws.account(&t.account, via).await?);
+            roles.role_now(&wanted.name).await
+        };
+        match read.await {
+            Ok(None) => {
+                plan.changes.push(RoleChange::Create);
+                plan.changes
+                    .extend(wanted.policies.iter().cloned().map(RoleChange::Attach));
             }
-            plan
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
+            Ok(Some(now)) => {
+                if now.trust != wanted.trust_policy(&t.partition) {
+                    plan.changes.push(RoleChange::SetTrust);
+                }
+                plan.changes.extend(
+                    wanted
+                        .policies
+                        .iter()
+                        .filter(|p| !now.attached.contains(p))
+                        .cloned()
+                        .map(RoleChange::Attach),
+                );
+            }
+            Err(e) => plan.error = Some(e),
+        }
+        plan
+    })
+    .await;
     out.sort_by(|a, b| a.name.cmp(&b.name).then(a.account.cmp(&b.account)));
     out
 }
@@ -142,8 +138,8 @@ pub async fn apply(
     concurrency: usize,
     stop: &Stop,
 ) -> Vec<AccountRole> {
-    let mut out: Vec<AccountRole> = stream::iter(plans)
-        .map(|mut plan| async move {
+    let mut out: Vec<AccountRole> =
+        crate::fanout::each(plans, concurrency, |mut plan| async move {
             if plan.error.is_some() || plan.changes.is_empty() {
                 return plan;
             }
@@ -176,8 +172,6 @@ pub async fn apply(
             }
             plan
         })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
         .await;
     out.sort_by(|a, b| a.name.cmp(&b.name).then(a.account.cmp(&b.account)));
     out

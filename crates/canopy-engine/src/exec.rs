@@ -1,6 +1,6 @@
 //! `canopy exec`: one child process per (ACTIVE account, enabled region) — or per account — with
 //! that account's credentials in its environment. Roles are assumed once per account and shared
-//! by its regions; children run `concurrency` at a time, each in its own process group so a
+//! by its regions; children run `children` at a time, each in its own process group so a
 //! timeout ends everything it started (terminated, then killed after a grace period); a failure
 //! budget stops launching; each child's output goes to files, never through memory.
 
@@ -93,7 +93,8 @@ pub struct ExecInput {
     pub shell: bool,
     /// `None`: one child per account (`--global`), in the partition's home region.
     pub regions: Option<RegionChoice>,
-    pub concurrency: usize,
+    /// Children running at once (`--children`; the AWS requests in flight are the session's).
+    pub children: usize,
     pub timeout: Option<Duration>,
     /// Between the terminate and the kill of a timed-out child's process group.
     pub grace: Duration,
@@ -221,30 +222,30 @@ pub fn prepare(
     );
     let role = Arc::new(role);
     let regions = Arc::new(regions);
-    futures::stream::iter(targets)
-        .map(move |target| {
-            let task = tokio::spawn(prepare_account(
-                aws.clone(),
-                role.clone(),
-                regions.clone(),
-                ou_paths.clone(),
-                target.clone(),
-            ));
-            async move {
-                task.await.unwrap_or_else(|e| Prepared {
-                    session: Err(AwsError {
-                        kind: canopy_aws::ErrorKind::Other,
-                        account: Some(target.account.to_string()),
-                        operation: "prepare".into(),
-                        code: "Internal".into(),
-                        message: format!("preparing the account stopped: {e}"),
-                    }),
-                    target,
-                    targets: Vec::new(),
-                })
-            }
+    let each = targets.clone();
+    crate::fanout::spawned(targets, PREPARING, move |target| {
+        prepare_account(
+            aws.clone(),
+            role.clone(),
+            regions.clone(),
+            ou_paths.clone(),
+            target,
+        )
+    })
+    .zip(futures::stream::iter(each))
+    .map(|(prepared, target)| {
+        prepared.unwrap_or_else(|e| Prepared {
+            session: Err(AwsError {
+                kind: canopy_aws::ErrorKind::Other,
+                account: Some(target.account.to_string()),
+                operation: "prepare".into(),
+                code: "Internal".into(),
+                message: format!("preparing the account stopped: {e}"),
+            }),
+            target,
+            targets: Vec::new(),
         })
-        .buffered(PREPARING)
+    })
 }
 
 async fn prepare_account(
@@ -562,7 +563,7 @@ enum Launch {
 }
 
 /// Runs the command for every target of the `accounts` accounts `prepared` yields, as they
-/// come, `concurrency` at a time; accounts that could not be prepared are reported as not
+/// come, `children` at a time; accounts that could not be prepared are reported as not
 /// started. Launching stops once the failure budget is spent. With
 /// [`CredentialMode::Server`], the credentials endpoint runs for the whole run (an error when
 /// it cannot listen).
@@ -589,58 +590,56 @@ pub async fn run(
             Some(MaxFailures::Percent(p)) => failed > census.most() * p as usize / 100,
         }
     };
-    prepared
-        .flat_map(|p| {
-            // an account without a target still counts as one
-            census.add(p.targets.len().max(1));
-            let launches: Vec<Launch> = match p.session {
-                Err(e) => vec![Launch::NotStarted(
-                    ExecTarget {
-                        account: p.target.account.clone(),
-                        name: p.target.name.clone(),
-                        ou_path: String::new(),
-                        partition: p.target.partition.to_string(),
-                        region: String::new(),
-                    },
-                    e.to_string(),
-                )],
-                Ok(session) => {
-                    let session = Arc::new(session);
-                    p.targets
-                        .into_iter()
-                        .map(|t| Launch::Child(session.clone(), t))
-                        .collect()
-                }
-            };
-            futures::stream::iter(launches)
-        })
-        .map(|launch| async move {
-            let result = match launch {
-                Launch::NotStarted(target, error) => {
-                    not_started(&target, input.command.join(" "), "not_started", Some(error))
-                }
-                Launch::Child(_, target) if spent() => {
-                    skipped.fetch_add(1, Ordering::Relaxed);
-                    not_started(
-                        &target,
-                        command_for(input, &target).join(" "),
-                        "skipped",
-                        Some("the failure budget was spent".into()),
-                    )
-                }
-                Launch::Child(session, target) => {
-                    started.fetch_add(1, Ordering::Relaxed);
-                    run_child(input, server, &session, &target).await
-                }
-            };
-            if result.failed() && result.status != "skipped" {
-                failures.fetch_add(1, Ordering::Relaxed);
+    let launches = prepared.flat_map(|p| {
+        // an account without a target still counts as one
+        census.add(p.targets.len().max(1));
+        let launches: Vec<Launch> = match p.session {
+            Err(e) => vec![Launch::NotStarted(
+                ExecTarget {
+                    account: p.target.account.clone(),
+                    name: p.target.name.clone(),
+                    ou_path: String::new(),
+                    partition: p.target.partition.to_string(),
+                    region: String::new(),
+                },
+                e.to_string(),
+            )],
+            Ok(session) => {
+                let session = Arc::new(session);
+                p.targets
+                    .into_iter()
+                    .map(|t| Launch::Child(session.clone(), t))
+                    .collect()
             }
-            reporter.finished(&result);
-        })
-        .buffer_unordered(input.concurrency.max(1))
-        .for_each(|()| async {})
-        .await;
+        };
+        futures::stream::iter(launches)
+    });
+    crate::fanout::as_they_end(launches, input.children, |launch| async move {
+        let result = match launch {
+            Launch::NotStarted(target, error) => {
+                not_started(&target, input.command.join(" "), "not_started", Some(error))
+            }
+            Launch::Child(_, target) if spent() => {
+                skipped.fetch_add(1, Ordering::Relaxed);
+                not_started(
+                    &target,
+                    command_for(input, &target).join(" "),
+                    "skipped",
+                    Some("the failure budget was spent".into()),
+                )
+            }
+            Launch::Child(session, target) => {
+                started.fetch_add(1, Ordering::Relaxed);
+                run_child(input, server, &session, &target).await
+            }
+        };
+        if result.failed() && result.status != "skipped" {
+            failures.fetch_add(1, Ordering::Relaxed);
+        }
+        reporter.finished(&result);
+    })
+    .for_each(|()| async {})
+    .await;
     Ok(ExecSummary {
         targets: census.known.load(Ordering::Relaxed),
         started: started.load(Ordering::Relaxed),
@@ -701,7 +700,7 @@ mod tests {
             ],
             shell: false,
             regions: None,
-            concurrency: 1,
+            children: 1,
             timeout: None,
             grace: Duration::from_secs(1),
             max_failures: None,

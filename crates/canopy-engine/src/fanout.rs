@@ -1,5 +1,7 @@
-//! The one fan-out every per-account command runs on (`collect`, `credreport collect`, and the
-//! commands to come). Accounts enter a window of bounded size: a prepare task assumes the role
+//! The one fan-out every per-account command runs on: [`run`] for the commands that write rows
+//! (`collect`, `credreport collect`), [`each`], [`spawned`] and [`as_they_end`] for the others'
+//! per-account work (plans, writes, exec's accounts and children), [`choose_regions`] for every
+//! command's regions. Accounts enter a window of bounded size: a prepare task assumes the role
 //! once (the caller's own account uses the caller's credentials) and, when the job needs them,
 //! discovers the account's enabled regions; the job then names the account's units. Units are
 //! started round-robin across the accounts in the window, so no account is worked through alone;
@@ -622,6 +624,62 @@ fn next_with_work(n: usize, cursor: &mut usize, has_work: impl Fn(usize) -> bool
         .find(|&i| has_work(i))?;
     *cursor = (i + 1) % n;
     Some(i)
+}
+
+/// No window: every item at once (their requests still wait for the request slots and buckets).
+pub const ALL: usize = usize::MAX;
+
+/// Per-account work outside a [`Job`] (a plan read in every account, writes through a management
+/// account, Identity Center calls per organization): `each` for every item, at most `at_once` at
+/// a time, the results in the items' order. With [`run`] and [`spawned`], the only place the
+/// engine starts work per account (a test holds it to that); the requests themselves still wait
+/// for the session's request slots (`--concurrency`) and their buckets.
+pub async fn each<T, R, F>(
+    items: impl IntoIterator<Item = T>,
+    at_once: usize,
+    each: impl FnMut(T) -> F,
+) -> Vec<R>
+where
+    F: Future<Output = R>,
+{
+    use futures::StreamExt;
+    futures::stream::iter(items)
+        .map(each)
+        .buffered(at_once.max(1))
+        .collect()
+        .await
+}
+
+/// [`each`] as a stream that yields the results as they end, in any order (exec's children:
+/// `--children` at a time).
+pub fn as_they_end<T, R, F>(
+    items: impl futures::Stream<Item = T>,
+    at_once: usize,
+    each: impl FnMut(T) -> F,
+) -> impl futures::Stream<Item = R>
+where
+    F: Future<Output = R>,
+{
+    use futures::StreamExt;
+    items.map(each).buffer_unordered(at_once.max(1))
+}
+
+/// [`each`] as a stream, every item's work on a task of its own, so it goes on however long the
+/// consumer takes to ask for the next result (an SDK call left unpolled would find its timeout
+/// spent); in the items' order. A task that panicked yields `Err`.
+pub fn spawned<T, R, F>(
+    items: impl IntoIterator<Item = T>,
+    at_once: usize,
+    mut each: impl FnMut(T) -> F,
+) -> impl futures::Stream<Item = Result<R, tokio::task::JoinError>>
+where
+    F: Future<Output = R> + Send + 'static,
+    R: Send + 'static,
+{
+    use futures::StreamExt;
+    futures::stream::iter(items)
+        .map(move |item| tokio::spawn(each(item)))
+        .buffered(at_once.max(1))
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use canopy_aws::{AwsSession, Contact, Contacts, Finding, RoleSpec, SecurityHub};
 use canopy_model::{AccountId, AccountRecord, OrgSnapshot};
-use futures::future::join_all;
 
 use crate::EngineError;
 use canopy_model::Stop;
@@ -298,7 +297,9 @@ pub async fn plan(
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            let read = join_all(missing.iter().map(|a| contacts.security(a))).await;
+            let read =
+                crate::fanout::each(missing.iter(), crate::fanout::ALL, |a| contacts.security(a))
+                    .await;
             for (account, contact) in missing.into_iter().zip(read) {
                 report.contacts_read += 1;
                 // a contact that cannot be read is left out, not guessed: the account's other

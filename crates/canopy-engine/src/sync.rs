@@ -8,7 +8,6 @@ use canopy_aws::{
 };
 use canopy_model::{AccountId, OrgId, OrgSnapshot};
 use canopy_store::Store;
-use futures::future::join_all;
 use time::{Duration, OffsetDateTime};
 
 use crate::EngineError;
@@ -121,29 +120,30 @@ pub async fn sync(
         unique.dedup();
         unique.into_iter().map(Some).collect()
     };
-    let discoveries = join_all(targets.iter().map(|target| async move {
-        let label = target
-            .as_ref()
-            .map_or_else(|| "current credentials".to_owned(), ToString::to_string);
-        let result = async {
-            let session = match target {
-                Some(account) => aws.account(account, &payers.role).await?,
-                None => aws.own_account().await?,
-            };
-            let discover = DiscoverOptions {
-                concurrency: options.concurrency,
-                rates: if options.paced {
-                    OrgRates::documented()
-                } else {
-                    OrgRates::unlimited()
-                },
-            };
-            discover_organization(&session, &discover, &|p| reporter.progress(&label, p)).await
-        }
+    let discoveries =
+        crate::fanout::each(targets.iter(), crate::fanout::ALL, |target| async move {
+            let label = target
+                .as_ref()
+                .map_or_else(|| "current credentials".to_owned(), ToString::to_string);
+            let result = async {
+                let session = match target {
+                    Some(account) => aws.account(account, &payers.role).await?,
+                    None => aws.own_account().await?,
+                };
+                let discover = DiscoverOptions {
+                    concurrency: options.concurrency,
+                    rates: if options.paced {
+                        OrgRates::documented()
+                    } else {
+                        OrgRates::unlimited()
+                    },
+                };
+                discover_organization(&session, &discover, &|p| reporter.progress(&label, p)).await
+            }
+            .await;
+            (label, result)
+        })
         .await;
-        (label, result)
-    }))
-    .await;
 
     let mut outcomes = Vec::new();
     for (payer, result) in discoveries {

@@ -30,7 +30,8 @@ pub struct BootstrapArgs {
     pub via_role: Option<String>,
     #[command(flatten)]
     pub select: AccountSelection,
-    /// Accounts worked on at once
+    /// AWS requests in flight at once, as in every fan-out command (an account's calls follow
+    /// each other, so this is also the accounts worked on at once)
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
     #[command(flatten)]

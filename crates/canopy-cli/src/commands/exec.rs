@@ -15,6 +15,7 @@ use futures::StreamExt;
 
 use super::{Ctx, Outcome};
 use crate::cli::AccountScope;
+use crate::settings::DEFAULT_CONCURRENCY;
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
@@ -37,6 +38,10 @@ pub struct ExecArgs {
     pub shell: bool,
     /// Children running at once
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub children: u16,
+    /// AWS requests in flight at once (AssumeRole, DescribeRegions, credential refreshes), as in
+    /// every fan-out command
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
     /// Each child's time limit (30s, 5m): its process group is terminated, then killed 5 s later
     #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
@@ -143,14 +148,14 @@ pub async fn exec(ctx: &Ctx, args: ExecArgs) -> Result<Outcome> {
     if targets.is_empty() {
         bail!("no active account is selected; see `canopy accounts list`");
     }
-    let aws = std::sync::Arc::new(ctx.aws(None).await);
+    let aws = ctx.fan_out_aws(usize::from(args.concurrency)).await;
     let accounts = targets.len();
     let prepared = exec::prepare(aws, role, &snapshots, targets, regions.clone());
     let input = ExecInput {
         command: args.command.clone(),
         shell: args.shell,
         regions,
-        concurrency: usize::from(args.concurrency),
+        children: usize::from(args.children),
         timeout: args.timeout,
         grace: Duration::from_secs(5),
         max_failures: args.max_failures,

@@ -134,7 +134,7 @@ fn exec_ends_a_child_that_outlives_its_timeout_and_stops_when_failures_exceed_th
         .args([
             "exec",
             "--global",
-            "--concurrency",
+            "--children",
             "1",
             "--max-failures",
             "1",
