@@ -16,7 +16,7 @@ use canopy_store::{ExchangeKind, ExchangeTable, Store};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::credreport::Destination;
+use crate::destination::Destination;
 use crate::{EngineError, Hint};
 
 /// The organization snapshots file's format name and version.
@@ -275,7 +275,7 @@ fn walk(root: &Path, dir: &Path, keys: &mut Vec<String>) -> Result<(), EngineErr
 
 /// `FILE` or `s3://BUCKET/KEY`: where one file goes.
 fn file_place(at: &str) -> Result<(Destination, String), EngineError> {
-    let bad = |e: crate::credreport::DestinationError| EngineError::Selection(e.to_string());
+    let bad = |e: crate::destination::DestinationError| EngineError::Selection(e.to_string());
     match Destination::parse(at, None).map_err(bad)? {
         Destination::Dir(path) => {
             let name = path

@@ -19,6 +19,7 @@ pub mod collect;
 pub mod configgen;
 pub mod credreport;
 pub mod credserver;
+pub mod destination;
 pub mod exec;
 pub mod external;
 pub mod fanout;

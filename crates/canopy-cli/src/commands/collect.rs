@@ -60,7 +60,7 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
     // the export's place and run are checked before any account is called
     let export = match &args.export {
         Some(at) => {
-            let out = canopy_engine::credreport::Destination::parse(
+            let out = canopy_engine::destination::Destination::parse(
                 at,
                 args.export_to.sse_kms_key.clone(),
             )

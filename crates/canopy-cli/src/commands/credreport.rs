@@ -1,7 +1,8 @@
 //! `canopy credreport collect`: every active account's IAM credential report.
 
 use anyhow::{Result, anyhow, bail};
-use canopy_engine::credreport::{self, CredReportRequest, DestinationError};
+use canopy_engine::credreport::{self, CredReportRequest};
+use canopy_engine::destination::DestinationError;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -54,7 +55,7 @@ async fn collect_reports(ctx: &Ctx, args: CredreportArgs) -> Result<Outcome> {
         .out
         .as_deref()
         .map(|out| {
-            credreport::Destination::parse(out, args.sse_kms_key.clone()).map_err(|e| match e {
+            canopy_engine::destination::Destination::parse(out, args.sse_kms_key.clone()).map_err(|e| match e {
                 DestinationError::EmptyKmsKey => anyhow!("--sse-kms-key is empty"),
                 DestinationError::KmsWithLocal => anyhow!(
                     "--sse-kms-key goes with an s3:// destination; local files are owner-only instead"

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::{Context, Result, bail};
-use canopy_engine::credreport::Destination;
+use canopy_engine::destination::Destination;
 use canopy_engine::lake::{
     self, ExportReport, ExportRequest, HandedSnapshots, ImportRequest, Partition, RunId,
 };
