@@ -8,6 +8,7 @@ use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
 use super::{client, name_or};
+use crate::collectors::Collector;
 use crate::collectors::columns::{self, Col};
 use crate::collectors::{Unit, batch, tags_of, tags_src};
 use crate::error::AwsError;
@@ -124,3 +125,9 @@ pub(super) async fn network_acls(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
     .await?;
     Ok(vec![batch(&NETWORK_ACLS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(in crate::collectors) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&NETWORK_ACLS], |u| {
+        Box::pin(network_acls(u))
+    })];

@@ -14,6 +14,7 @@ use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
 use super::{client, group_identifiers};
+use crate::collectors::Collector;
 use crate::collectors::columns::{self, Col};
 use crate::collectors::{Unit, batch, json_cell, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
@@ -477,6 +478,10 @@ fn listed_row(unit: Unit<'_>, i: &Instance) -> Row {
         },
     )
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(in crate::collectors) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&INSTANCES], |u| Box::pin(instances(u)))];
 
 #[cfg(test)]
 mod tests {

@@ -4,12 +4,12 @@
 //! and network ACLs. Every listing passes `MaxResults` (unfiltered, unpaged EC2 calls draw from a
 //! smaller throttling bucket).
 
-mod acl;
-mod instance;
-mod network;
-mod security_group;
-mod storage;
-mod vpc;
+pub(super) mod acl;
+pub(super) mod instance;
+pub(super) mod network;
+pub(super) mod security_group;
+pub(super) mod storage;
+pub(super) mod vpc;
 
 use aws_sdk_ec2::Client;
 use canopy_model::inventory::{Batch, Cell, RegionInfo};
@@ -127,32 +127,5 @@ pub(super) async fn regions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 }
 
 /// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[
-    Collector::new(&[&REGIONS], |u| Box::pin(regions(u))),
-    Collector::new(&[&instance::INSTANCES], |u| {
-        Box::pin(instance::instances(u))
-    }),
-    Collector::new(&[&network::NETWORK_INTERFACES], |u| {
-        Box::pin(network::network_interfaces(u))
-    }),
-    Collector::new(&[&vpc::VPCS], |u| Box::pin(vpc::vpcs(u))),
-    Collector::new(&[&vpc::SUBNETS], |u| Box::pin(vpc::subnets(u))),
-    Collector::new(&[&security_group::SECURITY_GROUPS], |u| {
-        Box::pin(security_group::security_groups(u))
-    }),
-    Collector::new(&[&security_group::SECURITY_GROUP_RULES], |u| {
-        Box::pin(security_group::security_group_rules(u))
-    }),
-    Collector::new(&[&vpc::FLOW_LOGS], |u| Box::pin(vpc::flow_logs(u))),
-    Collector::new(&[&vpc::VPC_ENDPOINTS], |u| Box::pin(vpc::vpc_endpoints(u))),
-    Collector::new(&[&storage::VOLUMES], |u| Box::pin(storage::volumes(u))),
-    Collector::new(&[&storage::SNAPSHOTS], |u| Box::pin(storage::snapshots(u))),
-    Collector::new(&[&storage::IMAGES], |u| Box::pin(storage::images(u))),
-    Collector::new(&[&network::ROUTE_TABLES, &network::ROUTES], |u| {
-        Box::pin(network::route_tables(u))
-    }),
-    Collector::new(&[&network::INTERNET_GATEWAYS], |u| {
-        Box::pin(network::internet_gateways(u))
-    }),
-    Collector::new(&[&acl::NETWORK_ACLS], |u| Box::pin(acl::network_acls(u))),
-];
+pub(super) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&REGIONS], |u| Box::pin(regions(u)))];

@@ -5,6 +5,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use crate::collectors::Collector;
 use crate::collectors::columns::{self, Col};
 use crate::collectors::{Unit, batch, tags_of, tags_src, time};
 use crate::error::AwsError;
@@ -403,3 +404,10 @@ pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
     .await?;
     Ok(vec![batch(&INTERNET_GATEWAYS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(in crate::collectors) const COLLECTORS: &[Collector] = &[
+    Collector::new(&[&NETWORK_INTERFACES], |u| Box::pin(network_interfaces(u))),
+    Collector::new(&[&ROUTE_TABLES, &ROUTES], |u| Box::pin(route_tables(u))),
+    Collector::new(&[&INTERNET_GATEWAYS], |u| Box::pin(internet_gateways(u))),
+];

@@ -4,6 +4,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use crate::collectors::Collector;
 use crate::collectors::columns::{self, Col};
 use crate::collectors::{Unit, batch, tags_of, tags_src};
 use crate::error::AwsError;
@@ -253,3 +254,11 @@ pub(super) async fn security_group_rules(unit: Unit<'_>) -> Result<Vec<Batch>, A
     .await?;
     Ok(vec![batch(&SECURITY_GROUP_RULES, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(in crate::collectors) const COLLECTORS: &[Collector] = &[
+    Collector::new(&[&SECURITY_GROUPS], |u| Box::pin(security_groups(u))),
+    Collector::new(&[&SECURITY_GROUP_RULES], |u| {
+        Box::pin(security_group_rules(u))
+    }),
+];

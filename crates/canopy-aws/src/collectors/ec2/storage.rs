@@ -11,6 +11,7 @@ use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
 use super::{client, name_or};
+use crate::collectors::Collector;
 use crate::collectors::columns::{self, Col};
 use crate::collectors::{Unit, batch, time, time_text};
 use crate::error::AwsError;
@@ -428,3 +429,10 @@ pub(super) async fn images(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await;
     Ok(vec![batch(&IMAGES, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(in crate::collectors) const COLLECTORS: &[Collector] = &[
+    Collector::new(&[&VOLUMES], |u| Box::pin(volumes(u))),
+    Collector::new(&[&SNAPSHOTS], |u| Box::pin(snapshots(u))),
+    Collector::new(&[&IMAGES], |u| Box::pin(images(u))),
+];

@@ -4,6 +4,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use crate::collectors::Collector;
 use crate::collectors::columns::{self, Col};
 use crate::collectors::{Unit, batch, policy_cells, tags_of, tags_src, time};
 use crate::error::AwsError;
@@ -418,3 +419,11 @@ pub(super) async fn vpc_endpoints(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
     .await?;
     Ok(vec![batch(&VPC_ENDPOINTS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(in crate::collectors) const COLLECTORS: &[Collector] = &[
+    Collector::new(&[&VPCS], |u| Box::pin(vpcs(u))),
+    Collector::new(&[&SUBNETS], |u| Box::pin(subnets(u))),
+    Collector::new(&[&FLOW_LOGS], |u| Box::pin(flow_logs(u))),
+    Collector::new(&[&VPC_ENDPOINTS], |u| Box::pin(vpc_endpoints(u))),
+];

@@ -4,7 +4,7 @@
 //! (ListTaskDefinitions, then DescribeTaskDefinition each). Container environment variables
 //! keep their names only: their values are often secrets.
 
-mod task_definition;
+pub(super) mod task_definition;
 
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{
@@ -389,11 +389,6 @@ fn service_row(s: &aws_sdk_ecs::types::Service, partition: &Cell) -> Row {
 }
 
 /// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[
-    Collector::new(&[&CLUSTERS, &SERVICES], |u| {
-        Box::pin(clusters_and_services(u))
-    }),
-    Collector::new(&[&task_definition::TASK_DEFINITIONS], |u| {
-        Box::pin(task_definition::task_definitions(u))
-    }),
-];
+pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&CLUSTERS, &SERVICES], |u| {
+    Box::pin(clusters_and_services(u))
+})];

@@ -7,6 +7,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use crate::collectors::Collector;
 use crate::collectors::columns::{self, Col};
 use crate::collectors::{Unit, batch, json_cell, list_of, tags_of, tags_src, time};
 use crate::error::AwsError;
@@ -234,3 +235,9 @@ pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsEr
     .await;
     Ok(vec![batch(&TASK_DEFINITIONS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(in crate::collectors) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&TASK_DEFINITIONS], |u| {
+        Box::pin(task_definitions(u))
+    })];

@@ -6,6 +6,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use crate::collectors::Collector;
 use crate::collectors::columns::{self, Col};
 use crate::collectors::{Unit, batch, json_cell, list_of, strings, time};
 use crate::collectors::{tags_of, tags_src};
@@ -217,3 +218,7 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         .collect();
     Ok(vec![batch(&INSTANCES, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(in crate::collectors) const COLLECTORS: &[Collector] =
+    &[Collector::new(&[&INSTANCES], |u| Box::pin(instances(u)))];

@@ -3,9 +3,9 @@
 //! their snapshots (DescribeDBSnapshots, DescribeDBClusterSnapshots, then per manual snapshot its
 //! sharing attributes: who may restore it).
 
-mod cluster;
-mod instance;
-mod snapshot;
+pub(super) mod cluster;
+pub(super) mod instance;
+pub(super) mod snapshot;
 
 use std::collections::HashMap;
 
@@ -18,7 +18,6 @@ use canopy_model::inventory::Cell;
 use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
 use super::{Unit, list_of, time_text};
 use crate::error::AwsError;
 
@@ -136,17 +135,3 @@ async fn pending_maintenance(
     .await?;
     Ok(pending)
 }
-
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[
-    Collector::new(&[&instance::INSTANCES], |u| {
-        Box::pin(instance::instances(u))
-    }),
-    Collector::new(&[&cluster::CLUSTERS], |u| Box::pin(cluster::clusters(u))),
-    Collector::new(&[&snapshot::SNAPSHOTS], |u| {
-        Box::pin(snapshot::snapshots(u))
-    }),
-    Collector::new(&[&snapshot::CLUSTER_SNAPSHOTS], |u| {
-        Box::pin(snapshot::cluster_snapshots(u))
-    }),
-];

@@ -5,6 +5,7 @@ use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::{Value, json};
 
+use crate::collectors::Collector;
 use crate::collectors::columns::{self, Col};
 use crate::collectors::{Unit, batch, json_cell, strings, time};
 use crate::collectors::{tags_of, tags_src};
@@ -287,3 +288,9 @@ pub(super) async fn cluster_snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
     .await;
     Ok(vec![batch(&CLUSTER_SNAPSHOTS, rows)])
 }
+
+/// The collectors of this module, in the order `canopy tables` lists their tables.
+pub(in crate::collectors) const COLLECTORS: &[Collector] = &[
+    Collector::new(&[&SNAPSHOTS], |u| Box::pin(snapshots(u))),
+    Collector::new(&[&CLUSTER_SNAPSHOTS], |u| Box::pin(cluster_snapshots(u))),
+];
