@@ -295,7 +295,7 @@ impl Summary for SyncSummary<'_> {
 
 /// `collect`: rows per table, failures by code, calls.
 pub struct CollectSummary<'a> {
-    pub report: &'a canopy_engine::collect::CollectReport,
+    pub report: &'a canopy_engine::inventory::collect::CollectReport,
     pub calls: u64,
     pub retries: u64,
     pub elapsed: std::time::Duration,
@@ -400,7 +400,7 @@ impl Summary for CollectSummary<'_> {
 
 /// Refused detail calls grouped by `(action, code)`: how many, in which accounts.
 fn refused_by_action(
-    refused: &[canopy_engine::collect::Failure],
+    refused: &[canopy_engine::inventory::collect::Failure],
 ) -> std::collections::BTreeMap<(String, String), (usize, std::collections::BTreeSet<String>)> {
     let mut groups: std::collections::BTreeMap<_, (usize, std::collections::BTreeSet<String>)> =
         std::collections::BTreeMap::new();
@@ -415,12 +415,12 @@ fn refused_by_action(
 }
 
 /// `credreport collect`: the manifest (JSON), or a row per account.
-pub struct CredreportSummary<'a>(pub &'a canopy_engine::credreport::CredReportRun);
+pub struct CredreportSummary<'a>(pub &'a canopy_engine::inventory::credreport::CredReportRun);
 
 impl Summary for CredreportSummary<'_> {
     fn json(&self) -> serde_json::Value {
         let run = self.0;
-        let mut manifest = canopy_engine::credreport::manifest(run);
+        let mut manifest = canopy_engine::inventory::credreport::manifest(run);
         manifest["folder"] = json!(run.folder);
         manifest
     }

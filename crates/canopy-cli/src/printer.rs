@@ -90,7 +90,7 @@ pub fn engine_word(hint: canopy_engine::Hint) -> &'static str {
 }
 
 /// A batch row's problem in words, with the engine's further fix worded here.
-pub fn row_problem(p: &canopy_engine::account_batch::RowProblem) -> String {
+pub fn row_problem(p: &canopy_engine::accounts::batch::RowProblem) -> String {
     match p.hint {
         Some(hint) => format!("{p}; {}", engine_word(hint)),
         None => p.to_string(),

@@ -7,24 +7,13 @@
 //! instead of aborting, and never print.
 
 pub mod access;
-pub mod access_can;
-pub mod access_sync;
-pub mod account_apply;
-pub mod account_batch;
-pub mod account_ops;
-pub mod account_plan;
-pub mod assignments;
-pub mod bootstrap;
-pub mod collect;
+pub mod accounts;
 pub mod configgen;
-pub mod credreport;
-pub mod credserver;
 pub mod destination;
 pub mod exec;
-pub mod external;
 pub mod fanout;
 pub mod findings;
-pub mod journal;
+pub mod inventory;
 pub mod lake;
 pub mod policy;
 pub mod select;
@@ -49,7 +38,7 @@ pub fn tables() -> &'static [&'static canopy_model::table::TableDef] {
         canopy_aws::tables()
             .iter()
             .copied()
-            .chain([&external::EXTERNAL_ACCESS, &exec::EXEC_RESULTS])
+            .chain([&access::external::EXTERNAL_ACCESS, &exec::run::EXEC_RESULTS])
             .collect()
     })
 }

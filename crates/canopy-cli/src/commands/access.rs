@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use canopy_aws::PrincipalKind;
-use canopy_engine::access::{self, AccessPlan, Change};
-use canopy_engine::account_plan::Principal;
-use canopy_engine::assignments::Writer;
-use canopy_engine::journal::Journal;
+use canopy_engine::access::assign::{self as access, AccessPlan, Change};
+use canopy_engine::access::assignments::Writer;
+use canopy_engine::accounts::journal::Journal;
+use canopy_engine::accounts::plan::Principal;
 use clap::{Args, Subcommand};
 
 use super::{Ctx, Outcome};

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::{Result, bail};
-use canopy_engine::access_sync::{self, AccessSyncReport, SsoRegion};
+use canopy_engine::access::sync::{self as access_sync, AccessSyncReport, SsoRegion};
 use canopy_model::AccountId;
 use canopy_store::{AccessOf, Store};
 use clap::Args;
@@ -367,7 +367,7 @@ pub async fn external(ctx: &Ctx, args: ExternalArgs) -> Result<Outcome> {
             "no organization is synced; run `canopy org sync` first: the zone of trust is every account of every synced organization"
         );
     }
-    let report = canopy_engine::external::analyze(&mut store, &snapshots)?;
+    let report = canopy_engine::access::external::analyze(&mut store, &snapshots)?;
     if report.policies == 0 {
         ctx.printer.warn(
             "no trust or resource policy is stored; run `canopy collect` first (roles, buckets, keys, queues, topics, functions, secrets, repositories)",
@@ -447,12 +447,12 @@ pub async fn can(ctx: &Ctx, args: CanArgs) -> Result<Outcome> {
     }
     let (snapshots, outcome) = ctx.snapshots_in(&mut store).await?;
     let aws = ctx.aws(None).await;
-    let report = canopy_engine::access_can::can(
+    let report = canopy_engine::access::can::can(
         &mut store,
         &snapshots,
         &aws,
         &ctx.settings.payers.role,
-        canopy_engine::access_can::CanInput {
+        canopy_engine::access::can::CanInput {
             principal: who.clone(),
             account: args.account.clone(),
             action: args.action.clone(),

@@ -5,10 +5,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use canopy_engine::account_apply::{self, ApplyReporter};
-use canopy_engine::account_batch::{self, AccountBatch, RowOutcome};
-use canopy_engine::account_plan::{self, BatchOptions, Plan, PlanError, Prepared};
-use canopy_engine::journal::Journal;
+use canopy_engine::accounts::apply::{self as account_apply, ApplyReporter};
+use canopy_engine::accounts::batch::{self as account_batch, AccountBatch, RowOutcome};
+use canopy_engine::accounts::journal::Journal;
+use canopy_engine::accounts::plan::{
+    self as account_plan, BatchOptions, Plan, PlanError, Prepared,
+};
 use clap::Args;
 
 use super::{Ctx, Outcome};

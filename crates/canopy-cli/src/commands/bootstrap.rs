@@ -2,7 +2,7 @@
 //! account; planned per account, shown, then made.
 
 use anyhow::{Result, bail};
-use canopy_engine::bootstrap::{self, AccountRole, WantedRole};
+use canopy_engine::accounts::bootstrap::{self, AccountRole, WantedRole};
 use canopy_model::AccountId;
 use clap::Args;
 

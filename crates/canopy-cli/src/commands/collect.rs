@@ -1,7 +1,7 @@
 //! `canopy collect`: inventory from every active account and region into the store.
 
 use anyhow::{Context, Result, bail};
-use canopy_engine::collect::{self, CollectRequest, Reach, RegionChoice};
+use canopy_engine::inventory::collect::{self, CollectRequest, Reach, RegionChoice};
 use canopy_engine::lake::ExportRequest;
 use canopy_engine::select;
 use canopy_model::Shard;

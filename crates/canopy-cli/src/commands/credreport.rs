@@ -1,8 +1,8 @@
 //! `canopy credreport collect`: every active account's IAM credential report.
 
 use anyhow::{Result, anyhow, bail};
-use canopy_engine::credreport::{self, CredReportRequest};
 use canopy_engine::destination::DestinationError;
+use canopy_engine::inventory::credreport::{self, CredReportRequest};
 use clap::{Args, Subcommand};
 use serde_json::json;
 

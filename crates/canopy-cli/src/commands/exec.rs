@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use canopy_engine::exec::{
-    self, ChildResult, CredentialMode, ExecInput, ExecReporter, MaxFailures,
+use canopy_engine::exec::run::{
+    self as exec, ChildResult, CredentialMode, ExecInput, ExecReporter, MaxFailures,
 };
 use clap::Args;
 use futures::StreamExt;

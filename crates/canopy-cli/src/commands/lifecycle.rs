@@ -4,8 +4,8 @@
 
 use anyhow::{Result, anyhow, bail};
 use canopy_aws::{Closed, Invited};
-use canopy_engine::account_batch;
-use canopy_engine::account_ops::{self, ClosePlan, InvitePlan};
+use canopy_engine::accounts::batch as account_batch;
+use canopy_engine::accounts::ops::{self as account_ops, ClosePlan, InvitePlan};
 
 use super::{Ctx, Outcome};
 use crate::cli::{TableFormat, Yes};

@@ -297,15 +297,15 @@ pub fn writes_ended(printer: Printer, stop: &canopy_model::Stop, outcome: Outcom
 
 /// How writing commands follow AWS's asynchronous requests: the first wait from
 /// `CANOPY_POLL_MS` (default 5 s), half again as long each time, up to twice the first (a wait much longer than the first would let a finished creation hold one of the 5 slots for long).
-pub fn polling() -> canopy_engine::assignments::Polling {
+pub fn polling() -> canopy_engine::access::assignments::Polling {
     let first = std::env::var(crate::env::POLL_MS)
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(5000);
-    canopy_engine::assignments::Polling {
+    canopy_engine::access::assignments::Polling {
         first: std::time::Duration::from_millis(first),
         max: std::time::Duration::from_millis(first.saturating_mul(2)),
-        ..canopy_engine::assignments::Polling::default()
+        ..canopy_engine::access::assignments::Polling::default()
     }
 }
 

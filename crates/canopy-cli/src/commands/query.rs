@@ -176,7 +176,7 @@ pub fn tables(ctx: &Ctx, args: FormatArgs) -> Result<Outcome> {
                         // what one unit of collection reads, for a table canopy declares
                         "scope": def.map(|d| d.scope.as_str()),
                         "actions": def.map(|d| d.actions),
-                        "unit": canopy_engine::collect::unit_of(t.doc.name),
+                        "unit": canopy_engine::inventory::collect::unit_of(t.doc.name),
                     })
                 })
                 .collect();

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::EngineError;
-use crate::journal::Journal;
+use crate::accounts::journal::Journal;
 use canopy_model::Stop;
 
 /// At most this many account assignments outstanding (AWS's limit).

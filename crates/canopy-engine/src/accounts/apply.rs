@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::EngineError;
-use crate::account_plan::{LiveOrg, Prepared, Principal, RowPlan, Step};
-use crate::assignments::{Polling, Writer, aws_failure};
-use crate::journal::Journal;
+use crate::access::assignments::{Polling, Writer, aws_failure};
+use crate::accounts::journal::Journal;
+use crate::accounts::plan::{LiveOrg, Prepared, Principal, RowPlan, Step};
 use canopy_model::Stop;
 
 /// At most this many CreateAccount requests in progress per organization (AWS's limit).

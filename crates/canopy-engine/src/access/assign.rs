@@ -6,8 +6,8 @@
 use canopy_aws::{AwsSession, IdentityCenter, PrincipalKind, RoleSpec};
 use canopy_model::AccountId;
 
-use crate::account_plan::Principal;
-use crate::assignments::Writer;
+use crate::access::assignments::Writer;
+use crate::accounts::plan::Principal;
 use crate::fanout::Target;
 use crate::{EngineError, Hint};
 

@@ -14,7 +14,7 @@ use canopy_model::{AccountId, OrgSnapshot};
 use canopy_policy::Policy;
 use canopy_store::{Store, UnitKey};
 
-use crate::account_plan::Principal;
+use crate::accounts::plan::Principal;
 use crate::policy::{SimulateInput, Simulation, simulate};
 use crate::{EngineError, Hint};
 

@@ -18,7 +18,7 @@ use futures::StreamExt;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use crate::credserver::CredentialServer;
+use crate::exec::credserver::CredentialServer;
 use crate::fanout::{RegionChoice, Target};
 
 /// The results of the last `canopy exec`, one row per target.

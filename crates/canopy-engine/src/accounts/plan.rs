@@ -18,7 +18,7 @@ use canopy_model::{AccountId, OrgId, OrgSnapshot};
 use serde_json::{Value, json};
 
 use crate::EngineError;
-use crate::account_batch::{AccountBatch, BatchColumn, BatchRow, OrgUnitRef, RowProblem};
+use crate::accounts::batch::{AccountBatch, BatchColumn, BatchRow, OrgUnitRef, RowProblem};
 
 /// What the plan is made with, beside the file.
 #[derive(Debug, Clone)]
