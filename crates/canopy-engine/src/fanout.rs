@@ -15,6 +15,9 @@
 //! keeps its previous rows. One account or region failing never stops the run. `shutdown`
 //! resolving (Ctrl-C) stops it cleanly: units in progress are abandoned, every unit already
 //! written stays, and the run is recorded as interrupted.
+//!
+//! Over 600 lines: the one fan-out: its window, units, writer and run status with the pieces the
+//! other commands use, kept together so nothing else starts per-account work.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;

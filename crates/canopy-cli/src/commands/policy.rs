@@ -1,4 +1,7 @@
 //! `canopy policy ...`: the offline policy engine's commands.
+//!
+//! Over 600 lines: the words of the policy engine's five reports (eval, lint, simulate, effective,
+//! boundary); they shrink as the engine's reports serialize themselves.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

@@ -8,6 +8,9 @@
 //! optional `Tags` (`k=v;k=v`), `SSOGroup`, `PermissionSet`, `RoleName` and `Payer`. Columns
 //! may come in any order; an unknown column is refused (a misspelt one would otherwise be
 //! silently ignored).
+//!
+//! Over 600 lines: every check of the batch file, each naming its line and column, and a fifth of
+//! it their tests.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -7,6 +7,9 @@
 //! adopted, never created again; a creation a killed run started (in the journal, or in
 //! progress under the row's name) is adopted too. Any row that cannot be done as written
 //! makes the whole plan invalid, every such row named with its line and the fix.
+//!
+//! Over 600 lines: one plan decided row by row against the snapshots, the journal and AWS as it is
+//! now; its steps read each other's results (the OU, the account, its assignments).
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -3,6 +3,9 @@
 //! by its regions; children run `children` at a time, each in its own process group so a
 //! timeout ends everything it started (terminated, then killed after a grace period); a failure
 //! budget stops launching; each child's output goes to files, never through memory.
+//!
+//! Over 600 lines: one child's whole life (prepared account, placeholders, environment, process
+//! group, timeout, output files, result row) and the loop that runs them.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
