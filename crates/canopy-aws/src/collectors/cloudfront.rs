@@ -370,7 +370,24 @@ pub(super) async fn distributions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
                 )
             });
             let web_acl = Some(d.web_acl_id()).filter(|w| !w.is_empty()).map(str::to_owned);
-            columns::row(DISTRIBUTIONS_COLUMNS, &Distribution { d, id, arn, full, e_tag, tags, monitoring, trusted_signers, trusted_groups, logging, recordals, web_acl }, &columns::RowCtx { partition })
+            columns::row(
+                DISTRIBUTIONS_COLUMNS,
+                &Distribution {
+                    d,
+                    id,
+                    arn,
+                    full,
+                    e_tag,
+                    tags,
+                    monitoring,
+                    trusted_signers,
+                    trusted_groups,
+                    logging,
+                    recordals,
+                    web_acl,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

@@ -180,7 +180,20 @@ pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
             });
             let name = t.name().unwrap_or_default().to_owned();
-            columns::row(TRAILS_COLUMNS, &Trail { t, arn, status, tags, event_selectors, advanced, insights, name }, &columns::RowCtx { partition })
+            columns::row(
+                TRAILS_COLUMNS,
+                &Trail {
+                    t,
+                    arn,
+                    status,
+                    tags,
+                    event_selectors,
+                    advanced,
+                    insights,
+                    name,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

@@ -233,7 +233,26 @@ pub(super) async fn tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 json!({"StreamEnabled": s.stream_enabled(), "StreamViewType": s.stream_view_type().map(|v| v.as_str())})
             });
             let arn = t.and_then(|t| t.table_arn()).map_or(arn.clone(), str::to_owned);
-            columns::row(TABLES_COLUMNS, &Table { name, arn, described, backups, recovery, streaming, tags, sse, archival, attributes, keys, replicas, restore, stream }, &columns::RowCtx { partition })
+            columns::row(
+                TABLES_COLUMNS,
+                &Table {
+                    name,
+                    arn,
+                    described,
+                    backups,
+                    recovery,
+                    streaming,
+                    tags,
+                    sse,
+                    archival,
+                    attributes,
+                    keys,
+                    replicas,
+                    restore,
+                    stream,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

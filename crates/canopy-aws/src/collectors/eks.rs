@@ -177,7 +177,24 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             let arn = c
                 .and_then(|c| c.arn())
                 .map_or_else(|| unit.arn("eks", &format!("cluster/{name}")), str::to_owned);
-            columns::row(CLUSTERS_COLUMNS, &Cluster { name, described, vpc, network, encryption, connector, access, outpost, logging, identity, authority, arn }, &columns::RowCtx { partition })
+            columns::row(
+                CLUSTERS_COLUMNS,
+                &Cluster {
+                    name,
+                    described,
+                    vpc,
+                    network,
+                    encryption,
+                    connector,
+                    access,
+                    outpost,
+                    logging,
+                    identity,
+                    authority,
+                    arn,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

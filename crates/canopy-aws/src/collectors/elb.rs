@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_elasticloadbalancing::Client as ClassicClient;
+use aws_sdk_elasticloadbalancing::operation::describe_load_balancer_attributes::DescribeLoadBalancerAttributesOutput;
 use aws_sdk_elasticloadbalancing::types::PolicyDescription;
 use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum;
@@ -102,7 +103,7 @@ pub(super) const NETWORK: TableDef = TableDef {
 struct Classic {
     l: aws_sdk_elasticloadbalancing::types::LoadBalancerDescription,
     name: String,
-    attributes: Option<aws_sdk_elasticloadbalancing::operation::describe_load_balancer_attributes::DescribeLoadBalancerAttributesOutput>,
+    attributes: Option<DescribeLoadBalancerAttributesOutput>,
     tags: Vec<(String, Option<String>)>,
     additional: Option<Value>,
     arn: String,

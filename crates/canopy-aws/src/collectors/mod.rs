@@ -319,7 +319,7 @@ pub fn collectors() -> impl Iterator<Item = &'static Collector> {
 }
 
 /// Every inventory table canopy fills, in the order `canopy tables` lists them: the collectors'
-/// (derived from [`COLLECTORS`], so a table is registered once) and the credential report's.
+/// (derived from [`collectors`], so a table is registered once) and the credential report's.
 pub fn tables() -> &'static [&'static TableDef] {
     static TABLES: std::sync::OnceLock<Vec<&'static TableDef>> = std::sync::OnceLock::new();
     TABLES.get_or_init(|| {

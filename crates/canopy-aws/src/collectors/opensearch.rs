@@ -294,7 +294,25 @@ pub(super) async fn domains(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let name = d.domain_name().to_owned();
-            columns::row(DOMAINS_COLUMNS, &Domain { engine: engines.get(&name).cloned().flatten(), d, arn, tags, cluster, logs, security, software, change, off_peak, modifying, vpc, name }, &columns::RowCtx { partition })
+            columns::row(
+                DOMAINS_COLUMNS,
+                &Domain {
+                    engine: engines.get(&name).cloned().flatten(),
+                    d,
+                    arn,
+                    tags,
+                    cluster,
+                    logs,
+                    security,
+                    software,
+                    change,
+                    off_peak,
+                    modifying,
+                    vpc,
+                    name,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

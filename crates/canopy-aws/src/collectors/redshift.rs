@@ -376,7 +376,21 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let arn = unit.arn("redshift", &format!("cluster:{id}"));
-            columns::row(CLUSTERS_COLUMNS, &Cluster { scheduled: scheduled.get(&id).cloned(), c, id, logging, pending, exchange, progress, restore, arn }, &columns::RowCtx { partition })
+            columns::row(
+                CLUSTERS_COLUMNS,
+                &Cluster {
+                    scheduled: scheduled.get(&id).cloned(),
+                    c,
+                    id,
+                    logging,
+                    pending,
+                    exchange,
+                    progress,
+                    restore,
+                    arn,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;

@@ -263,7 +263,18 @@ pub(super) async fn detectors(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let arn = unit.arn("guardduty", &format!("detector/{id}"));
-            columns::row(DETECTORS_COLUMNS, &Detector { id, d, sources, features, administrator, arn }, &columns::RowCtx { partition })
+            columns::row(
+                DETECTORS_COLUMNS,
+                &Detector {
+                    id,
+                    d,
+                    sources,
+                    features,
+                    administrator,
+                    arn,
+                },
+                &columns::RowCtx { partition },
+            )
         }
     })
     .await;
@@ -418,7 +429,18 @@ pub(super) async fn recorders(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .arn()
                 .map_or_else(|| unit.arn("config", &format!("configuration-recorder/{name}")), str::to_owned);
             let recording = state.map(|s| s.recording());
-            columns::row(RECORDERS_COLUMNS, &Recorder { r: r.clone(), name, group, recording, status, arn }, &columns::RowCtx { partition: &partition })
+            columns::row(
+                RECORDERS_COLUMNS,
+                &Recorder {
+                    r: r.clone(),
+                    name,
+                    group,
+                    recording,
+                    status,
+                    arn,
+                },
+                &columns::RowCtx { partition: &partition },
+            )
         })
         .collect();
     Ok(vec![batch(&RECORDERS, rows)])

@@ -155,7 +155,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let pending = pending_maintenance(&unit, &client).await?;
     let partition = unit.partition();
     let rows = listed
-        .iter()
+        .into_iter()
         .map(|c| {
             let arn = c.db_cluster_arn().map(str::to_owned);
             let pending_values = c.pending_modified_values().map(|p| {
@@ -191,7 +191,21 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 json!({"MinRequiredACU": l.min_required_acu(), "Status": l.status().map(|s| s.as_str())})
             });
             let name = c.db_cluster_identifier().unwrap_or_default().to_owned();
-            columns::row(CLUSTERS_COLUMNS, &Cluster { pending: arn.as_ref().and_then(|a| pending.get(a).cloned()), c: c.clone(), arn, pending_values, v2, v1, secret, limitless, name }, &columns::RowCtx { partition: &partition })
+            columns::row(
+                CLUSTERS_COLUMNS,
+                &Cluster {
+                    pending: arn.as_ref().and_then(|a| pending.get(a).cloned()),
+                    c,
+                    arn,
+                    pending_values,
+                    v2,
+                    v1,
+                    secret,
+                    limitless,
+                    name,
+                },
+                &columns::RowCtx { partition: &partition },
+            )
         })
         .collect();
     Ok(vec![batch(&CLUSTERS, rows)])

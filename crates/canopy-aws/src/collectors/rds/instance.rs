@@ -175,7 +175,7 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await?;
     let partition = unit.partition();
     let rows = listed
-        .iter()
+        .into_iter()
         .map(|d| {
             let arn = d.db_instance_arn().map(str::to_owned);
             let subnet_group = d.db_subnet_group();
@@ -213,7 +213,19 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let name = d.db_instance_identifier().unwrap_or_default().to_owned();
-            columns::row(INSTANCES_COLUMNS, &Instance { pending: arn.as_ref().and_then(|a| pending.get(a).cloned()), certificate: d.ca_certificate_identifier().and_then(|id| certificates.get(id).cloned()), d: d.clone(), arn, subnets, pending_values, name }, &columns::RowCtx { partition: &partition })
+            columns::row(
+                INSTANCES_COLUMNS,
+                &Instance {
+                    pending: arn.as_ref().and_then(|a| pending.get(a).cloned()),
+                    certificate: d.ca_certificate_identifier().and_then(|id| certificates.get(id).cloned()),
+                    d,
+                    arn,
+                    subnets,
+                    pending_values,
+                    name,
+                },
+                &columns::RowCtx { partition: &partition },
+            )
         })
         .collect();
     Ok(vec![batch(&INSTANCES, rows)])

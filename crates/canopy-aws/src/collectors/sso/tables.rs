@@ -134,7 +134,8 @@ pub(crate) const MANAGED_POLICY: TableDef = TableDef {
     filled_by: FILLED_BY,
 };
 
-/// A column of `aws_ssoadmin_customer_policy_attachment`: read from the permission set's ARN and the reference.
+/// A column of `aws_ssoadmin_customer_policy_attachment`: read from the permission set's ARN and
+/// the reference.
 type CustomerC = Col<
     In<(
         String,
