@@ -75,6 +75,11 @@ impl Cell {
         value.map_or(Self::Null, |v| Self::Text(v.into()))
     }
 
+    /// An enum's value as AWS spells it (an SDK enum's `as_str`), or null when absent.
+    pub fn variant<E: AsRef<str> + ?Sized>(value: Option<&E>) -> Self {
+        value.map_or(Self::Null, |v| Self::Text(v.as_ref().to_owned()))
+    }
+
     pub fn int(value: Option<impl Into<i64>>) -> Self {
         value.map_or(Self::Null, |v| Self::Int(v.into()))
     }

@@ -5,12 +5,10 @@
 use aws_sdk_acm::Client;
 use aws_sdk_acm::types::{DomainValidation, Filters, KeyAlgorithm};
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, tags_of, tags_src, time};
+use super::{Unit, json_cell, tags_of, tags_src, time};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_acm_certificate`.
@@ -37,34 +35,33 @@ impl Certificate {
     }
 }
 
-/// A column of `aws_acm_certificate`.
-type C = Col<Certificate>;
-
-#[rustfmt::skip]
-const CERTIFICATES_COLUMNS: &[Col<Certificate>] = &[
+table! {
+    CERTIFICATES: Certificate = Regional "aws_acm_certificate"
+        ["acm:ListCertificates", "acm:DescribeCertificate", "acm:GetCertificate", "acm:ListTagsForCertificate"],
+        "ACM certificates: domains, validity, renewal, where they are used";
     C::text("certificate_arn", "The certificate's ARN", |x, _| Cell::Text(x.arn.clone())).required(),
     C::text("certificate", "The issued certificate, PEM (public)", |x, _| Cell::text(x.body.as_ref().and_then(|b| b.certificate()))),
     C::text("certificate_chain", "The issuing chain, PEM (public)", |x, _| Cell::text(x.body.as_ref().and_then(|b| b.certificate_chain()))),
     C::text("domain_name", "Its primary domain name", |x, _| Cell::text(x.domain.as_deref())),
     C::text("certificate_transparency_logging_preference", "ENABLED or DISABLED", |x, _| Cell::text(x.options().and_then(transparency_logging))),
-    C::text("export", "Whether it may be exported: ENABLED or DISABLED", |x, _| Cell::text(x.options().and_then(|o| o.export()).map(|e| e.as_str()))),
+    C::text("export", "Whether it may be exported: ENABLED or DISABLED", |x, _| Cell::variant(x.options().and_then(|o| o.export()))),
     C::time("created_at", "When it was requested (AMAZON_ISSUED)", |x, _| time(x.c().and_then(|c| c.created_at()))),
     C::text("subject", "Its subject", |x, _| Cell::text(x.c().and_then(|c| c.subject()))),
     C::time("imported_at", "When it was imported (IMPORTED)", |x, _| time(x.c().and_then(|c| c.imported_at()))),
     C::text("issuer", "Its issuing authority", |x, _| Cell::text(x.c().and_then(|c| c.issuer()))),
     C::text("signature_algorithm", "Its signature algorithm", |x, _| Cell::text(x.c().and_then(|c| c.signature_algorithm()))),
     C::json("extended_key_usages", "Extended key usages: [{\"Name\", \"OID\"}]", |x, _| json_cell(x.usages.clone())),
-    C::text("failure_reason", "Why its request failed, if it did", |x, _| Cell::text(x.c().and_then(|c| c.failure_reason()).map(|f| f.as_str()))),
+    C::text("failure_reason", "Why its request failed, if it did", |x, _| Cell::variant(x.c().and_then(|c| c.failure_reason()))),
     C::time("issued_at", "When it was issued", |x, _| time(x.c().and_then(|c| c.issued_at()))),
-    C::text("status", "ISSUED, PENDING_VALIDATION, EXPIRED, REVOKED, FAILED, ...", |x, _| Cell::text(x.c().and_then(|c| c.status()).map(|s| s.as_str()))),
-    C::text("key_algorithm", "Its key algorithm (RSA_2048, EC_prime256v1, ...)", |x, _| Cell::text(x.c().and_then(|c| c.key_algorithm()).map(|k| k.as_str()))),
+    C::text("status", "ISSUED, PENDING_VALIDATION, EXPIRED, REVOKED, FAILED, ...", |x, _| Cell::variant(x.c().and_then(|c| c.status()))),
+    C::text("key_algorithm", "Its key algorithm (RSA_2048, EC_prime256v1, ...)", |x, _| Cell::variant(x.c().and_then(|c| c.key_algorithm()))),
     C::time("not_after", "The end of its validity", |x, _| time(x.c().and_then(|c| c.not_after()))),
     C::time("not_before", "The start of its validity", |x, _| time(x.c().and_then(|c| c.not_before()))),
-    C::text("renewal_eligibility", "ELIGIBLE or INELIGIBLE for managed renewal", |x, _| Cell::text(x.c().and_then(|c| c.renewal_eligibility()).map(|r| r.as_str()))),
-    C::text("revocation_reason", "Why it was revoked, if it was", |x, _| Cell::text(x.c().and_then(|c| c.revocation_reason()).map(|r| r.as_str()))),
+    C::text("renewal_eligibility", "ELIGIBLE or INELIGIBLE for managed renewal", |x, _| Cell::variant(x.c().and_then(|c| c.renewal_eligibility()))),
+    C::text("revocation_reason", "Why it was revoked, if it was", |x, _| Cell::variant(x.c().and_then(|c| c.revocation_reason()))),
     C::time("revoked_at", "When it was revoked", |x, _| time(x.c().and_then(|c| c.revoked_at()))),
     C::text("serial", "Its serial number", |x, _| Cell::text(x.c().and_then(|c| c.serial()))),
-    C::text("type", "AMAZON_ISSUED, IMPORTED or PRIVATE", |x, _| Cell::text(x.c().and_then(|c| c.r#type()).map(|t| t.as_str()))),
+    C::text("type", "AMAZON_ISSUED, IMPORTED or PRIVATE", |x, _| Cell::variant(x.c().and_then(|c| c.r#type()))),
     C::json("domain_validation_options", "Validation per domain: [{\"DomainName\", \"ValidationStatus\", \"ValidationMethod\", \"ResourceRecord\", ...}]", |x, _| json_cell(x.c().map(|c| validations(c.domain_validation_options())))),
     C::json("in_use_by", "ARNs of the resources that use it", |x, _| json_cell(x.c().map(|c| json!(c.in_use_by())))),
     C::json("subject_alternative_names", "Its subject alternative names", |x, _| json_cell(x.c().and_then(|c| x.strings(c.subject_alternative_names())))),
@@ -73,21 +70,7 @@ const CERTIFICATES_COLUMNS: &[Col<Certificate>] = &[
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|o| o.tags()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const CERTIFICATES: TableDef = TableDef {
-    name: "aws_acm_certificate",
-    scope: Scope::Regional,
-    description: "ACM certificates: domains, validity, renewal, where they are used",
-    columns: &columns::columns::<Certificate, { CERTIFICATES_COLUMNS.len() }>(CERTIFICATES_COLUMNS),
-    actions: &[
-        "acm:ListCertificates",
-        "acm:DescribeCertificate",
-        "acm:GetCertificate",
-        "acm:ListTagsForCertificate",
-    ],
-    filled_by: "collect",
-};
+}
 
 fn validations(items: &[DomainValidation]) -> Value {
     Value::Array(
@@ -151,74 +134,67 @@ pub(super) async fn certificates(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
         },
     )
     .await?;
-    let partition = unit.partition();
     let absent: &[&str] = &["ResourceNotFoundException", "RequestInProgressException"];
-    let rows = super::for_each_listed(arns, |arn| {
-        let client = &client;
-        let partition = &partition;
-        async move {
-            let (described, tags) = tokio::join!(
-                unit.detail(unit.region, "acm:DescribeCertificate", &arn, absent, || {
-                    client.describe_certificate().certificate_arn(&arn).send()
-                }),
-                unit.detail(
-                    unit.region,
-                    "acm:ListTagsForCertificate",
-                    &arn,
-                    absent,
-                    || {
-                        client
-                            .list_tags_for_certificate()
-                            .certificate_arn(&arn)
-                            .send()
-                    }
-                ),
-            );
-            let described = described.found();
-            let c = described.as_ref().and_then(|d| d.certificate());
-            // only an issued certificate has a body to fetch
-            let issued = c
-                .and_then(|c| c.status())
-                .is_some_and(|s| s.as_str() == "ISSUED");
-            let body = if issued {
-                unit.detail(unit.region, "acm:GetCertificate", &arn, absent, || {
-                    client.get_certificate().certificate_arn(&arn).send()
-                })
-                .await
-                .found()
-            } else {
-                None
-            };
-            let tags = tags.found();
+    CERTIFICATES
+        .each_listed(unit, arns, |arn| {
+            let client = &client;
+            async move {
+                let (described, tags) = tokio::join!(
+                    unit.detail(unit.region, "acm:DescribeCertificate", &arn, absent, || {
+                        client.describe_certificate().certificate_arn(&arn).send()
+                    }),
+                    unit.detail(
+                        unit.region,
+                        "acm:ListTagsForCertificate",
+                        &arn,
+                        absent,
+                        || {
+                            client
+                                .list_tags_for_certificate()
+                                .certificate_arn(&arn)
+                                .send()
+                        }
+                    ),
+                );
+                let described = described.found();
+                let c = described.as_ref().and_then(|d| d.certificate());
+                // only an issued certificate has a body to fetch
+                let issued = c
+                    .and_then(|c| c.status())
+                    .is_some_and(|s| s.as_str() == "ISSUED");
+                let body = if issued {
+                    unit.detail(unit.region, "acm:GetCertificate", &arn, absent, || {
+                        client.get_certificate().certificate_arn(&arn).send()
+                    })
+                    .await
+                    .found()
+                } else {
+                    None
+                };
+                let tags = tags.found();
 
-            let usages = c.filter(|c| !c.extended_key_usages().is_empty()).map(|c| {
-                Value::Array(
-                    c.extended_key_usages()
-                        .iter()
-                        .map(|u| json!({"Name": u.name().map(|n| n.as_str()), "OID": u.oid()}))
-                        .collect(),
-                )
-            });
-            let domain = c.and_then(|c| c.domain_name()).map(str::to_owned);
-            columns::row(
-                CERTIFICATES_COLUMNS,
-                &Certificate {
+                let usages = c.filter(|c| !c.extended_key_usages().is_empty()).map(|c| {
+                    Value::Array(
+                        c.extended_key_usages()
+                            .iter()
+                            .map(|u| json!({"Name": u.name().map(|n| n.as_str()), "OID": u.oid()}))
+                            .collect(),
+                    )
+                });
+                let domain = c.and_then(|c| c.domain_name()).map(str::to_owned);
+                Certificate {
                     arn,
                     body,
                     tags,
                     usages,
                     domain,
                     described,
-                },
-                &columns::RowCtx { partition },
-            )
-        }
-    })
-    .await;
-    Ok(vec![batch(&CERTIFICATES, rows)])
+                }
+            }
+        })
+        .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&CERTIFICATES], |u| {
-    Box::pin(certificates(u))
-})];
+collectors! {
+    certificates: CERTIFICATES;
+}

@@ -9,12 +9,10 @@ use aws_sdk_cloudfront::types::{
     OriginGroups, Restrictions, TrustedKeyGroups, TrustedSigners, ViewerCertificate,
 };
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, tags_of, tags_src, time};
+use super::{Unit, json_cell, tags_of, tags_src, time};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_cloudfront_distribution`.
@@ -43,11 +41,10 @@ impl Distribution {
     }
 }
 
-/// A column of `aws_cloudfront_distribution`.
-type C = Col<Distribution>;
-
-#[rustfmt::skip]
-const DISTRIBUTIONS_COLUMNS: &[Col<Distribution>] = &[
+table! {
+    DISTRIBUTIONS: Distribution = Global "aws_cloudfront_distribution"
+        ["cloudfront:ListDistributions", "cloudfront:GetDistribution", "cloudfront:ListTagsForResource", "cloudfront:GetMonitoringSubscription"],
+        "CloudFront distributions: origins, viewer TLS, logging, WAF, geo restrictions";
     C::text("id", "The distribution's id", |x, _| Cell::Text(x.id.clone())).required(),
     C::text("arn", "The distribution's ARN", |x, _| Cell::Text(x.arn.clone())),
     C::text("status", "Deployed or InProgress", |x, _| Cell::Text(x.d.status().to_owned())),
@@ -81,23 +78,7 @@ const DISTRIBUTIONS_COLUMNS: &[Col<Distribution>] = &[
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|t| t.tags()).flat_map(|t| t.items()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const DISTRIBUTIONS: TableDef = TableDef {
-    name: "aws_cloudfront_distribution",
-    scope: Scope::Global,
-    description: "CloudFront distributions: origins, viewer TLS, logging, WAF, geo restrictions",
-    columns: &columns::columns::<Distribution, { DISTRIBUTIONS_COLUMNS.len() }>(
-        DISTRIBUTIONS_COLUMNS,
-    ),
-    actions: &[
-        "cloudfront:ListDistributions",
-        "cloudfront:GetDistribution",
-        "cloudfront:ListTagsForResource",
-        "cloudfront:GetMonitoringSubscription",
-    ],
-    filled_by: "collect",
-};
+}
 
 fn quantity_items(quantity: i32, items: Vec<Value>) -> Value {
     json!({"Quantity": quantity, "Items": if items.is_empty() { Value::Null } else { Value::Array(items) }})
@@ -298,15 +279,13 @@ pub(super) async fn distributions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
         },
     )
     .await?;
-    let partition = unit.partition();
     let absent: &[&str] = &[
         "NoSuchDistribution",
         "NoSuchMonitoringSubscription",
         "NoSuchResource",
     ];
-    let rows = super::for_each_listed(listed, |d| {
+    DISTRIBUTIONS.each_listed(unit, listed, |d| {
         let client = &client;
-        let partition = &partition;
         async move {
             let id = d.id().to_owned();
             let arn = d.arn().to_owned();
@@ -370,9 +349,7 @@ pub(super) async fn distributions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
                 )
             });
             let web_acl = Some(d.web_acl_id()).filter(|w| !w.is_empty()).map(str::to_owned);
-            columns::row(
-                DISTRIBUTIONS_COLUMNS,
-                &Distribution {
+            Distribution {
                     d,
                     id,
                     arn,
@@ -385,16 +362,12 @@ pub(super) async fn distributions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
                     logging,
                     recordals,
                     web_acl,
-                },
-                &columns::RowCtx { partition },
-            )
+                }
         }
     })
-    .await;
-    Ok(vec![batch(&DISTRIBUTIONS, rows)])
+    .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&DISTRIBUTIONS], |u| {
-    Box::pin(distributions(u))
-})];
+collectors! {
+    distributions: DISTRIBUTIONS;
+}

@@ -4,12 +4,10 @@
 
 use aws_sdk_cloudtrail::Client;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, tags_of, tags_src, time};
+use super::{Unit, json_cell, tags_of, tags_src, time};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_cloudtrail_trail`.
@@ -30,11 +28,10 @@ impl Trail {
     }
 }
 
-/// A column of `aws_cloudtrail_trail`.
-type C = Col<Trail>;
-
-#[rustfmt::skip]
-const TRAILS_COLUMNS: &[Col<Trail>] = &[
+table! {
+    TRAILS: Trail = Regional "aws_cloudtrail_trail"
+        ["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors", "cloudtrail:GetInsightSelectors", "cloudtrail:ListTags"],
+        "CloudTrail trails, with whether they are logging, where they deliver and what they record";
     C::text("name", "The trail's name", |x, _| Cell::Text(x.name.clone())).required(),
     C::text("arn", "The trail's ARN", |x, _| Cell::Text(x.arn.clone())),
     C::text("home_region", "The region the trail was created in", |x, _| Cell::text(x.t.home_region())),
@@ -69,22 +66,7 @@ const TRAILS_COLUMNS: &[Col<Trail>] = &[
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::partition(),
-];
-
-pub(super) const TRAILS: TableDef = TableDef {
-    name: "aws_cloudtrail_trail",
-    scope: Scope::Regional,
-    description: "CloudTrail trails, with whether they are logging, where they deliver and what they record",
-    columns: &columns::columns::<Trail, { TRAILS_COLUMNS.len() }>(TRAILS_COLUMNS),
-    actions: &[
-        "cloudtrail:DescribeTrails",
-        "cloudtrail:GetTrailStatus",
-        "cloudtrail:GetEventSelectors",
-        "cloudtrail:GetInsightSelectors",
-        "cloudtrail:ListTags",
-    ],
-    filled_by: "collect",
-};
+}
 
 pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
@@ -94,10 +76,8 @@ pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         })
         .await?;
     let listed = out.trail_list().to_vec();
-    let partition = unit.partition();
-    let rows = super::for_each_listed(listed, |t| {
+    TRAILS.each_listed(unit, listed, |t| {
         let client = &client;
-        let partition = &partition;
         async move {
             let arn = t.trail_arn().unwrap_or_default().to_owned();
             let region = unit.region;
@@ -180,9 +160,7 @@ pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 )
             });
             let name = t.name().unwrap_or_default().to_owned();
-            columns::row(
-                TRAILS_COLUMNS,
-                &Trail {
+            Trail {
                     t,
                     arn,
                     status,
@@ -191,14 +169,12 @@ pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     advanced,
                     insights,
                     name,
-                },
-                &columns::RowCtx { partition },
-            )
+                }
         }
     })
-    .await;
-    Ok(vec![batch(&TRAILS, rows)])
+    .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&TRAILS], |u| Box::pin(trails(u)))];
+collectors! {
+    trails: TRAILS;
+}

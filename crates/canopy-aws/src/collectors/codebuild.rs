@@ -5,12 +5,10 @@
 use aws_sdk_codebuild::Client;
 use aws_sdk_codebuild::types::{EnvironmentVariableType, ProjectArtifacts, ProjectSource};
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, json_list, list_of, tags_of, tags_src, time, time_text};
+use super::{Unit, json_cell, json_list, list_of, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_codebuild_project`.
@@ -23,11 +21,10 @@ struct Project {
     name: String,
 }
 
-/// A column of `aws_codebuild_project`.
-type C = Col<Project>;
-
-#[rustfmt::skip]
-const PROJECTS_COLUMNS: &[Col<Project>] = &[
+table! {
+    PROJECTS: Project = Regional "aws_codebuild_project"
+        ["codebuild:ListProjects", "codebuild:BatchGetProjects"],
+        "CodeBuild projects: source, environment (secrets never kept), role, logging, VPC";
     C::text("name", "The project's name", |x, _| Cell::Text(x.name.clone())).required(),
     C::text("arn", "The project's ARN", |x, _| Cell::Text(x.arn.clone())),
     C::text("description", "Its description", |x, _| Cell::text(x.p.description())),
@@ -95,7 +92,7 @@ const PROJECTS_COLUMNS: &[Col<Project>] = &[
     },
 ),
     C::json("logs_config", "{\"CloudWatchLogs\": {\"Status\", \"GroupName\", ...}, \"S3Logs\": {\"Status\", \"Location\", \"EncryptionDisabled\"}}", |x, _| json_cell(x.logs.clone())),
-    C::text("project_visibility", "PUBLIC_READ or PRIVATE", |x, _| Cell::text(x.p.project_visibility().map(|v| v.as_str()))),
+    C::text("project_visibility", "PUBLIC_READ or PRIVATE", |x, _| Cell::variant(x.p.project_visibility())),
     C::json("secondary_artifacts", "Its other artifacts", |x, _| list_of(x.p.secondary_artifacts(), artifacts)),
     C::json(
     "secondary_source_versions",
@@ -135,16 +132,7 @@ const PROJECTS_COLUMNS: &[Col<Project>] = &[
     C::common(Column::TAGS, |x, _| tags_of(x.p.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const PROJECTS: TableDef = TableDef {
-    name: "aws_codebuild_project",
-    scope: Scope::Regional,
-    description: "CodeBuild projects: source, environment (secrets never kept), role, logging, VPC",
-    columns: &columns::columns::<Project, { PROJECTS_COLUMNS.len() }>(PROJECTS_COLUMNS),
-    actions: &["codebuild:ListProjects", "codebuild:BatchGetProjects"],
-    filled_by: "collect",
-};
+}
 
 /// Projects per BatchGetProjects call (AWS's maximum).
 const PROJECTS_PER_CALL: usize = 100;
@@ -179,15 +167,14 @@ fn artifacts(a: &ProjectArtifacts) -> Value {
 
 pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut names = Vec::new();
-    unit.paginate(
-        "codebuild:ListProjects",
-        |token| client.list_projects().set_next_token(token).send(),
-        |out| out.next_token(),
-        |out| names.extend(out.projects().iter().cloned()),
-    )
-    .await?;
-    let partition = unit.partition();
+    let names = unit
+        .list(
+            "codebuild:ListProjects",
+            |token| client.list_projects().set_next_token(token).send(),
+            |out| out.next_token(),
+            |out| out.projects.unwrap_or_default(),
+        )
+        .await?;
     let mut rows = Vec::new();
     for chunk in names.chunks(PROJECTS_PER_CALL) {
         let out = unit
@@ -256,8 +243,7 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             });
             let arn = p.arn().unwrap_or_default().to_owned();
             let name = p.name().unwrap_or_default().to_owned();
-            rows.push(columns::row(
-                PROJECTS_COLUMNS,
+            rows.push(PROJECTS.row(
                 &Project {
                     p: p.clone(),
                     environment,
@@ -266,15 +252,13 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     arn,
                     name,
                 },
-                &columns::RowCtx {
-                    partition: &partition,
-                },
+                unit.cx(),
             ));
         }
     }
-    Ok(vec![batch(&PROJECTS, rows)])
+    Ok(vec![PROJECTS.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&PROJECTS], |u| Box::pin(projects(u)))];
+collectors! {
+    projects: PROJECTS;
+}

@@ -1,17 +1,18 @@
 //! Columns declared once, with the way each value is read (Steampipe's habit: a column's
-//! transform beside its name and type). A table's typed columns, `[Col<T>]` over the item its
-//! collector gathers, give both its untyped definition's columns ([`columns`], evaluated at
-//! compile time) and its rows ([`row`], in the definition's order), so a column's name is
-//! written in one place only. A table's column list is kept one line per column, as a table is
-//! read (name, words, reader), by `#[rustfmt::skip]` on it.
+//! transform beside its name and type). A table is declared with [`table!`]: its typed columns,
+//! `[Col<T>]` over the item its collector gathers, give both its untyped definition's columns
+//! ([`columns`], evaluated at compile time) and its rows ([`Table::row`], in the definition's
+//! order), so a column's name is written in one place only. Inside the macro (which rustfmt
+//! leaves as written) a column list is kept one line per column, as a table is read: name,
+//! words, reader. [`collectors!`] makes a module's `COLLECTORS`.
 
-use canopy_model::inventory::{Cell, Row};
-use canopy_model::table::{Column, ColumnType};
+use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::table::{Column, ColumnType, TableDef};
 
 /// What a row is read in beyond its item: the account's partition.
 #[derive(Clone, Copy)]
 pub(super) struct RowCtx<'a> {
-    pub partition: &'a Cell,
+    pub partition: &'a str,
 }
 
 /// Reads one column's value from the item.
@@ -82,7 +83,7 @@ impl<T: 'static> Col<T> {
 }
 
 fn partition_of<T>(_: &T, cx: &RowCtx<'_>) -> Cell {
-    cx.partition.clone()
+    Cell::Text(cx.partition.to_owned())
 }
 
 /// The untyped columns of `cols`, in order, for the table's [`TableDef`](canopy_model::table::TableDef).
@@ -96,13 +97,97 @@ pub(super) const fn columns<T, const N: usize>(cols: &[Col<T>]) -> [Column; N] {
     out
 }
 
-/// The row of one item: every column read, in the definition's order.
-pub(super) fn row<T>(cols: &[Col<T>], item: &T, cx: &RowCtx<'_>) -> Row {
-    let mut row = Row::with_capacity(cols.len());
-    for col in cols {
-        row = row.with(col.column.name, (col.read)(item, cx));
+/// A table: its definition, and its typed columns over the item `T` its collector gathers
+/// (declared with [`table!`]).
+pub(super) struct Table<T: 'static> {
+    pub def: TableDef,
+    pub cols: &'static [Col<T>],
+}
+
+impl<T> Table<T> {
+    /// The row of one item: every column read, in the definition's order.
+    pub fn row(&self, item: &T, cx: RowCtx<'_>) -> Row {
+        let mut row = Row::with_capacity(self.cols.len());
+        for col in self.cols {
+            row = row.with(col.column.name, (col.read)(item, &cx));
+        }
+        row
     }
-    row
+
+    /// The table's rows, one per listed item, each read by `each` (which makes the item's
+    /// detail calls), up to [`DETAILS_AT_ONCE`](super::DETAILS_AT_ONCE) items at a time, in the
+    /// listing's order.
+    pub async fn each_listed<L, Fut>(
+        &'static self,
+        unit: super::Unit<'_>,
+        listed: Vec<L>,
+        mut each: impl FnMut(L) -> Fut,
+    ) -> Result<Vec<Batch>, crate::error::AwsError>
+    where
+        Fut: std::future::Future<Output = T>,
+    {
+        let rows = super::for_each_listed(listed, |l| {
+            let item = each(l);
+            async move { self.row(&item.await, unit.cx()) }
+        })
+        .await;
+        Ok(vec![self.batch(rows)])
+    }
+
+    /// The rows of this table, with its definition.
+    pub fn batch(&'static self, rows: Vec<Row>) -> Batch {
+        Batch::new(&self.def, rows)
+    }
+}
+
+/// Declares a table: `NAME: Item = Scope "table" [actions], "description";`, then its columns,
+/// one per line, each `C::<type>("name", "words", reader)` (`C` is `Col<Item>` inside), or
+/// `in LIST` for a column list made elsewhere. The definition's columns derive from the
+/// typed ones at compile time. A table filled by another command than `collect` says
+/// `, filled by WHO` after its description.
+macro_rules! table {
+    ($(#[$doc:meta])* $vis:vis $name:ident: $item:ty = $scope:ident $table:literal $actions:expr,
+        $desc:literal $(, filled by $by:expr)?; in $cols:expr) => {
+        $(#[$doc])*
+        $vis const $name: $crate::collectors::columns::Table<$item> = {
+            const COLS: &[$crate::collectors::columns::Col<$item>] = $cols;
+            $crate::collectors::columns::Table {
+                def: ::canopy_model::table::TableDef {
+                    name: $table,
+                    scope: ::canopy_model::table::Scope::$scope,
+                    description: $desc,
+                    columns: &$crate::collectors::columns::columns::<$item, { COLS.len() }>(COLS),
+                    actions: &$actions,
+                    filled_by: table!(@by $($by)?),
+                },
+                cols: COLS,
+            }
+        };
+    };
+    ($(#[$doc:meta])* $vis:vis $name:ident: $item:ty = $scope:ident $table:literal $actions:expr,
+        $desc:literal $(, filled by $by:expr)?; $($col:expr),+ $(,)?) => {
+        table! {
+            $(#[$doc])* $vis $name: $item = $scope $table $actions, $desc $(, filled by $by)?;
+            in {
+                #[allow(dead_code)]
+                type C = $crate::collectors::columns::Col<$item>;
+                &[$($col),+]
+            }
+        }
+    };
+    (@by) => { "collect" };
+    (@by $by:expr) => { $by };
+}
+
+/// A module's `COLLECTORS`: `function: TABLE, ...;` a collector, in the order `canopy tables`
+/// lists their tables.
+macro_rules! collectors {
+    ($($run:path: $($table:path),+;)+) => {
+        /// The collectors of this module, in the order `canopy tables` lists their tables.
+        pub(in $crate::collectors) const COLLECTORS: &[$crate::collectors::Collector] = &[$(
+            $crate::collectors::Collector::new(&[$(&$table.def),+], |u| Box::pin($run(u))),
+        )+];
+    };
 }
 
 /// A tag as one SDK gives it: each SDK has a tag type of its own, with the key and value

@@ -3,12 +3,10 @@
 
 use aws_sdk_dynamodb::Client;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, tags_of, tags_src, time, time_text};
+use super::{Unit, json_cell, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_dynamodb_table`.
@@ -39,18 +37,17 @@ impl Table {
     }
 }
 
-/// A column of `aws_dynamodb_table`.
-type C = Col<Table>;
-
-#[rustfmt::skip]
-const TABLES_COLUMNS: &[Col<Table>] = &[
+table! {
+    TABLES: Table = Regional "aws_dynamodb_table"
+        ["dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeKinesisStreamingDestination", "dynamodb:ListTagsOfResource"],
+        "DynamoDB tables: keys, capacity, encryption, backups, streams";
     C::text("name", "The table's name", |x, _| Cell::Text(x.name.clone())).required(),
     C::text("arn", "The table's ARN", |x, _| Cell::Text(x.arn.clone())),
     C::text("table_id", "Its unique id", |x, _| Cell::text(x.t().and_then(|t| t.table_id()))),
     C::time("creation_date_time", "When it was created", |x, _| time(x.t().and_then(|t| t.creation_date_time()))),
-    C::text("table_class", "STANDARD or STANDARD_INFREQUENT_ACCESS", |x, _| Cell::text(x.t().and_then(|t| t.table_class_summary()).and_then(|c| c.table_class()).map(|c| c.as_str()))),
-    C::text("table_status", "Its status (ACTIVE, ...)", |x, _| Cell::text(x.t().and_then(|t| t.table_status()).map(|s| s.as_str()))),
-    C::text("billing_mode", "PROVISIONED or PAY_PER_REQUEST", |x, _| Cell::text(x.t().and_then(|t| t.billing_mode_summary()).and_then(|b| b.billing_mode()).map(|b| b.as_str()))),
+    C::text("table_class", "STANDARD or STANDARD_INFREQUENT_ACCESS", |x, _| Cell::variant(x.t().and_then(|t| t.table_class_summary()).and_then(|c| c.table_class()))),
+    C::text("table_status", "Its status (ACTIVE, ...)", |x, _| Cell::variant(x.t().and_then(|t| t.table_status()))),
+    C::text("billing_mode", "PROVISIONED or PAY_PER_REQUEST", |x, _| Cell::variant(x.t().and_then(|t| t.billing_mode_summary()).and_then(|b| b.billing_mode()))),
     C::int("item_count", "Items in it (approximate, updated about every six hours)", |x, _| Cell::int(x.t().and_then(|t| t.item_count()))),
     C::text("global_table_version", "Its global tables version, if a global table", |x, _| Cell::text(x.t().and_then(|t| t.global_table_version()))),
     C::int("read_capacity", "Provisioned read capacity units", |x, _| Cell::int(x.throughput().and_then(|p| p.read_capacity_units()))),
@@ -74,44 +71,27 @@ const TABLES_COLUMNS: &[Col<Table>] = &[
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const TABLES: TableDef = TableDef {
-    name: "aws_dynamodb_table",
-    scope: Scope::Regional,
-    description: "DynamoDB tables: keys, capacity, encryption, backups, streams",
-    columns: &columns::columns::<Table, { TABLES_COLUMNS.len() }>(TABLES_COLUMNS),
-    actions: &[
-        "dynamodb:ListTables",
-        "dynamodb:DescribeTable",
-        "dynamodb:DescribeContinuousBackups",
-        "dynamodb:DescribeKinesisStreamingDestination",
-        "dynamodb:ListTagsOfResource",
-    ],
-    filled_by: "collect",
-};
+}
 
 pub(super) async fn tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut names = Vec::new();
-    unit.paginate(
-        "dynamodb:ListTables",
-        |token| {
-            client
-                .list_tables()
-                .limit(100)
-                .set_exclusive_start_table_name(token)
-                .send()
-        },
-        |out| out.last_evaluated_table_name(),
-        |out| names.extend(out.table_names().iter().cloned()),
-    )
-    .await?;
-    let partition = unit.partition();
+    let names = unit
+        .list(
+            "dynamodb:ListTables",
+            |token| {
+                client
+                    .list_tables()
+                    .limit(100)
+                    .set_exclusive_start_table_name(token)
+                    .send()
+            },
+            |out| out.last_evaluated_table_name(),
+            |out| out.table_names.unwrap_or_default(),
+        )
+        .await?;
     let absent: &[&str] = &["ResourceNotFoundException", "TableNotFoundException"];
-    let rows = super::for_each_listed(names, |name| {
+    TABLES.each_listed(unit, names, |name| {
         let client = &client;
-        let partition = &partition;
         async move {
             let arn = unit.arn("dynamodb", &format!("table/{name}"));
             let (described, backups, streaming, tags) = tokio::join!(
@@ -233,9 +213,7 @@ pub(super) async fn tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 json!({"StreamEnabled": s.stream_enabled(), "StreamViewType": s.stream_view_type().map(|v| v.as_str())})
             });
             let arn = t.and_then(|t| t.table_arn()).map_or(arn.clone(), str::to_owned);
-            columns::row(
-                TABLES_COLUMNS,
-                &Table {
+            Table {
                     name,
                     arn,
                     described,
@@ -250,14 +228,12 @@ pub(super) async fn tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     replicas,
                     restore,
                     stream,
-                },
-                &columns::RowCtx { partition },
-            )
+                }
         }
     })
-    .await;
-    Ok(vec![batch(&TABLES, rows)])
+    .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&TABLES], |u| Box::pin(tables(u)))];
+collectors! {
+    tables: TABLES;
+}

@@ -5,12 +5,10 @@ use std::collections::HashMap;
 
 use aws_sdk_ecr::Client;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src, time};
+use super::{Unit, json_cell, policy_cells, tags_of, tags_src, time};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_ecr_repository`.
@@ -29,17 +27,16 @@ struct Repository {
     image_scanning: Option<Value>,
 }
 
-/// A column of `aws_ecr_repository`.
-type C = Col<Repository>;
-
-#[rustfmt::skip]
-const REPOSITORIES_COLUMNS: &[Col<Repository>] = &[
+table! {
+    REPOSITORIES: Repository = Regional "aws_ecr_repository"
+        ["ecr:DescribeRepositories", "ecr:BatchGetRepositoryScanningConfiguration", "ecr:GetRepositoryPolicy", "ecr:GetLifecyclePolicy", "ecr:ListTagsForResource"],
+        "ECR repositories, with their resource policy, lifecycle policy and scanning";
     C::text("repository_name", "The repository's name", |x, _| Cell::Text(x.name.clone())).required(),
     C::text("registry_id", "The registry (account) that holds it", |x, _| Cell::text(x.r.registry_id())),
     C::text("arn", "The repository's ARN", |x, _| Cell::Text(x.arn.clone())),
     C::text("repository_uri", "Its URI, for docker push and pull", |x, _| Cell::text(x.r.repository_uri())),
     C::time("created_at", "When it was created", |x, _| time(x.r.created_at())),
-    C::text("image_tag_mutability", "MUTABLE or IMMUTABLE", |x, _| Cell::text(x.r.image_tag_mutability().map(|m| m.as_str()))),
+    C::text("image_tag_mutability", "MUTABLE or IMMUTABLE", |x, _| Cell::variant(x.r.image_tag_mutability())),
     C::time("last_evaluated_at", "When its lifecycle policy last ran", |x, _| time(x.lifecycle.as_ref().and_then(|l| l.last_evaluated_at()))),
     C::json("encryption_configuration", "Encryption: {\"EncryptionType\": AES256 | KMS, \"KmsKey\"}", |x, _| json_cell(x.encryption.clone())),
     C::json("repository_scanning_configuration", "Scanning: {\"ScanningConfigurations\": [{\"RepositoryArn\", \"RepositoryName\", \"ScanOnPush\", \"ScanFrequency\", \"AppliedScanFilters\"}], \"FailedRepositories\": [...]}", |x, _| json_cell(x.scanning.clone())),
@@ -52,42 +49,27 @@ const REPOSITORIES_COLUMNS: &[Col<Repository>] = &[
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const REPOSITORIES: TableDef = TableDef {
-    name: "aws_ecr_repository",
-    scope: Scope::Regional,
-    description: "ECR repositories, with their resource policy, lifecycle policy and scanning",
-    columns: &columns::columns::<Repository, { REPOSITORIES_COLUMNS.len() }>(REPOSITORIES_COLUMNS),
-    actions: &[
-        "ecr:DescribeRepositories",
-        "ecr:BatchGetRepositoryScanningConfiguration",
-        "ecr:GetRepositoryPolicy",
-        "ecr:GetLifecyclePolicy",
-        "ecr:ListTagsForResource",
-    ],
-    filled_by: "collect",
-};
+}
 
 /// Repositories per BatchGetRepositoryScanningConfiguration call (AWS's maximum).
 const SCANNING_BATCH: usize = 25;
 
 pub(super) async fn repositories(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut listed = Vec::new();
-    unit.paginate(
-        "ecr:DescribeRepositories",
-        |token| {
-            client
-                .describe_repositories()
-                .max_results(1000)
-                .set_next_token(token)
-                .send()
-        },
-        |out| out.next_token(),
-        |out| listed.extend(out.repositories().iter().cloned()),
-    )
-    .await?;
+    let listed = unit
+        .list(
+            "ecr:DescribeRepositories",
+            |token| {
+                client
+                    .describe_repositories()
+                    .max_results(1000)
+                    .set_next_token(token)
+                    .send()
+            },
+            |out| out.next_token(),
+            |out| out.repositories.unwrap_or_default(),
+        )
+        .await?;
     // the scanning configuration of up to 25 repositories per call, by repository name
     let mut scanning: HashMap<String, Value> = HashMap::new();
     let names: Vec<String> = listed
@@ -139,7 +121,6 @@ pub(super) async fn repositories(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
             );
         }
     }
-    let partition = unit.partition();
     let absent_policy: &[&str] = &[
         "RepositoryPolicyNotFoundException",
         "RepositoryNotFoundException",
@@ -150,52 +131,50 @@ pub(super) async fn repositories(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
     ];
     let absent_tags: &[&str] = &["RepositoryNotFoundException"];
     let scanning = &scanning;
-    let rows = super::for_each_listed(listed, |r| {
-        let client = &client;
-        let partition = &partition;
-        async move {
-            let name = r.repository_name().unwrap_or_default().to_owned();
-            let arn = r.repository_arn().unwrap_or_default().to_owned();
-            let (policy, lifecycle, tags) = tokio::join!(
-                unit.detail(
-                    unit.region,
-                    "ecr:GetRepositoryPolicy",
-                    &name,
-                    absent_policy,
-                    || client.get_repository_policy().repository_name(&name).send()
-                ),
-                unit.detail(
-                    unit.region,
-                    "ecr:GetLifecyclePolicy",
-                    &name,
-                    absent_lifecycle,
-                    || client.get_lifecycle_policy().repository_name(&name).send()
-                ),
-                unit.detail(
-                    unit.region,
-                    "ecr:ListTagsForResource",
-                    &name,
-                    absent_tags,
-                    || client.list_tags_for_resource().resource_arn(&arn).send()
-                ),
-            );
-            let (policy, policy_std) =
-                policy_cells(policy.found().as_ref().and_then(|p| p.policy_text()));
-            let lifecycle = lifecycle.found();
-            let lifecycle_policy = lifecycle
-                .as_ref()
-                .and_then(|l| l.lifecycle_policy_text())
-                .and_then(|t| serde_json::from_str::<Value>(t).ok());
-            let tags = tags.found();
-            let encryption = r.encryption_configuration().map(
+    REPOSITORIES
+        .each_listed(unit, listed, |r| {
+            let client = &client;
+            async move {
+                let name = r.repository_name().unwrap_or_default().to_owned();
+                let arn = r.repository_arn().unwrap_or_default().to_owned();
+                let (policy, lifecycle, tags) = tokio::join!(
+                    unit.detail(
+                        unit.region,
+                        "ecr:GetRepositoryPolicy",
+                        &name,
+                        absent_policy,
+                        || client.get_repository_policy().repository_name(&name).send()
+                    ),
+                    unit.detail(
+                        unit.region,
+                        "ecr:GetLifecyclePolicy",
+                        &name,
+                        absent_lifecycle,
+                        || client.get_lifecycle_policy().repository_name(&name).send()
+                    ),
+                    unit.detail(
+                        unit.region,
+                        "ecr:ListTagsForResource",
+                        &name,
+                        absent_tags,
+                        || client.list_tags_for_resource().resource_arn(&arn).send()
+                    ),
+                );
+                let (policy, policy_std) =
+                    policy_cells(policy.found().as_ref().and_then(|p| p.policy_text()));
+                let lifecycle = lifecycle.found();
+                let lifecycle_policy = lifecycle
+                    .as_ref()
+                    .and_then(|l| l.lifecycle_policy_text())
+                    .and_then(|t| serde_json::from_str::<Value>(t).ok());
+                let tags = tags.found();
+                let encryption = r.encryption_configuration().map(
                 |e| json!({"EncryptionType": e.encryption_type().as_str(), "KmsKey": e.kms_key()}),
             );
-            let image_scanning = r
-                .image_scanning_configuration()
-                .map(|c| json!({"ScanOnPush": c.scan_on_push()}));
-            columns::row(
-                REPOSITORIES_COLUMNS,
-                &Repository {
+                let image_scanning = r
+                    .image_scanning_configuration()
+                    .map(|c| json!({"ScanOnPush": c.scan_on_push()}));
+                Repository {
                     scanning: scanning.get(&name).cloned(),
                     r,
                     name,
@@ -207,16 +186,12 @@ pub(super) async fn repositories(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                     tags,
                     encryption,
                     image_scanning,
-                },
-                &columns::RowCtx { partition },
-            )
-        }
-    })
-    .await;
-    Ok(vec![batch(&REPOSITORIES, rows)])
+                }
+            }
+        })
+        .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&REPOSITORIES], |u| {
-    Box::pin(repositories(u))
-})];
+collectors! {
+    repositories: REPOSITORIES;
+}

@@ -2,12 +2,10 @@
 
 use aws_sdk_efs::Client;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, ColumnType, Scope, TableDef};
+use canopy_model::table::{Column, ColumnType};
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src, time, time_text};
+use super::{Unit, json_cell, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_efs_file_system`.
@@ -21,11 +19,10 @@ struct FileSystem {
     size: Option<Value>,
 }
 
-/// A column of `aws_efs_file_system`.
-type C = Col<FileSystem>;
-
-#[rustfmt::skip]
-const FILE_SYSTEMS_COLUMNS: &[Col<FileSystem>] = &[
+table! {
+    FILE_SYSTEMS: FileSystem = Regional "aws_efs_file_system"
+        ["elasticfilesystem:DescribeFileSystems", "elasticfilesystem:DescribeFileSystemPolicy"],
+        "EFS file systems, with their resource policy, encryption and automatic backups";
     C::text("name", "Its Name tag", |x, _| Cell::text(x.f.name())),
     C::text("file_system_id", "The file system's id", |x, _| Cell::Text(x.id.clone())).required(),
     C::text("arn", "The file system's ARN", |x, _| Cell::Text(x.arn.clone())),
@@ -36,12 +33,12 @@ const FILE_SYSTEMS_COLUMNS: &[Col<FileSystem>] = &[
     C::text("life_cycle_state", "Its lifecycle state (available, ...)", |x, _| Cell::Text(x.f.life_cycle_state().as_str().to_owned())),
     C::text("availability_zone_id", "Its zone id (One Zone file systems)", |x, _| Cell::text(x.f.availability_zone_id())),
     C::text("availability_zone_name", "Its zone (One Zone file systems)", |x, _| Cell::text(x.f.availability_zone_name())),
-    C::text("replication_overwrite_protection", "ENABLED, DISABLED or REPLICATING", |x, _| Cell::text(x.f.file_system_protection().and_then(|p| p.replication_overwrite_protection()).map(|p| p.as_str()))),
+    C::text("replication_overwrite_protection", "ENABLED, DISABLED or REPLICATING", |x, _| Cell::variant(x.f.file_system_protection().and_then(|p| p.replication_overwrite_protection()))),
     C::int("number_of_mount_targets", "Its mount targets", |x, _| Cell::int(Some(x.f.number_of_mount_targets()))),
     C::text("performance_mode", "generalPurpose or maxIO", |x, _| Cell::Text(x.f.performance_mode().as_str().to_owned())),
     C::bool("encrypted", "Whether it is encrypted at rest", |x, _| Cell::bool(x.f.encrypted())),
     C::text("kms_key_id", "The KMS key that encrypts it", |x, _| Cell::text(x.f.kms_key_id())),
-    C::text("throughput_mode", "bursting, provisioned or elastic", |x, _| Cell::text(x.f.throughput_mode().map(|m| m.as_str()))),
+    C::text("throughput_mode", "bursting, provisioned or elastic", |x, _| Cell::variant(x.f.throughput_mode())),
     C::new("provisioned_throughput_in_mibps", ColumnType::Double, "Provisioned throughput, MiB/s", |x, _| x.f.provisioned_throughput_in_mibps().map_or(Cell::Null, Cell::Double)),
     C::json("size_in_bytes", "Its metered size: {\"Value\", \"Timestamp\", \"ValueInIA\", \"ValueInStandard\", \"ValueInArchive\"}", |x, _| json_cell(x.size.clone())),
     C::json("policy", "Its file system policy, as JSON", |x, _| x.policy.clone()),
@@ -51,81 +48,66 @@ const FILE_SYSTEMS_COLUMNS: &[Col<FileSystem>] = &[
     C::common(Column::TAGS, |x, _| tags_of(x.f.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const FILE_SYSTEMS: TableDef = TableDef {
-    name: "aws_efs_file_system",
-    scope: Scope::Regional,
-    description: "EFS file systems, with their resource policy, encryption and automatic backups",
-    columns: &columns::columns::<FileSystem, { FILE_SYSTEMS_COLUMNS.len() }>(FILE_SYSTEMS_COLUMNS),
-    actions: &[
-        "elasticfilesystem:DescribeFileSystems",
-        "elasticfilesystem:DescribeFileSystemPolicy",
-    ],
-    filled_by: "collect",
-};
+}
 
 pub(super) async fn file_systems(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut listed = Vec::new();
-    unit.paginate(
-        "elasticfilesystem:DescribeFileSystems",
-        |marker| {
-            client
-                .describe_file_systems()
-                .max_items(100)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.next_marker(),
-        |out| listed.extend(out.file_systems().iter().cloned()),
-    )
-    .await?;
-    let partition = unit.partition();
+    let listed = unit
+        .list(
+            "elasticfilesystem:DescribeFileSystems",
+            |marker| {
+                client
+                    .describe_file_systems()
+                    .max_items(100)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.next_marker(),
+            |out| out.file_systems.unwrap_or_default(),
+        )
+        .await?;
     let absent: &[&str] = &["PolicyNotFound", "FileSystemNotFound"];
-    let rows = super::for_each_listed(listed, |f| {
-        let client = &client;
-        let partition = &partition;
-        async move {
-            let id = f.file_system_id().to_owned();
-            let policy = unit
-                .detail(
-                    unit.region,
-                    "elasticfilesystem:DescribeFileSystemPolicy",
-                    &id,
-                    absent,
-                    || {
-                        client
-                            .describe_file_system_policy()
-                            .file_system_id(&id)
-                            .send()
-                    },
-                )
-                .await
-                .found();
-            let (policy, policy_std) = policy_cells(policy.as_ref().and_then(|p| p.policy()));
-            let backups = f
-                .tags()
-                .iter()
-                .find(|t| t.key() == "aws:elasticfilesystem:default-backup")
-                .map_or("disabled", |t| t.value())
-                .to_owned();
-            let size = f.size_in_bytes().map(|s| {
-                json!({
-                    "Timestamp": time_text(s.timestamp()),
-                    "Value": s.value(),
-                    "ValueInArchive": s.value_in_archive(),
-                    "ValueInIA": s.value_in_ia(),
-                    "ValueInStandard": s.value_in_standard(),
-                })
-            });
-            let arn = f.file_system_arn().map_or_else(
-                || unit.arn("elasticfilesystem", &format!("file-system/{id}")),
-                str::to_owned,
-            );
-            columns::row(
-                FILE_SYSTEMS_COLUMNS,
-                &FileSystem {
+    FILE_SYSTEMS
+        .each_listed(unit, listed, |f| {
+            let client = &client;
+            async move {
+                let id = f.file_system_id().to_owned();
+                let policy = unit
+                    .detail(
+                        unit.region,
+                        "elasticfilesystem:DescribeFileSystemPolicy",
+                        &id,
+                        absent,
+                        || {
+                            client
+                                .describe_file_system_policy()
+                                .file_system_id(&id)
+                                .send()
+                        },
+                    )
+                    .await
+                    .found();
+                let (policy, policy_std) = policy_cells(policy.as_ref().and_then(|p| p.policy()));
+                let backups = f
+                    .tags()
+                    .iter()
+                    .find(|t| t.key() == "aws:elasticfilesystem:default-backup")
+                    .map_or("disabled", |t| t.value())
+                    .to_owned();
+                let size = f.size_in_bytes().map(|s| {
+                    json!({
+                        "Timestamp": time_text(s.timestamp()),
+                        "Value": s.value(),
+                        "ValueInArchive": s.value_in_archive(),
+                        "ValueInIA": s.value_in_ia(),
+                        "ValueInStandard": s.value_in_standard(),
+                    })
+                });
+                let arn = f.file_system_arn().map_or_else(
+                    || unit.arn("elasticfilesystem", &format!("file-system/{id}")),
+                    str::to_owned,
+                );
+                FileSystem {
                     f,
                     id,
                     arn,
@@ -133,16 +115,12 @@ pub(super) async fn file_systems(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                     policy_std,
                     backups,
                     size,
-                },
-                &columns::RowCtx { partition },
-            )
-        }
-    })
-    .await;
-    Ok(vec![batch(&FILE_SYSTEMS, rows)])
+                }
+            }
+        })
+        .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&FILE_SYSTEMS], |u| {
-    Box::pin(file_systems(u))
-})];
+collectors! {
+    file_systems: FILE_SYSTEMS;
+}

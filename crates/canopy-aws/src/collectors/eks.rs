@@ -2,12 +2,10 @@
 
 use aws_sdk_eks::Client;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, tag_map, time, time_text};
+use super::{Unit, json_cell, tag_map, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_eks_cluster`.
@@ -32,11 +30,9 @@ impl Cluster {
     }
 }
 
-/// A column of `aws_eks_cluster`.
-type C = Col<Cluster>;
-
-#[rustfmt::skip]
-const CLUSTERS_COLUMNS: &[Col<Cluster>] = &[
+table! {
+    CLUSTERS: Cluster = Regional "aws_eks_cluster" ["eks:ListClusters", "eks:DescribeCluster"],
+        "EKS clusters: version, API endpoint exposure, logging, encryption, access mode";
     C::text("name", "The cluster's name", |x, _| Cell::Text(x.name.clone())).required(),
     C::text("id", "Its id (local clusters on Outposts)", |x, _| Cell::text(x.c().and_then(|c| c.id()))),
     C::text("arn", "The cluster's ARN", |x, _| Cell::Text(x.arn.clone())),
@@ -53,45 +49,34 @@ const CLUSTERS_COLUMNS: &[Col<Cluster>] = &[
     C::json("outpost_config", "A local cluster's Outposts configuration", |x, _| json_cell(x.outpost.clone())),
     C::json("logging", "Control plane logs: {\"ClusterLogging\": [{\"Types\", \"Enabled\"}]}", |x, _| json_cell(x.logging.clone())),
     C::json("identity", "Its OIDC issuer: {\"Oidc\": {\"Issuer\"}}", |x, _| json_cell(x.identity.clone())),
-    C::text("status", "Its status (ACTIVE, ...)", |x, _| Cell::text(x.c().and_then(|c| c.status()).map(|s| s.as_str()))),
+    C::text("status", "Its status (ACTIVE, ...)", |x, _| Cell::variant(x.c().and_then(|c| c.status()))),
     C::json("certificate_authority", "Its CA certificate: {\"Data\"}", |x, _| json_cell(x.authority.clone())),
     C::text("platform_version", "Its EKS platform version", |x, _| Cell::text(x.c().and_then(|c| c.platform_version()))),
     C::common(Column::TAGS, |x, _| tag_map(x.c().and_then(|c| c.tags()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const CLUSTERS: TableDef = TableDef {
-    name: "aws_eks_cluster",
-    scope: Scope::Regional,
-    description: "EKS clusters: version, API endpoint exposure, logging, encryption, access mode",
-    columns: &columns::columns::<Cluster, { CLUSTERS_COLUMNS.len() }>(CLUSTERS_COLUMNS),
-    actions: &["eks:ListClusters", "eks:DescribeCluster"],
-    filled_by: "collect",
-};
+}
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut names = Vec::new();
-    unit.paginate(
-        "eks:ListClusters",
-        |token| {
-            client
-                .list_clusters()
-                .max_results(100)
-                .set_next_token(token)
-                .send()
-        },
-        |out| out.next_token(),
-        |out| names.extend(out.clusters().iter().cloned()),
-    )
-    .await?;
-    let partition = unit.partition();
+    let names = unit
+        .list(
+            "eks:ListClusters",
+            |token| {
+                client
+                    .list_clusters()
+                    .max_results(100)
+                    .set_next_token(token)
+                    .send()
+            },
+            |out| out.next_token(),
+            |out| out.clusters.unwrap_or_default(),
+        )
+        .await?;
     let absent: &[&str] = &["ResourceNotFoundException"];
-    let rows = super::for_each_listed(names, |name| {
+    CLUSTERS.each_listed(unit, names, |name| {
         let client = &client;
-        let partition = &partition;
         async move {
             let described = unit
                 .detail(unit.region, "eks:DescribeCluster", &name, absent, || {
@@ -177,9 +162,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             let arn = c
                 .and_then(|c| c.arn())
                 .map_or_else(|| unit.arn("eks", &format!("cluster/{name}")), str::to_owned);
-            columns::row(
-                CLUSTERS_COLUMNS,
-                &Cluster {
+            Cluster {
                     name,
                     described,
                     vpc,
@@ -192,15 +175,12 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     identity,
                     authority,
                     arn,
-                },
-                &columns::RowCtx { partition },
-            )
+                }
         }
     })
-    .await;
-    Ok(vec![batch(&CLUSTERS, rows)])
+    .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&CLUSTERS], |u| Box::pin(clusters(u)))];
+collectors! {
+    clusters: CLUSTERS;
+}

@@ -3,12 +3,10 @@
 use aws_sdk_elasticache::Client;
 use aws_sdk_elasticache::types::Endpoint;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, list_of, tags_of, tags_src, time, time_text};
+use super::{Unit, json_cell, list_of, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_elasticache_cluster`.
@@ -22,11 +20,10 @@ struct CacheCluster {
     notification: Option<Value>,
 }
 
-/// A column of `aws_elasticache_cluster`.
-type C = Col<CacheCluster>;
-
-#[rustfmt::skip]
-const CLUSTERS_COLUMNS: &[Col<CacheCluster>] = &[
+table! {
+    CLUSTERS: CacheCluster = Regional "aws_elasticache_cluster"
+        ["elasticache:DescribeCacheClusters", "elasticache:ListTagsForResource"],
+        "ElastiCache clusters (Redis, Valkey, Memcached): encryption, auth, network, snapshots";
     C::text("cache_cluster_id", "The cluster's id", |x, _| Cell::Text(x.id.clone())).required(),
     C::text("arn", "The cluster's ARN", |x, _| Cell::Text(x.arn.clone())),
     C::text("cache_node_type", "Its node type", |x, _| Cell::text(x.c.cache_node_type())),
@@ -35,9 +32,9 @@ const CLUSTERS_COLUMNS: &[Col<CacheCluster>] = &[
     C::bool("auth_token_enabled", "Whether commands need an auth token", |x, _| Cell::bool(x.c.auth_token_enabled())),
     C::bool("auto_minor_version_upgrade", "Whether minor versions are applied automatically", |x, _| Cell::bool(x.c.auto_minor_version_upgrade())),
     C::time("cache_cluster_create_time", "When it was created", |x, _| time(x.c.cache_cluster_create_time())),
-    C::text("ip_discovery", "ipv4 or ipv6", |x, _| Cell::text(x.c.ip_discovery().map(|i| i.as_str()))),
-    C::text("network_type", "ipv4, ipv6 or dual_stack", |x, _| Cell::text(x.c.network_type().map(|n| n.as_str()))),
-    C::text("transit_encryption_mode", "preferred or required", |x, _| Cell::text(x.c.transit_encryption_mode().map(|m| m.as_str()))),
+    C::text("ip_discovery", "ipv4 or ipv6", |x, _| Cell::variant(x.c.ip_discovery())),
+    C::text("network_type", "ipv4, ipv6 or dual_stack", |x, _| Cell::variant(x.c.network_type())),
+    C::text("transit_encryption_mode", "preferred or required", |x, _| Cell::variant(x.c.transit_encryption_mode())),
     C::text("preferred_outpost_arn", "Its Outpost", |x, _| Cell::text(x.c.preferred_outpost_arn())),
     C::text("cache_subnet_group_name", "Its subnet group", |x, _| Cell::text(x.c.cache_subnet_group_name())),
     C::text("client_download_landing_page", "Where its client library is", |x, _| Cell::text(x.c.client_download_landing_page())),
@@ -122,19 +119,7 @@ const CLUSTERS_COLUMNS: &[Col<CacheCluster>] = &[
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|t| t.tag_list()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const CLUSTERS: TableDef = TableDef {
-    name: "aws_elasticache_cluster",
-    scope: Scope::Regional,
-    description: "ElastiCache clusters (Redis, Valkey, Memcached): encryption, auth, network, snapshots",
-    columns: &columns::columns::<CacheCluster, { CLUSTERS_COLUMNS.len() }>(CLUSTERS_COLUMNS),
-    actions: &[
-        "elasticache:DescribeCacheClusters",
-        "elasticache:ListTagsForResource",
-    ],
-    filled_by: "collect",
-};
+}
 
 fn endpoint(e: Option<&Endpoint>) -> Option<Value> {
     e.map(|e| json!({"Address": e.address(), "Port": e.port()}))
@@ -142,66 +127,63 @@ fn endpoint(e: Option<&Endpoint>) -> Option<Value> {
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut listed = Vec::new();
-    unit.paginate(
-        "elasticache:DescribeCacheClusters",
-        |marker| {
-            client
-                .describe_cache_clusters()
-                .show_cache_node_info(true)
-                .max_records(100)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.marker(),
-        |out| listed.extend(out.cache_clusters().iter().cloned()),
-    )
-    .await?;
-    let partition = unit.partition();
+    let listed = unit
+        .list(
+            "elasticache:DescribeCacheClusters",
+            |marker| {
+                client
+                    .describe_cache_clusters()
+                    .show_cache_node_info(true)
+                    .max_records(100)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.marker(),
+            |out| out.cache_clusters.unwrap_or_default(),
+        )
+        .await?;
     let absent: &[&str] = &["CacheClusterNotFound", "InvalidARN"];
-    let rows = super::for_each_listed(listed, |c| {
-        let client = &client;
-        let partition = &partition;
-        async move {
-            let id = c.cache_cluster_id().unwrap_or_default().to_owned();
-            let arn = c.arn().map_or_else(
-                || unit.arn("elasticache", &format!("cluster:{id}")),
-                str::to_owned,
-            );
-            let tags = unit
-                .detail(
-                    unit.region,
-                    "elasticache:ListTagsForResource",
-                    &arn,
-                    absent,
-                    || client.list_tags_for_resource().resource_name(&arn).send(),
-                )
-                .await
-                .found();
-            let group = c.cache_parameter_group().map(|g| {
-                json!({
-                    "CacheNodeIdsToReboot": g.cache_node_ids_to_reboot(),
-                    "CacheParameterGroupName": g.cache_parameter_group_name(),
-                    "ParameterApplyStatus": g.parameter_apply_status(),
-                })
-            });
-            let pending = c.pending_modified_values().map(|p| {
-                json!({
-                    "AuthTokenStatus": p.auth_token_status().map(|s| s.as_str()),
-                    "CacheNodeIdsToRemove": p.cache_node_ids_to_remove(),
-                    "CacheNodeType": p.cache_node_type(),
-                    "EngineVersion": p.engine_version(),
-                    "NumCacheNodes": p.num_cache_nodes(),
-                    "TransitEncryptionEnabled": p.transit_encryption_enabled(),
-                    "TransitEncryptionMode": p.transit_encryption_mode().map(|m| m.as_str()),
-                })
-            });
-            let notification = c
-                .notification_configuration()
-                .map(|n| json!({"TopicArn": n.topic_arn(), "TopicStatus": n.topic_status()}));
-            columns::row(
-                CLUSTERS_COLUMNS,
-                &CacheCluster {
+    CLUSTERS
+        .each_listed(unit, listed, |c| {
+            let client = &client;
+            async move {
+                let id = c.cache_cluster_id().unwrap_or_default().to_owned();
+                let arn = c.arn().map_or_else(
+                    || unit.arn("elasticache", &format!("cluster:{id}")),
+                    str::to_owned,
+                );
+                let tags = unit
+                    .detail(
+                        unit.region,
+                        "elasticache:ListTagsForResource",
+                        &arn,
+                        absent,
+                        || client.list_tags_for_resource().resource_name(&arn).send(),
+                    )
+                    .await
+                    .found();
+                let group = c.cache_parameter_group().map(|g| {
+                    json!({
+                        "CacheNodeIdsToReboot": g.cache_node_ids_to_reboot(),
+                        "CacheParameterGroupName": g.cache_parameter_group_name(),
+                        "ParameterApplyStatus": g.parameter_apply_status(),
+                    })
+                });
+                let pending = c.pending_modified_values().map(|p| {
+                    json!({
+                        "AuthTokenStatus": p.auth_token_status().map(|s| s.as_str()),
+                        "CacheNodeIdsToRemove": p.cache_node_ids_to_remove(),
+                        "CacheNodeType": p.cache_node_type(),
+                        "EngineVersion": p.engine_version(),
+                        "NumCacheNodes": p.num_cache_nodes(),
+                        "TransitEncryptionEnabled": p.transit_encryption_enabled(),
+                        "TransitEncryptionMode": p.transit_encryption_mode().map(|m| m.as_str()),
+                    })
+                });
+                let notification = c
+                    .notification_configuration()
+                    .map(|n| json!({"TopicArn": n.topic_arn(), "TopicStatus": n.topic_status()}));
+                CacheCluster {
                     c,
                     id,
                     arn,
@@ -209,15 +191,12 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     group,
                     pending,
                     notification,
-                },
-                &columns::RowCtx { partition },
-            )
-        }
-    })
-    .await;
-    Ok(vec![batch(&CLUSTERS, rows)])
+                }
+            }
+        })
+        .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&CLUSTERS], |u| Box::pin(clusters(u)))];
+collectors! {
+    clusters: CLUSTERS;
+}

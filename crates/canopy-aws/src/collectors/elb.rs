@@ -11,12 +11,11 @@ use aws_sdk_elasticloadbalancing::types::PolicyDescription;
 use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, json_list, strings, tags_of, tags_src, time};
+use super::columns::Col;
+use super::{Unit, json_cell, json_list, strings, tags_of, tags_src, time};
 use crate::error::AwsError;
 
 /// What is read of one application or network load balancer.
@@ -45,16 +44,16 @@ macro_rules! elbv2_columns {
         &[
             LbC::text("name", "The load balancer's name", |x, _| Cell::Text(x.name.clone())).required(),
             LbC::text("arn", "The load balancer's ARN", |x, _| Cell::Text(x.arn.clone())),
-            LbC::text("type", "application, network or gateway", |x, _| Cell::text(x.l.r#type().map(|t| t.as_str()))),
+            LbC::text("type", "application, network or gateway", |x, _| Cell::variant(x.l.r#type())),
             $($extra,)*
-            LbC::text("scheme", "internet-facing or internal", |x, _| Cell::text(x.l.scheme().map(|s| s.as_str()))),
+            LbC::text("scheme", "internet-facing or internal", |x, _| Cell::variant(x.l.scheme())),
             LbC::text("canonical_hosted_zone_id", "Its Route 53 hosted zone", |x, _| Cell::text(x.l.canonical_hosted_zone_id())),
             LbC::text("vpc_id", "Its VPC", |x, _| Cell::text(x.l.vpc_id())),
             LbC::time("created_time", "When it was created", |x, _| time(x.l.created_time())),
             LbC::text("customer_owned_ipv4_pool", "Its customer-owned address pool (Outposts)", |x, _| Cell::text(x.l.customer_owned_ipv4_pool())),
             LbC::text("dns_name", "Its public DNS name", |x, _| Cell::text(x.l.dns_name())),
-            LbC::text("ip_address_type", "ipv4, dualstack or dualstack-without-public-ipv4", |x, _| Cell::text(x.l.ip_address_type().map(|t| t.as_str()))),
-            LbC::text("state_code", "active, provisioning, failed, ...", |x, _| Cell::text(x.l.state().and_then(|s| s.code()).map(|c| c.as_str()))),
+            LbC::text("ip_address_type", "ipv4, dualstack or dualstack-without-public-ipv4", |x, _| Cell::variant(x.l.ip_address_type())),
+            LbC::text("state_code", "active, provisioning, failed, ...", |x, _| Cell::variant(x.l.state().and_then(|s| s.code()))),
             LbC::text("state_reason", "Why it is in its state", |x, _| Cell::text(x.l.state().and_then(|s| s.reason()))),
             LbC::json("availability_zones", "Its zones and subnets: [{\"ZoneName\", \"SubnetId\", \"LoadBalancerAddresses\", ...}]", |x, _| Cell::json(x.zones.clone())),
             LbC::json("security_groups", "Its security groups", |x, _| strings(x.l.security_groups())),
@@ -75,29 +74,23 @@ const NETWORK_COLUMNS: &[Col<Lb>] = elbv2_columns!(
     LbC::text("enforce_security_group_inbound_rules_on_private_link_traffic", "on or off: whether its security groups filter PrivateLink traffic", |x, _| Cell::text(x.l.enforce_security_group_inbound_rules_on_private_link_traffic()))
 );
 
-const ELBV2_ACTIONS: &[&str] = &[
+const ELBV2_ACTIONS: [&str; 3] = [
     "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
     "elasticloadbalancing:DescribeTags",
 ];
 
-pub(super) const APPLICATION: TableDef = TableDef {
-    name: "aws_ec2_application_load_balancer",
-    scope: Scope::Regional,
-    description: "Application load balancers: scheme, network, attributes (logging, TLS, desync)",
-    columns: &columns::columns::<Lb, { APPLICATION_COLUMNS.len() }>(APPLICATION_COLUMNS),
-    actions: ELBV2_ACTIONS,
-    filled_by: "collect",
-};
+table! {
+    APPLICATION: Lb = Regional "aws_ec2_application_load_balancer" ELBV2_ACTIONS,
+        "Application load balancers: scheme, network, attributes (logging, TLS, desync)";
+    in APPLICATION_COLUMNS
+}
 
-pub(super) const NETWORK: TableDef = TableDef {
-    name: "aws_ec2_network_load_balancer",
-    scope: Scope::Regional,
-    description: "Network load balancers: scheme, network, attributes",
-    columns: &columns::columns::<Lb, { NETWORK_COLUMNS.len() }>(NETWORK_COLUMNS),
-    actions: ELBV2_ACTIONS,
-    filled_by: "collect",
-};
+table! {
+    NETWORK: Lb = Regional "aws_ec2_network_load_balancer" ELBV2_ACTIONS,
+        "Network load balancers: scheme, network, attributes";
+    in NETWORK_COLUMNS
+}
 
 /// What is read of one row of `aws_ec2_classic_load_balancer`.
 struct Classic {
@@ -145,36 +138,38 @@ impl Classic {
     }
 }
 
-/// A column of `aws_ec2_classic_load_balancer`.
-type ClassicC = Col<Classic>;
-
-#[rustfmt::skip]
-const CLASSIC_COLUMNS: &[Col<Classic>] = &[
-    ClassicC::text("name", "The load balancer's name", |x, _| Cell::Text(x.name.clone())).required(),
-    ClassicC::text("arn", "The load balancer's ARN", |x, _| Cell::Text(x.arn.clone())),
-    ClassicC::text("scheme", "internet-facing or internal", |x, _| Cell::text(x.l.scheme())),
-    ClassicC::time("created_time", "When it was created", |x, _| time(x.l.created_time())),
-    ClassicC::text("vpc_id", "Its VPC", |x, _| Cell::text(x.l.vpc_id())),
-    ClassicC::int("access_log_emit_interval", "Minutes between access log files", |x, _| Cell::int(x.log().and_then(|l| l.emit_interval()))),
-    ClassicC::bool("access_log_enabled", "Whether access logs are written", |x, _| Cell::bool(x.log().map(|l| l.enabled()))),
-    ClassicC::text("access_log_s3_bucket_name", "The bucket access logs go to", |x, _| Cell::text(x.log().and_then(|l| l.s3_bucket_name()))),
-    ClassicC::text("access_log_s3_bucket_prefix", "Their key prefix", |x, _| Cell::text(x.log().and_then(|l| l.s3_bucket_prefix()))),
-    ClassicC::text("canonical_hosted_zone_name", "Its Route 53 hosted zone's name", |x, _| Cell::text(x.l.canonical_hosted_zone_name())),
-    ClassicC::text("canonical_hosted_zone_name_id", "Its Route 53 hosted zone", |x, _| Cell::text(x.l.canonical_hosted_zone_name_id())),
-    ClassicC::bool("connection_draining_enabled", "Whether connection draining is on", |x, _| Cell::bool(x.draining().map(|d| d.enabled()))),
-    ClassicC::int("connection_draining_timeout", "Seconds connections drain for", |x, _| Cell::int(x.draining().and_then(|d| d.timeout()))),
-    ClassicC::int("connection_settings_idle_timeout", "Idle timeout, seconds", |x, _| Cell::int(x.a().and_then(|a| a.connection_settings()).map(|c| c.idle_timeout()))),
-    ClassicC::bool("cross_zone_load_balancing_enabled", "Whether cross-zone load balancing is on", |x, _| Cell::bool(x.a().and_then(|a| a.cross_zone_load_balancing()).map(|c| c.enabled()))),
-    ClassicC::text("dns_name", "Its DNS name", |x, _| Cell::text(x.l.dns_name())),
-    ClassicC::int("health_check_interval", "Seconds between health checks", |x, _| Cell::int(x.health().map(|h| h.interval()))),
-    ClassicC::int("health_check_timeout", "Seconds before a check fails", |x, _| Cell::int(x.health().map(|h| h.timeout()))),
-    ClassicC::int("healthy_threshold", "Successes before an instance is healthy", |x, _| Cell::int(x.health().map(|h| h.healthy_threshold()))),
-    ClassicC::text("health_check_target", "What is checked: PROTOCOL:PORT/PATH", |x, _| Cell::text(x.health().map(|h| h.target()))),
-    ClassicC::text("source_security_group_name", "Its source security group", |x, _| Cell::text(x.source().and_then(|s| s.group_name()))),
-    ClassicC::text("source_security_group_owner_alias", "That group's owner", |x, _| Cell::text(x.source().and_then(|s| s.owner_alias()))),
-    ClassicC::int("unhealthy_threshold", "Failures before an instance is unhealthy", |x, _| Cell::int(x.health().map(|h| h.unhealthy_threshold()))),
-    ClassicC::json("additional_attributes", "Other attributes: [{\"Key\", \"Value\"}]", |x, _| json_cell(x.additional.clone())),
-    ClassicC::json("app_cookie_stickiness_policies", "[{\"PolicyName\", \"CookieName\"}]", |x, _| json_list(
+table! {
+    CLASSIC: Classic = Regional "aws_ec2_classic_load_balancer" [
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeLoadBalancerAttributes",
+        "elasticloadbalancing:DescribeLoadBalancerPolicies",
+        "elasticloadbalancing:DescribeTags",
+    ], "Classic load balancers: listeners, TLS policies, access logs, health checks";
+    C::text("name", "The load balancer's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("arn", "The load balancer's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("scheme", "internet-facing or internal", |x, _| Cell::text(x.l.scheme())),
+    C::time("created_time", "When it was created", |x, _| time(x.l.created_time())),
+    C::text("vpc_id", "Its VPC", |x, _| Cell::text(x.l.vpc_id())),
+    C::int("access_log_emit_interval", "Minutes between access log files", |x, _| Cell::int(x.log().and_then(|l| l.emit_interval()))),
+    C::bool("access_log_enabled", "Whether access logs are written", |x, _| Cell::bool(x.log().map(|l| l.enabled()))),
+    C::text("access_log_s3_bucket_name", "The bucket access logs go to", |x, _| Cell::text(x.log().and_then(|l| l.s3_bucket_name()))),
+    C::text("access_log_s3_bucket_prefix", "Their key prefix", |x, _| Cell::text(x.log().and_then(|l| l.s3_bucket_prefix()))),
+    C::text("canonical_hosted_zone_name", "Its Route 53 hosted zone's name", |x, _| Cell::text(x.l.canonical_hosted_zone_name())),
+    C::text("canonical_hosted_zone_name_id", "Its Route 53 hosted zone", |x, _| Cell::text(x.l.canonical_hosted_zone_name_id())),
+    C::bool("connection_draining_enabled", "Whether connection draining is on", |x, _| Cell::bool(x.draining().map(|d| d.enabled()))),
+    C::int("connection_draining_timeout", "Seconds connections drain for", |x, _| Cell::int(x.draining().and_then(|d| d.timeout()))),
+    C::int("connection_settings_idle_timeout", "Idle timeout, seconds", |x, _| Cell::int(x.a().and_then(|a| a.connection_settings()).map(|c| c.idle_timeout()))),
+    C::bool("cross_zone_load_balancing_enabled", "Whether cross-zone load balancing is on", |x, _| Cell::bool(x.a().and_then(|a| a.cross_zone_load_balancing()).map(|c| c.enabled()))),
+    C::text("dns_name", "Its DNS name", |x, _| Cell::text(x.l.dns_name())),
+    C::int("health_check_interval", "Seconds between health checks", |x, _| Cell::int(x.health().map(|h| h.interval()))),
+    C::int("health_check_timeout", "Seconds before a check fails", |x, _| Cell::int(x.health().map(|h| h.timeout()))),
+    C::int("healthy_threshold", "Successes before an instance is healthy", |x, _| Cell::int(x.health().map(|h| h.healthy_threshold()))),
+    C::text("health_check_target", "What is checked: PROTOCOL:PORT/PATH", |x, _| Cell::text(x.health().map(|h| h.target()))),
+    C::text("source_security_group_name", "Its source security group", |x, _| Cell::text(x.source().and_then(|s| s.group_name()))),
+    C::text("source_security_group_owner_alias", "That group's owner", |x, _| Cell::text(x.source().and_then(|s| s.owner_alias()))),
+    C::int("unhealthy_threshold", "Failures before an instance is unhealthy", |x, _| Cell::int(x.health().map(|h| h.unhealthy_threshold()))),
+    C::json("additional_attributes", "Other attributes: [{\"Key\", \"Value\"}]", |x, _| json_cell(x.additional.clone())),
+    C::json("app_cookie_stickiness_policies", "[{\"PolicyName\", \"CookieName\"}]", |x, _| json_list(
                         x.policies_of()
                             .map(|p| {
                                 p.app_cookie_stickiness_policies()
@@ -189,8 +184,8 @@ const CLASSIC_COLUMNS: &[Col<Classic>] = &[
                             })
                             .unwrap_or_default(),
                     )),
-    ClassicC::json("availability_zones", "Its zones", |x, _| strings(x.l.availability_zones())),
-    ClassicC::json("backend_server_descriptions", "[{\"InstancePort\", \"PolicyNames\"}]", |x, _| json_list(
+    C::json("availability_zones", "Its zones", |x, _| strings(x.l.availability_zones())),
+    C::json("backend_server_descriptions", "[{\"InstancePort\", \"PolicyNames\"}]", |x, _| json_list(
                         x.l.backend_server_descriptions()
                             .iter()
                             .map(|b| {
@@ -201,13 +196,13 @@ const CLASSIC_COLUMNS: &[Col<Classic>] = &[
                             })
                             .collect(),
                     )),
-    ClassicC::json("instances", "Its instances: [{\"InstanceId\"}]", |x, _| json_list(
+    C::json("instances", "Its instances: [{\"InstanceId\"}]", |x, _| json_list(
                         x.l.instances()
                             .iter()
                             .map(|i| json!({"InstanceId": i.instance_id()}))
                             .collect(),
                     )),
-    ClassicC::json("lb_cookie_stickiness_policies", "[{\"PolicyName\", \"CookieExpirationPeriod\"}]", |x, _| json_list(
+    C::json("lb_cookie_stickiness_policies", "[{\"PolicyName\", \"CookieExpirationPeriod\"}]", |x, _| json_list(
                         x.policies_of()
                             .map(|p| {
                                 p.lb_cookie_stickiness_policies().iter().map(|s| json!({
@@ -217,7 +212,7 @@ const CLASSIC_COLUMNS: &[Col<Classic>] = &[
                             })
                             .unwrap_or_default(),
                     )),
-    ClassicC::json("listener_descriptions", "[{\"Listener\": {\"Protocol\", \"LoadBalancerPort\", \"InstanceProtocol\", \"InstancePort\", \"SSLCertificateId\"}, \"PolicyNames\"}]", |x, _| json_list(
+    C::json("listener_descriptions", "[{\"Listener\": {\"Protocol\", \"LoadBalancerPort\", \"InstanceProtocol\", \"InstancePort\", \"SSLCertificateId\"}, \"PolicyNames\"}]", |x, _| json_list(
                         x.l.listener_descriptions()
                             .iter()
                             .map(|d| {
@@ -234,31 +229,17 @@ const CLASSIC_COLUMNS: &[Col<Classic>] = &[
                             })
                             .collect(),
                     )),
-    ClassicC::json("other_policies", "Its other policies' names", |x, _| x.policies_of().map_or(Cell::Null, |p| strings(p.other_policies()))),
-    ClassicC::json("security_groups", "Its security groups", |x, _| strings(x.l.security_groups())),
-    ClassicC::json("sample_policy_descriptions", "The region's predefined policies (TLS policies and their ciphers)", |x, _| Cell::json(x.samples.clone())),
-    ClassicC::json("policy_descriptions", "Its policies: [{\"PolicyName\", \"PolicyTypeName\", \"PolicyAttributeDescriptions\"}]", |x, _| json_cell(x.policies.clone())),
-    ClassicC::json("subnets", "Its subnets", |x, _| strings(x.l.subnets())),
-    ClassicC::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
-    ClassicC::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
-    ClassicC::common(Column::TAGS, |x, _| tags_of(x.pairs())),
-    ClassicC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    ClassicC::partition(),
-];
-
-pub(super) const CLASSIC: TableDef = TableDef {
-    name: "aws_ec2_classic_load_balancer",
-    scope: Scope::Regional,
-    description: "Classic load balancers: listeners, TLS policies, access logs, health checks",
-    columns: &columns::columns::<Classic, { CLASSIC_COLUMNS.len() }>(CLASSIC_COLUMNS),
-    actions: &[
-        "elasticloadbalancing:DescribeLoadBalancers",
-        "elasticloadbalancing:DescribeLoadBalancerAttributes",
-        "elasticloadbalancing:DescribeLoadBalancerPolicies",
-        "elasticloadbalancing:DescribeTags",
-    ],
-    filled_by: "collect",
-};
+    C::json("other_policies", "Its other policies' names", |x, _| x.policies_of().map_or(Cell::Null, |p| strings(p.other_policies()))),
+    C::json("security_groups", "Its security groups", |x, _| strings(x.l.security_groups())),
+    C::json("sample_policy_descriptions", "The region's predefined policies (TLS policies and their ciphers)", |x, _| Cell::json(x.samples.clone())),
+    C::json("policy_descriptions", "Its policies: [{\"PolicyName\", \"PolicyTypeName\", \"PolicyAttributeDescriptions\"}]", |x, _| json_cell(x.policies.clone())),
+    C::json("subnets", "Its subnets", |x, _| strings(x.l.subnets())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.pairs())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+}
 
 /// A load balancer's tags, as (key, value) pairs.
 type TagPairs = Vec<(Option<String>, Option<String>)>;
@@ -268,20 +249,20 @@ const TAGS_PER_CALL: usize = 20;
 
 pub(super) async fn load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut listed = Vec::new();
-    unit.paginate(
-        "elasticloadbalancing:DescribeLoadBalancers",
-        |marker| {
-            client
-                .describe_load_balancers()
-                .page_size(400)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.next_marker(),
-        |out| listed.extend(out.load_balancers().iter().cloned()),
-    )
-    .await?;
+    let mut listed = unit
+        .list(
+            "elasticloadbalancing:DescribeLoadBalancers",
+            |marker| {
+                client
+                    .describe_load_balancers()
+                    .page_size(400)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.next_marker(),
+            |out| out.load_balancers.unwrap_or_default(),
+        )
+        .await?;
     // gateway load balancers have a table of their own in Steampipe, outside this work
     listed.retain(|l| {
         matches!(
@@ -315,12 +296,10 @@ pub(super) async fn load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErro
             }
         }
     }
-    let partition = unit.partition();
     let absent: &[&str] = &["LoadBalancerNotFound"];
     let tags = &tags;
     let rows = super::for_each_listed(listed, |l| {
         let client = &client;
-        let partition = &partition;
         async move {
             let arn = l.load_balancer_arn().unwrap_or_default().to_owned();
             let attributes = unit
@@ -361,21 +340,18 @@ pub(super) async fn load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErro
             );
             let network = l.r#type() == Some(&LoadBalancerTypeEnum::Network);
             let name = l.load_balancer_name().unwrap_or_default().to_owned();
-            let columns = if network { NETWORK_COLUMNS } else { APPLICATION_COLUMNS };
+            let table = if network { &NETWORK } else { &APPLICATION };
             let tags = tags.get(&arn).cloned().unwrap_or_default();
             let lb = Lb { l, name, arn, attributes, zones, tags };
-            let row = columns::row(columns, &lb, &columns::RowCtx { partition });
+            let row = table.row(&lb, unit.cx());
             (network, row)
         }
     })
     .await;
     let (network, application): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(n, _)| *n);
     Ok(vec![
-        batch(
-            &APPLICATION,
-            application.into_iter().map(|(_, r)| r).collect(),
-        ),
-        batch(&NETWORK, network.into_iter().map(|(_, r)| r).collect()),
+        APPLICATION.batch(application.into_iter().map(|(_, r)| r).collect()),
+        NETWORK.batch(network.into_iter().map(|(_, r)| r).collect()),
     ])
 }
 
@@ -399,22 +375,22 @@ fn policy_descriptions(items: &[PolicyDescription]) -> Value {
 
 pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, ClassicClient::new);
-    let mut listed = Vec::new();
-    unit.paginate(
-        "elasticloadbalancing:DescribeLoadBalancers",
-        |marker| {
-            client
-                .describe_load_balancers()
-                .page_size(400)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.next_marker(),
-        |out| listed.extend(out.load_balancer_descriptions().iter().cloned()),
-    )
-    .await?;
+    let listed = unit
+        .list(
+            "elasticloadbalancing:DescribeLoadBalancers",
+            |marker| {
+                client
+                    .describe_load_balancers()
+                    .page_size(400)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.next_marker(),
+            |out| out.load_balancer_descriptions.unwrap_or_default(),
+        )
+        .await?;
     if listed.is_empty() {
-        return Ok(vec![batch(&CLASSIC, Vec::new())]);
+        return Ok(vec![CLASSIC.batch(Vec::new())]);
     }
     let names: Vec<String> = listed
         .iter()
@@ -449,58 +425,55 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
         })
         .await?;
     let samples = policy_descriptions(samples.policy_descriptions());
-    let partition = unit.partition();
     let absent: &[&str] = &["LoadBalancerNotFound"];
     let (tags, samples) = (&tags, &samples);
-    let rows = super::for_each_listed(listed, |l| {
-        let client = &client;
-        let partition = &partition;
-        async move {
-            let name = l.load_balancer_name().unwrap_or_default().to_owned();
-            let (attributes, policies) = tokio::join!(
-                unit.detail(
-                    unit.region,
-                    "elasticloadbalancing:DescribeLoadBalancerAttributes",
-                    &name,
-                    absent,
-                    || client
-                        .describe_load_balancer_attributes()
-                        .load_balancer_name(&name)
-                        .send()
-                ),
-                unit.detail(
-                    unit.region,
-                    "elasticloadbalancing:DescribeLoadBalancerPolicies",
-                    &name,
-                    absent,
-                    || client
-                        .describe_load_balancer_policies()
-                        .load_balancer_name(&name)
-                        .send()
-                ),
-            );
-            let attributes = attributes.found();
-            let policies = policies
-                .found()
-                .map(|p| policy_descriptions(p.policy_descriptions()));
-            let a = attributes
-                .as_ref()
-                .and_then(|a| a.load_balancer_attributes());
-            let tags = tags.get(&name).cloned().unwrap_or_default();
-            let additional = a
-                .filter(|a| !a.additional_attributes().is_empty())
-                .map(|a| {
-                    Value::Array(
-                        a.additional_attributes()
-                            .iter()
-                            .map(|x| json!({"Key": x.key(), "Value": x.value()}))
-                            .collect(),
-                    )
-                });
-            let arn = unit.arn("elasticloadbalancing", &format!("loadbalancer/{name}"));
-            columns::row(
-                CLASSIC_COLUMNS,
-                &Classic {
+    CLASSIC
+        .each_listed(unit, listed, |l| {
+            let client = &client;
+            async move {
+                let name = l.load_balancer_name().unwrap_or_default().to_owned();
+                let (attributes, policies) = tokio::join!(
+                    unit.detail(
+                        unit.region,
+                        "elasticloadbalancing:DescribeLoadBalancerAttributes",
+                        &name,
+                        absent,
+                        || client
+                            .describe_load_balancer_attributes()
+                            .load_balancer_name(&name)
+                            .send()
+                    ),
+                    unit.detail(
+                        unit.region,
+                        "elasticloadbalancing:DescribeLoadBalancerPolicies",
+                        &name,
+                        absent,
+                        || client
+                            .describe_load_balancer_policies()
+                            .load_balancer_name(&name)
+                            .send()
+                    ),
+                );
+                let attributes = attributes.found();
+                let policies = policies
+                    .found()
+                    .map(|p| policy_descriptions(p.policy_descriptions()));
+                let a = attributes
+                    .as_ref()
+                    .and_then(|a| a.load_balancer_attributes());
+                let tags = tags.get(&name).cloned().unwrap_or_default();
+                let additional = a
+                    .filter(|a| !a.additional_attributes().is_empty())
+                    .map(|a| {
+                        Value::Array(
+                            a.additional_attributes()
+                                .iter()
+                                .map(|x| json!({"Key": x.key(), "Value": x.value()}))
+                                .collect(),
+                        )
+                    });
+                let arn = unit.arn("elasticloadbalancing", &format!("loadbalancer/{name}"));
+                Classic {
                     l,
                     name,
                     attributes,
@@ -509,17 +482,13 @@ pub(super) async fn classic_load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>,
                     arn,
                     samples: samples.clone(),
                     policies,
-                },
-                &columns::RowCtx { partition },
-            )
-        }
-    })
-    .await;
-    Ok(vec![batch(&CLASSIC, rows)])
+                }
+            }
+        })
+        .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[
-    Collector::new(&[&APPLICATION, &NETWORK], |u| Box::pin(load_balancers(u))),
-    Collector::new(&[&CLASSIC], |u| Box::pin(classic_load_balancers(u))),
-];
+collectors! {
+    load_balancers: APPLICATION, NETWORK;
+    classic_load_balancers: CLASSIC;
+}

@@ -4,12 +4,10 @@
 use std::collections::HashMap;
 
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, tags_of, tags_src, time};
+use super::{Unit, tags_of, tags_src, time};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_iam_role`: its listing, its authorization details (none for
@@ -45,79 +43,56 @@ impl Role {
     }
 }
 
-/// A column of `aws_iam_role`.
-type RoleC = Col<Role>;
-
-#[rustfmt::skip]
-const ROLES_COLUMNS: &[Col<Role>] = &[
-    RoleC::text("name", "The name", |x, _| Cell::Text(x.r.role_name().to_owned())).required(),
-    RoleC::text("arn", "The ARN", |x, _| Cell::Text(x.r.arn().to_owned())).required(),
-    RoleC::text("role_id", "Role ID", |x, _| Cell::Text(x.r.role_id().to_owned())),
-    RoleC::time("create_date", "Create date", |x, _| time(Some(x.r.create_date()))),
-    RoleC::text("description", "Description", |x, _| Cell::text(x.r.description())),
-    RoleC::text("path", "Path", |x, _| Cell::Text(x.r.path().to_owned())),
-    RoleC::int("max_session_duration", "Max session duration", |x, _| Cell::int(x.r.max_session_duration())),
-    RoleC::common(BOUNDARY_ARN, |x, _| boundary_arn(x.boundary())),
-    RoleC::common(BOUNDARY_TYPE, |x, _| boundary_type(x.boundary())),
-    RoleC::time("role_last_used_date", "Role last used date", |x, _| time(x.last_used().and_then(|u| u.last_used_date()))),
-    RoleC::text("role_last_used_region", "Role last used region", |x, _| Cell::text(x.last_used().and_then(|u| u.region()))),
-    RoleC::json("assume_role_policy", "The trust policy, decoded to JSON", |x, _| x.trust.clone()),
-    RoleC::json("assume_role_policy_std", "The trust policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.trust_std.clone()),
-    RoleC::text("assume_role_policy_document", "The trust policy as text (decoded)", |x, _| match &x.trust { Cell::Json(doc) => Cell::Text(doc.as_str().to_owned()), other => other.clone() }),
-    RoleC::json("instance_profile_arns", "The instance profiles that hold the role, as a JSON array of ARNs", |x, _| x.extra.as_ref().map_or(Cell::Null, |d| Cell::json(json!(d.instance_profile_list().iter().map(|p| p.arn()).collect::<Vec<_>>())))),
+table! {
+    ROLES: Role = Global "aws_iam_role" ["iam:ListRoles", "iam:GetAccountAuthorizationDetails"],
+        "IAM roles, with their trust policy (assume_role_policy) as JSON, inline and attached policies, instance profiles, tags and last use";
+    C::text("name", "The name", |x, _| Cell::Text(x.r.role_name().to_owned())).required(),
+    C::text("arn", "The ARN", |x, _| Cell::Text(x.r.arn().to_owned())).required(),
+    C::text("role_id", "Role ID", |x, _| Cell::Text(x.r.role_id().to_owned())),
+    C::time("create_date", "Create date", |x, _| time(Some(x.r.create_date()))),
+    C::text("description", "Description", |x, _| Cell::text(x.r.description())),
+    C::text("path", "Path", |x, _| Cell::Text(x.r.path().to_owned())),
+    C::int("max_session_duration", "Max session duration", |x, _| Cell::int(x.r.max_session_duration())),
+    C::common(BOUNDARY_ARN, |x, _| boundary_arn(x.boundary())),
+    C::common(BOUNDARY_TYPE, |x, _| boundary_type(x.boundary())),
+    C::time("role_last_used_date", "Role last used date", |x, _| time(x.last_used().and_then(|u| u.last_used_date()))),
+    C::text("role_last_used_region", "Role last used region", |x, _| Cell::text(x.last_used().and_then(|u| u.region()))),
+    C::json("assume_role_policy", "The trust policy, decoded to JSON", |x, _| x.trust.clone()),
+    C::json("assume_role_policy_std", "The trust policy in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.trust_std.clone()),
+    C::text("assume_role_policy_document", "The trust policy as text (decoded)", |x, _| match &x.trust { Cell::Json(doc) => Cell::Text(doc.as_str().to_owned()), other => other.clone() }),
+    C::json("instance_profile_arns", "The instance profiles that hold the role, as a JSON array of ARNs", |x, _| x.extra.as_ref().map_or(Cell::Null, |d| Cell::json(json!(d.instance_profile_list().iter().map(|p| p.arn()).collect::<Vec<_>>())))),
     // the policy columns come from the details; without them (a role made since) null
-    RoleC::common(INLINE_POLICIES, |x, _| x.extra.as_ref().map_or(Cell::Null, |d| inline_policies(d.role_policy_list(), false))),
-    RoleC::common(INLINE_POLICIES_STD, |x, _| x.extra.as_ref().map_or(Cell::Null, |d| inline_policies(d.role_policy_list(), true))),
-    RoleC::json("attached_policy_arns", "Managed policies attached to the role, as a JSON array of ARNs", |x, _| x.extra.as_ref().map_or(Cell::Null, |d| attached_arns(d.attached_managed_policies()))),
-    RoleC::common(Column::TAGS_SRC, |x, _| tags_src(x.tags())),
-    RoleC::common(Column::TAGS, |x, _| tags_of(x.tags())),
-    RoleC::common(Column::TITLE, |x, _| Cell::Text(x.r.role_name().to_owned())),
-    RoleC::common(Column::AKAS, |x, _| Cell::json(json!([x.r.arn()]))),
-    RoleC::partition(),
-];
-
-pub(super) const ROLES: TableDef = TableDef {
-    name: "aws_iam_role",
-    scope: Scope::Global,
-    description: "IAM roles, with their trust policy (assume_role_policy) as JSON, inline and attached policies, instance profiles, tags and last use",
-    columns: &columns::columns::<Role, { ROLES_COLUMNS.len() }>(ROLES_COLUMNS),
-    actions: &["iam:ListRoles", "iam:GetAccountAuthorizationDetails"],
-    filled_by: "collect",
-};
+    C::common(INLINE_POLICIES, |x, _| x.extra.as_ref().map_or(Cell::Null, |d| inline_policies(d.role_policy_list(), false))),
+    C::common(INLINE_POLICIES_STD, |x, _| x.extra.as_ref().map_or(Cell::Null, |d| inline_policies(d.role_policy_list(), true))),
+    C::json("attached_policy_arns", "Managed policies attached to the role, as a JSON array of ARNs", |x, _| x.extra.as_ref().map_or(Cell::Null, |d| attached_arns(d.attached_managed_policies()))),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.r.role_name().to_owned())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.r.arn()]))),
+    C::partition(),
+}
 
 /// What is read of one row of `aws_iam_account_password_policy`.
 struct Policy {
     p: aws_sdk_iam::types::PasswordPolicy,
 }
 
-/// A column of `aws_iam_account_password_policy`.
-type PolicyC = Col<Policy>;
-
-#[rustfmt::skip]
-const PASSWORD_POLICY_COLUMNS: &[Col<Policy>] = &[
-    PolicyC::bool("allow_users_to_change_password", "Whether users may change their own password", |x, _| Cell::Bool(x.p.allow_users_to_change_password())),
-    PolicyC::bool("expire_passwords", "Whether passwords expire", |x, _| Cell::Bool(x.p.expire_passwords())),
-    PolicyC::bool("hard_expiry", "Whether an expired password can only be reset by an administrator", |x, _| Cell::bool(x.p.hard_expiry())),
-    PolicyC::int("max_password_age", "Days a password is valid", |x, _| Cell::int(x.p.max_password_age())),
-    PolicyC::int("minimum_password_length", "Minimum length", |x, _| Cell::int(x.p.minimum_password_length())),
-    PolicyC::int("password_reuse_prevention", "How many previous passwords cannot be reused", |x, _| Cell::int(x.p.password_reuse_prevention())),
-    PolicyC::bool("require_lowercase_characters", "Whether a lower-case letter is required", |x, _| Cell::Bool(x.p.require_lowercase_characters())),
-    PolicyC::bool("require_numbers", "Whether a digit is required", |x, _| Cell::Bool(x.p.require_numbers())),
-    PolicyC::bool("require_symbols", "Whether a symbol is required", |x, _| Cell::Bool(x.p.require_symbols())),
-    PolicyC::bool("require_uppercase_characters", "Whether an upper-case letter is required", |x, _| Cell::Bool(x.p.require_uppercase_characters())),
-    PolicyC::partition(),
-];
-
-pub(super) const PASSWORD_POLICY: TableDef = TableDef {
-    name: "aws_iam_account_password_policy",
-    scope: Scope::Global,
-    description: "Each account's IAM password policy (no row when the account has none)",
-    columns: &columns::columns::<Policy, { PASSWORD_POLICY_COLUMNS.len() }>(
-        PASSWORD_POLICY_COLUMNS,
-    ),
-    actions: &["iam:GetAccountPasswordPolicy"],
-    filled_by: "collect",
-};
+table! {
+    PASSWORD_POLICY: Policy = Global "aws_iam_account_password_policy"
+        ["iam:GetAccountPasswordPolicy"],
+        "Each account's IAM password policy (no row when the account has none)";
+    C::bool("allow_users_to_change_password", "Whether users may change their own password", |x, _| Cell::Bool(x.p.allow_users_to_change_password())),
+    C::bool("expire_passwords", "Whether passwords expire", |x, _| Cell::Bool(x.p.expire_passwords())),
+    C::bool("hard_expiry", "Whether an expired password can only be reset by an administrator", |x, _| Cell::bool(x.p.hard_expiry())),
+    C::int("max_password_age", "Days a password is valid", |x, _| Cell::int(x.p.max_password_age())),
+    C::int("minimum_password_length", "Minimum length", |x, _| Cell::int(x.p.minimum_password_length())),
+    C::int("password_reuse_prevention", "How many previous passwords cannot be reused", |x, _| Cell::int(x.p.password_reuse_prevention())),
+    C::bool("require_lowercase_characters", "Whether a lower-case letter is required", |x, _| Cell::Bool(x.p.require_lowercase_characters())),
+    C::bool("require_numbers", "Whether a digit is required", |x, _| Cell::Bool(x.p.require_numbers())),
+    C::bool("require_symbols", "Whether a symbol is required", |x, _| Cell::Bool(x.p.require_symbols())),
+    C::bool("require_uppercase_characters", "Whether an upper-case letter is required", |x, _| Cell::Bool(x.p.require_uppercase_characters())),
+    C::partition(),
+}
 
 /// What GetAccountSummary answers: its counts by key.
 struct Summary(HashMap<String, i32>);
@@ -133,58 +108,45 @@ impl Summary {
     }
 }
 
-/// A column of `aws_iam_account_summary`, with the summary key it reads.
-type SummaryC = Col<Summary>;
-
-#[rustfmt::skip]
-const ACCOUNT_SUMMARY_COLUMNS: &[Col<Summary>] = &[
-    SummaryC::int("access_keys_per_user_quota", "Access keys a user may have", |x, _| x.count("AccessKeysPerUserQuota")),
-    SummaryC::int("account_access_keys_present", "1 when the root user has access keys", |x, _| x.count("AccountAccessKeysPresent")),
-    SummaryC::bool("account_mfa_enabled", "Whether the root user has MFA", |x, _| x.flag("AccountMFAEnabled")),
-    SummaryC::bool("account_password_present", "Whether the root user has a password", |x, _| x.flag("AccountPasswordPresent")),
-    SummaryC::int("account_signing_certificates_present", "1 when the root user has signing certificates", |x, _| x.count("AccountSigningCertificatesPresent")),
-    SummaryC::int("assume_role_policy_size_quota", "Trust policy size quota", |x, _| x.count("AssumeRolePolicySizeQuota")),
-    SummaryC::int("attached_policies_per_group_quota", "Policies per group", |x, _| x.count("AttachedPoliciesPerGroupQuota")),
-    SummaryC::int("attached_policies_per_role_quota", "Policies per role", |x, _| x.count("AttachedPoliciesPerRoleQuota")),
-    SummaryC::int("attached_policies_per_user_quota", "Policies per user", |x, _| x.count("AttachedPoliciesPerUserQuota")),
-    SummaryC::int("global_endpoint_token_version", "The STS global endpoint's token version", |x, _| x.count("GlobalEndpointTokenVersion")),
-    SummaryC::int("group_policy_size_quota", "Group inline policy size quota", |x, _| x.count("GroupPolicySizeQuota")),
-    SummaryC::int("groups", "Groups", |x, _| x.count("Groups")),
-    SummaryC::int("groups_per_user_quota", "Groups a user may be in", |x, _| x.count("GroupsPerUserQuota")),
-    SummaryC::int("groups_quota", "Groups quota", |x, _| x.count("GroupsQuota")),
-    SummaryC::int("instance_profiles", "Instance profiles", |x, _| x.count("InstanceProfiles")),
-    SummaryC::int("instance_profiles_quota", "Instance profiles quota", |x, _| x.count("InstanceProfilesQuota")),
-    SummaryC::int("mfa_devices", "MFA devices", |x, _| x.count("MFADevices")),
-    SummaryC::int("mfa_devices_in_use", "MFA devices in use", |x, _| x.count("MFADevicesInUse")),
-    SummaryC::int("policies", "Customer managed policies", |x, _| x.count("Policies")),
-    SummaryC::int("policies_quota", "Customer managed policies quota", |x, _| x.count("PoliciesQuota")),
-    SummaryC::int("policy_size_quota", "Managed policy size quota", |x, _| x.count("PolicySizeQuota")),
-    SummaryC::int("policy_versions_in_use", "Policy versions in use", |x, _| x.count("PolicyVersionsInUse")),
-    SummaryC::int("policy_versions_in_use_quota", "Policy versions quota", |x, _| x.count("PolicyVersionsInUseQuota")),
-    SummaryC::int("providers", "Identity providers", |x, _| x.count("Providers")),
-    SummaryC::int("role_policy_size_quota", "Role inline policy size quota", |x, _| x.count("RolePolicySizeQuota")),
-    SummaryC::int("roles", "Roles", |x, _| x.count("Roles")),
-    SummaryC::int("roles_quota", "Roles quota", |x, _| x.count("RolesQuota")),
-    SummaryC::int("server_certificates", "Server certificates", |x, _| x.count("ServerCertificates")),
-    SummaryC::int("server_certificates_quota", "Server certificates quota", |x, _| x.count("ServerCertificatesQuota")),
-    SummaryC::int("signing_certificates_per_user_quota", "Signing certificates a user may have", |x, _| x.count("SigningCertificatesPerUserQuota")),
-    SummaryC::int("user_policy_size_quota", "User inline policy size quota", |x, _| x.count("UserPolicySizeQuota")),
-    SummaryC::int("users", "Users", |x, _| x.count("Users")),
-    SummaryC::int("users_quota", "Users quota", |x, _| x.count("UsersQuota")),
-    SummaryC::int("versions_per_policy_quota", "Versions a policy may have", |x, _| x.count("VersionsPerPolicyQuota")),
-    SummaryC::partition(),
-];
-
-pub(super) const ACCOUNT_SUMMARY: TableDef = TableDef {
-    name: "aws_iam_account_summary",
-    scope: Scope::Global,
-    description: "Each account's IAM entity counts and quotas (GetAccountSummary), with root MFA and root keys",
-    columns: &columns::columns::<Summary, { ACCOUNT_SUMMARY_COLUMNS.len() }>(
-        ACCOUNT_SUMMARY_COLUMNS,
-    ),
-    actions: &["iam:GetAccountSummary"],
-    filled_by: "collect",
-};
+table! {
+    ACCOUNT_SUMMARY: Summary = Global "aws_iam_account_summary" ["iam:GetAccountSummary"],
+        "Each account's IAM entity counts and quotas (GetAccountSummary), with root MFA and root keys";
+    C::int("access_keys_per_user_quota", "Access keys a user may have", |x, _| x.count("AccessKeysPerUserQuota")),
+    C::int("account_access_keys_present", "1 when the root user has access keys", |x, _| x.count("AccountAccessKeysPresent")),
+    C::bool("account_mfa_enabled", "Whether the root user has MFA", |x, _| x.flag("AccountMFAEnabled")),
+    C::bool("account_password_present", "Whether the root user has a password", |x, _| x.flag("AccountPasswordPresent")),
+    C::int("account_signing_certificates_present", "1 when the root user has signing certificates", |x, _| x.count("AccountSigningCertificatesPresent")),
+    C::int("assume_role_policy_size_quota", "Trust policy size quota", |x, _| x.count("AssumeRolePolicySizeQuota")),
+    C::int("attached_policies_per_group_quota", "Policies per group", |x, _| x.count("AttachedPoliciesPerGroupQuota")),
+    C::int("attached_policies_per_role_quota", "Policies per role", |x, _| x.count("AttachedPoliciesPerRoleQuota")),
+    C::int("attached_policies_per_user_quota", "Policies per user", |x, _| x.count("AttachedPoliciesPerUserQuota")),
+    C::int("global_endpoint_token_version", "The STS global endpoint's token version", |x, _| x.count("GlobalEndpointTokenVersion")),
+    C::int("group_policy_size_quota", "Group inline policy size quota", |x, _| x.count("GroupPolicySizeQuota")),
+    C::int("groups", "Groups", |x, _| x.count("Groups")),
+    C::int("groups_per_user_quota", "Groups a user may be in", |x, _| x.count("GroupsPerUserQuota")),
+    C::int("groups_quota", "Groups quota", |x, _| x.count("GroupsQuota")),
+    C::int("instance_profiles", "Instance profiles", |x, _| x.count("InstanceProfiles")),
+    C::int("instance_profiles_quota", "Instance profiles quota", |x, _| x.count("InstanceProfilesQuota")),
+    C::int("mfa_devices", "MFA devices", |x, _| x.count("MFADevices")),
+    C::int("mfa_devices_in_use", "MFA devices in use", |x, _| x.count("MFADevicesInUse")),
+    C::int("policies", "Customer managed policies", |x, _| x.count("Policies")),
+    C::int("policies_quota", "Customer managed policies quota", |x, _| x.count("PoliciesQuota")),
+    C::int("policy_size_quota", "Managed policy size quota", |x, _| x.count("PolicySizeQuota")),
+    C::int("policy_versions_in_use", "Policy versions in use", |x, _| x.count("PolicyVersionsInUse")),
+    C::int("policy_versions_in_use_quota", "Policy versions quota", |x, _| x.count("PolicyVersionsInUseQuota")),
+    C::int("providers", "Identity providers", |x, _| x.count("Providers")),
+    C::int("role_policy_size_quota", "Role inline policy size quota", |x, _| x.count("RolePolicySizeQuota")),
+    C::int("roles", "Roles", |x, _| x.count("Roles")),
+    C::int("roles_quota", "Roles quota", |x, _| x.count("RolesQuota")),
+    C::int("server_certificates", "Server certificates", |x, _| x.count("ServerCertificates")),
+    C::int("server_certificates_quota", "Server certificates quota", |x, _| x.count("ServerCertificatesQuota")),
+    C::int("signing_certificates_per_user_quota", "Signing certificates a user may have", |x, _| x.count("SigningCertificatesPerUserQuota")),
+    C::int("user_policy_size_quota", "User inline policy size quota", |x, _| x.count("UserPolicySizeQuota")),
+    C::int("users", "Users", |x, _| x.count("Users")),
+    C::int("users_quota", "Users quota", |x, _| x.count("UsersQuota")),
+    C::int("versions_per_policy_quota", "Versions a policy may have", |x, _| x.count("VersionsPerPolicyQuota")),
+    C::partition(),
+}
 
 pub(super) async fn password_policy(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
@@ -203,20 +165,11 @@ pub(super) async fn password_policy(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
         Err(e) if e.code == "NoSuchEntity" => None,
         Err(e) => return Err(e),
     };
-    let partition = unit.partition();
     let rows = policy
-        .map(|p| {
-            columns::row(
-                PASSWORD_POLICY_COLUMNS,
-                &Policy { p },
-                &columns::RowCtx {
-                    partition: &partition,
-                },
-            )
-        })
+        .map(|p| PASSWORD_POLICY.row(&Policy { p }, unit.cx()))
         .into_iter()
         .collect();
-    Ok(vec![batch(&PASSWORD_POLICY, rows)])
+    Ok(vec![PASSWORD_POLICY.batch(rows)])
 }
 
 pub(super) async fn account_summary(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
@@ -237,15 +190,8 @@ pub(super) async fn account_summary(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
             .map(|(k, v)| (k.as_str().to_owned(), *v))
             .collect(),
     );
-    let partition = unit.partition();
-    let row = columns::row(
-        ACCOUNT_SUMMARY_COLUMNS,
-        &summary,
-        &columns::RowCtx {
-            partition: &partition,
-        },
-    );
-    Ok(vec![batch(&ACCOUNT_SUMMARY, vec![row])])
+    let row = ACCOUNT_SUMMARY.row(&summary, unit.cx());
+    Ok(vec![ACCOUNT_SUMMARY.batch(vec![row])])
 }
 
 /// Inline policies, as roles, users and groups carry them.
@@ -304,53 +250,42 @@ impl Account {
     }
 }
 
-/// A column of `aws_account`.
-type AccountC = Col<Account>;
-
-#[rustfmt::skip]
-const ACCOUNT_COLUMNS: &[Col<Account>] = &[
-    AccountC::json("account_aliases", "The account's aliases (IAM), as a JSON array", |x, _| Cell::json(json!(x.aliases))),
-    AccountC::text("arn", "The account's ARN: arn:<partition>:::<account id>", |x, _| Cell::Text(x.arn.clone())).required(),
-    AccountC::text("organization_id", "The organization (o-...)", |x, _| x.org(|m| Some(&m.organization_id))),
-    AccountC::text("organization_arn", "The organization's ARN", |x, _| x.org(|m| Some(&m.organization_arn))),
-    AccountC::text("organization_feature_set", "ALL, or CONSOLIDATED_BILLING when only consolidated billing is enabled", |x, _| x.org(|m| Some(&m.feature_set))),
-    AccountC::text("organization_master_account_arn", "The ARN of the organization's management account", |x, _| x.org(|m| Some(&m.management_account_arn))),
-    AccountC::text("organization_master_account_email", "The email of the organization's management account", |x, _| x.org(|m| m.management_account_email.as_deref())),
-    AccountC::text("organization_master_account_id", "The organization's management account", |x, _| x.org(|m| Some(&m.management_account_id))),
-    AccountC::json("organization_available_policy_types", "Policy types enabled on the root, as [{\"Type\", \"Status\"}]", |x, _| x.org.as_ref().map_or(Cell::Null, |m| Cell::json(Value::Array(m.enabled_policy_types.iter().map(|t| json!({"Type": t, "Status": "ENABLED"})).collect())))),
-    AccountC::common(Column::TITLE, |x, _| Cell::Text(x.aliases.first().cloned().unwrap_or_else(|| x.account.clone()))),
-    AccountC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    AccountC::partition(),
-];
-
-pub(super) const ACCOUNT: TableDef = TableDef {
-    name: "aws_account",
-    scope: Scope::Global,
-    description: "Each account: its aliases and its organization (as synced: organization_* come from the organization's snapshot, not from a call per account)",
-    columns: &columns::columns::<Account, { ACCOUNT_COLUMNS.len() }>(ACCOUNT_COLUMNS),
-    actions: &["iam:ListAccountAliases"],
-    filled_by: "collect",
-};
+table! {
+    ACCOUNT: Account = Global "aws_account" ["iam:ListAccountAliases"],
+        "Each account: its aliases and its organization (as synced: organization_* come from the organization's snapshot, not from a call per account)";
+    C::json("account_aliases", "The account's aliases (IAM), as a JSON array", |x, _| Cell::json(json!(x.aliases))),
+    C::text("arn", "The account's ARN: arn:<partition>:::<account id>", |x, _| Cell::Text(x.arn.clone())).required(),
+    C::text("organization_id", "The organization (o-...)", |x, _| x.org(|m| Some(&m.organization_id))),
+    C::text("organization_arn", "The organization's ARN", |x, _| x.org(|m| Some(&m.organization_arn))),
+    C::text("organization_feature_set", "ALL, or CONSOLIDATED_BILLING when only consolidated billing is enabled", |x, _| x.org(|m| Some(&m.feature_set))),
+    C::text("organization_master_account_arn", "The ARN of the organization's management account", |x, _| x.org(|m| Some(&m.management_account_arn))),
+    C::text("organization_master_account_email", "The email of the organization's management account", |x, _| x.org(|m| m.management_account_email.as_deref())),
+    C::text("organization_master_account_id", "The organization's management account", |x, _| x.org(|m| Some(&m.management_account_id))),
+    C::json("organization_available_policy_types", "Policy types enabled on the root, as [{\"Type\", \"Status\"}]", |x, _| x.org.as_ref().map_or(Cell::Null, |m| Cell::json(Value::Array(m.enabled_policy_types.iter().map(|t| json!({"Type": t, "Status": "ENABLED"})).collect())))),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.aliases.first().cloned().unwrap_or_else(|| x.account.clone()))),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+}
 
 /// `aws_account`: the aliases from IAM, the organization from the synced snapshot.
 pub(super) async fn account(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
     let home = canopy_model::inventory::home_region(&session.partition);
     let client = session.client(home, aws_sdk_iam::Client::new);
-    let mut aliases: Vec<String> = Vec::new();
-    unit.paginate(
-        "iam:ListAccountAliases",
-        |marker| {
-            client
-                .list_account_aliases()
-                .max_items(1000)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.marker().filter(|_| out.is_truncated()),
-        |out| aliases.extend(out.account_aliases().iter().cloned()),
-    )
-    .await?;
+    let aliases = unit
+        .list(
+            "iam:ListAccountAliases",
+            |marker| {
+                client
+                    .list_account_aliases()
+                    .max_items(1000)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.marker().filter(|_| out.is_truncated()),
+            |out| out.account_aliases,
+        )
+        .await?;
     let account = session.account.to_string();
     let arn = format!("arn:{}:::{account}", session.partition);
     let item = Account {
@@ -359,15 +294,8 @@ pub(super) async fn account(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         account,
         org: unit.membership.cloned(),
     };
-    let partition = unit.partition();
-    let row = columns::row(
-        ACCOUNT_COLUMNS,
-        &item,
-        &columns::RowCtx {
-            partition: &partition,
-        },
-    );
-    Ok(vec![batch(&ACCOUNT, vec![row])])
+    let row = ACCOUNT.row(&item, unit.cx());
+    Ok(vec![ACCOUNT.batch(vec![row])])
 }
 
 /// A policy document as IAM returns it (URL-encoded by real IAM, plain by some emulators) -> its
@@ -474,29 +402,26 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let session = unit.session;
     let home = canopy_model::inventory::home_region(&session.partition);
     let client = session.client(home, aws_sdk_iam::Client::new);
-    let partition = unit.partition();
-    let mut listed = Vec::new();
-    unit.paginate(
-        "iam:ListRoles",
-        |marker| {
-            client
-                .list_roles()
-                .max_items(1000)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.marker().filter(|_| out.is_truncated()),
-        |out| listed.extend(out.roles().iter().cloned()),
-    )
-    .await?;
+    let listed = unit
+        .list(
+            "iam:ListRoles",
+            |marker| {
+                client
+                    .list_roles()
+                    .max_items(1000)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.marker().filter(|_| out.is_truncated()),
+            |out| out.roles,
+        )
+        .await?;
     let mut details = if listed.is_empty() {
         std::collections::HashMap::new()
     } else {
         role_details(&unit, &client).await?
     };
-    let cx = columns::RowCtx {
-        partition: &partition,
-    };
+    let cx = unit.cx();
     let rows = listed
         .into_iter()
         .map(|r| {
@@ -505,28 +430,26 @@ pub(super) async fn roles(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .assume_role_policy_document()
                 .or(extra.as_ref().and_then(|d| d.assume_role_policy_document()));
             let (trust, trust_std) = document.map_or((Cell::Null, Cell::Null), policy_and_std);
-            columns::row(
-                ROLES_COLUMNS,
+            ROLES.row(
                 &Role {
                     r,
                     extra,
                     trust,
                     trust_std,
                 },
-                &cx,
+                cx,
             )
         })
         .collect();
-    Ok(vec![batch(&ROLES, rows)])
+    Ok(vec![ROLES.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[
-    Collector::new(&[&ACCOUNT], |u| Box::pin(account(u))),
-    Collector::new(&[&ROLES], |u| Box::pin(roles(u))),
-    Collector::new(&[&PASSWORD_POLICY], |u| Box::pin(password_policy(u))),
-    Collector::new(&[&ACCOUNT_SUMMARY], |u| Box::pin(account_summary(u))),
-];
+collectors! {
+    account: ACCOUNT;
+    roles: ROLES;
+    password_policy: PASSWORD_POLICY;
+    account_summary: ACCOUNT_SUMMARY;
+}
 
 #[cfg(test)]
 mod tests {

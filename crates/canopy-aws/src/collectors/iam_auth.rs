@@ -15,16 +15,14 @@ use aws_sdk_iam::types::{
     EntityType, GroupDetail, ManagedPolicyDetail, PolicyScopeType, UserDetail,
 };
 use canopy_model::inventory::{Batch, Cell, Row, home_region};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
 use super::iam::{
     BOUNDARY_ARN, BOUNDARY_TYPE, INLINE_POLICIES, INLINE_POLICIES_STD, attached_arns, boundary_arn,
     boundary_type, inline_policies, policy_and_std,
 };
-use super::{Unit, batch, tags_of, tags_src, time, time_text};
+use super::{Unit, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_iam_user`: its details and what its own calls found.
@@ -43,48 +41,31 @@ impl User {
     }
 }
 
-/// A column of `aws_iam_user`.
-type UserC = Col<User>;
-
-#[rustfmt::skip]
-const USERS_COLUMNS: &[Col<User>] = &[
-    UserC::text("name", "The user's name", |x, _| Cell::Text(x.name().to_owned())).required(),
-    UserC::text("user_id", "The user's id", |x, _| Cell::text(x.u.user_id())),
-    UserC::text("path", "The path", |x, _| Cell::text(x.u.path())),
-    UserC::text("arn", "The ARN", |x, _| Cell::Text(x.u.arn().unwrap_or_default().to_owned())).required(),
-    UserC::time("create_date", "When the user was created", |x, _| time(x.u.create_date())),
-    UserC::time("password_last_used", "When the user's password was last used to sign in", |x, _| x.password_last_used.clone()),
-    UserC::common(BOUNDARY_ARN, |x, _| boundary_arn(x.u.permissions_boundary())),
-    UserC::common(BOUNDARY_TYPE, |x, _| boundary_type(x.u.permissions_boundary())),
-    UserC::bool("mfa_enabled", "Whether the user has an MFA device", |x, _| x.mfa_enabled.clone()),
-    UserC::json("login_profile", "The console login profile: {\"CreateDate\", \"PasswordResetRequired\", \"UserName\"}; null without one", |x, _| x.login_profile.clone()),
-    UserC::json("mfa_devices", "MFA devices: [{\"SerialNumber\", \"EnableDate\", \"UserName\"}]", |x, _| x.mfa_devices.clone()),
-    UserC::json("groups", "The user's groups: [{\"GroupName\", \"GroupId\", \"Arn\", \"Path\", \"CreateDate\"}]", |x, _| Cell::json(Value::Array(x.member_of.clone()))),
-    UserC::common(INLINE_POLICIES, |x, _| inline_policies(x.u.user_policy_list(), false)),
-    UserC::common(INLINE_POLICIES_STD, |x, _| inline_policies(x.u.user_policy_list(), true)),
-    UserC::json("attached_policy_arns", "Managed policies attached to the user, as a JSON array of ARNs", |x, _| attached_arns(x.u.attached_managed_policies())),
-    UserC::common(Column::TAGS_SRC, |x, _| tags_src(x.u.tags().iter())),
-    UserC::common(Column::TAGS, |x, _| tags_of(x.u.tags().iter())),
-    UserC::common(Column::TITLE, |x, _| Cell::Text(x.name().to_owned())),
-    UserC::common(Column::AKAS, |x, _| Cell::json(json!([x.u.arn().unwrap_or_default()]))),
-    UserC::partition(),
-];
-
-pub(super) const USERS: TableDef = TableDef {
-    name: "aws_iam_user",
-    scope: Scope::Global,
-    description: "IAM users, with their groups, inline and attached policies, MFA devices and login profile",
-    columns: &columns::columns::<User, { USERS_COLUMNS.len() }>(USERS_COLUMNS),
-    actions: &[
-        "iam:GetAccountAuthorizationDetails",
-        "iam:ListUsers",
-        "iam:ListPolicies",
-        "iam:ListMFADevices",
-        "iam:GetLoginProfile",
-        "iam:ListPolicyTags",
-    ],
-    filled_by: "collect",
-};
+table! {
+    USERS: User = Global "aws_iam_user"
+        ["iam:GetAccountAuthorizationDetails", "iam:ListUsers", "iam:ListPolicies", "iam:ListMFADevices", "iam:GetLoginProfile", "iam:ListPolicyTags"],
+        "IAM users, with their groups, inline and attached policies, MFA devices and login profile";
+    C::text("name", "The user's name", |x, _| Cell::Text(x.name().to_owned())).required(),
+    C::text("user_id", "The user's id", |x, _| Cell::text(x.u.user_id())),
+    C::text("path", "The path", |x, _| Cell::text(x.u.path())),
+    C::text("arn", "The ARN", |x, _| Cell::Text(x.u.arn().unwrap_or_default().to_owned())).required(),
+    C::time("create_date", "When the user was created", |x, _| time(x.u.create_date())),
+    C::time("password_last_used", "When the user's password was last used to sign in", |x, _| x.password_last_used.clone()),
+    C::common(BOUNDARY_ARN, |x, _| boundary_arn(x.u.permissions_boundary())),
+    C::common(BOUNDARY_TYPE, |x, _| boundary_type(x.u.permissions_boundary())),
+    C::bool("mfa_enabled", "Whether the user has an MFA device", |x, _| x.mfa_enabled.clone()),
+    C::json("login_profile", "The console login profile: {\"CreateDate\", \"PasswordResetRequired\", \"UserName\"}; null without one", |x, _| x.login_profile.clone()),
+    C::json("mfa_devices", "MFA devices: [{\"SerialNumber\", \"EnableDate\", \"UserName\"}]", |x, _| x.mfa_devices.clone()),
+    C::json("groups", "The user's groups: [{\"GroupName\", \"GroupId\", \"Arn\", \"Path\", \"CreateDate\"}]", |x, _| Cell::json(Value::Array(x.member_of.clone()))),
+    C::common(INLINE_POLICIES, |x, _| inline_policies(x.u.user_policy_list(), false)),
+    C::common(INLINE_POLICIES_STD, |x, _| inline_policies(x.u.user_policy_list(), true)),
+    C::json("attached_policy_arns", "Managed policies attached to the user, as a JSON array of ARNs", |x, _| attached_arns(x.u.attached_managed_policies())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.u.tags().iter())),
+    C::common(Column::TAGS, |x, _| tags_of(x.u.tags().iter())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name().to_owned())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.u.arn().unwrap_or_default()]))),
+    C::partition(),
+}
 
 /// What is read of one row of `aws_iam_group`: its details and its members.
 struct Group {
@@ -98,33 +79,22 @@ impl Group {
     }
 }
 
-/// A column of `aws_iam_group`.
-type GroupC = Col<Group>;
-
-#[rustfmt::skip]
-const GROUPS_COLUMNS: &[Col<Group>] = &[
-    GroupC::text("name", "The group's name", |x, _| Cell::Text(x.name().to_owned())).required(),
-    GroupC::text("group_id", "The group's id", |x, _| Cell::text(x.g.group_id())),
-    GroupC::text("path", "The path", |x, _| Cell::text(x.g.path())),
-    GroupC::text("arn", "The ARN", |x, _| Cell::Text(x.g.arn().unwrap_or_default().to_owned())).required(),
-    GroupC::time("create_date", "When the group was created", |x, _| time(x.g.create_date())),
-    GroupC::common(INLINE_POLICIES, |x, _| inline_policies(x.g.group_policy_list(), false)),
-    GroupC::common(INLINE_POLICIES_STD, |x, _| inline_policies(x.g.group_policy_list(), true)),
-    GroupC::json("attached_policy_arns", "Managed policies attached to the group, as a JSON array of ARNs", |x, _| attached_arns(x.g.attached_managed_policies())),
-    GroupC::json("users", "The group's members: [{\"UserName\", \"UserId\", \"Arn\", \"Path\", \"CreateDate\"}]", |x, _| Cell::json(Value::Array(x.members.clone()))),
-    GroupC::common(Column::TITLE, |x, _| Cell::Text(x.name().to_owned())),
-    GroupC::common(Column::AKAS, |x, _| Cell::json(json!([x.g.arn().unwrap_or_default()]))),
-    GroupC::partition(),
-];
-
-pub(super) const GROUPS: TableDef = TableDef {
-    name: "aws_iam_group",
-    scope: Scope::Global,
-    description: "IAM groups, with their members and inline and attached policies",
-    columns: &columns::columns::<Group, { GROUPS_COLUMNS.len() }>(GROUPS_COLUMNS),
-    actions: &["iam:GetAccountAuthorizationDetails"],
-    filled_by: "collect",
-};
+table! {
+    GROUPS: Group = Global "aws_iam_group" ["iam:GetAccountAuthorizationDetails"],
+        "IAM groups, with their members and inline and attached policies";
+    C::text("name", "The group's name", |x, _| Cell::Text(x.name().to_owned())).required(),
+    C::text("group_id", "The group's id", |x, _| Cell::text(x.g.group_id())),
+    C::text("path", "The path", |x, _| Cell::text(x.g.path())),
+    C::text("arn", "The ARN", |x, _| Cell::Text(x.g.arn().unwrap_or_default().to_owned())).required(),
+    C::time("create_date", "When the group was created", |x, _| time(x.g.create_date())),
+    C::common(INLINE_POLICIES, |x, _| inline_policies(x.g.group_policy_list(), false)),
+    C::common(INLINE_POLICIES_STD, |x, _| inline_policies(x.g.group_policy_list(), true)),
+    C::json("attached_policy_arns", "Managed policies attached to the group, as a JSON array of ARNs", |x, _| attached_arns(x.g.attached_managed_policies())),
+    C::json("users", "The group's members: [{\"UserName\", \"UserId\", \"Arn\", \"Path\", \"CreateDate\"}]", |x, _| Cell::json(Value::Array(x.members.clone()))),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name().to_owned())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.g.arn().unwrap_or_default()]))),
+    C::partition(),
+}
 
 /// What is read of one row of `aws_iam_policy`.
 struct Policy {
@@ -137,41 +107,31 @@ struct Policy {
     name: String,
 }
 
-/// A column of `aws_iam_policy`.
-type PolicyC = Col<Policy>;
-
-#[rustfmt::skip]
-const POLICIES_COLUMNS: &[Col<Policy>] = &[
-    PolicyC::text("name", "The policy's name", |x, _| Cell::Text(x.name.to_owned())).required(),
-    PolicyC::text("policy_id", "The policy's id", |x, _| Cell::text(x.p.policy_id())),
-    PolicyC::text("path", "The path", |x, _| Cell::text(x.p.path())),
-    PolicyC::text("description", "The description", |x, _| Cell::text(x.p.description())),
-    PolicyC::text("arn", "The ARN", |x, _| Cell::Text(x.arn.to_owned())).required(),
-    PolicyC::bool("is_aws_managed", "Whether AWS manages it", |x, _| Cell::Bool(x.aws_managed)),
-    PolicyC::bool("is_attachable", "Whether it can be attached", |x, _| Cell::Bool(x.p.is_attachable())),
-    PolicyC::time("create_date", "When it was created", |x, _| time(x.p.create_date())),
-    PolicyC::time("update_date", "When it was last updated", |x, _| time(x.p.update_date())),
-    PolicyC::int("attachment_count", "How many users, groups and roles it is attached to", |x, _| Cell::int(x.p.attachment_count())),
-    PolicyC::bool("is_attached", "Whether it is attached to anything", |x, _| Cell::Bool(x.p.attachment_count().unwrap_or(0) > 0)),
-    PolicyC::text("default_version_id", "The default version", |x, _| Cell::text(x.p.default_version_id())),
-    PolicyC::int("permissions_boundary_usage_count", "How many users and roles use it as a permissions boundary", |x, _| Cell::int(x.p.permissions_boundary_usage_count())),
-    PolicyC::json("policy", "The default version's document, decoded (null for an AWS managed policy attached to nothing in the account)", |x, _| x.policy.clone()),
-    PolicyC::json("policy_std", "The document in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.canonical.clone()),
-    PolicyC::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter())),
-    PolicyC::common(Column::TAGS, |x, _| tags_of(x.tags.iter())),
-    PolicyC::common(Column::TITLE, |x, _| Cell::Text(x.name.to_owned())),
-    PolicyC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    PolicyC::partition(),
-];
-
-pub(super) const POLICIES: TableDef = TableDef {
-    name: "aws_iam_policy",
-    scope: Scope::Global,
-    description: "IAM managed policies (customer and AWS managed), with their default version's document",
-    columns: &columns::columns::<Policy, { POLICIES_COLUMNS.len() }>(POLICIES_COLUMNS),
-    actions: &["iam:GetAccountAuthorizationDetails", "iam:ListPolicies"],
-    filled_by: "collect",
-};
+table! {
+    POLICIES: Policy = Global "aws_iam_policy"
+        ["iam:GetAccountAuthorizationDetails", "iam:ListPolicies"],
+        "IAM managed policies (customer and AWS managed), with their default version's document";
+    C::text("name", "The policy's name", |x, _| Cell::Text(x.name.to_owned())).required(),
+    C::text("policy_id", "The policy's id", |x, _| Cell::text(x.p.policy_id())),
+    C::text("path", "The path", |x, _| Cell::text(x.p.path())),
+    C::text("description", "The description", |x, _| Cell::text(x.p.description())),
+    C::text("arn", "The ARN", |x, _| Cell::Text(x.arn.to_owned())).required(),
+    C::bool("is_aws_managed", "Whether AWS manages it", |x, _| Cell::Bool(x.aws_managed)),
+    C::bool("is_attachable", "Whether it can be attached", |x, _| Cell::Bool(x.p.is_attachable())),
+    C::time("create_date", "When it was created", |x, _| time(x.p.create_date())),
+    C::time("update_date", "When it was last updated", |x, _| time(x.p.update_date())),
+    C::int("attachment_count", "How many users, groups and roles it is attached to", |x, _| Cell::int(x.p.attachment_count())),
+    C::bool("is_attached", "Whether it is attached to anything", |x, _| Cell::Bool(x.p.attachment_count().unwrap_or(0) > 0)),
+    C::text("default_version_id", "The default version", |x, _| Cell::text(x.p.default_version_id())),
+    C::int("permissions_boundary_usage_count", "How many users and roles use it as a permissions boundary", |x, _| Cell::int(x.p.permissions_boundary_usage_count())),
+    C::json("policy", "The default version's document, decoded (null for an AWS managed policy attached to nothing in the account)", |x, _| x.policy.clone()),
+    C::json("policy_std", "The document in Steampipe's canonical form (lists sorted, actions and condition keys lower-cased)", |x, _| x.canonical.clone()),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags.iter())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags.iter())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.to_owned())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+}
 
 struct Details {
     users: Vec<UserDetail>,
@@ -218,7 +178,6 @@ pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, 
     let session = unit.session;
     let home = home_region(&session.partition);
     let client = session.client(home, Client::new);
-    let partition = unit.partition();
     let details = details(&unit, &client).await?;
 
     // users: ListUsers for the password's last use
@@ -238,7 +197,7 @@ pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, 
             .and_then(|id| password_used.get(id))
             .cloned()
             .unwrap_or(Cell::Null);
-        user_row(unit, &client, u, password, &group_by_name, &partition)
+        user_row(unit, &client, u, password, &group_by_name)
     })
     .await;
 
@@ -266,40 +225,32 @@ pub(super) async fn users_groups_policies(unit: Unit<'_>) -> Result<Vec<Batch>, 
                 g: g.clone(),
                 members,
             };
-            columns::row(
-                GROUPS_COLUMNS,
-                &group,
-                &columns::RowCtx {
-                    partition: &partition,
-                },
-            )
+            GROUPS.row(&group, unit.cx())
         })
         .collect();
 
     // policies: every one listed; documents from the details
-    let mut listed = Vec::new();
-    unit.paginate(
-        "iam:ListPolicies",
-        |marker| {
-            client
-                .list_policies()
-                .scope(PolicyScopeType::All)
-                .max_items(1000)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.marker().filter(|_| out.is_truncated()),
-        |out| listed.extend(out.policies().iter().cloned()),
-    )
-    .await?;
-    let policies: Vec<Row> = super::for_each_listed(listed, |p| {
-        policy_row(unit, &client, p, &details.policies, &partition)
-    })
-    .await;
+    let listed = unit
+        .list(
+            "iam:ListPolicies",
+            |marker| {
+                client
+                    .list_policies()
+                    .scope(PolicyScopeType::All)
+                    .max_items(1000)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.marker().filter(|_| out.is_truncated()),
+            |out| out.policies.unwrap_or_default(),
+        )
+        .await?;
+    let policies: Vec<Row> =
+        super::for_each_listed(listed, |p| policy_row(unit, &client, p, &details.policies)).await;
     Ok(vec![
-        batch(&USERS, users),
-        batch(&GROUPS, groups),
-        batch(&POLICIES, policies),
+        USERS.batch(users),
+        GROUPS.batch(groups),
+        POLICIES.batch(policies),
     ])
 }
 
@@ -309,7 +260,6 @@ async fn user_row(
     u: UserDetail,
     password_last_used: Cell,
     groups: &BTreeMap<&str, &GroupDetail>,
-    partition: &Cell,
 ) -> Row {
     let name = u.user_name().unwrap_or_default();
     let home = home_region(&unit.session.partition);
@@ -375,7 +325,7 @@ async fn user_row(
         login_profile,
         member_of,
     };
-    columns::row(USERS_COLUMNS, &user, &columns::RowCtx { partition })
+    USERS.row(&user, unit.cx())
 }
 
 async fn policy_row(
@@ -383,7 +333,6 @@ async fn policy_row(
     client: &Client,
     p: aws_sdk_iam::types::Policy,
     details: &HashMap<String, ManagedPolicyDetail>,
-    partition: &Cell,
 ) -> Row {
     let arn = p.arn().unwrap_or_default().to_owned();
     // AWS managed policies live under the `aws` account of the ARN
@@ -412,8 +361,7 @@ async fn policy_row(
         .unwrap_or_default()
     };
     let name = p.policy_name().unwrap_or_default().to_owned();
-    columns::row(
-        POLICIES_COLUMNS,
+    POLICIES.row(
         &Policy {
             p,
             arn,
@@ -423,11 +371,10 @@ async fn policy_row(
             tags,
             name,
         },
-        &columns::RowCtx { partition },
+        unit.cx(),
     )
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&USERS, &GROUPS, &POLICIES], |u| {
-    Box::pin(users_groups_policies(u))
-})];
+collectors! {
+    users_groups_policies: USERS, GROUPS, POLICIES;
+}

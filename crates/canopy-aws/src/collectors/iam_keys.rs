@@ -5,12 +5,10 @@
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types::{AccessKeyLastUsed, AccessKeyMetadata, User};
 use canopy_model::inventory::{Batch, Cell, Row, home_region};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::json;
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, time};
+use super::{Unit, time};
 use crate::error::AwsError;
 
 /// What is read of one access key.
@@ -21,14 +19,13 @@ struct AccessKey {
     arn: String,
 }
 
-/// An access key's column.
-type C = Col<AccessKey>;
-
-#[rustfmt::skip]
-const KEY_COLUMNS: &[Col<AccessKey>] = &[
+table! {
+    ACCESS_KEYS: AccessKey = Global "aws_iam_access_key"
+        ["iam:ListUsers", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"],
+        "IAM users' access keys, with when, where and with which service each was last used";
     C::text("access_key_id", "The access key's id", |k, _| Cell::text(k.key.access_key_id())).required(),
     C::text("user_name", "The IAM user the key belongs to", |k, _| Cell::text(k.key.user_name())),
-    C::text("status", "Active or Inactive", |k, _| Cell::text(k.key.status().map(|s| s.as_str()))),
+    C::text("status", "Active or Inactive", |k, _| Cell::variant(k.key.status())),
     C::time("create_date", "When the key was created", |k, _| time(k.key.create_date())),
     C::time("access_key_last_used_date", "When the key was last used; null when never", |k, _| time(k.last_used.as_ref().and_then(|u| u.last_used_date()))),
     C::text("access_key_last_used_service", "The service the key was last used with (`N/A` when never)", |k, _| Cell::text(k.last_used.as_ref().map(|u| u.service_name()))),
@@ -36,37 +33,24 @@ const KEY_COLUMNS: &[Col<AccessKey>] = &[
     C::common(Column::TITLE, |k, _| Cell::text(k.key.access_key_id())),
     C::common(Column::AKAS, |k, _| Cell::json(json!([k.arn]))),
     C::partition(),
-];
-
-pub(super) const ACCESS_KEYS: TableDef = TableDef {
-    name: "aws_iam_access_key",
-    scope: Scope::Global,
-    description: "IAM users' access keys, with when, where and with which service each was last used",
-    columns: &columns::columns::<AccessKey, { KEY_COLUMNS.len() }>(KEY_COLUMNS),
-    actions: &[
-        "iam:ListUsers",
-        "iam:ListAccessKeys",
-        "iam:GetAccessKeyLastUsed",
-    ],
-    filled_by: "collect",
-};
+}
 
 /// The account's IAM users, as ListUsers pages them.
 pub(super) async fn users(unit: &Unit<'_>, client: &Client) -> Result<Vec<User>, AwsError> {
-    let mut users = Vec::new();
-    unit.paginate(
-        "iam:ListUsers",
-        |marker| {
-            client
-                .list_users()
-                .max_items(1000)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.marker().filter(|_| out.is_truncated()),
-        |out| users.extend(out.users().iter().cloned()),
-    )
-    .await?;
+    let users = unit
+        .list(
+            "iam:ListUsers",
+            |marker| {
+                client
+                    .list_users()
+                    .max_items(1000)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.marker().filter(|_| out.is_truncated()),
+            |out| out.users,
+        )
+        .await?;
     Ok(users)
 }
 
@@ -92,12 +76,11 @@ pub(super) async fn access_keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> 
         )
         .await?;
     }
-    let partition = unit.partition();
     let account = session.account.to_string();
     let aws = session.partition.to_string();
     let rows: Vec<Row> = super::for_each_listed(keys, |key| {
         let client = &client;
-        let (partition, account, aws) = (&partition, &account, &aws);
+        let (account, aws) = (&account, &aws);
         async move {
             let id = key.access_key_id().unwrap_or_default().to_owned();
             let last_used = unit
@@ -116,14 +99,13 @@ pub(super) async fn access_keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> 
                 last_used,
                 arn,
             };
-            columns::row(KEY_COLUMNS, &item, &columns::RowCtx { partition })
+            ACCESS_KEYS.row(&item, unit.cx())
         }
     })
     .await;
-    Ok(vec![batch(&ACCESS_KEYS, rows)])
+    Ok(vec![ACCESS_KEYS.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&ACCESS_KEYS], |u| {
-    Box::pin(access_keys(u))
-})];
+collectors! {
+    access_keys: ACCESS_KEYS;
+}

@@ -8,12 +8,10 @@ use std::collections::HashMap;
 use aws_sdk_kms::Client;
 use aws_sdk_kms::types::KeyManagerType;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Detail, Unit, batch, policy_cells, tags_of, tags_src, time, time_text};
+use super::{Detail, Unit, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_kms_key`.
@@ -35,23 +33,22 @@ impl Key {
     }
 }
 
-/// A column of `aws_kms_key`.
-type C = Col<Key>;
-
-#[rustfmt::skip]
-const KEYS_COLUMNS: &[Col<Key>] = &[
+table! {
+    KEYS: Key = Regional "aws_kms_key"
+        ["kms:ListKeys", "kms:ListAliases", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
+        "KMS keys, with their key policy, rotation, aliases and state";
     C::text("id", "The key's id", |x, _| Cell::Text(x.id.clone())).required(),
     C::text("arn", "The key's ARN", |x, _| Cell::Text(x.arn.clone())),
-    C::text("key_manager", "CUSTOMER or AWS", |x, _| Cell::text(x.m().and_then(|m| m.key_manager()).map(|k| k.as_str()))),
+    C::text("key_manager", "CUSTOMER or AWS", |x, _| Cell::variant(x.m().and_then(|m| m.key_manager()))),
     C::time("creation_date", "When it was created", |x, _| time(x.m().and_then(|m| m.creation_date()))),
     C::text("aws_account_id", "The account that owns it", |x, _| Cell::text(x.m().and_then(|m| m.aws_account_id()))),
     C::bool("enabled", "Whether it is enabled", |x, _| Cell::bool(x.m().map(|m| m.enabled()))),
-    C::text("customer_master_key_spec", "The key spec (SYMMETRIC_DEFAULT, RSA_2048, ...)", |x, _| Cell::text(x.m().and_then(|m| m.key_spec()).map(|k| k.as_str()))),
+    C::text("customer_master_key_spec", "The key spec (SYMMETRIC_DEFAULT, RSA_2048, ...)", |x, _| Cell::variant(x.m().and_then(|m| m.key_spec()))),
     C::text("description", "The description", |x, _| Cell::text(x.m().and_then(|m| m.description()))),
     C::time("deletion_date", "When it will be deleted, if scheduled", |x, _| time(x.m().and_then(|m| m.deletion_date()))),
-    C::text("key_state", "Enabled, Disabled, PendingDeletion, PendingImport, ...", |x, _| Cell::text(x.m().and_then(|m| m.key_state()).map(|k| k.as_str()))),
-    C::text("key_usage", "ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, ...", |x, _| Cell::text(x.m().and_then(|m| m.key_usage()).map(|k| k.as_str()))),
-    C::text("origin", "AWS_KMS, EXTERNAL, AWS_CLOUDHSM or EXTERNAL_KEY_STORE", |x, _| Cell::text(x.m().and_then(|m| m.origin()).map(|k| k.as_str()))),
+    C::text("key_state", "Enabled, Disabled, PendingDeletion, PendingImport, ...", |x, _| Cell::variant(x.m().and_then(|m| m.key_state()))),
+    C::text("key_usage", "ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, ...", |x, _| Cell::variant(x.m().and_then(|m| m.key_usage()))),
+    C::text("origin", "AWS_KMS, EXTERNAL, AWS_CLOUDHSM or EXTERNAL_KEY_STORE", |x, _| Cell::variant(x.m().and_then(|m| m.origin()))),
     C::time("valid_to", "When imported key material expires", |x, _| time(x.m().and_then(|m| m.valid_to()))),
     C::json("aliases", "Aliases: [{\"AliasName\", \"AliasArn\", \"TargetKeyId\", \"CreationDate\", \"LastUpdatedDate\"}]", |x, _| Cell::json(Value::Array(x.key_aliases.clone()))),
     C::bool("key_rotation_enabled", "Whether automatic rotation is on (null where rotation does not apply)", |x, _| Cell::bool(x.rotation.as_ref().map(|o| o.key_rotation_enabled()))),
@@ -80,23 +77,7 @@ const KEYS_COLUMNS: &[Col<Key>] = &[
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const KEYS: TableDef = TableDef {
-    name: "aws_kms_key",
-    scope: Scope::Regional,
-    description: "KMS keys, with their key policy, rotation, aliases and state",
-    columns: &columns::columns::<Key, { KEYS_COLUMNS.len() }>(KEYS_COLUMNS),
-    actions: &[
-        "kms:ListKeys",
-        "kms:ListAliases",
-        "kms:DescribeKey",
-        "kms:GetKeyPolicy",
-        "kms:GetKeyRotationStatus",
-        "kms:ListResourceTags",
-    ],
-    filled_by: "collect",
-};
+}
 
 pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
@@ -116,7 +97,7 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     )
     .await?;
     if listed.is_empty() {
-        return Ok(vec![batch(&KEYS, Vec::new())]);
+        return Ok(vec![KEYS.batch(Vec::new())]);
     }
     let mut aliases: HashMap<String, Vec<Value>> = HashMap::new();
     unit.paginate(
@@ -139,10 +120,8 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         },
     )
     .await?;
-    let partition = unit.partition();
-    let rows = super::for_each_listed(listed, |(id, arn)| {
+    KEYS.each_listed(unit, listed, |(id, arn)| {
         let client = &client;
-        let partition = &partition;
         let key_aliases = aliases.get(&id).cloned().unwrap_or_default();
         async move {
             let region = unit.region;
@@ -207,26 +186,22 @@ pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .first()
                 .and_then(|a| a["AliasName"].as_str())
                 .map_or_else(|| id.clone(), str::to_owned);
-            columns::row(
-                KEYS_COLUMNS,
-                &Key {
-                    id,
-                    arn,
-                    key_aliases,
-                    meta,
-                    rotation: rotation.found(),
-                    tags,
-                    policy,
-                    policy_std,
-                    title,
-                },
-                &columns::RowCtx { partition },
-            )
+            Key {
+                id,
+                arn,
+                key_aliases,
+                meta,
+                rotation: rotation.found(),
+                tags,
+                policy,
+                policy_std,
+                title,
+            }
         }
     })
-    .await;
-    Ok(vec![batch(&KEYS, rows)])
+    .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&KEYS], |u| Box::pin(keys(u)))];
+collectors! {
+    keys: KEYS;
+}

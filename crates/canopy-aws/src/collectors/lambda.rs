@@ -4,14 +4,11 @@
 //! null values, and GetFunction's presigned code download URL is dropped.
 
 use aws_sdk_lambda::Client;
-use aws_sdk_lambda::types::FunctionConfiguration;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Map, Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, policy_cells, tags_of};
+use super::{Unit, json_cell, policy_cells, tags_of};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_lambda_function`.
@@ -35,11 +32,10 @@ impl Function {
     }
 }
 
-/// A column of `aws_lambda_function`.
-type C = Col<Function>;
-
-#[rustfmt::skip]
-const FUNCTIONS_COLUMNS: &[Col<Function>] = &[
+table! {
+    FUNCTIONS: Function = Regional "aws_lambda_function"
+        ["lambda:ListFunctions", "lambda:GetFunction", "lambda:GetPolicy", "lambda:GetFunctionUrlConfig"],
+        "Lambda functions, with their resource policy, function URL, runtime and network (environment variable values are not stored)";
     C::text("name", "The function's name", |x, _| Cell::Text(x.name.clone())).required(),
     C::text("arn", "The function's ARN", |x, _| Cell::Text(x.arn.clone())),
     C::text("code_sha_256", "The SHA-256 of its deployment package", |x, _| Cell::text(x.f.code_sha256())),
@@ -51,18 +47,18 @@ const FUNCTIONS_COLUMNS: &[Col<Function>] = &[
     C::time("last_modified", "When it was last changed", |x, _| x.last_modified.clone()),
     C::text("timeout", "Its timeout, in seconds", |x, _| Cell::text(x.f.timeout().map(|t| t.to_string()).as_deref())),
     C::text("version", "The version", |x, _| Cell::text(x.f.version())),
-    C::text("package_type", "Zip or Image", |x, _| Cell::text(x.f.package_type().map(|p| p.as_str()))),
+    C::text("package_type", "Zip or Image", |x, _| Cell::variant(x.f.package_type())),
     C::text("master_arn", "The main function, for a Lambda@Edge replica", |x, _| Cell::text(x.f.master_arn())),
     C::int("memory_size", "Memory, in MB", |x, _| Cell::int(x.f.memory_size())),
     C::text("revision_id", "The revision", |x, _| Cell::text(x.f.revision_id())),
     C::text("role", "The execution role", |x, _| Cell::text(x.f.role())),
-    C::text("runtime", "The runtime (python3.12, nodejs20.x, ...)", |x, _| Cell::text(x.f.runtime().map(|r| r.as_str()))),
-    C::text("state", "Pending, Active, Inactive or Failed", |x, _| Cell::text(x.f.state().map(|s| s.as_str()))),
+    C::text("runtime", "The runtime (python3.12, nodejs20.x, ...)", |x, _| Cell::variant(x.f.runtime())),
+    C::text("state", "Pending, Active, Inactive or Failed", |x, _| Cell::variant(x.f.state())),
     C::text("state_reason", "Why it is in that state", |x, _| Cell::text(x.f.state_reason())),
-    C::text("state_reason_code", "The state reason's code", |x, _| Cell::text(x.f.state_reason_code().map(|s| s.as_str()))),
-    C::text("last_update_status", "Successful, Failed or InProgress", |x, _| Cell::text(x.f.last_update_status().map(|s| s.as_str()))),
+    C::text("state_reason_code", "The state reason's code", |x, _| Cell::variant(x.f.state_reason_code())),
+    C::text("last_update_status", "Successful, Failed or InProgress", |x, _| Cell::variant(x.f.last_update_status())),
     C::text("last_update_status_reason", "Why the last update ended so", |x, _| Cell::text(x.f.last_update_status_reason())),
-    C::text("last_update_status_reason_code", "The last update status reason's code", |x, _| Cell::text(x.f.last_update_status_reason_code().map(|s| s.as_str()))),
+    C::text("last_update_status_reason_code", "The last update status reason's code", |x, _| Cell::variant(x.f.last_update_status_reason_code())),
     C::int("reserved_concurrent_executions", "Reserved concurrency (GetFunction); null when none is reserved", |x, _| Cell::int(x.concurrency)),
     C::text("vpc_id", "The VPC it runs in", |x, _| Cell::text(x.vpc().and_then(|v| v.vpc_id()).filter(|v| !v.is_empty()))),
     C::json("architectures", "x86_64 and/or arm64", |x, _| {
@@ -141,113 +137,96 @@ const FUNCTIONS_COLUMNS: &[Col<Function>] = &[
     ))
 }),
     C::partition(),
-];
-
-pub(super) const FUNCTIONS: TableDef = TableDef {
-    name: "aws_lambda_function",
-    scope: Scope::Regional,
-    description: "Lambda functions, with their resource policy, function URL, runtime and network (environment variable values are not stored)",
-    columns: &columns::columns::<Function, { FUNCTIONS_COLUMNS.len() }>(FUNCTIONS_COLUMNS),
-    actions: &[
-        "lambda:ListFunctions",
-        "lambda:GetFunction",
-        "lambda:GetPolicy",
-        "lambda:GetFunctionUrlConfig",
-    ],
-    filled_by: "collect",
-};
+}
 
 pub(super) async fn functions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut listed: Vec<FunctionConfiguration> = Vec::new();
-    unit.paginate(
-        "lambda:ListFunctions",
-        |marker| {
-            client
-                .list_functions()
-                .max_items(50)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.next_marker(),
-        |out| listed.extend(out.functions().iter().cloned()),
-    )
-    .await?;
-    let partition = unit.partition();
+    let listed = unit
+        .list(
+            "lambda:ListFunctions",
+            |marker| {
+                client
+                    .list_functions()
+                    .max_items(50)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.next_marker(),
+            |out| out.functions.unwrap_or_default(),
+        )
+        .await?;
     let absent: &[&str] = &["ResourceNotFoundException"];
-    let rows = super::for_each_listed(listed, |f| {
-        let client = &client;
-        let partition = &partition;
-        async move {
-            let name = f.function_name().unwrap_or_default().to_owned();
-            let arn = f.function_arn().unwrap_or_default().to_owned();
-            let region = unit.region;
-            let (function, policy, url) = tokio::join!(
-                unit.detail(region, "lambda:GetFunction", &arn, absent, || {
-                    client.get_function().function_name(&name).send()
-                }),
-                unit.detail(region, "lambda:GetPolicy", &arn, absent, || {
-                    client.get_policy().function_name(&name).send()
-                }),
-                unit.detail(region, "lambda:GetFunctionUrlConfig", &arn, absent, || {
-                    client.get_function_url_config().function_name(&name).send()
-                }),
-            );
-            let function = function.found();
-            let (policy, policy_std) =
-                policy_cells(policy.found().as_ref().and_then(|o| o.policy()));
-            let url = url.found().map(|u| {
-                json!({
-                    "AuthType": u.auth_type().as_str(),
-                    "Cors": u.cors().map(|c| json!({
-                        "AllowCredentials": c.allow_credentials(),
-                        "AllowHeaders": c.allow_headers(),
-                        "AllowMethods": c.allow_methods(),
-                        "AllowOrigins": c.allow_origins(),
-                        "ExposeHeaders": c.expose_headers(),
-                        "MaxAge": c.max_age(),
-                    })),
-                    "CreationTime": u.creation_time(),
-                    "FunctionArn": u.function_arn(),
-                    "FunctionUrl": u.function_url(),
-                    "InvokeMode": u.invoke_mode().map(|m| m.as_str()),
-                    "LastModifiedTime": u.last_modified_time(),
-                })
-            });
-            let tags: Vec<(String, String)> = function
-                .as_ref()
-                .and_then(|o| o.tags())
-                .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default();
-            let code = function.as_ref().and_then(|o| o.code()).map(|c| {
-                json!({
-                    "ImageUri": c.image_uri(),
-                    "RepositoryType": c.repository_type(),
-                    "ResolvedImageUri": c.resolved_image_uri(),
-                })
-            });
-            let concurrency = function
-                .as_ref()
-                .and_then(|o| o.concurrency())
-                .and_then(|c| c.reserved_concurrent_executions());
-            // names only: values often hold secrets
-            let environment = f.environment().and_then(|e| e.variables()).map(|vars| {
-                Value::Object(
-                    vars.keys()
-                        .map(|k| (k.clone(), Value::Null))
-                        .collect::<Map<String, Value>>(),
-                )
-            });
-
-            let last_modified = f
-                .last_modified()
-                .and_then(canopy_model::parse_time)
-                .map_or(Cell::text(f.last_modified()), |t| {
-                    Cell::Text(canopy_model::format_time(t))
+    FUNCTIONS
+        .each_listed(unit, listed, |f| {
+            let client = &client;
+            async move {
+                let name = f.function_name().unwrap_or_default().to_owned();
+                let arn = f.function_arn().unwrap_or_default().to_owned();
+                let region = unit.region;
+                let (function, policy, url) = tokio::join!(
+                    unit.detail(region, "lambda:GetFunction", &arn, absent, || {
+                        client.get_function().function_name(&name).send()
+                    }),
+                    unit.detail(region, "lambda:GetPolicy", &arn, absent, || {
+                        client.get_policy().function_name(&name).send()
+                    }),
+                    unit.detail(region, "lambda:GetFunctionUrlConfig", &arn, absent, || {
+                        client.get_function_url_config().function_name(&name).send()
+                    }),
+                );
+                let function = function.found();
+                let (policy, policy_std) =
+                    policy_cells(policy.found().as_ref().and_then(|o| o.policy()));
+                let url = url.found().map(|u| {
+                    json!({
+                        "AuthType": u.auth_type().as_str(),
+                        "Cors": u.cors().map(|c| json!({
+                            "AllowCredentials": c.allow_credentials(),
+                            "AllowHeaders": c.allow_headers(),
+                            "AllowMethods": c.allow_methods(),
+                            "AllowOrigins": c.allow_origins(),
+                            "ExposeHeaders": c.expose_headers(),
+                            "MaxAge": c.max_age(),
+                        })),
+                        "CreationTime": u.creation_time(),
+                        "FunctionArn": u.function_arn(),
+                        "FunctionUrl": u.function_url(),
+                        "InvokeMode": u.invoke_mode().map(|m| m.as_str()),
+                        "LastModifiedTime": u.last_modified_time(),
+                    })
                 });
-            columns::row(
-                FUNCTIONS_COLUMNS,
-                &Function {
+                let tags: Vec<(String, String)> = function
+                    .as_ref()
+                    .and_then(|o| o.tags())
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default();
+                let code = function.as_ref().and_then(|o| o.code()).map(|c| {
+                    json!({
+                        "ImageUri": c.image_uri(),
+                        "RepositoryType": c.repository_type(),
+                        "ResolvedImageUri": c.resolved_image_uri(),
+                    })
+                });
+                let concurrency = function
+                    .as_ref()
+                    .and_then(|o| o.concurrency())
+                    .and_then(|c| c.reserved_concurrent_executions());
+                // names only: values often hold secrets
+                let environment = f.environment().and_then(|e| e.variables()).map(|vars| {
+                    Value::Object(
+                        vars.keys()
+                            .map(|k| (k.clone(), Value::Null))
+                            .collect::<Map<String, Value>>(),
+                    )
+                });
+
+                let last_modified = f
+                    .last_modified()
+                    .and_then(canopy_model::parse_time)
+                    .map_or(Cell::text(f.last_modified()), |t| {
+                        Cell::Text(canopy_model::format_time(t))
+                    });
+                Function {
                     f,
                     name,
                     arn,
@@ -259,15 +238,12 @@ pub(super) async fn functions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     concurrency,
                     environment,
                     last_modified,
-                },
-                &columns::RowCtx { partition },
-            )
-        }
-    })
-    .await;
-    Ok(vec![batch(&FUNCTIONS, rows)])
+                }
+            }
+        })
+        .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&FUNCTIONS], |u| Box::pin(functions(u)))];
+collectors! {
+    functions: FUNCTIONS;
+}

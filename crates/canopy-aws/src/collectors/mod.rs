@@ -1,7 +1,7 @@
 //! Inventory collectors, one module per AWS service (a folder per family of several tables).
-//! Each table is declared once, as a `const` [`TableDef`] whose columns carry their readers,
-//! beside the function that fills it; each service module lists its collectors in its own
-//! `COLLECTORS`, and the registry is one line per service ([`collectors`] and [`tables`] derive
+//! Each table is declared once, with `table!` (its [`TableDef`] and its columns with their
+//! readers), beside the function that fills it; each service module lists its collectors with
+//! `collectors!`, and the registry is one line per service ([`collectors`] and [`tables`] derive
 //! from it): the store derives its tables,
 //! `canopy tables` and `canopy schema` their words, and `--tables` its choices from this
 //! registry, so nothing else names a table's columns again.
@@ -10,15 +10,16 @@
 //! the account's bucket for that region and API, and retried), and turns SDK types into named
 //! [`Row`]s with Steampipe's column names, which the store checks against the definition.
 //!
-//! Adding a table on an existing SDK crate: its typed columns, a `const` definition and an
-//! `async fn` in the service's module, one line in that module's `COLLECTORS`, and a fixture
+//! Adding a table on an existing SDK crate: its `table!` and an `async fn` in the service's
+//! module, one line in that module's `collectors!`, and a fixture
 //! response for the test that checks every collector's rows against its definition.
 
+#[macro_use]
+mod columns;
 mod acm;
 mod cloudfront;
 mod cloudtrail;
 mod codebuild;
-mod columns;
 mod dynamodb;
 mod ec2;
 mod ecr;
@@ -58,7 +59,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::sync::Mutex;
 
 use canopy_model::Membership;
-use canopy_model::inventory::{Batch, Cell, RegionInfo, Row};
+use canopy_model::inventory::{Batch, Cell, RegionInfo};
 use canopy_model::table::{Scope, TableDef};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
@@ -160,6 +161,25 @@ impl Unit<'_> {
         .await
     }
 
+    /// Every item `operation` lists, page by page through [`Unit::paginate`]; `items` takes a
+    /// page's items out of it.
+    async fn list<T, I, E, Fut>(
+        &self,
+        operation: &'static str,
+        send: impl FnMut(Option<String>) -> Fut,
+        next: impl Fn(&T) -> Option<&str>,
+        items: impl Fn(T) -> Vec<I>,
+    ) -> Result<Vec<I>, AwsError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let mut all = Vec::new();
+        self.paginate(operation, send, next, |page| all.extend(items(page)))
+            .await?;
+        Ok(all)
+    }
+
     /// One call that is not a listing (GetAccountSummary), paced on this unit's bucket for that
     /// operation and retried; its failure is the unit's.
     async fn call<T, E, Fut>(
@@ -207,8 +227,11 @@ impl Unit<'_> {
         }
     }
 
-    fn partition(&self) -> Cell {
-        Cell::Text(self.session.partition.to_string())
+    /// What this unit's rows are read in.
+    fn cx(&self) -> columns::RowCtx<'_> {
+        columns::RowCtx {
+            partition: self.session.partition.as_str(),
+        }
     }
 
     /// `arn:<partition>:<service>:<region>:<account>:<resource>` for this unit's account.
@@ -434,9 +457,4 @@ where
         .buffered(DETAILS_AT_ONCE)
         .collect()
         .await
-}
-
-/// Rows of one table, with their definition.
-fn batch(table: &'static TableDef, rows: Vec<Row>) -> Batch {
-    Batch::new(table, rows)
 }

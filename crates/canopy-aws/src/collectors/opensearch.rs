@@ -5,12 +5,10 @@ use std::collections::HashMap;
 
 use aws_sdk_opensearch::Client;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, tags_of, tags_src, time_text};
+use super::{Unit, json_cell, tags_of, tags_src, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_opensearch_domain`.
@@ -31,11 +29,10 @@ struct Domain {
     name: String,
 }
 
-/// A column of `aws_opensearch_domain`.
-type C = Col<Domain>;
-
-#[rustfmt::skip]
-const DOMAINS_COLUMNS: &[Col<Domain>] = &[
+table! {
+    DOMAINS: Domain = Regional "aws_opensearch_domain"
+        ["es:ListDomainNames", "es:DescribeDomains", "es:ListTags"],
+        "OpenSearch Service domains: access policy, encryption, network, fine-grained access control";
     C::text("domain_name", "The domain's name", |x, _| Cell::Text(x.name.clone())).required(),
     C::text("engine_type", "OpenSearch or Elasticsearch", |x, _| Cell::text(x.engine.as_deref())),
     C::text("domain_id", "Its id (account/name)", |x, _| Cell::Text(x.d.domain_id().to_owned())),
@@ -46,8 +43,8 @@ const DOMAINS_COLUMNS: &[Col<Domain>] = &[
     C::text("endpoint", "Its endpoint (public domains)", |x, _| Cell::text(x.d.endpoint())),
     C::text("endpoint_v2", "Its dual-stack endpoint", |x, _| Cell::text(x.d.endpoint_v2())),
     C::bool("auto_software_update_enabled", "Whether service software updates itself", |x, _| Cell::bool(x.d.software_update_options().and_then(|s| s.auto_software_update_enabled()))),
-    C::text("ip_address_type", "ipv4 or dualstack", |x, _| Cell::text(x.d.ip_address_type().map(|t| t.as_str()))),
-    C::text("domain_processing_status", "Creating, Active, Modifying, ...", |x, _| Cell::text(x.d.domain_processing_status().map(|s| s.as_str()))),
+    C::text("ip_address_type", "ipv4 or dualstack", |x, _| Cell::variant(x.d.ip_address_type())),
+    C::text("domain_processing_status", "Creating, Active, Modifying, ...", |x, _| Cell::variant(x.d.domain_processing_status())),
     C::text("engine_version", "OpenSearch_2.13, Elasticsearch_7.10, ...", |x, _| Cell::text(x.d.engine_version())),
     C::bool("processing", "Whether a configuration change is being applied", |x, _| Cell::bool(x.d.processing())),
     C::bool("upgrade_processing", "Whether a version upgrade is running", |x, _| Cell::bool(x.d.upgrade_processing())),
@@ -151,16 +148,7 @@ const DOMAINS_COLUMNS: &[Col<Domain>] = &[
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|t| t.tag_list()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const DOMAINS: TableDef = TableDef {
-    name: "aws_opensearch_domain",
-    scope: Scope::Regional,
-    description: "OpenSearch Service domains: access policy, encryption, network, fine-grained access control",
-    columns: &columns::columns::<Domain, { DOMAINS_COLUMNS.len() }>(DOMAINS_COLUMNS),
-    actions: &["es:ListDomainNames", "es:DescribeDomains", "es:ListTags"],
-    filled_by: "collect",
-};
+}
 
 /// Domains per DescribeDomains call (AWS's maximum).
 const DOMAINS_PER_CALL: usize = 5;
@@ -193,12 +181,10 @@ pub(super) async fn domains(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             .await?;
         described.extend(out.domain_status_list().iter().cloned());
     }
-    let partition = unit.partition();
     let absent: &[&str] = &["ResourceNotFoundException"];
     let engines = &engines;
-    let rows = super::for_each_listed(described, |d| {
+    DOMAINS.each_listed(unit, described, |d| {
         let client = &client;
-        let partition = &partition;
         async move {
             let arn = d.arn().to_owned();
             let tags = unit
@@ -294,9 +280,7 @@ pub(super) async fn domains(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let name = d.domain_name().to_owned();
-            columns::row(
-                DOMAINS_COLUMNS,
-                &Domain {
+            Domain {
                     engine: engines.get(&name).cloned().flatten(),
                     d,
                     arn,
@@ -310,15 +294,12 @@ pub(super) async fn domains(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     modifying,
                     vpc,
                     name,
-                },
-                &columns::RowCtx { partition },
-            )
+                }
         }
     })
-    .await;
-    Ok(vec![batch(&DOMAINS, rows)])
+    .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&DOMAINS], |u| Box::pin(domains(u)))];
+collectors! {
+    domains: DOMAINS;
+}

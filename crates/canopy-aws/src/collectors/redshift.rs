@@ -7,12 +7,10 @@ use std::collections::HashMap;
 use aws_sdk_redshift::Client;
 use aws_sdk_redshift::types::ScheduledAction;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, list_of, strings, tags_of, tags_src, time, time_text};
+use super::{Unit, json_cell, list_of, strings, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_redshift_cluster`.
@@ -29,11 +27,10 @@ struct Cluster {
     arn: String,
 }
 
-/// A column of `aws_redshift_cluster`.
-type C = Col<Cluster>;
-
-#[rustfmt::skip]
-const CLUSTERS_COLUMNS: &[Col<Cluster>] = &[
+table! {
+    CLUSTERS: Cluster = Regional "aws_redshift_cluster"
+        ["redshift:DescribeClusters", "redshift:DescribeScheduledActions", "redshift:DescribeLoggingStatus"],
+        "Redshift clusters: exposure, encryption, logging, snapshots, roles";
     C::text("cluster_identifier", "The cluster's identifier", |x, _| Cell::Text(x.id.clone())).required(),
     C::text("arn", "The cluster's ARN", |x, _| Cell::Text(x.arn.clone())),
     C::text("cluster_namespace_arn", "Its namespace's ARN", |x, _| Cell::text(x.c.cluster_namespace_arn())),
@@ -207,7 +204,7 @@ const CLUSTERS_COLUMNS: &[Col<Cluster>] = &[
 ),
     C::json("restore_status", "A restore's progress, when restored from a snapshot", |x, _| json_cell(x.restore.clone())),
     C::text("snapshot_schedule_identifier", "Its snapshot schedule", |x, _| Cell::text(x.c.snapshot_schedule_identifier())),
-    C::text("snapshot_schedule_state", "MODIFYING, ACTIVE or FAILED", |x, _| Cell::text(x.c.snapshot_schedule_state().map(|s| s.as_str()))),
+    C::text("snapshot_schedule_state", "MODIFYING, ACTIVE or FAILED", |x, _| Cell::variant(x.c.snapshot_schedule_state())),
     C::text("vpc_id", "Its VPC", |x, _| Cell::text(x.c.vpc_id())),
     C::json(
     "vpc_security_groups",
@@ -228,20 +225,7 @@ const CLUSTERS_COLUMNS: &[Col<Cluster>] = &[
     C::common(Column::TAGS, |x, _| tags_of(x.c.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const CLUSTERS: TableDef = TableDef {
-    name: "aws_redshift_cluster",
-    scope: Scope::Regional,
-    description: "Redshift clusters: exposure, encryption, logging, snapshots, roles",
-    columns: &columns::columns::<Cluster, { CLUSTERS_COLUMNS.len() }>(CLUSTERS_COLUMNS),
-    actions: &[
-        "redshift:DescribeClusters",
-        "redshift:DescribeScheduledActions",
-        "redshift:DescribeLoggingStatus",
-    ],
-    filled_by: "collect",
-};
+}
 
 /// The cluster a scheduled action acts on.
 fn target_cluster(action: &ScheduledAction) -> Option<&str> {
@@ -255,22 +239,22 @@ fn target_cluster(action: &ScheduledAction) -> Option<&str> {
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut listed = Vec::new();
-    unit.paginate(
-        "redshift:DescribeClusters",
-        |marker| {
-            client
-                .describe_clusters()
-                .max_records(100)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.marker(),
-        |out| listed.extend(out.clusters().iter().cloned()),
-    )
-    .await?;
+    let listed = unit
+        .list(
+            "redshift:DescribeClusters",
+            |marker| {
+                client
+                    .describe_clusters()
+                    .max_records(100)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.marker(),
+            |out| out.clusters.unwrap_or_default(),
+        )
+        .await?;
     if listed.is_empty() {
-        return Ok(vec![batch(&CLUSTERS, Vec::new())]);
+        return Ok(vec![CLUSTERS.batch(Vec::new())]);
     }
     let mut scheduled: HashMap<String, Vec<Value>> = HashMap::new();
     unit.paginate(
@@ -302,12 +286,10 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         },
     )
     .await?;
-    let partition = unit.partition();
     let absent: &[&str] = &["ClusterNotFound"];
     let scheduled = &scheduled;
-    let rows = super::for_each_listed(listed, |c| {
+    CLUSTERS.each_listed(unit, listed, |c| {
         let client = &client;
-        let partition = &partition;
         async move {
             let id = c.cluster_identifier().unwrap_or_default().to_owned();
             let logging = unit
@@ -376,9 +358,7 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let arn = unit.arn("redshift", &format!("cluster:{id}"));
-            columns::row(
-                CLUSTERS_COLUMNS,
-                &Cluster {
+            Cluster {
                     scheduled: scheduled.get(&id).cloned(),
                     c,
                     id,
@@ -388,15 +368,12 @@ pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     progress,
                     restore,
                     arn,
-                },
-                &columns::RowCtx { partition },
-            )
+                }
         }
     })
-    .await;
-    Ok(vec![batch(&CLUSTERS, rows)])
+    .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&CLUSTERS], |u| Box::pin(clusters(u)))];
+collectors! {
+    clusters: CLUSTERS;
+}

@@ -12,12 +12,10 @@ use aws_sdk_s3::types::{
     Grant, Grantee, LifecycleRule, Owner, ReplicationConfiguration, ServerSideEncryptionRule, Tag,
 };
 use canopy_model::inventory::{Batch, Cell, Row, home_region};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Detail, Unit, batch, json_cell, policy_cells, time, time_text};
+use super::{Detail, Unit, json_cell, policy_cells, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_s3_bucket`.
@@ -45,11 +43,10 @@ struct Bucket {
     arn: String,
 }
 
-/// A column of `aws_s3_bucket`.
-type C = Col<Bucket>;
-
-#[rustfmt::skip]
-const BUCKETS_COLUMNS: &[Col<Bucket>] = &[
+table! {
+    BUCKETS: Bucket = Account "aws_s3_bucket"
+        ["s3:ListBuckets", "s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:GetBucketPolicyStatus", "s3:GetBucketVersioning", "s3:GetPublicAccessBlock", "s3:GetBucketEncryption", "s3:GetBucketAcl", "s3:GetBucketLifecycleConfiguration", "s3:GetBucketLogging", "s3:GetObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketReplication", "s3:GetBucketWebsite", "s3:GetBucketTagging", "s3:GetBucketNotificationConfiguration"],
+        "S3 buckets, each with its region, policy, public access settings, encryption, versioning, logging and the rest of its configuration";
     C::text("name", "The bucket's name", |x, _| Cell::Text(x.b.name.clone())).required(),
     C::text("arn", "The ARN", |x, _| Cell::Text(x.arn.clone())),
     C::time("creation_date", "When the bucket was created", |x, _| x.b.created.clone()),
@@ -76,33 +73,7 @@ const BUCKETS_COLUMNS: &[Col<Bucket>] = &[
     C::common(Column::TITLE, |x, _| Cell::Text(x.b.name.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const BUCKETS: TableDef = TableDef {
-    name: "aws_s3_bucket",
-    scope: Scope::Account,
-    description: "S3 buckets, each with its region, policy, public access settings, encryption, versioning, logging and the rest of its configuration",
-    columns: &columns::columns::<Bucket, { BUCKETS_COLUMNS.len() }>(BUCKETS_COLUMNS),
-    actions: &[
-        "s3:ListBuckets",
-        "s3:GetBucketLocation",
-        "s3:GetBucketPolicy",
-        "s3:GetBucketPolicyStatus",
-        "s3:GetBucketVersioning",
-        "s3:GetPublicAccessBlock",
-        "s3:GetBucketEncryption",
-        "s3:GetBucketAcl",
-        "s3:GetBucketLifecycleConfiguration",
-        "s3:GetBucketLogging",
-        "s3:GetObjectLockConfiguration",
-        "s3:GetBucketOwnershipControls",
-        "s3:GetBucketReplication",
-        "s3:GetBucketWebsite",
-        "s3:GetBucketTagging",
-        "s3:GetBucketNotificationConfiguration",
-    ],
-    filled_by: "collect",
-};
+}
 
 /// A bucket as listed.
 struct Listed {
@@ -140,7 +111,7 @@ pub(super) async fn buckets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     .await?;
     let rows: Vec<Option<Row>> =
         super::for_each_listed(listed, |b| bucket_row(unit, &client, home, b)).await;
-    Ok(vec![batch(&BUCKETS, rows.into_iter().flatten().collect())])
+    Ok(vec![BUCKETS.batch(rows.into_iter().flatten().collect())])
 }
 
 /// The region of a bucket whose listing did not say: GetBucketLocation (an empty constraint is
@@ -404,37 +375,35 @@ async fn bucket_row(unit: Unit<'_>, home_client: &Client, home: &str, b: Listed)
     });
     let arn = format!("arn:{}:s3:::{name}", unit.session.partition);
     Some(
-        columns::row(
-            BUCKETS_COLUMNS,
-            &Bucket {
-                b,
-                policy_doc,
-                policy_std,
-                is_public,
-                versioning_enabled,
-                mfa_delete,
-                block_acls,
-                block_policy,
-                ignore_acls,
-                restrict,
-                encryption,
-                acl,
-                lifecycle,
-                logging,
-                lock,
-                ownership,
-                replication,
-                website,
-                tags,
-                notification,
-                arn,
-            },
-            &columns::RowCtx {
-                partition: &unit.partition(),
-            },
-        )
-        // the bucket's own region, not the unit's (`global`)
-        .with("region", Cell::Text(region)),
+        BUCKETS
+            .row(
+                &Bucket {
+                    b,
+                    policy_doc,
+                    policy_std,
+                    is_public,
+                    versioning_enabled,
+                    mfa_delete,
+                    block_acls,
+                    block_policy,
+                    ignore_acls,
+                    restrict,
+                    encryption,
+                    acl,
+                    lifecycle,
+                    logging,
+                    lock,
+                    ownership,
+                    replication,
+                    website,
+                    tags,
+                    notification,
+                    arn,
+                },
+                unit.cx(),
+            )
+            // the bucket's own region, not the unit's (`global`)
+            .with("region", Cell::Text(region)),
     )
 }
 
@@ -547,6 +516,6 @@ fn replication_json(c: &ReplicationConfiguration) -> Value {
     })
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&BUCKETS], |u| Box::pin(buckets(u)))];
+collectors! {
+    buckets: BUCKETS;
+}

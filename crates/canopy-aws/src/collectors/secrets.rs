@@ -3,12 +3,10 @@
 
 use aws_sdk_secretsmanager::Client;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src, time, time_text};
+use super::{Unit, json_cell, policy_cells, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_secretsmanager_secret`.
@@ -22,11 +20,10 @@ struct Secret {
     name: String,
 }
 
-/// A column of `aws_secretsmanager_secret`.
-type C = Col<Secret>;
-
-#[rustfmt::skip]
-const SECRETS_COLUMNS: &[Col<Secret>] = &[
+table! {
+    SECRETS: Secret = Regional "aws_secretsmanager_secret"
+        ["secretsmanager:ListSecrets", "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"],
+        "Secrets Manager secrets (metadata only, never values), with their resource policy and rotation";
     C::text("name", "The secret's name", |x, _| Cell::Text(x.name.clone())).required(),
     C::text("arn", "The secret's ARN", |x, _| Cell::Text(x.arn.clone())),
     C::time("created_date", "When it was created", |x, _| time(x.s.created_date())),
@@ -54,89 +51,73 @@ const SECRETS_COLUMNS: &[Col<Secret>] = &[
     C::common(Column::TAGS, |x, _| tags_of(x.s.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::partition(),
-];
-
-pub(super) const SECRETS: TableDef = TableDef {
-    name: "aws_secretsmanager_secret",
-    scope: Scope::Regional,
-    description: "Secrets Manager secrets (metadata only, never values), with their resource policy and rotation",
-    columns: &columns::columns::<Secret, { SECRETS_COLUMNS.len() }>(SECRETS_COLUMNS),
-    actions: &[
-        "secretsmanager:ListSecrets",
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetResourcePolicy",
-    ],
-    filled_by: "collect",
-};
+}
 
 pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut listed = Vec::new();
-    unit.paginate(
-        "secretsmanager:ListSecrets",
-        |token| {
-            client
-                .list_secrets()
-                .max_results(100)
-                .set_next_token(token)
-                .send()
-        },
-        |out| out.next_token(),
-        |out| listed.extend(out.secret_list().iter().cloned()),
-    )
-    .await?;
-    let partition = unit.partition();
+    let listed = unit
+        .list(
+            "secretsmanager:ListSecrets",
+            |token| {
+                client
+                    .list_secrets()
+                    .max_results(100)
+                    .set_next_token(token)
+                    .send()
+            },
+            |out| out.next_token(),
+            |out| out.secret_list.unwrap_or_default(),
+        )
+        .await?;
     let absent: &[&str] = &["ResourceNotFoundException"];
-    let rows = super::for_each_listed(listed, |s| {
-        let client = &client;
-        let partition = &partition;
-        async move {
-            let arn = s.arn().unwrap_or_default().to_owned();
-            let (described, policy) = tokio::join!(
-                unit.detail(
-                    unit.region,
-                    "secretsmanager:DescribeSecret",
-                    &arn,
-                    absent,
-                    || { client.describe_secret().secret_id(&arn).send() }
-                ),
-                unit.detail(
-                    unit.region,
-                    "secretsmanager:GetResourcePolicy",
-                    &arn,
-                    absent,
-                    || { client.get_resource_policy().secret_id(&arn).send() }
-                ),
-            );
-            let replication = described.found().map(|d| {
-                Value::Array(
-                    d.replication_status()
-                        .iter()
-                        .map(|r| {
-                            json!({
-                                "KmsKeyId": r.kms_key_id(),
-                                "LastAccessedDate": time_text(r.last_accessed_date()),
-                                "Region": r.region(),
-                                "Status": r.status().map(|s| s.as_str()),
-                                "StatusMessage": r.status_message(),
+    SECRETS
+        .each_listed(unit, listed, |s| {
+            let client = &client;
+            async move {
+                let arn = s.arn().unwrap_or_default().to_owned();
+                let (described, policy) = tokio::join!(
+                    unit.detail(
+                        unit.region,
+                        "secretsmanager:DescribeSecret",
+                        &arn,
+                        absent,
+                        || { client.describe_secret().secret_id(&arn).send() }
+                    ),
+                    unit.detail(
+                        unit.region,
+                        "secretsmanager:GetResourcePolicy",
+                        &arn,
+                        absent,
+                        || { client.get_resource_policy().secret_id(&arn).send() }
+                    ),
+                );
+                let replication = described.found().map(|d| {
+                    Value::Array(
+                        d.replication_status()
+                            .iter()
+                            .map(|r| {
+                                json!({
+                                    "KmsKeyId": r.kms_key_id(),
+                                    "LastAccessedDate": time_text(r.last_accessed_date()),
+                                    "Region": r.region(),
+                                    "Status": r.status().map(|s| s.as_str()),
+                                    "StatusMessage": r.status_message(),
+                                })
                             })
-                        })
-                        .collect(),
-                )
-            });
-            let (policy, policy_std) =
-                policy_cells(policy.found().as_ref().and_then(|o| o.resource_policy()));
-            let rules = s.rotation_rules().map(|r| {
-                json!({
-                    "AutomaticallyAfterDays": r.automatically_after_days(),
-                    "Duration": r.duration(),
-                    "ScheduleExpression": r.schedule_expression(),
-                })
-            });
-            let name = s.name().unwrap_or_default().to_owned();
-            columns::row(
-                SECRETS_COLUMNS,
-                &Secret {
+                            .collect(),
+                    )
+                });
+                let (policy, policy_std) =
+                    policy_cells(policy.found().as_ref().and_then(|o| o.resource_policy()));
+                let rules = s.rotation_rules().map(|r| {
+                    json!({
+                        "AutomaticallyAfterDays": r.automatically_after_days(),
+                        "Duration": r.duration(),
+                        "ScheduleExpression": r.schedule_expression(),
+                    })
+                });
+                let name = s.name().unwrap_or_default().to_owned();
+                Secret {
                     s,
                     arn,
                     replication,
@@ -144,15 +125,12 @@ pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     policy_std,
                     rules,
                     name,
-                },
-                &columns::RowCtx { partition },
-            )
-        }
-    })
-    .await;
-    Ok(vec![batch(&SECRETS, rows)])
+                }
+            }
+        })
+        .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&SECRETS], |u| Box::pin(secrets(u)))];
+collectors! {
+    secrets: SECRETS;
+}

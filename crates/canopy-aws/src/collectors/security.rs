@@ -11,12 +11,10 @@ use aws_sdk_config::Client as ConfigClient;
 use aws_sdk_guardduty::Client as GuardDutyClient;
 use aws_sdk_securityhub::Client as SecurityHubClient;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, tag_map, time, time_text};
+use super::{Unit, json_cell, tag_map, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_guardduty_detector`.
@@ -29,39 +27,25 @@ struct Detector {
     arn: String,
 }
 
-/// A column of `aws_guardduty_detector`.
-type DetectorC = Col<Detector>;
-
-#[rustfmt::skip]
-const DETECTORS_COLUMNS: &[Col<Detector>] = &[
-    DetectorC::text("detector_id", "The detector's id", |x, _| Cell::Text(x.id.clone())).required(),
-    DetectorC::text("arn", "The detector's ARN", |x, _| Cell::Text(x.arn.clone())),
-    DetectorC::text("status", "ENABLED or DISABLED", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.status()).map(|s| s.as_str()))),
-    DetectorC::time("created_at", "When it was created", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.created_at()))),
-    DetectorC::text("finding_publishing_frequency", "How often findings are exported: FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.finding_publishing_frequency()).map(|f| f.as_str()))),
-    DetectorC::text("service_role", "GuardDuty's service-linked role", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.service_role()))),
-    DetectorC::time("updated_at", "When it was last changed", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.updated_at()))),
-    DetectorC::json("data_sources", "Data sources: {\"CloudTrail\": {\"Status\"}, \"DNSLogs\", \"FlowLogs\", \"S3Logs\", \"Kubernetes\", \"MalwareProtection\"}", |x, _| json_cell(x.sources.clone())),
-    DetectorC::json("features", "Protection plans: [{\"Name\", \"Status\", \"UpdatedAt\", \"AdditionalConfiguration\"}]", |x, _| json_cell(x.features.clone())),
-    DetectorC::json("master_account", "Its administrator: {\"AccountId\", \"InvitationId\", \"RelationshipStatus\", \"InvitedAt\"}", |x, _| json_cell(x.administrator.clone())),
-    DetectorC::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
-    DetectorC::common(Column::TAGS, |x, _| tag_map(x.d.as_ref().and_then(|d| d.tags()))),
-    DetectorC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    DetectorC::partition(),
-];
-
-pub(super) const DETECTORS: TableDef = TableDef {
-    name: "aws_guardduty_detector",
-    scope: Scope::Regional,
-    description: "GuardDuty detectors: status, data sources and features, administrator account",
-    columns: &columns::columns::<Detector, { DETECTORS_COLUMNS.len() }>(DETECTORS_COLUMNS),
-    actions: &[
-        "guardduty:ListDetectors",
-        "guardduty:GetDetector",
-        "guardduty:GetAdministratorAccount",
-    ],
-    filled_by: "collect",
-};
+table! {
+    DETECTORS: Detector = Regional "aws_guardduty_detector"
+        ["guardduty:ListDetectors", "guardduty:GetDetector", "guardduty:GetAdministratorAccount"],
+        "GuardDuty detectors: status, data sources and features, administrator account";
+    C::text("detector_id", "The detector's id", |x, _| Cell::Text(x.id.clone())).required(),
+    C::text("arn", "The detector's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("status", "ENABLED or DISABLED", |x, _| Cell::variant(x.d.as_ref().and_then(|d| d.status()))),
+    C::time("created_at", "When it was created", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.created_at()))),
+    C::text("finding_publishing_frequency", "How often findings are exported: FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS", |x, _| Cell::variant(x.d.as_ref().and_then(|d| d.finding_publishing_frequency()))),
+    C::text("service_role", "GuardDuty's service-linked role", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.service_role()))),
+    C::time("updated_at", "When it was last changed", |x, _| Cell::text(x.d.as_ref().and_then(|d| d.updated_at()))),
+    C::json("data_sources", "Data sources: {\"CloudTrail\": {\"Status\"}, \"DNSLogs\", \"FlowLogs\", \"S3Logs\", \"Kubernetes\", \"MalwareProtection\"}", |x, _| json_cell(x.sources.clone())),
+    C::json("features", "Protection plans: [{\"Name\", \"Status\", \"UpdatedAt\", \"AdditionalConfiguration\"}]", |x, _| json_cell(x.features.clone())),
+    C::json("master_account", "Its administrator: {\"AccountId\", \"InvitationId\", \"RelationshipStatus\", \"InvitedAt\"}", |x, _| json_cell(x.administrator.clone())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
+    C::common(Column::TAGS, |x, _| tag_map(x.d.as_ref().and_then(|d| d.tags()))),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+}
 
 /// What is read of one row of `aws_securityhub_hub`.
 struct Hub {
@@ -71,66 +55,41 @@ struct Hub {
     tags: Option<aws_sdk_securityhub::operation::list_tags_for_resource::ListTagsForResourceOutput>,
 }
 
-/// A column of `aws_securityhub_hub`.
-type HubC = Col<Hub>;
-
-#[rustfmt::skip]
-const HUBS_COLUMNS: &[Col<Hub>] = &[
-    HubC::text("hub_arn", "The hub's ARN", |x, _| Cell::Text(x.arn.clone())).required(),
-    HubC::json("administrator_account", "Its administrator: {\"AccountId\", \"InvitationId\", \"InvitedAt\", \"MemberStatus\"}", |x, _| json_cell(x.administrator.clone())),
-    HubC::bool("auto_enable_controls", "Whether new controls of enabled standards are enabled automatically", |x, _| Cell::bool(x.hub.auto_enable_controls())),
-    HubC::time("subscribed_at", "When Security Hub was enabled", |x, _| Cell::text(x.hub.subscribed_at())),
-    HubC::common(Column::TAGS, |x, _| tag_map(x.tags.as_ref().and_then(|t| t.tags()))),
-    HubC::common(Column::TITLE, |x, _| Cell::Text(x.arn.rsplit('/').next().unwrap_or("default").to_owned())),
-    HubC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    HubC::partition(),
-];
-
-pub(super) const HUBS: TableDef = TableDef {
-    name: "aws_securityhub_hub",
-    scope: Scope::Regional,
-    description: "Security Hub, where it is on: when it was enabled, its administrator account",
-    columns: &columns::columns::<Hub, { HUBS_COLUMNS.len() }>(HUBS_COLUMNS),
-    actions: &[
-        "securityhub:DescribeHub",
-        "securityhub:GetAdministratorAccount",
-        "securityhub:ListTagsForResource",
-    ],
-    filled_by: "collect",
-};
+table! {
+    HUBS: Hub = Regional "aws_securityhub_hub"
+        ["securityhub:DescribeHub", "securityhub:GetAdministratorAccount", "securityhub:ListTagsForResource"],
+        "Security Hub, where it is on: when it was enabled, its administrator account";
+    C::text("hub_arn", "The hub's ARN", |x, _| Cell::Text(x.arn.clone())).required(),
+    C::json("administrator_account", "Its administrator: {\"AccountId\", \"InvitationId\", \"InvitedAt\", \"MemberStatus\"}", |x, _| json_cell(x.administrator.clone())),
+    C::bool("auto_enable_controls", "Whether new controls of enabled standards are enabled automatically", |x, _| Cell::bool(x.hub.auto_enable_controls())),
+    C::time("subscribed_at", "When Security Hub was enabled", |x, _| Cell::text(x.hub.subscribed_at())),
+    C::common(Column::TAGS, |x, _| tag_map(x.tags.as_ref().and_then(|t| t.tags()))),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.arn.rsplit('/').next().unwrap_or("default").to_owned())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+}
 
 /// What is read of one row of `aws_accessanalyzer_analyzer`.
 struct Analyzer {
     a: aws_sdk_accessanalyzer::types::AnalyzerSummary,
 }
 
-/// A column of `aws_accessanalyzer_analyzer`.
-type AnalyzerC = Col<Analyzer>;
-
-#[rustfmt::skip]
-const ANALYZERS_COLUMNS: &[Col<Analyzer>] = &[
-    AnalyzerC::text("name", "The analyzer's name", |x, _| Cell::Text(x.a.name().to_owned())).required(),
-    AnalyzerC::text("arn", "The analyzer's ARN", |x, _| Cell::Text(x.a.arn().to_owned())),
-    AnalyzerC::text("status", "ACTIVE, CREATING, DISABLED or FAILED", |x, _| Cell::Text(x.a.status().as_str().to_owned())),
-    AnalyzerC::text("type", "Its zone of trust: ACCOUNT, ORGANIZATION, or an unused-access type", |x, _| Cell::Text(x.a.r#type().as_str().to_owned())),
-    AnalyzerC::time("created_at", "When it was created", |x, _| time(Some(x.a.created_at()))),
-    AnalyzerC::text("last_resource_analyzed", "The resource it analyzed last", |x, _| Cell::text(x.a.last_resource_analyzed())),
-    AnalyzerC::time("last_resource_analyzed_at", "When it analyzed it", |x, _| time(x.a.last_resource_analyzed_at())),
-    AnalyzerC::text("status_reason", "Why it is in its status", |x, _| Cell::text(x.a.status_reason().map(|r| r.code().as_str()))),
-    AnalyzerC::common(Column::TITLE, |x, _| Cell::Text(x.a.name().to_owned())),
-    AnalyzerC::common(Column::TAGS, |x, _| tag_map(x.a.tags())),
-    AnalyzerC::common(Column::AKAS, |x, _| Cell::json(json!([x.a.arn()]))),
-    AnalyzerC::partition(),
-];
-
-pub(super) const ANALYZERS: TableDef = TableDef {
-    name: "aws_accessanalyzer_analyzer",
-    scope: Scope::Regional,
-    description: "IAM Access Analyzer analyzers: their zone of trust (account or organization) and status",
-    columns: &columns::columns::<Analyzer, { ANALYZERS_COLUMNS.len() }>(ANALYZERS_COLUMNS),
-    actions: &["access-analyzer:ListAnalyzers"],
-    filled_by: "collect",
-};
+table! {
+    ANALYZERS: Analyzer = Regional "aws_accessanalyzer_analyzer" ["access-analyzer:ListAnalyzers"],
+        "IAM Access Analyzer analyzers: their zone of trust (account or organization) and status";
+    C::text("name", "The analyzer's name", |x, _| Cell::Text(x.a.name().to_owned())).required(),
+    C::text("arn", "The analyzer's ARN", |x, _| Cell::Text(x.a.arn().to_owned())),
+    C::text("status", "ACTIVE, CREATING, DISABLED or FAILED", |x, _| Cell::Text(x.a.status().as_str().to_owned())),
+    C::text("type", "Its zone of trust: ACCOUNT, ORGANIZATION, or an unused-access type", |x, _| Cell::Text(x.a.r#type().as_str().to_owned())),
+    C::time("created_at", "When it was created", |x, _| time(Some(x.a.created_at()))),
+    C::text("last_resource_analyzed", "The resource it analyzed last", |x, _| Cell::text(x.a.last_resource_analyzed())),
+    C::time("last_resource_analyzed_at", "When it analyzed it", |x, _| time(x.a.last_resource_analyzed_at())),
+    C::text("status_reason", "Why it is in its status", |x, _| Cell::text(x.a.status_reason().map(|r| r.code().as_str()))),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.a.name().to_owned())),
+    C::common(Column::TAGS, |x, _| tag_map(x.a.tags())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.a.arn()]))),
+    C::partition(),
+}
 
 /// What is read of one row of `aws_config_configuration_recorder`.
 struct Recorder {
@@ -142,34 +101,21 @@ struct Recorder {
     arn: String,
 }
 
-/// A column of `aws_config_configuration_recorder`.
-type RecorderC = Col<Recorder>;
-
-#[rustfmt::skip]
-const RECORDERS_COLUMNS: &[Col<Recorder>] = &[
-    RecorderC::text("name", "The recorder's name", |x, _| Cell::Text(x.name.clone())).required(),
-    RecorderC::text("arn", "The recorder's ARN", |x, _| Cell::Text(x.arn.clone())),
-    RecorderC::text("recording_mode", "CONTINUOUS or DAILY (the default frequency)", |x, _| Cell::text(x.r.recording_mode().map(|m| m.recording_frequency().as_str()))),
-    RecorderC::json("recording_group", "What it records: {\"AllSupported\", \"IncludeGlobalResourceTypes\", \"ResourceTypes\", \"ExclusionByResourceTypes\", \"RecordingStrategy\"}", |x, _| json_cell(x.group.clone())),
-    RecorderC::text("role_arn", "The role it reads resources with", |x, _| Cell::text(x.r.role_arn())),
-    RecorderC::bool("status_recording", "Whether it is recording now", |x, _| Cell::bool(x.recording)),
-    RecorderC::json("status", "Its status: {\"Recording\", \"LastStatus\", \"LastStartTime\", \"LastStopTime\", \"LastErrorCode\", ...}", |x, _| json_cell(x.status.clone())),
-    RecorderC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    RecorderC::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
-    RecorderC::partition(),
-];
-
-pub(super) const RECORDERS: TableDef = TableDef {
-    name: "aws_config_configuration_recorder",
-    scope: Scope::Regional,
-    description: "AWS Config recorders: what they record, and whether they are recording",
-    columns: &columns::columns::<Recorder, { RECORDERS_COLUMNS.len() }>(RECORDERS_COLUMNS),
-    actions: &[
-        "config:DescribeConfigurationRecorders",
-        "config:DescribeConfigurationRecorderStatus",
-    ],
-    filled_by: "collect",
-};
+table! {
+    RECORDERS: Recorder = Regional "aws_config_configuration_recorder"
+        ["config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus"],
+        "AWS Config recorders: what they record, and whether they are recording";
+    C::text("name", "The recorder's name", |x, _| Cell::Text(x.name.clone())).required(),
+    C::text("arn", "The recorder's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("recording_mode", "CONTINUOUS or DAILY (the default frequency)", |x, _| Cell::text(x.r.recording_mode().map(|m| m.recording_frequency().as_str()))),
+    C::json("recording_group", "What it records: {\"AllSupported\", \"IncludeGlobalResourceTypes\", \"ResourceTypes\", \"ExclusionByResourceTypes\", \"RecordingStrategy\"}", |x, _| json_cell(x.group.clone())),
+    C::text("role_arn", "The role it reads resources with", |x, _| Cell::text(x.r.role_arn())),
+    C::bool("status_recording", "Whether it is recording now", |x, _| Cell::bool(x.recording)),
+    C::json("status", "Its status: {\"Recording\", \"LastStatus\", \"LastStartTime\", \"LastStopTime\", \"LastErrorCode\", ...}", |x, _| json_cell(x.status.clone())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
+    C::partition(),
+}
 
 fn status<T: AsRef<str>>(value: Option<T>) -> Value {
     json!({"Status": value.as_ref().map(AsRef::as_ref)})
@@ -205,25 +151,23 @@ fn data_sources(
 
 pub(super) async fn detectors(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, GuardDutyClient::new);
-    let mut ids = Vec::new();
-    unit.paginate(
-        "guardduty:ListDetectors",
-        |token| {
-            client
-                .list_detectors()
-                .max_results(50)
-                .set_next_token(token)
-                .send()
-        },
-        |out| out.next_token(),
-        |out| ids.extend(out.detector_ids().iter().cloned()),
-    )
-    .await?;
-    let partition = unit.partition();
+    let ids = unit
+        .list(
+            "guardduty:ListDetectors",
+            |token| {
+                client
+                    .list_detectors()
+                    .max_results(50)
+                    .set_next_token(token)
+                    .send()
+            },
+            |out| out.next_token(),
+            |out| out.detector_ids.unwrap_or_default(),
+        )
+        .await?;
     let absent: &[&str] = &["BadRequestException"];
-    let rows = super::for_each_listed(ids, |id| {
+    DETECTORS.each_listed(unit, ids, |id| {
         let client = &client;
-        let partition = &partition;
         async move {
             let (detector, administrator) = tokio::join!(
                 unit.detail(unit.region, "guardduty:GetDetector", &id, absent, || {
@@ -263,22 +207,17 @@ pub(super) async fn detectors(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let arn = unit.arn("guardduty", &format!("detector/{id}"));
-            columns::row(
-                DETECTORS_COLUMNS,
-                &Detector {
+            Detector {
                     id,
                     d,
                     sources,
                     features,
                     administrator,
                     arn,
-                },
-                &columns::RowCtx { partition },
-            )
+                }
         }
     })
-    .await;
-    Ok(vec![batch(&DETECTORS, rows)])
+    .await
 }
 
 pub(super) async fn hubs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
@@ -296,7 +235,7 @@ pub(super) async fn hubs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         .await
         .found();
     let Some(hub) = hub else {
-        return Ok(vec![batch(&HUBS, Vec::new())]);
+        return Ok(vec![HUBS.batch(Vec::new())]);
     };
     let arn = hub
         .hub_arn()
@@ -329,26 +268,21 @@ pub(super) async fn hubs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             })
         });
     let tags = tags.found();
-    let partition = unit.partition();
-    let row = columns::row(
-        HUBS_COLUMNS,
+    let row = HUBS.row(
         &Hub {
             hub,
             arn,
             administrator,
             tags,
         },
-        &columns::RowCtx {
-            partition: &partition,
-        },
+        unit.cx(),
     );
-    Ok(vec![batch(&HUBS, vec![row])])
+    Ok(vec![HUBS.batch(vec![row])])
 }
 
 pub(super) async fn analyzers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, AnalyzerClient::new);
     let mut rows = Vec::new();
-    let partition = unit.partition();
     unit.paginate(
         "access-analyzer:ListAnalyzers",
         |token| {
@@ -361,18 +295,12 @@ pub(super) async fn analyzers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         |out| out.next_token(),
         |out| {
             for a in out.analyzers() {
-                rows.push(columns::row(
-                    ANALYZERS_COLUMNS,
-                    &Analyzer { a: a.clone() },
-                    &columns::RowCtx {
-                        partition: &partition,
-                    },
-                ));
+                rows.push(ANALYZERS.row(&Analyzer { a: a.clone() }, unit.cx()));
             }
         },
     )
     .await?;
-    Ok(vec![batch(&ANALYZERS, rows)])
+    Ok(vec![ANALYZERS.batch(rows)])
 }
 
 pub(super) async fn recorders(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
@@ -383,7 +311,7 @@ pub(super) async fn recorders(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         })
         .await?;
     if recorders.configuration_recorders().is_empty() {
-        return Ok(vec![batch(&RECORDERS, Vec::new())]);
+        return Ok(vec![RECORDERS.batch(Vec::new())]);
     }
     let statuses = unit
         .call("config:DescribeConfigurationRecorderStatus", || {
@@ -395,7 +323,6 @@ pub(super) async fn recorders(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         .iter()
         .filter_map(|s| Some((s.name()?, s)))
         .collect();
-    let partition = unit.partition();
     let rows = recorders
         .configuration_recorders()
         .iter()
@@ -429,9 +356,7 @@ pub(super) async fn recorders(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 .arn()
                 .map_or_else(|| unit.arn("config", &format!("configuration-recorder/{name}")), str::to_owned);
             let recording = state.map(|s| s.recording());
-            columns::row(
-                RECORDERS_COLUMNS,
-                &Recorder {
+            RECORDERS.row(&Recorder {
                     r: r.clone(),
                     name,
                     group,
@@ -439,17 +364,16 @@ pub(super) async fn recorders(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     status,
                     arn,
                 },
-                &columns::RowCtx { partition: &partition },
+                unit.cx()
             )
         })
         .collect();
-    Ok(vec![batch(&RECORDERS, rows)])
+    Ok(vec![RECORDERS.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[
-    Collector::new(&[&DETECTORS], |u| Box::pin(detectors(u))),
-    Collector::new(&[&HUBS], |u| Box::pin(hubs(u))),
-    Collector::new(&[&ANALYZERS], |u| Box::pin(analyzers(u))),
-    Collector::new(&[&RECORDERS], |u| Box::pin(recorders(u))),
-];
+collectors! {
+    detectors: DETECTORS;
+    hubs: HUBS;
+    analyzers: ANALYZERS;
+    recorders: RECORDERS;
+}

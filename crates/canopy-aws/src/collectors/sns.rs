@@ -5,12 +5,10 @@
 use std::collections::HashMap;
 
 use canopy_model::inventory::{Batch, Cell, Row};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, policy_cells, tags_of, tags_src};
+use super::{Unit, json_cell, policy_cells, tags_of, tags_src};
 use crate::error::AwsError;
 
 /// What is read of one topic.
@@ -44,11 +42,10 @@ macro_rules! count {
     };
 }
 
-/// A topic's column.
-type C = Col<Topic>;
-
-#[rustfmt::skip]
-const TOPIC_COLUMNS: &[Col<Topic>] = &[
+table! {
+    TOPICS: Topic = Regional "aws_sns_topic"
+        ["sns:ListTopics", "sns:GetTopicAttributes", "sns:ListTagsForResource"],
+        "SNS topics, with their access policy, encryption key and subscription counts";
     C::text("topic_arn", "The topic's ARN", |t, _| Cell::Text(t.arn.clone())).required(),
     C::text("display_name", "The display name", attr!("DisplayName")),
     C::text("application_failure_feedback_role_arn", "Role for failed deliveries to applications", attr!("ApplicationFailureFeedbackRoleArn")),
@@ -80,20 +77,7 @@ const TOPIC_COLUMNS: &[Col<Topic>] = &[
     C::common(Column::TAGS, |t, _| tags_of(t.tag_pairs())),
     C::common(Column::AKAS, |t, _| Cell::json(json!([t.arn]))),
     C::partition(),
-];
-
-pub(super) const TOPICS: TableDef = TableDef {
-    name: "aws_sns_topic",
-    scope: Scope::Regional,
-    description: "SNS topics, with their access policy, encryption key and subscription counts",
-    columns: &columns::columns::<Topic, { TOPIC_COLUMNS.len() }>(TOPIC_COLUMNS),
-    actions: &[
-        "sns:ListTopics",
-        "sns:GetTopicAttributes",
-        "sns:ListTagsForResource",
-    ],
-    filled_by: "collect",
-};
+}
 
 fn json_attribute(attributes: &HashMap<String, String>, key: &str) -> Option<Value> {
     attributes
@@ -117,10 +101,8 @@ pub(super) async fn topics(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         },
     )
     .await?;
-    let partition = unit.partition();
     let rows: Vec<Row> = super::for_each_listed(arns, |arn| {
         let client = &client;
-        let partition = &partition;
         async move {
             let (attributes, tags) = tokio::join!(
                 unit.detail(
@@ -158,12 +140,13 @@ pub(super) async fn topics(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 tags,
                 policy,
             };
-            columns::row(TOPIC_COLUMNS, &topic, &columns::RowCtx { partition })
+            TOPICS.row(&topic, unit.cx())
         }
     })
     .await;
-    Ok(vec![batch(&TOPICS, rows)])
+    Ok(vec![TOPICS.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&TOPICS], |u| Box::pin(topics(u)))];
+collectors! {
+    topics: TOPICS;
+}

@@ -5,12 +5,10 @@ use std::collections::HashMap;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::QueueAttributeName;
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, policy_cells, tag_map};
+use super::{Unit, json_cell, policy_cells, tag_map};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_sqs_queue`.
@@ -43,11 +41,10 @@ impl Queue {
     }
 }
 
-/// A column of `aws_sqs_queue`.
-type C = Col<Queue>;
-
-#[rustfmt::skip]
-const QUEUES_COLUMNS: &[Col<Queue>] = &[
+table! {
+    QUEUES: Queue = Regional "aws_sqs_queue"
+        ["sqs:ListQueues", "sqs:GetQueueAttributes", "sqs:ListQueueTags"],
+        "SQS queues, with their access policy, encryption and dead-letter settings";
     C::text("queue_url", "The queue's URL", |x, _| Cell::Text(x.url.clone())).required(),
     C::text("queue_arn", "The queue's ARN", |x, _| Cell::text(x.arn.as_deref())),
     C::bool("fifo_queue", "Whether it is a FIFO queue", |x, _| Cell::Bool(x.attributes.get("FifoQueue").is_some_and(|v| v == "true"))),
@@ -68,87 +65,70 @@ const QUEUES_COLUMNS: &[Col<Queue>] = &[
     C::common(Column::TITLE, |x, _| Cell::Text(x.url.clone())),
     C::common(Column::AKAS, |x, _| x.arn.clone().map_or(Cell::Null, |a| Cell::json(json!([a])))),
     C::partition(),
-];
-
-pub(super) const QUEUES: TableDef = TableDef {
-    name: "aws_sqs_queue",
-    scope: Scope::Regional,
-    description: "SQS queues, with their access policy, encryption and dead-letter settings",
-    columns: &columns::columns::<Queue, { QUEUES_COLUMNS.len() }>(QUEUES_COLUMNS),
-    actions: &[
-        "sqs:ListQueues",
-        "sqs:GetQueueAttributes",
-        "sqs:ListQueueTags",
-    ],
-    filled_by: "collect",
-};
+}
 
 pub(super) async fn queues(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut urls: Vec<String> = Vec::new();
-    unit.paginate(
-        "sqs:ListQueues",
-        |token| {
-            client
-                .list_queues()
-                .max_results(1000)
-                .set_next_token(token)
-                .send()
-        },
-        |out| out.next_token(),
-        |out| urls.extend(out.queue_urls().iter().cloned()),
-    )
-    .await?;
-    let partition = unit.partition();
+    let urls = unit
+        .list(
+            "sqs:ListQueues",
+            |token| {
+                client
+                    .list_queues()
+                    .max_results(1000)
+                    .set_next_token(token)
+                    .send()
+            },
+            |out| out.next_token(),
+            |out| out.queue_urls.unwrap_or_default(),
+        )
+        .await?;
     let absent: &[&str] = &[
         "AWS.SimpleQueueService.NonExistentQueue",
         "QueueDoesNotExist",
     ];
-    let rows = super::for_each_listed(urls, |url| {
-        let client = &client;
-        let partition = &partition;
-        async move {
-            let (attributes, tags) = tokio::join!(
-                unit.detail(unit.region, "sqs:GetQueueAttributes", &url, absent, || {
-                    client
-                        .get_queue_attributes()
-                        .queue_url(&url)
-                        .attribute_names(QueueAttributeName::All)
-                        .send()
-                }),
-                unit.detail(unit.region, "sqs:ListQueueTags", &url, absent, || {
-                    client.list_queue_tags().queue_url(&url).send()
-                }),
-            );
-            let attributes: HashMap<String, String> = attributes
-                .found()
-                .and_then(|o| o.attributes().cloned())
-                .map(|m| {
-                    m.into_iter()
-                        .map(|(k, v)| (k.as_str().to_owned(), v))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let (policy, policy_std) = policy_cells(attributes.get("Policy").map(String::as_str));
-            let tags = tags.found();
-            let arn = attributes.get("QueueArn").cloned();
-            columns::row(
-                QUEUES_COLUMNS,
-                &Queue {
+    QUEUES
+        .each_listed(unit, urls, |url| {
+            let client = &client;
+            async move {
+                let (attributes, tags) = tokio::join!(
+                    unit.detail(unit.region, "sqs:GetQueueAttributes", &url, absent, || {
+                        client
+                            .get_queue_attributes()
+                            .queue_url(&url)
+                            .attribute_names(QueueAttributeName::All)
+                            .send()
+                    }),
+                    unit.detail(unit.region, "sqs:ListQueueTags", &url, absent, || {
+                        client.list_queue_tags().queue_url(&url).send()
+                    }),
+                );
+                let attributes: HashMap<String, String> = attributes
+                    .found()
+                    .and_then(|o| o.attributes().cloned())
+                    .map(|m| {
+                        m.into_iter()
+                            .map(|(k, v)| (k.as_str().to_owned(), v))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let (policy, policy_std) =
+                    policy_cells(attributes.get("Policy").map(String::as_str));
+                let tags = tags.found();
+                let arn = attributes.get("QueueArn").cloned();
+                Queue {
                     url,
                     attributes,
                     policy,
                     policy_std,
                     tags,
                     arn,
-                },
-                &columns::RowCtx { partition },
-            )
-        }
-    })
-    .await;
-    Ok(vec![batch(&QUEUES, rows)])
+                }
+            }
+        })
+        .await
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&QUEUES], |u| Box::pin(queues(u)))];
+collectors! {
+    queues: QUEUES;
+}

@@ -4,13 +4,11 @@
 
 use aws_sdk_ec2::types::NetworkAcl;
 use canopy_model::inventory::{Batch, Cell, Row};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
 use super::{client, name_or};
-use crate::collectors::Collector;
-use crate::collectors::columns::{self, Col};
-use crate::collectors::{Unit, batch, tags_of, tags_src};
+use crate::collectors::{Unit, tags_of, tags_src};
 use crate::error::AwsError;
 
 /// What is read of one network ACL.
@@ -25,11 +23,9 @@ impl Acl {
     }
 }
 
-/// A network ACL's column.
-type C = Col<Acl>;
-
-#[rustfmt::skip]
-const ACL_COLUMNS: &[Col<Acl>] = &[
+table! {
+    NETWORK_ACLS: Acl = Regional "aws_vpc_network_acl" ["ec2:DescribeNetworkAcls"],
+        "VPC network ACLs, with their rules and the subnets they guard";
     C::text("network_acl_id", "The network ACL's id", |a, _| Cell::text(a.acl.network_acl_id())).required(),
     C::text("arn", "The network ACL's ARN", |a, _| Cell::Text(a.arn.clone())),
     C::bool("is_default", "Whether it is its VPC's default network ACL", |a, _| Cell::bool(a.acl.is_default())),
@@ -83,23 +79,11 @@ const ACL_COLUMNS: &[Col<Acl>] = &[
     C::common(Column::TITLE, |a, _| Cell::Text(name_or(a.acl.tags(), a.id()).to_owned())),
     C::common(Column::AKAS, |a, _| Cell::json(json!([a.arn]))),
     C::partition(),
-];
-
-pub(super) const NETWORK_ACLS: TableDef = TableDef {
-    name: "aws_vpc_network_acl",
-    scope: Scope::Regional,
-    description: "VPC network ACLs, with their rules and the subnets they guard",
-    columns: &columns::columns::<Acl, { ACL_COLUMNS.len() }>(ACL_COLUMNS),
-    actions: &["ec2:DescribeNetworkAcls"],
-    filled_by: "collect",
-};
+}
 
 pub(super) async fn network_acls(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
-    let partition = unit.partition();
-    let cx = columns::RowCtx {
-        partition: &partition,
-    };
+    let cx = unit.cx();
     let mut rows: Vec<Row> = Vec::new();
     unit.paginate(
         "ec2:DescribeNetworkAcls",
@@ -118,16 +102,14 @@ pub(super) async fn network_acls(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                     arn: unit.arn("ec2", &format!("network-acl/{id}")),
                     acl: acl.clone(),
                 };
-                rows.push(columns::row(ACL_COLUMNS, &item, &cx));
+                rows.push(NETWORK_ACLS.row(&item, cx));
             }
         },
     )
     .await?;
-    Ok(vec![batch(&NETWORK_ACLS, rows)])
+    Ok(vec![NETWORK_ACLS.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(in crate::collectors) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&NETWORK_ACLS], |u| {
-        Box::pin(network_acls(u))
-    })];
+collectors! {
+    network_acls: NETWORK_ACLS;
+}

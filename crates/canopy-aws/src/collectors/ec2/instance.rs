@@ -10,13 +10,11 @@ use std::collections::HashMap;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{Instance, InstanceAttributeName, InstanceStatusSummary};
 use canopy_model::inventory::{Batch, Cell, Row};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
 use super::{client, group_identifiers};
-use crate::collectors::Collector;
-use crate::collectors::columns::{self, Col};
-use crate::collectors::{Unit, batch, json_cell, tags_of, tags_src, time, time_text};
+use crate::collectors::{Unit, json_cell, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_ec2_instance`.
@@ -38,43 +36,42 @@ impl Listed {
     }
 }
 
-/// A column of `aws_ec2_instance`.
-type ListedC = Col<Listed>;
-
-#[rustfmt::skip]
-const INSTANCES_COLUMNS: &[Col<Listed>] = &[
-    ListedC::text("instance_id", "Instance ID", |x, _| Cell::Text(x.id.clone())).required(),
-    ListedC::text("arn", "The ARN", |x, _| Cell::Text(x.arn.clone())),
-    ListedC::text("instance_type", "Instance type", |x, _| Cell::text(x.i.instance_type().map(|t| t.as_str()))),
-    ListedC::text("instance_state", "pending, running, stopping, stopped, shutting-down or terminated", |x, _| Cell::text(x.i.state().and_then(|s| s.name()).map(|n| n.as_str()))),
-    ListedC::time("launch_time", "When the instance was launched", |x, _| time(x.i.launch_time())),
-    ListedC::inet("private_ip_address", "Private IP address", |x, _| Cell::text(x.i.private_ip_address())),
-    ListedC::inet("public_ip_address", "Public IP address", |x, _| Cell::text(x.i.public_ip_address())),
-    ListedC::text("private_dns_name", "Private DNS name", |x, _| Cell::text(x.i.private_dns_name().filter(|s| !s.is_empty()))),
-    ListedC::text("public_dns_name", "Public DNS name", |x, _| Cell::text(x.i.public_dns_name().filter(|s| !s.is_empty()))),
-    ListedC::text("vpc_id", "The VPC", |x, _| Cell::text(x.i.vpc_id())),
-    ListedC::text("subnet_id", "The subnet", |x, _| Cell::text(x.i.subnet_id())),
-    ListedC::text("image_id", "Image ID", |x, _| Cell::text(x.i.image_id())),
-    ListedC::text("key_name", "Key name", |x, _| Cell::text(x.i.key_name())),
-    ListedC::text("architecture", "Architecture", |x, _| Cell::text(x.i.architecture().map(|a| a.as_str()))),
-    ListedC::text("platform", "Platform", |x, _| Cell::text(x.i.platform().map(|p| p.as_str()))),
-    ListedC::text("platform_details", "Platform details", |x, _| Cell::text(x.i.platform_details())),
-    ListedC::text("iam_instance_profile_arn", "IAM instance profile ARN", |x, _| Cell::text(x.i.iam_instance_profile().and_then(|p| p.arn()))),
-    ListedC::text("monitoring_state", "Monitoring state", |x, _| Cell::text(x.i.monitoring().and_then(|m| m.state()).map(|s| s.as_str()))),
-    ListedC::text("placement_availability_zone", "Placement availability zone", |x, _| Cell::text(x.placement().and_then(|p| p.availability_zone()))),
-    ListedC::text("placement_tenancy", "Placement tenancy", |x, _| Cell::text(x.placement().and_then(|p| p.tenancy()).map(|t| t.as_str()))),
-    ListedC::text("root_device_type", "Root device type", |x, _| Cell::text(x.i.root_device_type().map(|t| t.as_str()))),
-    ListedC::text("root_device_name", "Root device name", |x, _| Cell::text(x.i.root_device_name())),
-    ListedC::bool("ebs_optimized", "EBS optimized", |x, _| Cell::bool(x.i.ebs_optimized())),
-    ListedC::json("security_groups", "Security groups, as [{\"GroupId\", \"GroupName\"}]", |x, _| group_identifiers(x.i.security_groups())),
-    ListedC::json("network_interfaces", "Network interfaces, with their addresses and association", |x, _| Cell::json(Value::Array(x.interfaces.clone()))),
-    ListedC::bool("disable_api_termination", "Whether termination protection is on (DescribeInstanceAttribute)", |_, _| Cell::Null),
-    ListedC::int("ami_launch_index", "The AMI launch index", |x, _| Cell::int(x.i.ami_launch_index())),
-    ListedC::text("boot_mode", "The boot mode of the instance", |x, _| Cell::text(x.i.boot_mode().map(|b| b.as_str()))),
-    ListedC::text("current_instance_boot_mode", "The boot mode in use", |x, _| Cell::text(x.i.current_instance_boot_mode().map(|b| b.as_str()))),
-    ListedC::text("ipv6_address", "The IPv6 address of the instance", |x, _| Cell::text(x.ipv6.as_deref())),
-    ListedC::text("capacity_reservation_id", "The capacity reservation", |x, _| Cell::text(x.i.capacity_reservation_id())),
-    ListedC::json("capacity_reservation_specification", "Capacity reservation targeting", |x, _| json_cell(x.i.capacity_reservation_specification().map(|c| {
+table! {
+    INSTANCES: Listed = Regional "aws_ec2_instance"
+        ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeInstanceAttribute", "ec2:GetLaunchTemplateData"],
+        "EC2 instances, with their status, termination protection and launch template data (user data is not read)";
+    C::text("instance_id", "Instance ID", |x, _| Cell::Text(x.id.clone())).required(),
+    C::text("arn", "The ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("instance_type", "Instance type", |x, _| Cell::variant(x.i.instance_type())),
+    C::text("instance_state", "pending, running, stopping, stopped, shutting-down or terminated", |x, _| Cell::variant(x.i.state().and_then(|s| s.name()))),
+    C::time("launch_time", "When the instance was launched", |x, _| time(x.i.launch_time())),
+    C::inet("private_ip_address", "Private IP address", |x, _| Cell::text(x.i.private_ip_address())),
+    C::inet("public_ip_address", "Public IP address", |x, _| Cell::text(x.i.public_ip_address())),
+    C::text("private_dns_name", "Private DNS name", |x, _| Cell::text(x.i.private_dns_name().filter(|s| !s.is_empty()))),
+    C::text("public_dns_name", "Public DNS name", |x, _| Cell::text(x.i.public_dns_name().filter(|s| !s.is_empty()))),
+    C::text("vpc_id", "The VPC", |x, _| Cell::text(x.i.vpc_id())),
+    C::text("subnet_id", "The subnet", |x, _| Cell::text(x.i.subnet_id())),
+    C::text("image_id", "Image ID", |x, _| Cell::text(x.i.image_id())),
+    C::text("key_name", "Key name", |x, _| Cell::text(x.i.key_name())),
+    C::text("architecture", "Architecture", |x, _| Cell::variant(x.i.architecture())),
+    C::text("platform", "Platform", |x, _| Cell::variant(x.i.platform())),
+    C::text("platform_details", "Platform details", |x, _| Cell::text(x.i.platform_details())),
+    C::text("iam_instance_profile_arn", "IAM instance profile ARN", |x, _| Cell::text(x.i.iam_instance_profile().and_then(|p| p.arn()))),
+    C::text("monitoring_state", "Monitoring state", |x, _| Cell::variant(x.i.monitoring().and_then(|m| m.state()))),
+    C::text("placement_availability_zone", "Placement availability zone", |x, _| Cell::text(x.placement().and_then(|p| p.availability_zone()))),
+    C::text("placement_tenancy", "Placement tenancy", |x, _| Cell::variant(x.placement().and_then(|p| p.tenancy()))),
+    C::text("root_device_type", "Root device type", |x, _| Cell::variant(x.i.root_device_type())),
+    C::text("root_device_name", "Root device name", |x, _| Cell::text(x.i.root_device_name())),
+    C::bool("ebs_optimized", "EBS optimized", |x, _| Cell::bool(x.i.ebs_optimized())),
+    C::json("security_groups", "Security groups, as [{\"GroupId\", \"GroupName\"}]", |x, _| group_identifiers(x.i.security_groups())),
+    C::json("network_interfaces", "Network interfaces, with their addresses and association", |x, _| Cell::json(Value::Array(x.interfaces.clone()))),
+    C::bool("disable_api_termination", "Whether termination protection is on (DescribeInstanceAttribute)", |_, _| Cell::Null),
+    C::int("ami_launch_index", "The AMI launch index", |x, _| Cell::int(x.i.ami_launch_index())),
+    C::text("boot_mode", "The boot mode of the instance", |x, _| Cell::variant(x.i.boot_mode())),
+    C::text("current_instance_boot_mode", "The boot mode in use", |x, _| Cell::variant(x.i.current_instance_boot_mode())),
+    C::text("ipv6_address", "The IPv6 address of the instance", |x, _| Cell::text(x.ipv6.as_deref())),
+    C::text("capacity_reservation_id", "The capacity reservation", |x, _| Cell::text(x.i.capacity_reservation_id())),
+    C::json("capacity_reservation_specification", "Capacity reservation targeting", |x, _| json_cell(x.i.capacity_reservation_specification().map(|c| {
             json!({
                 "CapacityReservationPreference": c.capacity_reservation_preference().map(|p| p.as_str()),
                 "CapacityReservationTarget": c.capacity_reservation_target().map(|t| json!({
@@ -83,35 +80,35 @@ const INSTANCES_COLUMNS: &[Col<Listed>] = &[
                 })),
             })
         }))),
-    ListedC::text("client_token", "The idempotency token it was launched with", |x, _| Cell::text(x.i.client_token().filter(|t| !t.is_empty()))),
-    ListedC::int("cpu_options_core_count", "CPU cores", |x, _| Cell::int(x.cpu().and_then(|c| c.core_count()))),
-    ListedC::int("cpu_options_threads_per_core", "Threads per core", |x, _| Cell::int(x.cpu().and_then(|c| c.threads_per_core()))),
-    ListedC::bool("ena_support", "Whether enhanced networking with ENA is on", |x, _| Cell::bool(x.i.ena_support())),
-    ListedC::text("hypervisor", "ovm or xen", |x, _| Cell::text(x.i.hypervisor().map(|h| h.as_str()))),
-    ListedC::text("iam_instance_profile_id", "The instance profile's id", |x, _| Cell::text(x.i.iam_instance_profile().and_then(|p| p.id()))),
-    ListedC::text("instance_initiated_shutdown_behavior", "stop or terminate, on a shutdown from the instance (DescribeInstanceAttribute)", |_, _| Cell::Null),
-    ListedC::text("instance_lifecycle", "spot, scheduled or capacity-block", |x, _| Cell::text(x.i.instance_lifecycle().map(|l| l.as_str()))),
-    ListedC::text("kernel_id", "The kernel", |x, _| Cell::text(x.i.kernel_id())),
-    ListedC::text("outpost_arn", "The Outpost", |x, _| Cell::text(x.i.outpost_arn())),
-    ListedC::text("placement_affinity", "Dedicated host affinity", |x, _| Cell::text(x.placement().and_then(|p| p.affinity()))),
-    ListedC::text("placement_group_id", "The placement group's id", |x, _| Cell::text(x.placement().and_then(|p| p.group_id()))),
-    ListedC::text("placement_group_name", "The placement group", |x, _| Cell::text(x.placement().and_then(|p| p.group_name()).filter(|g| !g.is_empty()))),
-    ListedC::text("placement_host_id", "The dedicated host", |x, _| Cell::text(x.placement().and_then(|p| p.host_id()))),
-    ListedC::text("placement_host_resource_group_arn", "The host resource group", |x, _| Cell::text(x.placement().and_then(|p| p.host_resource_group_arn()))),
-    ListedC::int("placement_partition_number", "The partition in the placement group", |x, _| Cell::int(x.placement().and_then(|p| p.partition_number()))),
-    ListedC::text("ram_disk_id", "The RAM disk", |x, _| Cell::text(x.i.ramdisk_id())),
-    ListedC::bool("source_dest_check", "Whether source/destination checking is on", |x, _| Cell::bool(x.i.source_dest_check())),
-    ListedC::text("spot_instance_request_id", "The Spot request", |x, _| Cell::text(x.i.spot_instance_request_id())),
-    ListedC::text("sriov_net_support", "Enhanced networking with the Intel VF interface", |x, _| Cell::text(x.i.sriov_net_support())),
-    ListedC::int("state_code", "The state as a number (16 running, 80 stopped, ...)", |x, _| Cell::int(x.i.state().and_then(|s| s.code()))),
-    ListedC::text("state_transition_reason", "Why the state last changed", |x, _| Cell::text(x.i.state_transition_reason().filter(|r| !r.is_empty()))),
-    ListedC::time("state_transition_time", "When the state last changed, from the transition reason", |x, _| transition_time(x.i.state_transition_reason())),
-    ListedC::text("tpm_support", "NitroTPM support", |x, _| Cell::text(x.i.tpm_support())),
-    ListedC::text("usage_operation", "The billing usage operation", |x, _| Cell::text(x.i.usage_operation())),
-    ListedC::text("usage_operation_update_time", "When the usage operation changed", |x, _| Cell::text(time_text(x.i.usage_operation_update_time()).as_deref())),
-    ListedC::text("user_data", "Always null: canopy does not read user data (it often holds secrets)", |_, _| Cell::Null),
-    ListedC::text("virtualization_type", "hvm or paravirtual", |x, _| Cell::text(x.i.virtualization_type().map(|v| v.as_str()))),
-    ListedC::json("block_device_mappings", "Block devices: [{\"DeviceName\", \"Ebs\": {\"VolumeId\", \"DeleteOnTermination\", \"Status\", \"AttachTime\"}}]", |x, _| Cell::json(Value::Array(
+    C::text("client_token", "The idempotency token it was launched with", |x, _| Cell::text(x.i.client_token().filter(|t| !t.is_empty()))),
+    C::int("cpu_options_core_count", "CPU cores", |x, _| Cell::int(x.cpu().and_then(|c| c.core_count()))),
+    C::int("cpu_options_threads_per_core", "Threads per core", |x, _| Cell::int(x.cpu().and_then(|c| c.threads_per_core()))),
+    C::bool("ena_support", "Whether enhanced networking with ENA is on", |x, _| Cell::bool(x.i.ena_support())),
+    C::text("hypervisor", "ovm or xen", |x, _| Cell::variant(x.i.hypervisor())),
+    C::text("iam_instance_profile_id", "The instance profile's id", |x, _| Cell::text(x.i.iam_instance_profile().and_then(|p| p.id()))),
+    C::text("instance_initiated_shutdown_behavior", "stop or terminate, on a shutdown from the instance (DescribeInstanceAttribute)", |_, _| Cell::Null),
+    C::text("instance_lifecycle", "spot, scheduled or capacity-block", |x, _| Cell::variant(x.i.instance_lifecycle())),
+    C::text("kernel_id", "The kernel", |x, _| Cell::text(x.i.kernel_id())),
+    C::text("outpost_arn", "The Outpost", |x, _| Cell::text(x.i.outpost_arn())),
+    C::text("placement_affinity", "Dedicated host affinity", |x, _| Cell::text(x.placement().and_then(|p| p.affinity()))),
+    C::text("placement_group_id", "The placement group's id", |x, _| Cell::text(x.placement().and_then(|p| p.group_id()))),
+    C::text("placement_group_name", "The placement group", |x, _| Cell::text(x.placement().and_then(|p| p.group_name()).filter(|g| !g.is_empty()))),
+    C::text("placement_host_id", "The dedicated host", |x, _| Cell::text(x.placement().and_then(|p| p.host_id()))),
+    C::text("placement_host_resource_group_arn", "The host resource group", |x, _| Cell::text(x.placement().and_then(|p| p.host_resource_group_arn()))),
+    C::int("placement_partition_number", "The partition in the placement group", |x, _| Cell::int(x.placement().and_then(|p| p.partition_number()))),
+    C::text("ram_disk_id", "The RAM disk", |x, _| Cell::text(x.i.ramdisk_id())),
+    C::bool("source_dest_check", "Whether source/destination checking is on", |x, _| Cell::bool(x.i.source_dest_check())),
+    C::text("spot_instance_request_id", "The Spot request", |x, _| Cell::text(x.i.spot_instance_request_id())),
+    C::text("sriov_net_support", "Enhanced networking with the Intel VF interface", |x, _| Cell::text(x.i.sriov_net_support())),
+    C::int("state_code", "The state as a number (16 running, 80 stopped, ...)", |x, _| Cell::int(x.i.state().and_then(|s| s.code()))),
+    C::text("state_transition_reason", "Why the state last changed", |x, _| Cell::text(x.i.state_transition_reason().filter(|r| !r.is_empty()))),
+    C::time("state_transition_time", "When the state last changed, from the transition reason", |x, _| transition_time(x.i.state_transition_reason())),
+    C::text("tpm_support", "NitroTPM support", |x, _| Cell::text(x.i.tpm_support())),
+    C::text("usage_operation", "The billing usage operation", |x, _| Cell::text(x.i.usage_operation())),
+    C::text("usage_operation_update_time", "When the usage operation changed", |x, _| Cell::text(time_text(x.i.usage_operation_update_time()).as_deref())),
+    C::text("user_data", "Always null: canopy does not read user data (it often holds secrets)", |_, _| Cell::Null),
+    C::text("virtualization_type", "hvm or paravirtual", |x, _| Cell::variant(x.i.virtualization_type())),
+    C::json("block_device_mappings", "Block devices: [{\"DeviceName\", \"Ebs\": {\"VolumeId\", \"DeleteOnTermination\", \"Status\", \"AttachTime\"}}]", |x, _| Cell::json(Value::Array(
             x.i.block_device_mappings()
                 .iter()
                 .map(|b| {
@@ -127,7 +124,7 @@ const INSTANCES_COLUMNS: &[Col<Listed>] = &[
                 })
                 .collect(),
         ))),
-    ListedC::json("elastic_gpu_associations", "Elastic GPU associations", |x, _| Cell::json(Value::Array(
+    C::json("elastic_gpu_associations", "Elastic GPU associations", |x, _| Cell::json(Value::Array(
             x.i.elastic_gpu_associations()
                 .iter()
                 .map(|g| {
@@ -140,7 +137,7 @@ const INSTANCES_COLUMNS: &[Col<Listed>] = &[
                 })
                 .collect(),
         ))),
-    ListedC::json("elastic_inference_accelerator_associations", "Elastic Inference accelerator associations", |x, _| Cell::json(Value::Array(
+    C::json("elastic_inference_accelerator_associations", "Elastic Inference accelerator associations", |x, _| Cell::json(Value::Array(
             x.i.elastic_inference_accelerator_associations()
                 .iter()
                 .map(|a| {
@@ -153,27 +150,27 @@ const INSTANCES_COLUMNS: &[Col<Listed>] = &[
                 })
                 .collect(),
         ))),
-    ListedC::json("enclave_options", "Nitro Enclaves: {\"Enabled\"}", |x, _| json_cell(x.i.enclave_options().map(|e| json!({"Enabled": e.enabled()})))),
-    ListedC::json("hibernation_options", "Hibernation: {\"Configured\"}", |x, _| json_cell(
+    C::json("enclave_options", "Nitro Enclaves: {\"Enabled\"}", |x, _| json_cell(x.i.enclave_options().map(|e| json!({"Enabled": e.enabled()})))),
+    C::json("hibernation_options", "Hibernation: {\"Configured\"}", |x, _| json_cell(
             x.i.hibernation_options()
                 .map(|h| json!({"Configured": h.configured()})),
         )),
-    ListedC::json("state_reason", "Why the state last changed: {\"Code\", \"Message\"}", |x, _| json_cell(
+    C::json("state_reason", "Why the state last changed: {\"Code\", \"Message\"}", |x, _| json_cell(
             x.i.state_reason()
                 .map(|r| json!({"Code": r.code(), "Message": r.message()})),
         )),
-    ListedC::json("launch_template_data", "The instance as launch template data (GetLaunchTemplateData), without UserData", |_, _| Cell::Null),
-    ListedC::json("licenses", "License configurations: [{\"LicenseConfigurationArn\"}]", |x, _| Cell::json(Value::Array(
+    C::json("launch_template_data", "The instance as launch template data (GetLaunchTemplateData), without UserData", |_, _| Cell::Null),
+    C::json("licenses", "License configurations: [{\"LicenseConfigurationArn\"}]", |x, _| Cell::json(Value::Array(
             x.i.licenses()
                 .iter()
                 .map(|l| json!({"LicenseConfigurationArn": l.license_configuration_arn()}))
                 .collect(),
         ))),
-    ListedC::json("maintenance_options", "Maintenance: {\"AutoRecovery\"}", |x, _| json_cell(
+    C::json("maintenance_options", "Maintenance: {\"AutoRecovery\"}", |x, _| json_cell(
             x.i.maintenance_options()
                 .map(|m| json!({"AutoRecovery": m.auto_recovery().map(|a| a.as_str())})),
         )),
-    ListedC::json("metadata_options", "Instance metadata service: {\"HttpTokens\", \"HttpEndpoint\", \"HttpPutResponseHopLimit\", ...}", |x, _| json_cell(x.i.metadata_options().map(|m| {
+    C::json("metadata_options", "Instance metadata service: {\"HttpTokens\", \"HttpEndpoint\", \"HttpPutResponseHopLimit\", ...}", |x, _| json_cell(x.i.metadata_options().map(|m| {
             json!({
                 "HttpEndpoint": m.http_endpoint().map(|v| v.as_str()),
                 "HttpProtocolIpv6": m.http_protocol_ipv6().map(|v| v.as_str()),
@@ -183,14 +180,14 @@ const INSTANCES_COLUMNS: &[Col<Listed>] = &[
                 "State": m.state().map(|v| v.as_str()),
             })
         }))),
-    ListedC::json("private_dns_name_options", "Private DNS name options", |x, _| json_cell(x.i.private_dns_name_options().map(|o| {
+    C::json("private_dns_name_options", "Private DNS name options", |x, _| json_cell(x.i.private_dns_name_options().map(|o| {
             json!({
                 "EnableResourceNameDnsAAAARecord": o.enable_resource_name_dns_aaaa_record(),
                 "EnableResourceNameDnsARecord": o.enable_resource_name_dns_a_record(),
                 "HostnameType": o.hostname_type().map(|h| h.as_str()),
             })
         }))),
-    ListedC::json("product_codes", "Product codes", |x, _| Cell::json(Value::Array(
+    C::json("product_codes", "Product codes", |x, _| Cell::json(Value::Array(
             x.i.product_codes()
                 .iter()
                 .map(|p| {
@@ -201,27 +198,13 @@ const INSTANCES_COLUMNS: &[Col<Listed>] = &[
                 })
                 .collect(),
         ))),
-    ListedC::json("instance_status", "Status checks (DescribeInstanceStatus): {\"InstanceStatus\", \"SystemStatus\", \"Events\", ...}", |_, _| Cell::Null),
-    ListedC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    ListedC::common(Column::TAGS_SRC, |x, _| tags_src(x.i.tags())),
-    ListedC::common(Column::TAGS, |x, _| tags_of(x.i.tags())),
-    ListedC::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
-    ListedC::partition(),
-];
-
-pub(super) const INSTANCES: TableDef = TableDef {
-    name: "aws_ec2_instance",
-    scope: Scope::Regional,
-    description: "EC2 instances, with their status, termination protection and launch template data (user data is not read)",
-    columns: &columns::columns::<Listed, { INSTANCES_COLUMNS.len() }>(INSTANCES_COLUMNS),
-    actions: &[
-        "ec2:DescribeInstances",
-        "ec2:DescribeInstanceStatus",
-        "ec2:DescribeInstanceAttribute",
-        "ec2:GetLaunchTemplateData",
-    ],
-    filled_by: "collect",
-};
+    C::json("instance_status", "Status checks (DescribeInstanceStatus): {\"InstanceStatus\", \"SystemStatus\", \"Events\", ...}", |_, _| Cell::Null),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.i.tags())),
+    C::common(Column::TAGS, |x, _| tags_of(x.i.tags())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
+    C::partition(),
+}
 
 pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
@@ -249,7 +232,7 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     )
     .await?;
     if rows.is_empty() {
-        return Ok(vec![batch(&INSTANCES, Vec::new())]);
+        return Ok(vec![INSTANCES.batch(Vec::new())]);
     }
     let by_id: HashMap<String, usize> = rows
         .iter()
@@ -300,7 +283,7 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     drop(by_id);
     let rows: Vec<Row> =
         crate::collectors::for_each_listed(rows, |row| with_details(unit, &client, row)).await;
-    Ok(vec![batch(&INSTANCES, rows)])
+    Ok(vec![INSTANCES.batch(rows)])
 }
 
 /// The instance id of a row [`listed_row`] made.
@@ -463,9 +446,7 @@ fn listed_row(unit: Unit<'_>, i: &Instance) -> Row {
         .flat_map(|n| n.ipv6_addresses())
         .find_map(|a| a.ipv6_address());
     let arn = unit.arn("ec2", &format!("instance/{id}"));
-    let partition = unit.partition();
-    columns::row(
-        INSTANCES_COLUMNS,
+    INSTANCES.row(
         &Listed {
             i: i.clone(),
             id,
@@ -473,15 +454,13 @@ fn listed_row(unit: Unit<'_>, i: &Instance) -> Row {
             ipv6: ipv6.map(str::to_owned),
             arn,
         },
-        &columns::RowCtx {
-            partition: &partition,
-        },
+        unit.cx(),
     )
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(in crate::collectors) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&INSTANCES], |u| Box::pin(instances(u)))];
+collectors! {
+    instances: INSTANCES;
+}
 
 #[cfg(test)]
 mod tests {

@@ -13,12 +13,10 @@ pub(super) mod vpc;
 
 use aws_sdk_ec2::Client;
 use canopy_model::inventory::{Batch, Cell, RegionInfo};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use crate::collectors::Collector;
-use crate::collectors::columns::{self, Col};
-use crate::collectors::{Unit, batch};
+use crate::collectors::Unit;
 use crate::error::AwsError;
 use crate::pace::ApiBuckets;
 use crate::retry::call;
@@ -81,35 +79,21 @@ pub async fn describe_regions(
     Ok(regions)
 }
 
-/// A column of `aws_region`: read from the region and its ARN.
-type RegionC = Col<(RegionInfo, String)>;
-
-#[rustfmt::skip]
-const REGIONS_COLUMNS: &[RegionC] = &[
-    RegionC::text("name", "The name", |(r, _), _| Cell::Text(r.name.clone())).required(),
-    RegionC::text("opt_in_status", "opt-in-not-required, opted-in or not-opted-in", |(r, _), _| Cell::Text(r.opt_in_status.clone())),
-    RegionC::common(Column::TITLE, |(r, _), _| Cell::Text(r.name.clone())),
-    RegionC::common(Column::AKAS, |(_, arn), _| Cell::json(json!([arn]))),
-    RegionC::partition(),
-];
-
-pub(super) const REGIONS: TableDef = TableDef {
-    name: "aws_region",
-    scope: Scope::Account,
-    description: "Regions each account sees, with their opt-in status",
-    columns: &columns::columns::<(RegionInfo, String), { REGIONS_COLUMNS.len() }>(REGIONS_COLUMNS),
-    actions: &["ec2:DescribeRegions"],
-    filled_by: "collect",
-};
+table! {
+    REGIONS: (RegionInfo, String) = Account "aws_region" ["ec2:DescribeRegions"],
+        "Regions each account sees, with their opt-in status";
+    C::text("name", "The name", |(r, _), _| Cell::Text(r.name.clone())).required(),
+    C::text("opt_in_status", "opt-in-not-required, opted-in or not-opted-in", |(r, _), _| Cell::Text(r.opt_in_status.clone())),
+    C::common(Column::TITLE, |(r, _), _| Cell::Text(r.name.clone())),
+    C::common(Column::AKAS, |(_, arn), _| Cell::json(json!([arn]))),
+    C::partition(),
+}
 
 /// `aws_region`: the account's regions of its partition, from the discovery the fan-out made
 /// before the account's units started (no call of its own).
 pub(super) async fn regions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let known = unit.regions.map_err(Clone::clone)?;
-    let partition = unit.partition();
-    let cx = columns::RowCtx {
-        partition: &partition,
-    };
+    let cx = unit.cx();
     let account = &unit.session.account;
     let rows = known
         .iter()
@@ -119,13 +103,14 @@ pub(super) async fn regions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         .map(|r| {
             let arn = format!("arn:{}::{}::{account}", unit.session.partition, r.name);
             // as in Steampipe, a region's row is in that region
-            columns::row(REGIONS_COLUMNS, &(r.clone(), arn), &cx)
+            REGIONS
+                .row(&(r.clone(), arn), cx)
                 .with("region", Cell::Text(r.name.clone()))
         })
         .collect();
-    Ok(vec![batch(&REGIONS, rows)])
+    Ok(vec![REGIONS.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&REGIONS], |u| Box::pin(regions(u)))];
+collectors! {
+    regions: REGIONS;
+}

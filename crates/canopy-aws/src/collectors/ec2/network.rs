@@ -2,12 +2,10 @@
 //! gateways.
 
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use crate::collectors::Collector;
-use crate::collectors::columns::{self, Col};
-use crate::collectors::{Unit, batch, tags_of, tags_src, time};
+use crate::collectors::{Unit, tags_of, tags_src, time};
 use crate::error::AwsError;
 
 use super::{client, group_identifiers};
@@ -34,61 +32,48 @@ impl Eni {
     }
 }
 
-/// A column of `aws_ec2_network_interface`.
-type EniC = Col<Eni>;
-
-#[rustfmt::skip]
-const NETWORK_INTERFACES_COLUMNS: &[Col<Eni>] = &[
-    EniC::text("network_interface_id", "Network interface ID", |x, _| Cell::Text(x.id.to_owned())).required(),
-    EniC::text("status", "Status", |x, _| Cell::text(x.n.status().map(|s| s.as_str()))),
-    EniC::text("interface_type", "Interface type", |x, _| Cell::text(x.n.interface_type().map(|t| t.as_str()))),
-    EniC::text("description", "Description", |x, _| Cell::text(x.n.description())),
-    EniC::text("availability_zone", "Availability zone", |x, _| Cell::text(x.n.availability_zone())),
-    EniC::text("owner_id", "The account that owns it", |x, _| Cell::text(x.n.owner_id())),
-    EniC::text("association_allocation_id", "Association allocation ID", |x, _| Cell::text(x.assoc().and_then(|a| a.allocation_id()))),
-    EniC::text("association_id", "Association ID", |x, _| Cell::text(x.assoc().and_then(|a| a.association_id()))),
-    EniC::text("association_ip_owner_id", "Association IP owner ID", |x, _| Cell::text(x.assoc().and_then(|a| a.ip_owner_id()))),
-    EniC::text("association_public_dns_name", "Association public DNS name", |x, _| Cell::text(x.assoc().and_then(|a| a.public_dns_name()))),
-    EniC::inet("association_public_ip", "The public IPv4 address (Elastic IP or auto-assigned)", |x, _| Cell::text(x.assoc().and_then(|a| a.public_ip()))),
-    EniC::inet("association_carrier_ip", "Association carrier IP", |x, _| Cell::text(x.assoc().and_then(|a| a.carrier_ip()))),
-    EniC::text("attached_instance_id", "The instance it is attached to", |x, _| Cell::text(x.attach().and_then(|a| a.instance_id()))),
-    EniC::text("attached_instance_owner_id", "Attached instance owner ID", |x, _| Cell::text(x.attach().and_then(|a| a.instance_owner_id()))),
-    EniC::text("attachment_id", "Attachment ID", |x, _| Cell::text(x.attach().and_then(|a| a.attachment_id()))),
-    EniC::text("attachment_status", "Attachment status", |x, _| Cell::text(x.attach().and_then(|a| a.status()).map(|s| s.as_str()))),
-    EniC::time("attachment_time", "Attachment time", |x, _| time(x.attach().and_then(|a| a.attach_time()))),
-    EniC::bool("delete_on_instance_termination", "Delete on instance termination", |x, _| Cell::bool(x.attach().and_then(|a| a.delete_on_termination()))),
-    EniC::int("device_index", "Device index", |x, _| Cell::int(x.attach().and_then(|a| a.device_index()))),
-    EniC::text("mac_address", "MAC address", |x, _| Cell::text(x.n.mac_address())),
-    EniC::text("private_dns_name", "Private DNS name", |x, _| Cell::text(x.n.private_dns_name())),
-    EniC::inet("private_ip_address", "Private IP address", |x, _| Cell::text(x.n.private_ip_address())),
-    EniC::text("requester_id", "Requester ID", |x, _| Cell::text(x.n.requester_id())),
-    EniC::bool("requester_managed", "Requester managed", |x, _| Cell::bool(x.n.requester_managed())),
-    EniC::bool("source_dest_check", "Source dest check", |x, _| Cell::bool(x.n.source_dest_check())),
-    EniC::text("subnet_id", "The subnet", |x, _| Cell::text(x.n.subnet_id())),
-    EniC::text("vpc_id", "The VPC", |x, _| Cell::text(x.n.vpc_id())),
-    EniC::json("groups", "Security groups, as [{\"GroupId\", \"GroupName\"}]", |x, _| group_identifiers(x.n.groups())),
-    EniC::json("ipv6_addresses", "IPv6 addresses", |x, _| Cell::json(Value::Array(x.ipv6.clone()))),
-    EniC::json("private_ip_addresses", "Private IP addresses", |x, _| Cell::json(Value::Array(x.private_ips.clone()))),
-    EniC::common(Column::TAGS_SRC, |x, _| tags_src(x.tag_list())),
-    EniC::common(Column::TAGS, |x, _| tags_of(x.tag_list())),
-    EniC::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
-    EniC::partition(),
-];
-
-pub(super) const NETWORK_INTERFACES: TableDef = TableDef {
-    name: "aws_ec2_network_interface",
-    scope: Scope::Regional,
-    description: "Elastic network interfaces, with their public address and attachment",
-    columns: &columns::columns::<Eni, { NETWORK_INTERFACES_COLUMNS.len() }>(
-        NETWORK_INTERFACES_COLUMNS,
-    ),
-    actions: &["ec2:DescribeNetworkInterfaces"],
-    filled_by: "collect",
-};
+table! {
+    NETWORK_INTERFACES: Eni = Regional "aws_ec2_network_interface"
+        ["ec2:DescribeNetworkInterfaces"],
+        "Elastic network interfaces, with their public address and attachment";
+    C::text("network_interface_id", "Network interface ID", |x, _| Cell::Text(x.id.to_owned())).required(),
+    C::text("status", "Status", |x, _| Cell::variant(x.n.status())),
+    C::text("interface_type", "Interface type", |x, _| Cell::variant(x.n.interface_type())),
+    C::text("description", "Description", |x, _| Cell::text(x.n.description())),
+    C::text("availability_zone", "Availability zone", |x, _| Cell::text(x.n.availability_zone())),
+    C::text("owner_id", "The account that owns it", |x, _| Cell::text(x.n.owner_id())),
+    C::text("association_allocation_id", "Association allocation ID", |x, _| Cell::text(x.assoc().and_then(|a| a.allocation_id()))),
+    C::text("association_id", "Association ID", |x, _| Cell::text(x.assoc().and_then(|a| a.association_id()))),
+    C::text("association_ip_owner_id", "Association IP owner ID", |x, _| Cell::text(x.assoc().and_then(|a| a.ip_owner_id()))),
+    C::text("association_public_dns_name", "Association public DNS name", |x, _| Cell::text(x.assoc().and_then(|a| a.public_dns_name()))),
+    C::inet("association_public_ip", "The public IPv4 address (Elastic IP or auto-assigned)", |x, _| Cell::text(x.assoc().and_then(|a| a.public_ip()))),
+    C::inet("association_carrier_ip", "Association carrier IP", |x, _| Cell::text(x.assoc().and_then(|a| a.carrier_ip()))),
+    C::text("attached_instance_id", "The instance it is attached to", |x, _| Cell::text(x.attach().and_then(|a| a.instance_id()))),
+    C::text("attached_instance_owner_id", "Attached instance owner ID", |x, _| Cell::text(x.attach().and_then(|a| a.instance_owner_id()))),
+    C::text("attachment_id", "Attachment ID", |x, _| Cell::text(x.attach().and_then(|a| a.attachment_id()))),
+    C::text("attachment_status", "Attachment status", |x, _| Cell::variant(x.attach().and_then(|a| a.status()))),
+    C::time("attachment_time", "Attachment time", |x, _| time(x.attach().and_then(|a| a.attach_time()))),
+    C::bool("delete_on_instance_termination", "Delete on instance termination", |x, _| Cell::bool(x.attach().and_then(|a| a.delete_on_termination()))),
+    C::int("device_index", "Device index", |x, _| Cell::int(x.attach().and_then(|a| a.device_index()))),
+    C::text("mac_address", "MAC address", |x, _| Cell::text(x.n.mac_address())),
+    C::text("private_dns_name", "Private DNS name", |x, _| Cell::text(x.n.private_dns_name())),
+    C::inet("private_ip_address", "Private IP address", |x, _| Cell::text(x.n.private_ip_address())),
+    C::text("requester_id", "Requester ID", |x, _| Cell::text(x.n.requester_id())),
+    C::bool("requester_managed", "Requester managed", |x, _| Cell::bool(x.n.requester_managed())),
+    C::bool("source_dest_check", "Source dest check", |x, _| Cell::bool(x.n.source_dest_check())),
+    C::text("subnet_id", "The subnet", |x, _| Cell::text(x.n.subnet_id())),
+    C::text("vpc_id", "The VPC", |x, _| Cell::text(x.n.vpc_id())),
+    C::json("groups", "Security groups, as [{\"GroupId\", \"GroupName\"}]", |x, _| group_identifiers(x.n.groups())),
+    C::json("ipv6_addresses", "IPv6 addresses", |x, _| Cell::json(Value::Array(x.ipv6.clone()))),
+    C::json("private_ip_addresses", "Private IP addresses", |x, _| Cell::json(Value::Array(x.private_ips.clone()))),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tag_list())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tag_list())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
+    C::partition(),
+}
 
 pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
-    let partition = unit.partition();
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeNetworkInterfaces",
@@ -119,23 +104,20 @@ pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, Aws
                     .iter()
                     .map(|a| json!({"Ipv6Address": a.ipv6_address()}))
                     .collect();
-                rows.push(columns::row(
-                    NETWORK_INTERFACES_COLUMNS,
+                rows.push(NETWORK_INTERFACES.row(
                     &Eni {
                         n: n.clone(),
                         id: id.to_owned(),
                         private_ips,
                         ipv6,
                     },
-                    &columns::RowCtx {
-                        partition: &partition,
-                    },
+                    unit.cx(),
                 ));
             }
         },
     )
     .await?;
-    Ok(vec![batch(&NETWORK_INTERFACES, rows)])
+    Ok(vec![NETWORK_INTERFACES.batch(rows)])
 }
 
 /// What is read of one row of `aws_vpc_route_table`.
@@ -148,32 +130,21 @@ struct RouteTable {
     akas_cell: Cell,
 }
 
-/// A column of `aws_vpc_route_table`.
-type RouteTableC = Col<RouteTable>;
-
-#[rustfmt::skip]
-const ROUTE_TABLES_COLUMNS: &[Col<RouteTable>] = &[
-    RouteTableC::text("route_table_id", "Route table ID", |x, _| Cell::Text(x.id.to_owned())).required(),
-    RouteTableC::text("vpc_id", "The VPC", |x, _| Cell::text(x.t.vpc_id())),
-    RouteTableC::text("owner_id", "The account that owns it", |x, _| Cell::text(x.t.owner_id())),
-    RouteTableC::json("associations", "Subnet and gateway associations (Main: the VPC main route table)", |x, _| Cell::json(Value::Array(x.associations.clone()))),
-    RouteTableC::json("routes", "Routes, as AWS returns them", |x, _| Cell::json(Value::Array(x.route_json.clone()))),
-    RouteTableC::json("propagating_vgws", "Propagating VGWs", |x, _| Cell::json(Value::Array(x.vgws.clone()))),
-    RouteTableC::common(Column::AKAS, |x, _| x.akas_cell.clone()),
-    RouteTableC::common(Column::TAGS_SRC, |x, _| tags_src(x.t.tags())),
-    RouteTableC::common(Column::TAGS, |x, _| tags_of(x.t.tags())),
-    RouteTableC::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
-    RouteTableC::partition(),
-];
-
-pub(super) const ROUTE_TABLES: TableDef = TableDef {
-    name: "aws_vpc_route_table",
-    scope: Scope::Regional,
-    description: "VPC route tables, with their associations and routes as JSON",
-    columns: &columns::columns::<RouteTable, { ROUTE_TABLES_COLUMNS.len() }>(ROUTE_TABLES_COLUMNS),
-    actions: &["ec2:DescribeRouteTables"],
-    filled_by: "collect",
-};
+table! {
+    ROUTE_TABLES: RouteTable = Regional "aws_vpc_route_table" ["ec2:DescribeRouteTables"],
+        "VPC route tables, with their associations and routes as JSON";
+    C::text("route_table_id", "Route table ID", |x, _| Cell::Text(x.id.to_owned())).required(),
+    C::text("vpc_id", "The VPC", |x, _| Cell::text(x.t.vpc_id())),
+    C::text("owner_id", "The account that owns it", |x, _| Cell::text(x.t.owner_id())),
+    C::json("associations", "Subnet and gateway associations (Main: the VPC main route table)", |x, _| Cell::json(Value::Array(x.associations.clone()))),
+    C::json("routes", "Routes, as AWS returns them", |x, _| Cell::json(Value::Array(x.route_json.clone()))),
+    C::json("propagating_vgws", "Propagating VGWs", |x, _| Cell::json(Value::Array(x.vgws.clone()))),
+    C::common(Column::AKAS, |x, _| x.akas_cell.clone()),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.t.tags())),
+    C::common(Column::TAGS, |x, _| tags_of(x.t.tags())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
+    C::partition(),
+}
 
 /// What is read of one row of `aws_vpc_route`.
 struct Route {
@@ -183,44 +154,32 @@ struct Route {
     r: aws_sdk_ec2::types::Route,
 }
 
-/// A column of `aws_vpc_route`.
-type RouteC = Col<Route>;
-
-#[rustfmt::skip]
-const ROUTES_COLUMNS: &[Col<Route>] = &[
-    RouteC::text("route_table_id", "Route table ID", |x, _| Cell::Text(x.id.to_owned())).required(),
-    RouteC::text("vpc_id", "The VPC", |x, _| Cell::text(x.vpc.as_deref())),
-    RouteC::text("owner_id", "The account that owns it", |x, _| Cell::text(x.owner.as_deref())),
-    RouteC::cidr("destination_cidr_block", "Destination CIDR block", |x, _| Cell::text(x.r.destination_cidr_block())),
-    RouteC::cidr("destination_ipv6_cidr_block", "Destination IPv6 CIDR block", |x, _| Cell::text(x.r.destination_ipv6_cidr_block())),
-    RouteC::text("destination_prefix_list_id", "Destination prefix list ID", |x, _| Cell::text(x.r.destination_prefix_list_id())),
-    RouteC::text("gateway_id", "Internet or virtual private gateway (igw-..., vgw-..., local)", |x, _| Cell::text(x.r.gateway_id())),
-    RouteC::text("nat_gateway_id", "Nat gateway ID", |x, _| Cell::text(x.r.nat_gateway_id())),
-    RouteC::text("transit_gateway_id", "Transit gateway ID", |x, _| Cell::text(x.r.transit_gateway_id())),
-    RouteC::text("vpc_peering_connection_id", "Vpc peering connection ID", |x, _| Cell::text(x.r.vpc_peering_connection_id())),
-    RouteC::text("network_interface_id", "Network interface ID", |x, _| Cell::text(x.r.network_interface_id())),
-    RouteC::text("instance_id", "Instance ID", |x, _| Cell::text(x.r.instance_id())),
-    RouteC::text("egress_only_internet_gateway_id", "Egress only internet gateway ID", |x, _| Cell::text(x.r.egress_only_internet_gateway_id())),
-    RouteC::text("carrier_gateway_id", "Carrier gateway ID", |x, _| Cell::text(x.r.carrier_gateway_id())),
-    RouteC::text("local_gateway_id", "Local gateway ID", |x, _| Cell::text(x.r.local_gateway_id())),
-    RouteC::text("origin", "Origin", |x, _| Cell::text(x.r.origin().map(|o| o.as_str()))),
-    RouteC::text("state", "State", |x, _| Cell::text(x.r.state().map(|s| s.as_str()))),
-    RouteC::common(Column::TITLE, |x, _| Cell::Text(format!("{}_{}", x.id, route_key(&x.r)))),
-    RouteC::partition(),
-];
-
-pub(super) const ROUTES: TableDef = TableDef {
-    name: "aws_vpc_route",
-    scope: Scope::Regional,
-    description: "VPC routes, one row per route of every route table",
-    columns: &columns::columns::<Route, { ROUTES_COLUMNS.len() }>(ROUTES_COLUMNS),
-    actions: &["ec2:DescribeRouteTables"],
-    filled_by: "collect",
-};
+table! {
+    ROUTES: Route = Regional "aws_vpc_route" ["ec2:DescribeRouteTables"],
+        "VPC routes, one row per route of every route table";
+    C::text("route_table_id", "Route table ID", |x, _| Cell::Text(x.id.to_owned())).required(),
+    C::text("vpc_id", "The VPC", |x, _| Cell::text(x.vpc.as_deref())),
+    C::text("owner_id", "The account that owns it", |x, _| Cell::text(x.owner.as_deref())),
+    C::cidr("destination_cidr_block", "Destination CIDR block", |x, _| Cell::text(x.r.destination_cidr_block())),
+    C::cidr("destination_ipv6_cidr_block", "Destination IPv6 CIDR block", |x, _| Cell::text(x.r.destination_ipv6_cidr_block())),
+    C::text("destination_prefix_list_id", "Destination prefix list ID", |x, _| Cell::text(x.r.destination_prefix_list_id())),
+    C::text("gateway_id", "Internet or virtual private gateway (igw-..., vgw-..., local)", |x, _| Cell::text(x.r.gateway_id())),
+    C::text("nat_gateway_id", "Nat gateway ID", |x, _| Cell::text(x.r.nat_gateway_id())),
+    C::text("transit_gateway_id", "Transit gateway ID", |x, _| Cell::text(x.r.transit_gateway_id())),
+    C::text("vpc_peering_connection_id", "Vpc peering connection ID", |x, _| Cell::text(x.r.vpc_peering_connection_id())),
+    C::text("network_interface_id", "Network interface ID", |x, _| Cell::text(x.r.network_interface_id())),
+    C::text("instance_id", "Instance ID", |x, _| Cell::text(x.r.instance_id())),
+    C::text("egress_only_internet_gateway_id", "Egress only internet gateway ID", |x, _| Cell::text(x.r.egress_only_internet_gateway_id())),
+    C::text("carrier_gateway_id", "Carrier gateway ID", |x, _| Cell::text(x.r.carrier_gateway_id())),
+    C::text("local_gateway_id", "Local gateway ID", |x, _| Cell::text(x.r.local_gateway_id())),
+    C::text("origin", "Origin", |x, _| Cell::variant(x.r.origin())),
+    C::text("state", "State", |x, _| Cell::variant(x.r.state())),
+    C::common(Column::TITLE, |x, _| Cell::Text(format!("{}_{}", x.id, route_key(&x.r)))),
+    C::partition(),
+}
 
 pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
-    let partition = unit.partition();
     let mut tables = Vec::new();
     let mut routes = Vec::new();
     unit.paginate(
@@ -266,17 +225,14 @@ pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                         "Origin": r.origin().map(|o| o.as_str()),
                         "State": r.state().map(|s| s.as_str()),
                     }));
-                    routes.push(columns::row(
-                        ROUTES_COLUMNS,
+                    routes.push(ROUTES.row(
                         &Route {
                             id: id.to_owned(),
                             vpc: vpc.map(str::to_owned),
                             owner: t.owner_id().map(str::to_owned),
                             r: r.clone(),
                         },
-                        &columns::RowCtx {
-                            partition: &partition,
-                        },
+                        unit.cx(),
                     ));
                 }
                 let vgws: Vec<Value> = t
@@ -284,8 +240,7 @@ pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                     .iter()
                     .map(|v| json!({"GatewayId": v.gateway_id()}))
                     .collect();
-                tables.push(columns::row(
-                    ROUTE_TABLES_COLUMNS,
+                tables.push(ROUTE_TABLES.row(
                     &RouteTable {
                         akas_cell: Cell::json(json!([
                             unit.arn("ec2", &format!("route-table/{id}"))
@@ -296,15 +251,13 @@ pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                         route_json,
                         vgws,
                     },
-                    &columns::RowCtx {
-                        partition: &partition,
-                    },
+                    unit.cx(),
                 ));
             }
         },
     )
     .await?;
-    Ok(vec![batch(&ROUTE_TABLES, tables), batch(&ROUTES, routes)])
+    Ok(vec![ROUTE_TABLES.batch(tables), ROUTES.batch(routes)])
 }
 
 fn association_state(a: &aws_sdk_ec2::types::RouteTableAssociation) -> Value {
@@ -335,35 +288,22 @@ impl InternetGateway {
     }
 }
 
-/// A column of `aws_vpc_internet_gateway`.
-type GatewayC = Col<InternetGateway>;
-
-#[rustfmt::skip]
-const INTERNET_GATEWAYS_COLUMNS: &[Col<InternetGateway>] = &[
-    GatewayC::text("internet_gateway_id", "Internet gateway ID", |x, _| Cell::Text(x.id.to_owned())).required(),
-    GatewayC::text("owner_id", "The account that owns it", |x, _| Cell::text(x.g.owner_id())),
-    GatewayC::json("attachments", "VPCs it is attached to, with their state", |x, _| Cell::json(Value::Array(x.attachments.clone()))),
-    GatewayC::common(Column::AKAS, |x, _| x.akas_cell.clone()),
-    GatewayC::common(Column::TAGS_SRC, |x, _| tags_src(x.tag_list())),
-    GatewayC::common(Column::TAGS, |x, _| tags_of(x.tag_list())),
-    GatewayC::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
-    GatewayC::partition(),
-];
-
-pub(super) const INTERNET_GATEWAYS: TableDef = TableDef {
-    name: "aws_vpc_internet_gateway",
-    scope: Scope::Regional,
-    description: "Internet gateways and the VPCs they are attached to",
-    columns: &columns::columns::<InternetGateway, { INTERNET_GATEWAYS_COLUMNS.len() }>(
-        INTERNET_GATEWAYS_COLUMNS,
-    ),
-    actions: &["ec2:DescribeInternetGateways"],
-    filled_by: "collect",
-};
+table! {
+    INTERNET_GATEWAYS: InternetGateway = Regional "aws_vpc_internet_gateway"
+        ["ec2:DescribeInternetGateways"],
+        "Internet gateways and the VPCs they are attached to";
+    C::text("internet_gateway_id", "Internet gateway ID", |x, _| Cell::Text(x.id.to_owned())).required(),
+    C::text("owner_id", "The account that owns it", |x, _| Cell::text(x.g.owner_id())),
+    C::json("attachments", "VPCs it is attached to, with their state", |x, _| Cell::json(Value::Array(x.attachments.clone()))),
+    C::common(Column::AKAS, |x, _| x.akas_cell.clone()),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tag_list())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tag_list())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
+    C::partition(),
+}
 
 pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
-    let partition = unit.partition();
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeInternetGateways",
@@ -384,8 +324,7 @@ pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
                     .iter()
                     .map(|a| json!({"VpcId": a.vpc_id(), "State": a.state().map(|s| s.as_str())}))
                     .collect();
-                rows.push(columns::row(
-                    INTERNET_GATEWAYS_COLUMNS,
+                rows.push(INTERNET_GATEWAYS.row(
                     &InternetGateway {
                         akas_cell: Cell::json(json!([
                             unit.arn("ec2", &format!("internet-gateway/{id}"))
@@ -394,20 +333,17 @@ pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
                         id: id.to_owned(),
                         attachments,
                     },
-                    &columns::RowCtx {
-                        partition: &partition,
-                    },
+                    unit.cx(),
                 ));
             }
         },
     )
     .await?;
-    Ok(vec![batch(&INTERNET_GATEWAYS, rows)])
+    Ok(vec![INTERNET_GATEWAYS.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(in crate::collectors) const COLLECTORS: &[Collector] = &[
-    Collector::new(&[&NETWORK_INTERFACES], |u| Box::pin(network_interfaces(u))),
-    Collector::new(&[&ROUTE_TABLES, &ROUTES], |u| Box::pin(route_tables(u))),
-    Collector::new(&[&INTERNET_GATEWAYS], |u| Box::pin(internet_gateways(u))),
-];
+collectors! {
+    network_interfaces: NETWORK_INTERFACES;
+    route_tables: ROUTE_TABLES, ROUTES;
+    internet_gateways: INTERNET_GATEWAYS;
+}

@@ -1,12 +1,10 @@
 //! Security groups and their rules, each rule a row of its own.
 
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use crate::collectors::Collector;
-use crate::collectors::columns::{self, Col};
-use crate::collectors::{Unit, batch, tags_of, tags_src};
+use crate::collectors::{Unit, tags_of, tags_src};
 use crate::error::AwsError;
 
 use super::client;
@@ -19,36 +17,24 @@ struct SecurityGroup {
     arn: String,
 }
 
-/// A column of `aws_vpc_security_group`.
-type SecurityGroupC = Col<SecurityGroup>;
-
-#[rustfmt::skip]
-const SECURITY_GROUPS_COLUMNS: &[Col<SecurityGroup>] = &[
-    SecurityGroupC::text("group_name", "The group's name", |x, _| Cell::Text(x.name.to_owned())).required(),
-    SecurityGroupC::text("group_id", "The group", |x, _| Cell::Text(x.id.to_owned())).required(),
-    SecurityGroupC::text("arn", "The group's ARN", |x, _| Cell::Text(x.arn.clone())),
-    SecurityGroupC::text("description", "The group's description", |x, _| Cell::text(x.g.description())),
-    SecurityGroupC::text("vpc_id", "The VPC", |x, _| Cell::text(x.g.vpc_id())),
-    SecurityGroupC::text("owner_id", "The account that owns it", |x, _| Cell::text(x.g.owner_id())),
-    SecurityGroupC::json("ip_permissions", "Inbound rules: [{\"IpProtocol\", \"FromPort\", \"ToPort\", \"IpRanges\": [{\"CidrIp\"}], \"Ipv6Ranges\", \"PrefixListIds\", \"UserIdGroupPairs\"}]", |x, _| permissions(x.g.ip_permissions())),
-    SecurityGroupC::json("ip_permissions_egress", "Outbound rules, in the same shape", |x, _| permissions(x.g.ip_permissions_egress())),
-    SecurityGroupC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    SecurityGroupC::common(Column::TAGS_SRC, |x, _| tags_src(x.g.tags())),
-    SecurityGroupC::common(Column::TAGS, |x, _| tags_of(x.g.tags())),
-    SecurityGroupC::common(Column::TITLE, |x, _| Cell::Text(x.name.to_owned())),
-    SecurityGroupC::partition(),
-];
-
-pub(super) const SECURITY_GROUPS: TableDef = TableDef {
-    name: "aws_vpc_security_group",
-    scope: Scope::Regional,
-    description: "Security groups, with their inbound and outbound rules as AWS lists them",
-    columns: &columns::columns::<SecurityGroup, { SECURITY_GROUPS_COLUMNS.len() }>(
-        SECURITY_GROUPS_COLUMNS,
-    ),
-    actions: &["ec2:DescribeSecurityGroups"],
-    filled_by: "collect",
-};
+table! {
+    SECURITY_GROUPS: SecurityGroup = Regional "aws_vpc_security_group"
+        ["ec2:DescribeSecurityGroups"],
+        "Security groups, with their inbound and outbound rules as AWS lists them";
+    C::text("group_name", "The group's name", |x, _| Cell::Text(x.name.to_owned())).required(),
+    C::text("group_id", "The group", |x, _| Cell::Text(x.id.to_owned())).required(),
+    C::text("arn", "The group's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("description", "The group's description", |x, _| Cell::text(x.g.description())),
+    C::text("vpc_id", "The VPC", |x, _| Cell::text(x.g.vpc_id())),
+    C::text("owner_id", "The account that owns it", |x, _| Cell::text(x.g.owner_id())),
+    C::json("ip_permissions", "Inbound rules: [{\"IpProtocol\", \"FromPort\", \"ToPort\", \"IpRanges\": [{\"CidrIp\"}], \"Ipv6Ranges\", \"PrefixListIds\", \"UserIdGroupPairs\"}]", |x, _| permissions(x.g.ip_permissions())),
+    C::json("ip_permissions_egress", "Outbound rules, in the same shape", |x, _| permissions(x.g.ip_permissions_egress())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.g.tags())),
+    C::common(Column::TAGS, |x, _| tags_of(x.g.tags())),
+    C::common(Column::TITLE, |x, _| Cell::Text(x.name.to_owned())),
+    C::partition(),
+}
 
 /// A security group's rules with AWS's member names (absent members are null, as Steampipe
 /// shows the SDK's structures).
@@ -90,7 +76,6 @@ fn permissions(rules: &[aws_sdk_ec2::types::IpPermission]) -> Cell {
 
 pub(super) async fn security_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
-    let partition = unit.partition();
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeSecurityGroups",
@@ -107,23 +92,20 @@ pub(super) async fn security_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
                 let id = g.group_id().unwrap_or_default();
                 let name = g.group_name().unwrap_or_default();
                 let arn = unit.arn("ec2", &format!("security-group/{id}"));
-                rows.push(columns::row(
-                    SECURITY_GROUPS_COLUMNS,
+                rows.push(SECURITY_GROUPS.row(
                     &SecurityGroup {
                         g: g.clone(),
                         id: id.to_owned(),
                         name: name.to_owned(),
                         arn,
                     },
-                    &columns::RowCtx {
-                        partition: &partition,
-                    },
+                    unit.cx(),
                 ));
             }
         },
     )
     .await?;
-    Ok(vec![batch(&SECURITY_GROUPS, rows)])
+    Ok(vec![SECURITY_GROUPS.batch(rows)])
 }
 
 /// What is read of one row of `aws_vpc_security_group_rule`.
@@ -141,43 +123,31 @@ impl SgRule {
     }
 }
 
-/// A column of `aws_vpc_security_group_rule`.
-type SgRuleC = Col<SgRule>;
-
-#[rustfmt::skip]
-const SECURITY_GROUP_RULES_COLUMNS: &[Col<SgRule>] = &[
-    SgRuleC::text("security_group_rule_id", "The rule (sgr-...)", |x, _| Cell::Text(x.id.to_owned())).required(),
-    SgRuleC::text("group_id", "The security group it belongs to", |x, _| Cell::text(x.r.group_id())).required(),
-    SgRuleC::bool("is_egress", "Whether it is an outbound rule", |x, _| Cell::Bool(x.egress)),
-    SgRuleC::text("type", "ingress or egress", |x, _| Cell::Text(if x.egress { "egress" } else { "ingress" }.to_owned())),
-    SgRuleC::text("group_owner_id", "The account that owns the group", |x, _| Cell::text(x.r.group_owner_id())),
-    SgRuleC::text("description", "The rule's description", |x, _| Cell::text(x.r.description())),
-    SgRuleC::text("ip_protocol", "tcp, udp, icmp, icmpv6, a protocol number, or -1 for every protocol", |x, _| Cell::text(x.r.ip_protocol())),
-    SgRuleC::int("from_port", "First port (or ICMP type); -1 for every port or type", |x, _| Cell::int(x.r.from_port())),
-    SgRuleC::int("to_port", "Last port (or ICMP code); -1 for every port or code", |x, _| Cell::int(x.r.to_port())),
-    SgRuleC::cidr("cidr_ipv4", "The IPv4 range it allows", |x, _| Cell::text(x.r.cidr_ipv4())),
-    SgRuleC::cidr("cidr_ipv6", "The IPv6 range it allows", |x, _| Cell::text(x.r.cidr_ipv6())),
-    SgRuleC::text("referenced_group_id", "The security group it allows", |x, _| Cell::text(x.referenced().and_then(|g| g.group_id()))),
-    SgRuleC::text("referenced_peering_status", "The VPC peering connection's status, when it references a peer's group", |x, _| Cell::text(x.referenced().and_then(|g| g.peering_status()))),
-    SgRuleC::text("referenced_user_id", "The account of the referenced group", |x, _| Cell::text(x.referenced().and_then(|g| g.user_id()))),
-    SgRuleC::text("referenced_vpc_id", "The VPC of the referenced group", |x, _| Cell::text(x.referenced().and_then(|g| g.vpc_id()))),
-    SgRuleC::text("referenced_vpc_peering_connection_id", "The VPC peering connection, when it references a peer's group", |x, _| Cell::text(x.referenced().and_then(|g| g.vpc_peering_connection_id()))),
-    SgRuleC::text("prefix_list_id", "The prefix list it allows", |x, _| Cell::text(x.r.prefix_list_id())),
-    SgRuleC::common(Column::TITLE, |x, _| x.title_cell.clone()),
-    SgRuleC::common(Column::AKAS, |x, _| Cell::json(json!([x.aka]))),
-    SgRuleC::partition(),
-];
-
-pub(super) const SECURITY_GROUP_RULES: TableDef = TableDef {
-    name: "aws_vpc_security_group_rule",
-    scope: Scope::Regional,
-    description: "Security group rules, one row per rule (DescribeSecurityGroupRules): what each group lets in and out",
-    columns: &columns::columns::<SgRule, { SECURITY_GROUP_RULES_COLUMNS.len() }>(
-        SECURITY_GROUP_RULES_COLUMNS,
-    ),
-    actions: &["ec2:DescribeSecurityGroupRules"],
-    filled_by: "collect",
-};
+table! {
+    SECURITY_GROUP_RULES: SgRule = Regional "aws_vpc_security_group_rule"
+        ["ec2:DescribeSecurityGroupRules"],
+        "Security group rules, one row per rule (DescribeSecurityGroupRules): what each group lets in and out";
+    C::text("security_group_rule_id", "The rule (sgr-...)", |x, _| Cell::Text(x.id.to_owned())).required(),
+    C::text("group_id", "The security group it belongs to", |x, _| Cell::text(x.r.group_id())).required(),
+    C::bool("is_egress", "Whether it is an outbound rule", |x, _| Cell::Bool(x.egress)),
+    C::text("type", "ingress or egress", |x, _| Cell::Text(if x.egress { "egress" } else { "ingress" }.to_owned())),
+    C::text("group_owner_id", "The account that owns the group", |x, _| Cell::text(x.r.group_owner_id())),
+    C::text("description", "The rule's description", |x, _| Cell::text(x.r.description())),
+    C::text("ip_protocol", "tcp, udp, icmp, icmpv6, a protocol number, or -1 for every protocol", |x, _| Cell::text(x.r.ip_protocol())),
+    C::int("from_port", "First port (or ICMP type); -1 for every port or type", |x, _| Cell::int(x.r.from_port())),
+    C::int("to_port", "Last port (or ICMP code); -1 for every port or code", |x, _| Cell::int(x.r.to_port())),
+    C::cidr("cidr_ipv4", "The IPv4 range it allows", |x, _| Cell::text(x.r.cidr_ipv4())),
+    C::cidr("cidr_ipv6", "The IPv6 range it allows", |x, _| Cell::text(x.r.cidr_ipv6())),
+    C::text("referenced_group_id", "The security group it allows", |x, _| Cell::text(x.referenced().and_then(|g| g.group_id()))),
+    C::text("referenced_peering_status", "The VPC peering connection's status, when it references a peer's group", |x, _| Cell::text(x.referenced().and_then(|g| g.peering_status()))),
+    C::text("referenced_user_id", "The account of the referenced group", |x, _| Cell::text(x.referenced().and_then(|g| g.user_id()))),
+    C::text("referenced_vpc_id", "The VPC of the referenced group", |x, _| Cell::text(x.referenced().and_then(|g| g.vpc_id()))),
+    C::text("referenced_vpc_peering_connection_id", "The VPC peering connection, when it references a peer's group", |x, _| Cell::text(x.referenced().and_then(|g| g.vpc_peering_connection_id()))),
+    C::text("prefix_list_id", "The prefix list it allows", |x, _| Cell::text(x.r.prefix_list_id())),
+    C::common(Column::TITLE, |x, _| x.title_cell.clone()),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.aka]))),
+    C::partition(),
+}
 
 /// Steampipe's unique name for a rule (its title, and the end of its aka): direction and
 /// protocol, the port range when there is one, then what it allows (a CIDR, the group itself,
@@ -209,7 +179,6 @@ fn rule_hash(r: &aws_sdk_ec2::types::SecurityGroupRule) -> String {
 
 pub(super) async fn security_group_rules(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
-    let partition = unit.partition();
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeSecurityGroupRules",
@@ -235,8 +204,7 @@ pub(super) async fn security_group_rules(unit: Unit<'_>) -> Result<Vec<Batch>, A
                 }
                 .to_string();
                 let egress = r.is_egress().unwrap_or(false);
-                rows.push(columns::row(
-                    SECURITY_GROUP_RULES_COLUMNS,
+                rows.push(SECURITY_GROUP_RULES.row(
                     &SgRule {
                         r: r.clone(),
                         id: id.to_owned(),
@@ -244,21 +212,16 @@ pub(super) async fn security_group_rules(unit: Unit<'_>) -> Result<Vec<Batch>, A
                         title_cell: Cell::Text(format!("{id}_{hash}")),
                         aka,
                     },
-                    &columns::RowCtx {
-                        partition: &partition,
-                    },
+                    unit.cx(),
                 ));
             }
         },
     )
     .await?;
-    Ok(vec![batch(&SECURITY_GROUP_RULES, rows)])
+    Ok(vec![SECURITY_GROUP_RULES.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(in crate::collectors) const COLLECTORS: &[Collector] = &[
-    Collector::new(&[&SECURITY_GROUPS], |u| Box::pin(security_groups(u))),
-    Collector::new(&[&SECURITY_GROUP_RULES], |u| {
-        Box::pin(security_group_rules(u))
-    }),
-];
+collectors! {
+    security_groups: SECURITY_GROUPS;
+    security_group_rules: SECURITY_GROUP_RULES;
+}

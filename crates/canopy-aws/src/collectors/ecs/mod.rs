@@ -12,12 +12,11 @@ use aws_sdk_ecs::types::{
     ServiceField, ServiceRegistry,
 };
 use canopy_model::inventory::{Batch, Cell, Row};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::Collector;
-use super::columns::{self, Col};
-use super::{Unit, batch, json_cell, list_of, tags_of, tags_src, time, time_text};
+use super::columns::{self};
+use super::{Unit, json_cell, list_of, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
 /// What is read of one row of `aws_ecs_cluster`.
@@ -27,21 +26,19 @@ struct Cluster {
     arn: String,
 }
 
-/// A column of `aws_ecs_cluster`.
-type ClusterC = Col<Cluster>;
-
-#[rustfmt::skip]
-const CLUSTERS_COLUMNS: &[Col<Cluster>] = &[
-    ClusterC::text("cluster_arn", "The cluster's ARN", |x, _| Cell::Text(x.arn.clone())).required(),
-    ClusterC::text("cluster_name", "The cluster's name", |x, _| Cell::text(x.c.cluster_name())),
-    ClusterC::int("active_services_count", "Services in the ACTIVE state", |x, _| Cell::int(Some(x.c.active_services_count()))),
-    ClusterC::int("pending_tasks_count", "Tasks in the PENDING state", |x, _| Cell::int(Some(x.c.pending_tasks_count()))),
-    ClusterC::int("registered_container_instances_count", "Container instances registered to it", |x, _| Cell::int(Some(x.c.registered_container_instances_count()))),
-    ClusterC::int("running_tasks_count", "Tasks in the RUNNING state", |x, _| Cell::int(Some(x.c.running_tasks_count()))),
-    ClusterC::text("status", "Its status (ACTIVE, PROVISIONING, FAILED, ...)", |x, _| Cell::text(x.c.status())),
-    ClusterC::text("attachments_status", "Its capacity providers' attachment status", |x, _| Cell::text(x.c.attachments_status())),
-    ClusterC::text("service_connect_defaults_namespace", "Its default Service Connect namespace", |x, _| Cell::text(x.c.service_connect_defaults().and_then(|d| d.namespace()))),
-    ClusterC::json("attachments", "Resources attached to it: [{\"Id\", \"Type\", \"Status\", \"Details\"}]", |x, _| list_of(x.c.attachments(), |a| {
+table! {
+    CLUSTERS: Cluster = Regional "aws_ecs_cluster" ["ecs:ListClusters", "ecs:DescribeClusters"],
+        "ECS clusters: capacity providers, Container Insights, execute-command logging";
+    C::text("cluster_arn", "The cluster's ARN", |x, _| Cell::Text(x.arn.clone())).required(),
+    C::text("cluster_name", "The cluster's name", |x, _| Cell::text(x.c.cluster_name())),
+    C::int("active_services_count", "Services in the ACTIVE state", |x, _| Cell::int(Some(x.c.active_services_count()))),
+    C::int("pending_tasks_count", "Tasks in the PENDING state", |x, _| Cell::int(Some(x.c.pending_tasks_count()))),
+    C::int("registered_container_instances_count", "Container instances registered to it", |x, _| Cell::int(Some(x.c.registered_container_instances_count()))),
+    C::int("running_tasks_count", "Tasks in the RUNNING state", |x, _| Cell::int(Some(x.c.running_tasks_count()))),
+    C::text("status", "Its status (ACTIVE, PROVISIONING, FAILED, ...)", |x, _| Cell::text(x.c.status())),
+    C::text("attachments_status", "Its capacity providers' attachment status", |x, _| Cell::text(x.c.attachments_status())),
+    C::text("service_connect_defaults_namespace", "Its default Service Connect namespace", |x, _| Cell::text(x.c.service_connect_defaults().and_then(|d| d.namespace()))),
+    C::json("attachments", "Resources attached to it: [{\"Id\", \"Type\", \"Status\", \"Details\"}]", |x, _| list_of(x.c.attachments(), |a| {
                         json!({
                             "Details": pairs(a.details()),
                             "Id": a.id(),
@@ -49,32 +46,23 @@ const CLUSTERS_COLUMNS: &[Col<Cluster>] = &[
                             "Type": a.r#type(),
                         })
                     })),
-    ClusterC::json("capacity_providers", "Its capacity providers", |x, _| list_of(x.c.capacity_providers(), |p| json!(p))),
-    ClusterC::json("default_capacity_provider_strategy", "Its default strategy: [{\"CapacityProvider\", \"Weight\", \"Base\"}]", |x, _| strategy(x.c.default_capacity_provider_strategy())),
-    ClusterC::json("settings", "Its settings: [{\"Name\": \"containerInsights\", \"Value\"}]", |x, _| list_of(
+    C::json("capacity_providers", "Its capacity providers", |x, _| list_of(x.c.capacity_providers(), |p| json!(p))),
+    C::json("default_capacity_provider_strategy", "Its default strategy: [{\"CapacityProvider\", \"Weight\", \"Base\"}]", |x, _| strategy(x.c.default_capacity_provider_strategy())),
+    C::json("settings", "Its settings: [{\"Name\": \"containerInsights\", \"Value\"}]", |x, _| list_of(
                         x.c.settings(),
                         |s| json!({"Name": s.name().map(|n| n.as_str()), "Value": s.value()}),
                     )),
-    ClusterC::json("statistics", "Task and service counts by launch type: [{\"Name\", \"Value\"}]", |x, _| list_of(
+    C::json("statistics", "Task and service counts by launch type: [{\"Name\", \"Value\"}]", |x, _| list_of(
                         x.c.statistics(),
                         |p| json!({"Name": p.name(), "Value": p.value()}),
                     )),
-    ClusterC::json("execute_command_configuration", "ECS Exec: {\"KmsKeyId\", \"Logging\", \"LogConfiguration\"}", |x, _| json_cell(x.exec.clone())),
-    ClusterC::common(Column::TAGS_SRC, |x, _| tags_src(x.c.tags().iter())),
-    ClusterC::common(Column::TITLE, |x, _| Cell::text(x.c.cluster_name())),
-    ClusterC::common(Column::TAGS, |x, _| tags_of(x.c.tags().iter())),
-    ClusterC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    ClusterC::partition(),
-];
-
-pub(super) const CLUSTERS: TableDef = TableDef {
-    name: "aws_ecs_cluster",
-    scope: Scope::Regional,
-    description: "ECS clusters: capacity providers, Container Insights, execute-command logging",
-    columns: &columns::columns::<Cluster, { CLUSTERS_COLUMNS.len() }>(CLUSTERS_COLUMNS),
-    actions: &["ecs:ListClusters", "ecs:DescribeClusters"],
-    filled_by: "collect",
-};
+    C::json("execute_command_configuration", "ECS Exec: {\"KmsKeyId\", \"Logging\", \"LogConfiguration\"}", |x, _| json_cell(x.exec.clone())),
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.c.tags().iter())),
+    C::common(Column::TITLE, |x, _| Cell::text(x.c.cluster_name())),
+    C::common(Column::TAGS, |x, _| tags_of(x.c.tags().iter())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+}
 
 /// What is read of one row of `aws_ecs_service`.
 struct Service {
@@ -83,34 +71,33 @@ struct Service {
     arn: String,
 }
 
-/// A column of `aws_ecs_service`.
-type ServiceC = Col<Service>;
-
-#[rustfmt::skip]
-const SERVICES_COLUMNS: &[Col<Service>] = &[
-    ServiceC::text("service_name", "The service's name", |x, _| Cell::text(x.s.service_name())).required(),
-    ServiceC::text("arn", "The service's ARN", |x, _| Cell::Text(x.arn.clone())),
-    ServiceC::text("status", "ACTIVE, DRAINING or INACTIVE", |x, _| Cell::text(x.s.status())),
-    ServiceC::text("cluster_arn", "The cluster it runs in", |x, _| Cell::text(x.s.cluster_arn())),
-    ServiceC::text("task_definition", "The task definition it runs", |x, _| Cell::text(x.s.task_definition())),
-    ServiceC::time("created_at", "When it was created", |x, _| time(x.s.created_at())),
-    ServiceC::text("created_by", "The principal that created it", |x, _| Cell::text(x.s.created_by())),
-    ServiceC::text("deployment_controller_type", "ECS, CODE_DEPLOY or EXTERNAL", |x, _| Cell::text(x.s.deployment_controller().map(|d| d.r#type().as_str()))),
-    ServiceC::int("desired_count", "Tasks it keeps running", |x, _| Cell::int(Some(x.s.desired_count()))),
-    ServiceC::bool("enable_ecs_managed_tags", "Whether ECS tags its tasks", |x, _| Cell::bool(Some(x.s.enable_ecs_managed_tags()))),
-    ServiceC::bool("enable_execute_command", "Whether ECS Exec is on", |x, _| Cell::bool(Some(x.s.enable_execute_command()))),
-    ServiceC::int("health_check_grace_period_seconds", "Seconds unhealthy load balancer checks are ignored after a task starts", |x, _| Cell::int(x.s.health_check_grace_period_seconds())),
-    ServiceC::text("launch_type", "EC2, FARGATE or EXTERNAL", |x, _| Cell::text(x.s.launch_type().map(|l| l.as_str()))),
-    ServiceC::int("pending_count", "Tasks in the PENDING state", |x, _| Cell::int(Some(x.s.pending_count()))),
-    ServiceC::text("platform_family", "The operating system its tasks run", |x, _| Cell::text(x.s.platform_family())),
-    ServiceC::text("platform_version", "Its Fargate platform version", |x, _| Cell::text(x.s.platform_version())),
-    ServiceC::text("propagate_tags", "Where its tasks' tags come from: TASK_DEFINITION, SERVICE or NONE", |x, _| Cell::text(x.s.propagate_tags().map(|p| p.as_str()))),
-    ServiceC::text("role_arn", "The role its load balancer registration uses", |x, _| Cell::text(x.s.role_arn())),
-    ServiceC::int("running_count", "Tasks in the RUNNING state", |x, _| Cell::int(Some(x.s.running_count()))),
-    ServiceC::text("scheduling_strategy", "REPLICA or DAEMON", |x, _| Cell::text(x.s.scheduling_strategy().map(|p| p.as_str()))),
-    ServiceC::json("capacity_provider_strategy", "[{\"CapacityProvider\", \"Weight\", \"Base\"}]", |x, _| strategy(x.s.capacity_provider_strategy())),
-    ServiceC::json("deployment_configuration", "{\"MaximumPercent\", \"MinimumHealthyPercent\", \"DeploymentCircuitBreaker\"}", |x, _| json_cell(x.deployment_configuration.clone())),
-    ServiceC::json("deployments", "Its deployments and their state", |x, _| list_of(x.s.deployments(), |d| {
+table! {
+    SERVICES: Service = Regional "aws_ecs_service"
+        ["ecs:ListClusters", "ecs:ListServices", "ecs:DescribeServices"],
+        "ECS services: task definition, launch type, network exposure, deployments";
+    C::text("service_name", "The service's name", |x, _| Cell::text(x.s.service_name())).required(),
+    C::text("arn", "The service's ARN", |x, _| Cell::Text(x.arn.clone())),
+    C::text("status", "ACTIVE, DRAINING or INACTIVE", |x, _| Cell::text(x.s.status())),
+    C::text("cluster_arn", "The cluster it runs in", |x, _| Cell::text(x.s.cluster_arn())),
+    C::text("task_definition", "The task definition it runs", |x, _| Cell::text(x.s.task_definition())),
+    C::time("created_at", "When it was created", |x, _| time(x.s.created_at())),
+    C::text("created_by", "The principal that created it", |x, _| Cell::text(x.s.created_by())),
+    C::text("deployment_controller_type", "ECS, CODE_DEPLOY or EXTERNAL", |x, _| Cell::text(x.s.deployment_controller().map(|d| d.r#type().as_str()))),
+    C::int("desired_count", "Tasks it keeps running", |x, _| Cell::int(Some(x.s.desired_count()))),
+    C::bool("enable_ecs_managed_tags", "Whether ECS tags its tasks", |x, _| Cell::bool(Some(x.s.enable_ecs_managed_tags()))),
+    C::bool("enable_execute_command", "Whether ECS Exec is on", |x, _| Cell::bool(Some(x.s.enable_execute_command()))),
+    C::int("health_check_grace_period_seconds", "Seconds unhealthy load balancer checks are ignored after a task starts", |x, _| Cell::int(x.s.health_check_grace_period_seconds())),
+    C::text("launch_type", "EC2, FARGATE or EXTERNAL", |x, _| Cell::variant(x.s.launch_type())),
+    C::int("pending_count", "Tasks in the PENDING state", |x, _| Cell::int(Some(x.s.pending_count()))),
+    C::text("platform_family", "The operating system its tasks run", |x, _| Cell::text(x.s.platform_family())),
+    C::text("platform_version", "Its Fargate platform version", |x, _| Cell::text(x.s.platform_version())),
+    C::text("propagate_tags", "Where its tasks' tags come from: TASK_DEFINITION, SERVICE or NONE", |x, _| Cell::variant(x.s.propagate_tags())),
+    C::text("role_arn", "The role its load balancer registration uses", |x, _| Cell::text(x.s.role_arn())),
+    C::int("running_count", "Tasks in the RUNNING state", |x, _| Cell::int(Some(x.s.running_count()))),
+    C::text("scheduling_strategy", "REPLICA or DAEMON", |x, _| Cell::variant(x.s.scheduling_strategy())),
+    C::json("capacity_provider_strategy", "[{\"CapacityProvider\", \"Weight\", \"Base\"}]", |x, _| strategy(x.s.capacity_provider_strategy())),
+    C::json("deployment_configuration", "{\"MaximumPercent\", \"MinimumHealthyPercent\", \"DeploymentCircuitBreaker\"}", |x, _| json_cell(x.deployment_configuration.clone())),
+    C::json("deployments", "Its deployments and their state", |x, _| list_of(x.s.deployments(), |d| {
             json!({
                 "CapacityProviderStrategy": d.capacity_provider_strategy().iter().map(|c| json!({"Base": c.base(), "CapacityProvider": c.capacity_provider(), "Weight": c.weight()})).collect::<Vec<_>>(),
                 "CreatedAt": time_text(d.created_at()),
@@ -130,13 +117,13 @@ const SERVICES_COLUMNS: &[Col<Service>] = &[
                 "UpdatedAt": time_text(d.updated_at()),
             })
         })),
-    ServiceC::json("events", "Its latest events: [{\"Id\", \"CreatedAt\", \"Message\"}]", |x, _| list_of(x.s.events(), |e| { json!({"CreatedAt": time_text(e.created_at()), "Id": e.id(), "Message": e.message()}) })),
-    ServiceC::json("load_balancers", "[{\"TargetGroupArn\", \"LoadBalancerName\", \"ContainerName\", \"ContainerPort\"}]", |x, _| if x.s.load_balancers().is_empty() { Cell::Null } else { Cell::json(load_balancers(x.s.load_balancers())) }),
-    ServiceC::json("network_configuration", "{\"AwsvpcConfiguration\": {\"Subnets\", \"SecurityGroups\", \"AssignPublicIp\"}}", |x, _| json_cell(network(x.s.network_configuration()))),
-    ServiceC::json("placement_constraints", "[{\"Type\", \"Expression\"}]", |x, _| list_of(x.s.placement_constraints(), |p| { json!({"Expression": p.expression(), "Type": p.r#type().map(|t| t.as_str())}) })),
-    ServiceC::json("placement_strategy", "[{\"Type\", \"Field\"}]", |x, _| list_of(x.s.placement_strategy(), |p| { json!({"Field": p.field(), "Type": p.r#type().map(|t| t.as_str())}) })),
-    ServiceC::json("service_registries", "Service discovery: [{\"RegistryArn\", \"Port\", \"ContainerName\", \"ContainerPort\"}]", |x, _| if x.s.service_registries().is_empty() { Cell::Null } else { Cell::json(registries(x.s.service_registries())) }),
-    ServiceC::json("task_sets", "Its task sets (CODE_DEPLOY and EXTERNAL deployments)", |x, _| list_of(x.s.task_sets(), |t| {
+    C::json("events", "Its latest events: [{\"Id\", \"CreatedAt\", \"Message\"}]", |x, _| list_of(x.s.events(), |e| { json!({"CreatedAt": time_text(e.created_at()), "Id": e.id(), "Message": e.message()}) })),
+    C::json("load_balancers", "[{\"TargetGroupArn\", \"LoadBalancerName\", \"ContainerName\", \"ContainerPort\"}]", |x, _| if x.s.load_balancers().is_empty() { Cell::Null } else { Cell::json(load_balancers(x.s.load_balancers())) }),
+    C::json("network_configuration", "{\"AwsvpcConfiguration\": {\"Subnets\", \"SecurityGroups\", \"AssignPublicIp\"}}", |x, _| json_cell(network(x.s.network_configuration()))),
+    C::json("placement_constraints", "[{\"Type\", \"Expression\"}]", |x, _| list_of(x.s.placement_constraints(), |p| { json!({"Expression": p.expression(), "Type": p.r#type().map(|t| t.as_str())}) })),
+    C::json("placement_strategy", "[{\"Type\", \"Field\"}]", |x, _| list_of(x.s.placement_strategy(), |p| { json!({"Field": p.field(), "Type": p.r#type().map(|t| t.as_str())}) })),
+    C::json("service_registries", "Service discovery: [{\"RegistryArn\", \"Port\", \"ContainerName\", \"ContainerPort\"}]", |x, _| if x.s.service_registries().is_empty() { Cell::Null } else { Cell::json(registries(x.s.service_registries())) }),
+    C::json("task_sets", "Its task sets (CODE_DEPLOY and EXTERNAL deployments)", |x, _| list_of(x.s.task_sets(), |t| {
             json!({
                 "ClusterArn": t.cluster_arn(),
                 "ComputedDesiredCount": t.computed_desired_count(),
@@ -159,25 +146,12 @@ const SERVICES_COLUMNS: &[Col<Service>] = &[
                 "UpdatedAt": time_text(t.updated_at()),
             })
         })),
-    ServiceC::common(Column::TAGS_SRC, |x, _| tags_src(x.s.tags().iter())),
-    ServiceC::common(Column::TITLE, |x, _| Cell::text(x.s.service_name())),
-    ServiceC::common(Column::TAGS, |x, _| tags_of(x.s.tags().iter())),
-    ServiceC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    ServiceC::partition(),
-];
-
-pub(super) const SERVICES: TableDef = TableDef {
-    name: "aws_ecs_service",
-    scope: Scope::Regional,
-    description: "ECS services: task definition, launch type, network exposure, deployments",
-    columns: &columns::columns::<Service, { SERVICES_COLUMNS.len() }>(SERVICES_COLUMNS),
-    actions: &[
-        "ecs:ListClusters",
-        "ecs:ListServices",
-        "ecs:DescribeServices",
-    ],
-    filled_by: "collect",
-};
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.s.tags().iter())),
+    C::common(Column::TITLE, |x, _| Cell::text(x.s.service_name())),
+    C::common(Column::TAGS, |x, _| tags_of(x.s.tags().iter())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+}
 
 /// Clusters per DescribeClusters call, services per DescribeServices call (AWS's maxima).
 const CLUSTERS_PER_CALL: usize = 100;
@@ -244,20 +218,20 @@ fn registries(items: &[ServiceRegistry]) -> Value {
 }
 
 async fn cluster_arns(unit: &Unit<'_>, client: &Client) -> Result<Vec<String>, AwsError> {
-    let mut arns = Vec::new();
-    unit.paginate(
-        "ecs:ListClusters",
-        |token| {
-            client
-                .list_clusters()
-                .max_results(100)
-                .set_next_token(token)
-                .send()
-        },
-        |out| out.next_token(),
-        |out| arns.extend(out.cluster_arns().iter().cloned()),
-    )
-    .await?;
+    let arns = unit
+        .list(
+            "ecs:ListClusters",
+            |token| {
+                client
+                    .list_clusters()
+                    .max_results(100)
+                    .set_next_token(token)
+                    .send()
+            },
+            |out| out.next_token(),
+            |out| out.cluster_arns.unwrap_or_default(),
+        )
+        .await?;
     Ok(arns)
 }
 
@@ -275,7 +249,6 @@ async fn clusters(
     client: &Client,
     arns: &[String],
 ) -> Result<Vec<Batch>, AwsError> {
-    let partition = unit.partition();
     let mut rows = Vec::new();
     for chunk in arns.chunks(CLUSTERS_PER_CALL) {
         let out = unit
@@ -309,20 +282,17 @@ async fn clusters(
                     })
                 });
             let arn = c.cluster_arn().unwrap_or_default().to_owned();
-            rows.push(columns::row(
-                CLUSTERS_COLUMNS,
+            rows.push(CLUSTERS.row(
                 &Cluster {
                     c: c.clone(),
                     exec,
                     arn,
                 },
-                &columns::RowCtx {
-                    partition: &partition,
-                },
+                unit.cx(),
             ));
         }
     }
-    Ok(vec![batch(&CLUSTERS, rows)])
+    Ok(vec![CLUSTERS.batch(rows)])
 }
 
 async fn services(
@@ -330,7 +300,6 @@ async fn services(
     client: &Client,
     clusters: &[String],
 ) -> Result<Vec<Batch>, AwsError> {
-    let partition = unit.partition();
     let mut rows = Vec::new();
     for cluster in clusters {
         let mut arns = Vec::new();
@@ -359,13 +328,13 @@ async fn services(
                         .send()
                 })
                 .await?;
-            rows.extend(out.services().iter().map(|s| service_row(s, &partition)));
+            rows.extend(out.services().iter().map(|s| service_row(s, unit.cx())));
         }
     }
-    Ok(vec![batch(&SERVICES, rows)])
+    Ok(vec![SERVICES.batch(rows)])
 }
 
-fn service_row(s: &aws_sdk_ecs::types::Service, partition: &Cell) -> Row {
+fn service_row(s: &aws_sdk_ecs::types::Service, cx: columns::RowCtx<'_>) -> Row {
     let deployment_configuration = s.deployment_configuration().map(|d| {
         json!({
             "DeploymentCircuitBreaker": d.deployment_circuit_breaker().map(|b| json!({
@@ -377,18 +346,16 @@ fn service_row(s: &aws_sdk_ecs::types::Service, partition: &Cell) -> Row {
         })
     });
     let arn = s.service_arn().unwrap_or_default().to_owned();
-    columns::row(
-        SERVICES_COLUMNS,
+    SERVICES.row(
         &Service {
             s: s.clone(),
             deployment_configuration,
             arn,
         },
-        &columns::RowCtx { partition },
+        cx,
     )
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(super) const COLLECTORS: &[Collector] = &[Collector::new(&[&CLUSTERS, &SERVICES], |u| {
-    Box::pin(clusters_and_services(u))
-})];
+collectors! {
+    clusters_and_services: CLUSTERS, SERVICES;
+}

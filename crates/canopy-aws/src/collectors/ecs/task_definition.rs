@@ -4,12 +4,10 @@
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{ContainerDefinition, TaskDefinitionField};
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use crate::collectors::Collector;
-use crate::collectors::columns::{self, Col};
-use crate::collectors::{Unit, batch, json_cell, list_of, tags_of, tags_src, time};
+use crate::collectors::{Unit, json_cell, list_of, tags_of, tags_src, time};
 use crate::error::AwsError;
 
 use super::pairs;
@@ -31,40 +29,39 @@ impl TaskDef {
     }
 }
 
-/// A column of `aws_ecs_task_definition`.
-type TaskDefC = Col<TaskDef>;
-
-#[rustfmt::skip]
-const TASK_DEFINITIONS_COLUMNS: &[Col<TaskDef>] = &[
-    TaskDefC::text("task_definition_arn", "The task definition's ARN", |x, _| Cell::Text(x.arn.clone())).required(),
-    TaskDefC::int("cpu", "CPU units for the task", |x, _| Cell::int(number(x.t().and_then(|t| t.cpu())))),
-    TaskDefC::text("status", "ACTIVE, INACTIVE or DELETE_IN_PROGRESS", |x, _| Cell::text(x.t().and_then(|t| t.status()).map(|s| s.as_str()))),
-    TaskDefC::text("execution_role_arn", "The role the ECS agent pulls images and writes logs with", |x, _| Cell::text(x.t().and_then(|t| t.execution_role_arn()))),
-    TaskDefC::text("family", "Its family", |x, _| Cell::text(x.t().and_then(|t| t.family()))),
-    TaskDefC::text("ipc_mode", "host, task or none", |x, _| Cell::text(x.t().and_then(|t| t.ipc_mode()).map(|m| m.as_str()))),
-    TaskDefC::int("memory", "Memory for the task, MiB", |x, _| Cell::int(number(x.t().and_then(|t| t.memory())))),
-    TaskDefC::text("network_mode", "bridge, host, awsvpc or none", |x, _| Cell::text(x.t().and_then(|t| t.network_mode()).map(|m| m.as_str()))),
-    TaskDefC::text("pid_mode", "host or task", |x, _| Cell::text(x.t().and_then(|t| t.pid_mode()).map(|m| m.as_str()))),
-    TaskDefC::int("revision", "Its revision in the family", |x, _| Cell::int(x.t().map(|t| t.revision()))),
-    TaskDefC::text("task_role_arn", "The role its containers act with", |x, _| Cell::text(x.t().and_then(|t| t.task_role_arn()))),
-    TaskDefC::text("registered_at", "When it was registered", |x, _| time(x.t().and_then(|t| t.registered_at()))),
-    TaskDefC::text("registered_by", "The principal that registered it", |x, _| Cell::text(x.t().and_then(|t| t.registered_by()))),
-    TaskDefC::time("deregistered_at", "When it was deregistered", |x, _| time(x.t().and_then(|t| t.deregistered_at()))),
-    TaskDefC::int("ephemeral_storage_size_in_gib", "Ephemeral storage for the task, GiB (Fargate)", |x, _| Cell::int(x.t().and_then(|t| t.ephemeral_storage()).map(|e| e.size_in_gib()))),
-    TaskDefC::json("container_definitions", "Its containers: [{\"Name\", \"Image\", \"Privileged\", \"User\", \"Environment\": [{\"Name\"}] (values never stored), \"Secrets\", \"LogConfiguration\", \"PortMappings\", ...}]", |x, _| x.t().map_or(Cell::Null, |t| list_of(t.container_definitions(), container))),
-    TaskDefC::json("compatibilities", "Launch types it is compatible with", |x, _| x.t().map_or(Cell::Null, |t| compat(t.compatibilities()))),
-    TaskDefC::json("runtime_platform", "{\"CpuArchitecture\", \"OperatingSystemFamily\"}", |x, _| json_cell(x.t().and_then(|t| t.runtime_platform()).map(|r| json!({
+table! {
+    TASK_DEFINITIONS: TaskDef = Regional "aws_ecs_task_definition"
+        ["ecs:ListTaskDefinitions", "ecs:DescribeTaskDefinition"],
+        "Active ECS task definitions: containers, roles, network mode (environment values never stored)";
+    C::text("task_definition_arn", "The task definition's ARN", |x, _| Cell::Text(x.arn.clone())).required(),
+    C::int("cpu", "CPU units for the task", |x, _| Cell::int(number(x.t().and_then(|t| t.cpu())))),
+    C::text("status", "ACTIVE, INACTIVE or DELETE_IN_PROGRESS", |x, _| Cell::variant(x.t().and_then(|t| t.status()))),
+    C::text("execution_role_arn", "The role the ECS agent pulls images and writes logs with", |x, _| Cell::text(x.t().and_then(|t| t.execution_role_arn()))),
+    C::text("family", "Its family", |x, _| Cell::text(x.t().and_then(|t| t.family()))),
+    C::text("ipc_mode", "host, task or none", |x, _| Cell::variant(x.t().and_then(|t| t.ipc_mode()))),
+    C::int("memory", "Memory for the task, MiB", |x, _| Cell::int(number(x.t().and_then(|t| t.memory())))),
+    C::text("network_mode", "bridge, host, awsvpc or none", |x, _| Cell::variant(x.t().and_then(|t| t.network_mode()))),
+    C::text("pid_mode", "host or task", |x, _| Cell::variant(x.t().and_then(|t| t.pid_mode()))),
+    C::int("revision", "Its revision in the family", |x, _| Cell::int(x.t().map(|t| t.revision()))),
+    C::text("task_role_arn", "The role its containers act with", |x, _| Cell::text(x.t().and_then(|t| t.task_role_arn()))),
+    C::text("registered_at", "When it was registered", |x, _| time(x.t().and_then(|t| t.registered_at()))),
+    C::text("registered_by", "The principal that registered it", |x, _| Cell::text(x.t().and_then(|t| t.registered_by()))),
+    C::time("deregistered_at", "When it was deregistered", |x, _| time(x.t().and_then(|t| t.deregistered_at()))),
+    C::int("ephemeral_storage_size_in_gib", "Ephemeral storage for the task, GiB (Fargate)", |x, _| Cell::int(x.t().and_then(|t| t.ephemeral_storage()).map(|e| e.size_in_gib()))),
+    C::json("container_definitions", "Its containers: [{\"Name\", \"Image\", \"Privileged\", \"User\", \"Environment\": [{\"Name\"}] (values never stored), \"Secrets\", \"LogConfiguration\", \"PortMappings\", ...}]", |x, _| x.t().map_or(Cell::Null, |t| list_of(t.container_definitions(), container))),
+    C::json("compatibilities", "Launch types it is compatible with", |x, _| x.t().map_or(Cell::Null, |t| compat(t.compatibilities()))),
+    C::json("runtime_platform", "{\"CpuArchitecture\", \"OperatingSystemFamily\"}", |x, _| json_cell(x.t().and_then(|t| t.runtime_platform()).map(|r| json!({
                     "CpuArchitecture": r.cpu_architecture().map(|c| c.as_str()),
                     "OperatingSystemFamily": r.operating_system_family().map(|o| o.as_str()),
                 })))),
-    TaskDefC::json("inference_accelerators", "[{\"DeviceName\", \"DeviceType\"}]", |x, _| x.t().map_or(Cell::Null, |t| list_of(t.inference_accelerators(), |a| { json!({"DeviceName": a.device_name(), "DeviceType": a.device_type()}) }))),
-    TaskDefC::json("placement_constraints", "[{\"Type\", \"Expression\"}]", |x, _| x.t().map_or(Cell::Null, |t| list_of(t.placement_constraints(), |p| { json!({"Expression": p.expression(), "Type": p.r#type().map(|t| t.as_str())}) }))),
-    TaskDefC::json("proxy_configuration", "App Mesh proxy configuration", |x, _| json_cell(x.t().and_then(|t| t.proxy_configuration()).map(|p| json!({
+    C::json("inference_accelerators", "[{\"DeviceName\", \"DeviceType\"}]", |x, _| x.t().map_or(Cell::Null, |t| list_of(t.inference_accelerators(), |a| { json!({"DeviceName": a.device_name(), "DeviceType": a.device_type()}) }))),
+    C::json("placement_constraints", "[{\"Type\", \"Expression\"}]", |x, _| x.t().map_or(Cell::Null, |t| list_of(t.placement_constraints(), |p| { json!({"Expression": p.expression(), "Type": p.r#type().map(|t| t.as_str())}) }))),
+    C::json("proxy_configuration", "App Mesh proxy configuration", |x, _| json_cell(x.t().and_then(|t| t.proxy_configuration()).map(|p| json!({
                     "ContainerName": p.container_name(),
                     "Properties": pairs(p.properties()),
                     "Type": p.r#type().map(|t| t.as_str()),
                 })))),
-    TaskDefC::json("requires_attributes", "Container instance attributes it needs", |x, _| x.t().map_or(Cell::Null, |t| list_of(t.requires_attributes(), |a| {
+    C::json("requires_attributes", "Container instance attributes it needs", |x, _| x.t().map_or(Cell::Null, |t| list_of(t.requires_attributes(), |a| {
                     json!({
                         "Name": a.name(),
                         "TargetId": a.target_id(),
@@ -72,8 +69,8 @@ const TASK_DEFINITIONS_COLUMNS: &[Col<TaskDef>] = &[
                         "Value": a.value(),
                     })
                 }))),
-    TaskDefC::json("requires_compatibilities", "Launch types it requires", |x, _| x.t().map_or(Cell::Null, |t| compat(t.requires_compatibilities()))),
-    TaskDefC::json("volumes", "Its volumes: [{\"Name\", \"Host\", \"EfsVolumeConfiguration\", ...}]", |x, _| x.t().map_or(Cell::Null, |t| list_of(t.volumes(), |v| {
+    C::json("requires_compatibilities", "Launch types it requires", |x, _| x.t().map_or(Cell::Null, |t| compat(t.requires_compatibilities()))),
+    C::json("volumes", "Its volumes: [{\"Name\", \"Host\", \"EfsVolumeConfiguration\", ...}]", |x, _| x.t().map_or(Cell::Null, |t| list_of(t.volumes(), |v| {
                     json!({
                         "ConfiguredAtLaunch": v.configured_at_launch(),
                         "DockerVolumeConfiguration": v.docker_volume_configuration().map(|d| json!({
@@ -91,23 +88,12 @@ const TASK_DEFINITIONS_COLUMNS: &[Col<TaskDef>] = &[
                         "Name": v.name(),
                     })
                 }))),
-    TaskDefC::common(Column::TAGS_SRC, |x, _| tags_src(x.tags().iter())),
-    TaskDefC::common(Column::TITLE, |x, _| Cell::text(x.family_revision.as_deref())),
-    TaskDefC::common(Column::TAGS, |x, _| tags_of(x.tags().iter())),
-    TaskDefC::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    TaskDefC::partition(),
-];
-
-pub(super) const TASK_DEFINITIONS: TableDef = TableDef {
-    name: "aws_ecs_task_definition",
-    scope: Scope::Regional,
-    description: "Active ECS task definitions: containers, roles, network mode (environment values never stored)",
-    columns: &columns::columns::<TaskDef, { TASK_DEFINITIONS_COLUMNS.len() }>(
-        TASK_DEFINITIONS_COLUMNS,
-    ),
-    actions: &["ecs:ListTaskDefinitions", "ecs:DescribeTaskDefinition"],
-    filled_by: "collect",
-};
+    C::common(Column::TAGS_SRC, |x, _| tags_src(x.tags().iter())),
+    C::common(Column::TITLE, |x, _| Cell::text(x.family_revision.as_deref())),
+    C::common(Column::TAGS, |x, _| tags_of(x.tags().iter())),
+    C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
+    C::partition(),
+}
 
 /// A container definition, its environment variables' values left out (they are often
 /// secrets; `Secrets` holds references, which are kept).
@@ -181,25 +167,23 @@ fn compat(v: &[aws_sdk_ecs::types::Compatibility]) -> Cell {
 
 pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = unit.session.client(unit.region, Client::new);
-    let mut arns = Vec::new();
-    unit.paginate(
-        "ecs:ListTaskDefinitions",
-        |token| {
-            client
-                .list_task_definitions()
-                .max_results(100)
-                .set_next_token(token)
-                .send()
-        },
-        |out| out.next_token(),
-        |out| arns.extend(out.task_definition_arns().iter().cloned()),
-    )
-    .await?;
-    let partition = unit.partition();
+    let arns = unit
+        .list(
+            "ecs:ListTaskDefinitions",
+            |token| {
+                client
+                    .list_task_definitions()
+                    .max_results(100)
+                    .set_next_token(token)
+                    .send()
+            },
+            |out| out.next_token(),
+            |out| out.task_definition_arns.unwrap_or_default(),
+        )
+        .await?;
     let absent: &[&str] = &["ClientException"];
     let rows = crate::collectors::for_each_listed(arns, |arn| {
         let client = &client;
-        let partition = &partition;
         async move {
             let out = unit
                 .detail(
@@ -221,23 +205,20 @@ pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsEr
             let family_revision = t
                 .and_then(|t| t.family())
                 .map(|f| format!("{f}:{}", t.map_or(0, |t| t.revision())));
-            columns::row(
-                TASK_DEFINITIONS_COLUMNS,
+            TASK_DEFINITIONS.row(
                 &TaskDef {
                     arn,
                     out,
                     family_revision,
                 },
-                &columns::RowCtx { partition },
+                unit.cx(),
             )
         }
     })
     .await;
-    Ok(vec![batch(&TASK_DEFINITIONS, rows)])
+    Ok(vec![TASK_DEFINITIONS.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(in crate::collectors) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&TASK_DEFINITIONS], |u| {
-        Box::pin(task_definitions(u))
-    })];
+collectors! {
+    task_definitions: TASK_DEFINITIONS;
+}

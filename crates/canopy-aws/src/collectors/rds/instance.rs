@@ -3,12 +3,10 @@
 use std::collections::HashMap;
 
 use canopy_model::inventory::{Batch, Cell};
-use canopy_model::table::{Column, Scope, TableDef};
+use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use crate::collectors::Collector;
-use crate::collectors::columns::{self, Col};
-use crate::collectors::{Unit, batch, json_cell, list_of, strings, time};
+use crate::collectors::{Unit, json_cell, list_of, strings, time};
 use crate::collectors::{tags_of, tags_src};
 use crate::error::AwsError;
 
@@ -38,11 +36,10 @@ impl Instance {
     }
 }
 
-/// A column of `aws_rds_db_instance`.
-type C = Col<Instance>;
-
-#[rustfmt::skip]
-const INSTANCES_COLUMNS: &[Col<Instance>] = &[
+table! {
+    INSTANCES: Instance = Regional "aws_rds_db_instance"
+        ["rds:DescribeDBInstances", "rds:DescribePendingMaintenanceActions", "rds:DescribeCertificates"],
+        "RDS DB instances: engine, network exposure, encryption, backups, certificate";
     C::text("db_instance_identifier", "The instance's identifier", |x, _| Cell::Text(x.name.clone())).required(),
     C::text("arn", "The instance's ARN", |x, _| Cell::text(x.arn.as_deref())),
     C::text("db_cluster_identifier", "The cluster it belongs to, if any", |x, _| Cell::text(x.d.db_cluster_identifier())),
@@ -90,7 +87,7 @@ const INSTANCES_COLUMNS: &[Col<Instance>] = &[
     C::int("promotion_tier", "Its failover priority (Aurora)", |x, _| Cell::int(x.d.promotion_tier())),
     C::bool("publicly_accessible", "Whether its endpoint resolves to a public address", |x, _| Cell::bool(x.d.publicly_accessible())),
     C::text("read_replica_source_db_instance_identifier", "The instance it replicates, when a read replica", |x, _| Cell::text(x.d.read_replica_source_db_instance_identifier())),
-    C::text("replica_mode", "An Oracle replica's mode", |x, _| Cell::text(x.d.replica_mode().map(|m| m.as_str()))),
+    C::text("replica_mode", "An Oracle replica's mode", |x, _| Cell::variant(x.d.replica_mode())),
     C::text("secondary_availability_zone", "The standby's Availability Zone (Multi-AZ)", |x, _| Cell::text(x.d.secondary_availability_zone())),
     C::bool("storage_encrypted", "Whether its storage is encrypted", |x, _| Cell::bool(x.d.storage_encrypted())),
     C::int("storage_throughput", "Storage throughput (gp3), MiB/s", |x, _| Cell::int(x.d.storage_throughput())),
@@ -118,39 +115,26 @@ const INSTANCES_COLUMNS: &[Col<Instance>] = &[
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| x.arn.clone().map_or(Cell::Null, |a| Cell::json(json!([a])))),
     C::partition(),
-];
-
-pub(super) const INSTANCES: TableDef = TableDef {
-    name: "aws_rds_db_instance",
-    scope: Scope::Regional,
-    description: "RDS DB instances: engine, network exposure, encryption, backups, certificate",
-    columns: &columns::columns::<Instance, { INSTANCES_COLUMNS.len() }>(INSTANCES_COLUMNS),
-    actions: &[
-        "rds:DescribeDBInstances",
-        "rds:DescribePendingMaintenanceActions",
-        "rds:DescribeCertificates",
-    ],
-    filled_by: "collect",
-};
+}
 
 pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
     let client = client(&unit);
-    let mut listed = Vec::new();
-    unit.paginate(
-        "rds:DescribeDBInstances",
-        |marker| {
-            client
-                .describe_db_instances()
-                .max_records(100)
-                .set_marker(marker)
-                .send()
-        },
-        |out| out.marker(),
-        |out| listed.extend(out.db_instances().iter().cloned()),
-    )
-    .await?;
+    let listed = unit
+        .list(
+            "rds:DescribeDBInstances",
+            |marker| {
+                client
+                    .describe_db_instances()
+                    .max_records(100)
+                    .set_marker(marker)
+                    .send()
+            },
+            |out| out.marker(),
+            |out| out.db_instances.unwrap_or_default(),
+        )
+        .await?;
     if listed.is_empty() {
-        return Ok(vec![batch(&INSTANCES, Vec::new())]);
+        return Ok(vec![INSTANCES.batch(Vec::new())]);
     }
     let pending = pending_maintenance(&unit, &client).await?;
     let mut certificates: HashMap<String, Value> = HashMap::new();
@@ -173,7 +157,6 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         },
     )
     .await?;
-    let partition = unit.partition();
     let rows = listed
         .into_iter()
         .map(|d| {
@@ -213,9 +196,7 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 })
             });
             let name = d.db_instance_identifier().unwrap_or_default().to_owned();
-            columns::row(
-                INSTANCES_COLUMNS,
-                &Instance {
+            INSTANCES.row(&Instance {
                     pending: arn.as_ref().and_then(|a| pending.get(a).cloned()),
                     certificate: d.ca_certificate_identifier().and_then(|id| certificates.get(id).cloned()),
                     d,
@@ -224,13 +205,13 @@ pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     pending_values,
                     name,
                 },
-                &columns::RowCtx { partition: &partition },
+                unit.cx()
             )
         })
         .collect();
-    Ok(vec![batch(&INSTANCES, rows)])
+    Ok(vec![INSTANCES.batch(rows)])
 }
 
-/// The collectors of this module, in the order `canopy tables` lists their tables.
-pub(in crate::collectors) const COLLECTORS: &[Collector] =
-    &[Collector::new(&[&INSTANCES], |u| Box::pin(instances(u)))];
+collectors! {
+    instances: INSTANCES;
+}

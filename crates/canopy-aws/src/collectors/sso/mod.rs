@@ -15,24 +15,21 @@ use std::collections::BTreeSet;
 
 use aws_sdk_identitystore::types::MemberId;
 use aws_sdk_ssoadmin::types::{PrincipalType, ProvisioningStatus};
-use canopy_model::inventory::{Batch, Cell, Row};
+use canopy_model::inventory::{Batch, Row};
 use canopy_model::table::TableDef;
 use futures::{StreamExt, TryStreamExt};
 
 use crate::collectors::columns::{self};
-use crate::collectors::{batch, policy_cells};
+use crate::collectors::policy_cells;
 use crate::error::AwsError;
 use crate::identity::{IdentityCenter, PrincipalKind};
 
-pub(crate) use tables::{
-    ASSIGNMENT, CUSTOMER_POLICY, GROUP, INSTANCE, MANAGED_POLICY, MEMBERSHIP, PERMISSION_SET,
-    PROVISIONED, TABLES, USER,
-};
+pub(crate) use tables::TABLES;
 use tables::{
-    ASSIGNMENT_COLUMNS, CUSTOMER_POLICY_COLUMNS, GROUP_COLUMNS, Grant, INSTANCE_COLUMNS,
-    MANAGED_POLICY_COLUMNS, MEMBERSHIP_COLUMNS, PERMISSION_SET_COLUMNS, PROVISIONED_COLUMNS,
-    SetParts, USER_COLUMNS, read,
+    ASSIGNMENT, CUSTOMER_POLICY, GROUP, INSTANCE, MANAGED_POLICY, MEMBERSHIP, PERMISSION_SET,
+    PROVISIONED, USER,
 };
+use tables::{Grant, SetParts, read};
 
 /// Calls in flight at once through one instance (they still wait for its bucket: this only
 /// overlaps the waits for answers).
@@ -86,10 +83,7 @@ struct SetRead {
 
 async fn read_set(ic: &IdentityCenter, arn: String, partition: &str) -> Result<SetRead, AwsError> {
     let instance = ic.instance_arn.as_str();
-    let partition = Cell::Text(partition.to_owned());
-    let cx = columns::RowCtx {
-        partition: &partition,
-    };
+    let cx = columns::RowCtx { partition };
     let described = ic
         .ask("sso:DescribePermissionSet", || {
             ic.sso
@@ -139,7 +133,7 @@ async fn read_set(ic: &IdentityCenter, arn: String, partition: &str) -> Result<S
         |page| {
             for policy in page.attached_managed_policies() {
                 let it = read(ic, (arn.clone(), policy.clone()));
-                managed.push(columns::row(MANAGED_POLICY_COLUMNS, &it, &cx));
+                managed.push(MANAGED_POLICY.row(&it, cx));
             }
         },
     )
@@ -160,7 +154,7 @@ async fn read_set(ic: &IdentityCenter, arn: String, partition: &str) -> Result<S
         |page| {
             for policy in page.customer_managed_policy_references() {
                 let it = read(ic, (arn.clone(), policy.clone()));
-                customer.push(columns::row(CUSTOMER_POLICY_COLUMNS, &it, &cx));
+                customer.push(CUSTOMER_POLICY.row(&it, cx));
             }
         },
     )
@@ -204,7 +198,7 @@ async fn read_set(ic: &IdentityCenter, arn: String, partition: &str) -> Result<S
         policy_std,
         tags,
     };
-    let row = columns::row(PERMISSION_SET_COLUMNS, &read(ic, parts), &cx);
+    let row = PERMISSION_SET.row(&read(ic, parts), cx);
     Ok(SetRead {
         arn,
         row,
@@ -229,11 +223,8 @@ pub async fn inventory(ic: &IdentityCenter) -> Result<IdentityInventory, AwsErro
     let partition = partition.as_str();
     let instance = ic.instance_arn.as_str();
     let store_id = ic.identity_store_id.as_str();
-    let partition_cell = Cell::Text(partition.to_owned());
-    let cx = columns::RowCtx {
-        partition: &partition_cell,
-    };
-    let instance_row = columns::row(INSTANCE_COLUMNS, &read(ic, ic.instance.clone()), &cx);
+    let cx = columns::RowCtx { partition };
+    let instance_row = INSTANCE.row(&read(ic, ic.instance.clone()), cx);
 
     let mut set_arns: Vec<String> = Vec::new();
     ic.pages(
@@ -272,7 +263,7 @@ pub async fn inventory(ic: &IdentityCenter) -> Result<IdentityInventory, AwsErro
         |page| {
             for u in page.users() {
                 user_ids.push(u.user_id().to_owned());
-                users.push(columns::row(USER_COLUMNS, &read(ic, u.clone()), &cx));
+                users.push(USER.row(&read(ic, u.clone()), cx));
             }
         },
     )
@@ -293,7 +284,7 @@ pub async fn inventory(ic: &IdentityCenter) -> Result<IdentityInventory, AwsErro
         |page| {
             for g in page.groups() {
                 group_ids.push(g.group_id().to_owned());
-                groups.push(columns::row(GROUP_COLUMNS, &read(ic, g.clone()), &cx));
+                groups.push(GROUP.row(&read(ic, g.clone()), cx));
             }
         },
     )
@@ -318,7 +309,7 @@ pub async fn inventory(ic: &IdentityCenter) -> Result<IdentityInventory, AwsErro
                         continue;
                     };
                     let it = read(ic, (group.clone(), user.clone(), m.clone()));
-                    rows.push(columns::row(MEMBERSHIP_COLUMNS, &it, &cx));
+                    rows.push(MEMBERSHIP.row(&it, cx));
                 }
             },
         )
@@ -345,7 +336,7 @@ pub async fn inventory(ic: &IdentityCenter) -> Result<IdentityInventory, AwsErro
     };
     let assignments: Vec<Row> = seen
         .into_iter()
-        .map(|grant| columns::row(ASSIGNMENT_COLUMNS, &read(ic, grant), &cx))
+        .map(|grant| ASSIGNMENT.row(&read(ic, grant), cx))
         .collect();
 
     let mut set_rows = Vec::new();
@@ -361,7 +352,7 @@ pub async fn inventory(ic: &IdentityCenter) -> Result<IdentityInventory, AwsErro
                 account.clone(),
                 set.outdated.contains(account),
             );
-            provisioned.push(columns::row(PROVISIONED_COLUMNS, &read(ic, it), &cx));
+            provisioned.push(PROVISIONED.row(&read(ic, it), cx));
         }
         set_rows.push(set.row);
         managed.extend(set.managed);
@@ -369,15 +360,15 @@ pub async fn inventory(ic: &IdentityCenter) -> Result<IdentityInventory, AwsErro
     }
     Ok(IdentityInventory {
         batches: vec![
-            batch(&INSTANCE, vec![instance_row]),
-            batch(&PERMISSION_SET, set_rows),
-            batch(&MANAGED_POLICY, managed),
-            batch(&CUSTOMER_POLICY, customer),
-            batch(&ASSIGNMENT, assignments),
-            batch(&PROVISIONED, provisioned),
-            batch(&USER, users),
-            batch(&GROUP, groups),
-            batch(&MEMBERSHIP, memberships),
+            INSTANCE.batch(vec![instance_row]),
+            PERMISSION_SET.batch(set_rows),
+            MANAGED_POLICY.batch(managed),
+            CUSTOMER_POLICY.batch(customer),
+            ASSIGNMENT.batch(assignments),
+            PROVISIONED.batch(provisioned),
+            USER.batch(users),
+            GROUP.batch(groups),
+            MEMBERSHIP.batch(memberships),
         ],
         enumeration,
         pairs: pairs.len(),
