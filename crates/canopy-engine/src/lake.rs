@@ -278,15 +278,15 @@ fn walk(root: &Path, dir: &Path, keys: &mut Vec<String>) -> Result<(), EngineErr
 
 /// `FILE` or `s3://BUCKET/KEY`: where one file goes.
 fn file_place(at: &str) -> Result<(Destination, String), EngineError> {
-    let bad = |e: crate::destination::DestinationError| EngineError::Selection(e.to_string());
-    match Destination::parse(at, None).map_err(bad)? {
+    match Destination::parse(at, None)? {
         Destination::Dir(path) => {
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .filter(|n| !n.is_empty())
-                .ok_or_else(|| {
-                    EngineError::Selection(format!("`{at}` names a folder, not a file"))
+                .ok_or_else(|| EngineError::NotAFile {
+                    at: at.to_owned(),
+                    what: "a folder, not a file",
                 })?;
             let dir = path
                 .parent()
@@ -301,9 +301,10 @@ fn file_place(at: &str) -> Result<(Destination, String), EngineError> {
             encryption,
         } => {
             if prefix.is_empty() {
-                return Err(EngineError::Selection(format!(
-                    "`{at}` names a bucket, not an object: write s3://BUCKET/KEY"
-                )));
+                return Err(EngineError::NotAFile {
+                    at: at.to_owned(),
+                    what: "a bucket, not an object: write s3://BUCKET/KEY",
+                });
             }
             let (folder, name) = prefix.rsplit_once('/').unwrap_or(("", &prefix));
             Ok((
@@ -408,9 +409,10 @@ pub async fn export(
             .iter()
             .any(|t| wanted(std::slice::from_ref(name), t.name))
         {
-            return Err(EngineError::Selection(format!(
-                "no table matches `{name}`; see `canopy tables`"
-            )));
+            return Err(EngineError::UnknownTable {
+                name: name.clone(),
+                known: Vec::new(),
+            });
         }
     }
     let place = Place::open(aws, &request.out).await?;
@@ -553,12 +555,15 @@ pub async fn import(
     }
     let root = place.show("");
     let chosen = match &request.run {
-        Some(run) => runs.iter().find(|(r, _)| *r == run).ok_or_else(|| {
-            EngineError::Selection(format!(
-                "no manifest of run `{run}` under `{root}`; runs there: {}",
-                names(&runs)
-            ))
-        })?,
+        Some(run) => {
+            runs.iter()
+                .find(|(r, _)| *r == run)
+                .ok_or_else(|| EngineError::NoSuchRun {
+                    run: run.to_string(),
+                    root: root.clone(),
+                    runs: names(&runs),
+                })?
+        }
         None => runs
             .iter()
             .next_back()
@@ -593,24 +598,20 @@ pub async fn import(
     manifests.sort_by_key(|m| m.shard.index);
     let count = manifests.first().map(|m| m.shard.count).unwrap_or(0);
     if manifests.iter().any(|m| m.shard.count != count) {
-        return Err(EngineError::Selection(format!(
-            "run `{run}` mixes shard counts ({}); each worker of a run must be given the same N",
-            manifests
-                .iter()
-                .map(|m| m.shard.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(EngineError::MixedShards {
+            run: run.to_string(),
+            shards: manifests.iter().map(|m| m.shard.to_string()).collect(),
+        });
     }
     let missing: Vec<String> = (1..=count)
         .filter(|i| !manifests.iter().any(|m| m.shard.index == *i))
         .map(|i| format!("{i}/{count}"))
         .collect();
     if !missing.is_empty() {
-        return Err(EngineError::Selection(format!(
-            "run `{run}` is not complete: shard(s) {} have no manifest yet (still running, or failed); import it when every shard is done",
-            missing.join(", ")
-        )));
+        return Err(EngineError::IncompleteRun {
+            run: run.to_string(),
+            missing,
+        });
     }
     let dt = manifests.first().map(|m| m.dt.clone()).unwrap_or_default();
     let scratch = tempfile::tempdir().map_err(|e| EngineError::File {

@@ -74,8 +74,77 @@ pub enum EngineError {
     Aws(#[from] canopy_aws::AwsError),
     #[error(transparent)]
     Lake(#[from] canopy_lake::LakeError),
-    #[error("{0}")]
-    Selection(String),
+    /// No OU of the synced organizations (or of the one named) is `ou` (an id or a name path).
+    #[error("{}", match org {
+        Some(org) => format!("no OU `{ou}` in organization `{org}`; see `canopy org tree`"),
+        None => format!("no OU matches `{ou}`; give an id (ou-...) or a name path such as `Sports/Baseball` (see `canopy org tree`)"),
+    })]
+    NoSuchOu { ou: String, org: Option<String> },
+    #[error("`{ou}` names {} OUs ({}); give the OU's id", ids.len(), ids.join(", "))]
+    AmbiguousOu { ou: String, ids: Vec<String> },
+    /// No synced account has this id or name.
+    #[error("no synced account `{0}`; see `canopy accounts list`")]
+    NoSuchAccount(String),
+    #[error("`{name}` names {} accounts ({}); give the account id", ids.len(), ids.join(", "))]
+    AmbiguousAccount { name: String, ids: Vec<String> },
+    #[error("no synced organization `{0}`; see `canopy org show`")]
+    NoSuchOrganization(String),
+    #[error("no organization is synced; run `canopy org sync`")]
+    NothingSynced,
+    #[error(
+        "no permission set `{name}` in organization `{org}`'s Identity Center (names are case-sensitive)"
+    )]
+    NoPermissionSet { name: String, org: String },
+    #[error("no {principal} in organization `{org}`'s Identity Center")]
+    NoPrincipal { principal: String, org: String },
+    /// `account` is "name (id)".
+    #[error(
+        "{account} is the management account of `{org}`: it cannot be closed as a member; close the organization's other accounts and delete the organization first"
+    )]
+    CloseManagement { account: String, org: String },
+    #[error("{account} is no longer in organization `{org}`")]
+    LeftOrganization { account: String, org: String },
+    /// A table name that matches none; `known` lists the choices when they are few enough to say.
+    #[error("{}", if known.is_empty() {
+        format!("no table matches `{name}`; see `canopy tables`")
+    } else {
+        format!("unknown table `{name}`; known: {}, a prefix such as `aws_vpc_*`, or `all`", known.join(", "))
+    })]
+    UnknownTable {
+        name: String,
+        known: Vec<&'static str>,
+    },
+    #[error(transparent)]
+    Destination(#[from] crate::destination::DestinationError),
+    /// Where one file goes names something else (`what`: "a folder, not a file", ...).
+    #[error("`{at}` names {what}")]
+    NotAFile { at: String, what: &'static str },
+    #[error("{at}: too many runs in the same second")]
+    RunsTooFast { at: String },
+    #[error("no manifest of run `{run}` under `{root}`; runs there: {runs}")]
+    NoSuchRun {
+        run: String,
+        root: String,
+        runs: String,
+    },
+    #[error("run `{run}` mixes shard counts ({}); each worker of a run must be given the same N", shards.join(", "))]
+    MixedShards { run: String, shards: Vec<String> },
+    #[error(
+        "run `{run}` is not complete: shard(s) {} have no manifest yet (still running, or failed); import it when every shard is done",
+        missing.join(", ")
+    )]
+    IncompleteRun { run: String, missing: Vec<String> },
+    #[error("SCP `{name}` ({id}) cannot be read: {why}")]
+    UnreadableScp {
+        name: String,
+        id: String,
+        why: String,
+    },
+    #[error("the principal `{principal}` is not in account `{account}`")]
+    PrincipalElsewhere {
+        principal: String,
+        account: canopy_model::AccountId,
+    },
     /// A refusal whose fix takes one of the front end's options ([`Hint`]).
     #[error("{message}")]
     Refused { message: String, hint: Hint },

@@ -63,11 +63,8 @@ pub fn effective<'a>(
     snapshots: &'a [OrgSnapshot],
     account: &AccountId,
 ) -> Result<Effective<'a>, EngineError> {
-    let (snapshot, acct) = find_account(snapshots, account).ok_or_else(|| {
-        EngineError::Selection(format!(
-            "account `{account}` is in no synced organization; see `canopy accounts list`"
-        ))
-    })?;
+    let (snapshot, acct) = find_account(snapshots, account)
+        .ok_or_else(|| EngineError::UnknownAccount(account.clone()))?;
     let index = snapshot.index();
     let mut levels = Vec::new();
     let lineage = index.lineage(acct.parent_id.as_str());
@@ -120,8 +117,10 @@ pub fn effective<'a>(
 }
 
 fn parse_scp(p: &canopy_model::Policy) -> Result<Policy, EngineError> {
-    Policy::parse_str(&p.content).map_err(|e| {
-        EngineError::Selection(format!("SCP `{}` ({}) cannot be read: {e}", p.name, p.id))
+    Policy::parse_str(&p.content).map_err(|e| EngineError::UnreadableScp {
+        name: p.name.clone(),
+        id: p.id.to_string(),
+        why: e.to_string(),
     })
 }
 
@@ -196,9 +195,10 @@ pub fn simulate(
     if let Some(p_account) = parsed.account()
         && p_account != account.as_str()
     {
-        return Err(EngineError::Selection(format!(
-            "the principal `{principal}` is not in account `{account}`"
-        )));
+        return Err(EngineError::PrincipalElsewhere {
+            principal,
+            account: account.clone(),
+        });
     }
 
     // derived keys: the principal's side from its account, the resource's side when the
@@ -399,9 +399,7 @@ pub fn boundary(
     kind: BoundaryKind,
 ) -> Result<Value, EngineError> {
     if snapshots.is_empty() {
-        return Err(EngineError::Selection(
-            "no organization is synced; run `canopy org sync`".to_owned(),
-        ));
+        return Err(EngineError::NothingSynced);
     }
     let principal_side = kind == BoundaryKind::Resource;
     let condition = match scope {
@@ -429,9 +427,10 @@ pub fn boundary(
                 match found {
                     Some(p) => paths.push(p),
                     None => {
-                        return Err(EngineError::Selection(format!(
-                            "no OU `{wanted}` in the synced organizations; see `canopy org tree`"
-                        )));
+                        return Err(EngineError::NoSuchOu {
+                            ou: wanted.clone(),
+                            org: None,
+                        });
                     }
                 }
             }
@@ -445,9 +444,7 @@ pub fn boundary(
         Scope::Accounts(ids) => {
             for id in ids {
                 if find_account(snapshots, id).is_none() {
-                    return Err(EngineError::Selection(format!(
-                        "account `{id}` is in no synced organization; see `canopy accounts list`"
-                    )));
+                    return Err(EngineError::UnknownAccount(id.clone()));
                 }
             }
             let key = if principal_side {

@@ -57,9 +57,10 @@ pub fn select(
             }
         }
         if nodes.is_empty() {
-            return Err(EngineError::Selection(format!(
-                "no OU matches `{ou}`; give an id (ou-...) or a name path such as `Sports/Baseball` (see `canopy org tree`)"
-            )));
+            return Err(EngineError::NoSuchOu {
+                ou: ou.clone(),
+                org: None,
+            });
         }
         records.retain(|r| {
             nodes

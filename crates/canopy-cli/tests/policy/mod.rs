@@ -240,7 +240,10 @@ fn effective_lists_the_policies_of_each_level() {
     assert_eq!(mgmt["scps_apply"], false);
 
     let stderr = s.refused(&["policy", "effective", "999988887777"], 2);
-    assert!(stderr.contains("is in no synced organization"), "{stderr}");
+    assert!(
+        stderr.contains("not in any synced organization"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -120,21 +120,17 @@ pub async fn plan(
                     .permission_sets()
                     .await?
                     .remove(permission_set)
-                    .ok_or_else(|| {
-                        EngineError::Selection(format!(
-                            "no permission set `{permission_set}` in organization `{}`'s Identity Center (names are case-sensitive)",
-                            membership.organization_id
-                        ))
+                    .ok_or_else(|| EngineError::NoPermissionSet {
+                        name: permission_set.to_owned(),
+                        org: membership.organization_id.to_string(),
                     })?;
                 let found = match principal.kind {
                     PrincipalKind::User => identity.user_id(&principal.name).await?,
                     PrincipalKind::Group => identity.group_id(&principal.name).await?,
                 };
-                let principal_id = found.ok_or_else(|| {
-                    EngineError::Selection(format!(
-                        "no {principal} in organization `{}`'s Identity Center",
-                        membership.organization_id
-                    ))
+                let principal_id = found.ok_or_else(|| EngineError::NoPrincipal {
+                    principal: principal.to_string(),
+                    org: membership.organization_id.to_string(),
                 })?;
                 orgs.push(OrgAccess {
                     org_id: membership.organization_id.clone(),

@@ -91,13 +91,11 @@ fn account_of(
         .collect();
     match found.as_slice() {
         [one] => Ok(one.clone()),
-        [] => Err(EngineError::Selection(format!(
-            "no synced account `{text}`; see `canopy accounts list`"
-        ))),
-        _ => Err(EngineError::Selection(format!(
-            "`{text}` names {} accounts; give the account id",
-            found.len()
-        ))),
+        [] => Err(EngineError::NoSuchAccount(text.to_owned())),
+        _ => Err(EngineError::AmbiguousAccount {
+            name: text.to_owned(),
+            ids: found.iter().map(|(id, _)| id.to_string()).collect(),
+        }),
     }
 }
 

@@ -19,6 +19,13 @@ pub struct Named<'a> {
     pub name: String,
 }
 
+impl Named<'_> {
+    /// "name (id)", as errors name it.
+    fn label(&self) -> String {
+        format!("{} ({})", self.name, self.id)
+    }
+}
+
 /// Finds the account `text` names: a 12-digit id or an exact name (unique across the synced
 /// organizations).
 pub fn find_account<'a>(
@@ -49,15 +56,10 @@ pub fn find_account<'a>(
             ),
             hint: Hint::Refresh,
         }),
-        _ => Err(EngineError::Selection(format!(
-            "`{text}` names {} accounts ({}); give the account id",
-            found.len(),
-            found
-                .iter()
-                .map(|n| n.id.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+        _ => Err(EngineError::AmbiguousAccount {
+            name: text.to_owned(),
+            ids: found.iter().map(|n| n.id.to_string()).collect(),
+        }),
     }
 }
 
@@ -66,15 +68,14 @@ pub fn find_ou(snapshot: &OrgSnapshot, text: &str) -> Result<String, EngineError
     let found = snapshot.index().find_nodes(text);
     match found.as_slice() {
         [one] => Ok((*one).to_owned()),
-        [] => Err(EngineError::Selection(format!(
-            "no OU `{text}` in organization `{}`; see `canopy org tree`",
-            snapshot.organization.id
-        ))),
-        many => Err(EngineError::Selection(format!(
-            "`{text}` names {} OUs ({}); give the OU's id",
-            many.len(),
-            many.join(", ")
-        ))),
+        [] => Err(EngineError::NoSuchOu {
+            ou: text.to_owned(),
+            org: Some(snapshot.organization.id.to_string()),
+        }),
+        many => Err(EngineError::AmbiguousOu {
+            ou: text.to_owned(),
+            ids: many.iter().map(|id| (*id).to_owned()).collect(),
+        }),
     }
 }
 
@@ -120,11 +121,7 @@ pub fn one_org<'a>(
                 s.organization.id.as_str() == w
                     || s.organization.management_account_id.as_str() == w
             })
-            .ok_or_else(|| {
-                EngineError::Selection(format!(
-                    "no synced organization `{w}`; see `canopy org show`"
-                ))
-            }),
+            .ok_or_else(|| EngineError::NoSuchOrganization(w.to_owned())),
         None => match snapshots {
             [one] => Ok(one),
             _ => Err(EngineError::Refused {
@@ -210,21 +207,19 @@ pub enum ClosePlan {
 /// read now) is closed, any other is left alone.
 pub async fn plan_close(admin: &OrgAdmin, named: &Named<'_>) -> Result<ClosePlan, EngineError> {
     if named.snapshot.organization.management_account_id == named.id {
-        return Err(EngineError::Selection(format!(
-            "{} ({}) is the management account of `{}`: it cannot be closed as a member; close the organization's other accounts and delete the organization first",
-            named.name, named.id, named.snapshot.organization.id
-        )));
+        return Err(EngineError::CloseManagement {
+            account: named.label(),
+            org: named.snapshot.organization.id.to_string(),
+        });
     }
     let now = admin
         .accounts()
         .await?
         .into_iter()
         .find(|a| a.id == named.id)
-        .ok_or_else(|| {
-            EngineError::Selection(format!(
-                "{} ({}) is no longer in organization `{}`",
-                named.name, named.id, named.snapshot.organization.id
-            ))
+        .ok_or_else(|| EngineError::LeftOrganization {
+            account: named.label(),
+            org: named.snapshot.organization.id.to_string(),
         })?;
     Ok(if now.state.is_active() {
         ClosePlan::Close

@@ -48,10 +48,10 @@ pub fn collectors_for(names: &[String]) -> Result<ChosenTables, EngineError> {
         let known: Vec<&str> = canopy_aws::collectors()
             .flat_map(|c| c.tables.iter().map(|t| t.name))
             .collect();
-        EngineError::Selection(format!(
-            "unknown table `{name}`; known: {}, a prefix such as `aws_vpc_*`, or `all`",
-            known.join(", ")
-        ))
+        EngineError::UnknownTable {
+            name: name.to_owned(),
+            known,
+        }
     };
     let mut wanted: Vec<&'static Collector> = Vec::new();
     for name in names {

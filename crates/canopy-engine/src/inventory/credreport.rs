@@ -171,9 +171,9 @@ impl Sink {
                         });
                     }
                 }
-                Err(EngineError::Selection(format!(
-                    "s3://{bucket}/{base}: too many runs in the same second"
-                )))
+                Err(EngineError::RunsTooFast {
+                    at: format!("s3://{bucket}/{base}"),
+                })
             }
         }
     }
