@@ -1,16 +1,17 @@
-//! The command line, as clap sees it: raw flags only, the global ones and the formats and account
-//! scope several families share; each family's own arguments live in its module under
-//! `commands/`. `settings` merges them with the environment and the settings file before anything
-//! runs.
+//! The command line, as clap sees it, and the one place that dispatches it: the global flags
+//! and the arguments several families share are in `args`, each family's own arguments in its
+//! module under `commands/`. `settings` merges them with the environment and the settings file
+//! before anything runs. Dependencies run one way: `cli` -> `commands` -> `args`.
 
-use std::path::PathBuf;
+use anyhow::Result;
+use clap::{CommandFactory, Parser, Subcommand};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-
+use crate::args::GlobalArgs;
 use crate::commands::{
-    access, accounts, collect, config, credreport, exec, findings, lake, org, policy, query,
+    Ctx, Outcome, access, accounts, collect, config, credreport, exec, findings, lake, org, policy,
+    query,
 };
-use crate::env;
+use crate::settings::Settings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,45 +25,6 @@ pub struct Cli {
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Settings file (TOML) [default: the user's config folder, canopy/config.toml]
-    #[arg(long, global = true, env = env::CONFIG, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    /// The store (SQLite) [default: the user's data folder, canopy/canopy.db]
-    #[arg(long, global = true, env = env::DB, value_name = "PATH")]
-    pub db: Option<PathBuf>,
-    /// A management or delegated-administrator account to read an organization through
-    /// (repeatable); without it, the current credentials' organization
-    #[arg(long = "payer", global = true, env = env::PAYERS, value_delimiter = ',', value_name = "ACCOUNT_ID")]
-    pub payers: Vec<String>,
-    /// Role assumed in each payer account [default: OrganizationAccountAccessRole]
-    #[arg(long, global = true, env = env::PAYER_ROLE, value_name = "ROLE_NAME")]
-    pub payer_role: Option<String>,
-    /// External id passed when assuming roles
-    #[arg(long, global = true, env = env::EXTERNAL_ID, value_name = "ID", hide_env_values = true)]
-    pub external_id: Option<String>,
-    /// Session name for assumed roles [default: canopy]
-    #[arg(long, global = true, env = env::SESSION_NAME, value_name = "NAME")]
-    pub session_name: Option<String>,
-    /// How old stored organization data may be before commands sync it again [default: 1h]
-    #[arg(long, global = true, env = env::ORG_TTL, value_name = "DURATION")]
-    pub org_ttl: Option<String>,
-    /// Sync organizations before running, however fresh the stored data is
-    #[arg(long, global = true)]
-    pub refresh: bool,
-    /// Use the organizations `canopy org export` wrote (a file or s3://BUCKET/KEY) instead of
-    /// syncing: N sharded workers share one sync
-    #[arg(long, global = true, env = env::SNAPSHOT, value_name = "FILE|s3://BUCKET/KEY", conflicts_with = "refresh")]
-    pub snapshot: Option<String>,
-    /// More log output on stderr (-v info, -vv debug); CANOPY_LOG takes a tracing filter
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-    /// No progress display
-    #[arg(short, long, global = true)]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,56 +92,31 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
 }
 
-/// Which accounts a fan-out command acts on, and the role it assumes there.
-#[derive(Debug, Args)]
-pub struct AccountScope {
-    /// The role assumed in each account [default: the settings file's `role`, else
-    /// OrganizationAccountAccessRole]
-    #[arg(long, env = env::ROLE, value_name = "ROLE_NAME")]
-    pub role: Option<String>,
-    #[command(flatten)]
-    pub select: AccountSelection,
-}
-
-/// Consent to a writing command's changes.
-#[derive(Debug, Clone, Copy, Args)]
-pub struct Yes {
-    /// Make the changes shown without asking (needed when stdin is not a terminal)
-    #[arg(long)]
-    pub yes: bool,
-}
-
-/// Which accounts: `--accounts`, `--ou`, `--exclude-accounts`.
-#[derive(Debug, Clone, Args)]
-pub struct AccountSelection {
-    /// Only these accounts (comma-separated ids)
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    pub accounts: Vec<String>,
-    /// Only accounts in or below this OU: an id or a name path (Sports/Baseball)
-    #[arg(long, value_name = "OU")]
-    pub ou: Option<String>,
-    /// Leave these accounts out (comma-separated ids)
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    pub exclude_accounts: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TableFormat {
-    Table,
-    Json,
-    Csv,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TreeFormat {
-    Text,
-    Json,
-    Mermaid,
-    Dot,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SummaryFormat {
-    Text,
-    Json,
+/// Runs the command the line names, with the settings merged.
+pub async fn run(cli: Cli) -> Result<Outcome> {
+    if let Command::Completions { shell } = cli.command {
+        let mut cmd = Cli::command();
+        clap_complete::generate(shell, &mut cmd, "canopy", &mut std::io::stdout());
+        return Ok(Outcome::Success);
+    }
+    let settings = Settings::load(&cli.global)?;
+    let ctx = Ctx::new(settings);
+    match cli.command {
+        Command::Org(command) => org::exec(&ctx, command).await,
+        Command::Accounts(command) => accounts::exec(&ctx, command).await,
+        Command::Access(command) => access::exec(&ctx, command).await,
+        Command::Config(command) => config::exec(&ctx, command).await,
+        Command::Collect(args) => collect::exec(&ctx, args).await,
+        Command::Query(args) => query::query(&ctx, args),
+        Command::Tables(args) => query::tables(&ctx, args),
+        Command::Schema(args) => query::schema(&ctx, args),
+        Command::Export(args) => lake::export(&ctx, args).await,
+        Command::Import(args) => lake::import(&ctx, args).await,
+        Command::Report(command) => query::report(&ctx, command),
+        Command::Credreport(command) => credreport::exec(&ctx, command).await,
+        Command::Policy(command) => policy::exec(&ctx, command).await,
+        Command::Findings(command) => findings::exec(&ctx, command).await,
+        Command::Exec(args) => exec::exec(&ctx, args).await,
+        Command::Completions { .. } => Ok(Outcome::Success),
+    }
 }

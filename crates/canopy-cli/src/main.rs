@@ -3,6 +3,7 @@
 //! The binary owns the terminal: flags, settings, output formats, progress, exit codes
 //! (0 success, 1 partial failure, 2 error). Everything else lives in the library crates.
 
+mod args;
 mod cli;
 mod commands;
 mod env;
@@ -84,7 +85,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    match runtime.block_on(cli::run(cli)) {
         Ok(commands::Outcome::Success) => ExitCode::SUCCESS,
         Ok(commands::Outcome::Partial) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -67,11 +67,11 @@ pub fn csv(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> Resul
 /// Writes rows as a table or as CSV, as `format` says (JSON callers shape their own objects).
 pub fn rows(
     out: &mut impl Write,
-    format: crate::cli::TableFormat,
+    format: crate::args::TableFormat,
     header: &[&str],
     rows: &[Vec<String>],
 ) -> Result<()> {
-    if format == crate::cli::TableFormat::Csv {
+    if format == crate::args::TableFormat::Csv {
         csv(out, header, rows)
     } else {
         table(out, header, rows)
@@ -89,7 +89,7 @@ pub fn json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
 /// row is known (to size the columns).
 pub struct QueryOutput<W: Write> {
     out: W,
-    format: crate::cli::TableFormat,
+    format: crate::args::TableFormat,
     columns: Vec<canopy_store::QueryColumn>,
     buffered: Vec<Vec<String>>,
     rows: u64,
@@ -121,7 +121,7 @@ fn typed(column: &canopy_store::QueryColumn, value: canopy_store::QueryValue) ->
 }
 
 impl<W: Write> QueryOutput<W> {
-    pub fn new(out: W, format: crate::cli::TableFormat) -> Self {
+    pub fn new(out: W, format: crate::args::TableFormat) -> Self {
         Self {
             out,
             format,
@@ -134,18 +134,18 @@ impl<W: Write> QueryOutput<W> {
     /// Ends the output; returns the number of rows.
     pub fn finish(mut self) -> Result<u64> {
         match self.format {
-            crate::cli::TableFormat::Json => {
+            crate::args::TableFormat::Json => {
                 if self.rows == 0 {
                     writeln!(self.out, "]")?;
                 } else {
                     writeln!(self.out, "\n]")?;
                 }
             }
-            crate::cli::TableFormat::Table => {
+            crate::args::TableFormat::Table => {
                 let names: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
                 table(&mut self.out, &names, &self.buffered)?;
             }
-            crate::cli::TableFormat::Csv => {}
+            crate::args::TableFormat::Csv => {}
         }
         self.out.flush()?;
         Ok(self.rows)
@@ -156,7 +156,7 @@ impl<W: Write> canopy_store::QuerySink for QueryOutput<W> {
     fn header(&mut self, columns: &[canopy_store::QueryColumn]) -> std::io::Result<()> {
         self.columns = columns.to_vec();
         match self.format {
-            crate::cli::TableFormat::Csv => {
+            crate::args::TableFormat::Csv => {
                 let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
                 writeln!(
                     self.out,
@@ -168,19 +168,19 @@ impl<W: Write> canopy_store::QuerySink for QueryOutput<W> {
                         .join(",")
                 )
             }
-            crate::cli::TableFormat::Json => write!(self.out, "["),
-            crate::cli::TableFormat::Table => Ok(()),
+            crate::args::TableFormat::Json => write!(self.out, "["),
+            crate::args::TableFormat::Table => Ok(()),
         }
     }
 
     fn row(&mut self, values: Vec<canopy_store::QueryValue>) -> std::io::Result<()> {
         self.rows += 1;
         match self.format {
-            crate::cli::TableFormat::Csv => {
+            crate::args::TableFormat::Csv => {
                 let cells: Vec<String> = values.iter().map(|v| csv_cell(&plain(v, ""))).collect();
                 writeln!(self.out, "{}", cells.join(","))
             }
-            crate::cli::TableFormat::Json => {
+            crate::args::TableFormat::Json => {
                 let mut object = serde_json::Map::new();
                 for (column, value) in self.columns.iter().zip(values) {
                     object.insert(column.name.clone(), typed(column, value));
@@ -190,7 +190,7 @@ impl<W: Write> canopy_store::QuerySink for QueryOutput<W> {
                 serde_json::to_writer(&mut self.out, &object)?;
                 Ok(())
             }
-            crate::cli::TableFormat::Table => {
+            crate::args::TableFormat::Table => {
                 self.buffered
                     .push(values.iter().map(|v| plain(v, "<null>")).collect());
                 Ok(())
@@ -207,11 +207,11 @@ pub trait Summary {
 }
 
 /// Prints `summary` on stdout in `format`.
-pub fn print(format: crate::cli::SummaryFormat, summary: &dyn Summary) -> Result<()> {
+pub fn print(format: crate::args::SummaryFormat, summary: &dyn Summary) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
-        crate::cli::SummaryFormat::Json => json(&mut out, &summary.json()),
-        crate::cli::SummaryFormat::Text => summary.text(&mut out),
+        crate::args::SummaryFormat::Json => json(&mut out, &summary.json()),
+        crate::args::SummaryFormat::Text => summary.text(&mut out),
     }
 }
 
@@ -514,7 +514,7 @@ mod tests {
         use canopy_store::{ColumnKind, QueryColumn, QueryValue};
         let mut buf = Vec::new();
         use canopy_store::QuerySink;
-        let mut q = QueryOutput::new(&mut buf, crate::cli::TableFormat::Json);
+        let mut q = QueryOutput::new(&mut buf, crate::args::TableFormat::Json);
         let col = |name: &str, kind| QueryColumn {
             name: name.into(),
             kind,

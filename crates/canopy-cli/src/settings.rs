@@ -19,7 +19,7 @@ use canopy_engine::sync::{Payers, SyncOptions};
 use canopy_model::{AccountId, Region};
 use serde::Deserialize;
 
-use crate::cli::GlobalArgs;
+use crate::args::GlobalArgs;
 use crate::env;
 
 /// The role assumed in payer and member accounts when nothing says otherwise.

@@ -14,7 +14,7 @@ use canopy_engine::accounts::plan::Principal;
 use clap::{Args, Subcommand};
 
 use super::{Ctx, Outcome};
-use crate::cli::{AccountScope, AccountSelection, SummaryFormat, Yes};
+use crate::args::{AccountScope, AccountSelection, SummaryFormat, Yes};
 use crate::env;
 
 #[derive(Debug, Subcommand)]

@@ -11,7 +11,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::{Ctx, Outcome};
-use crate::cli::{SummaryFormat, TableFormat};
+use crate::args::{SummaryFormat, TableFormat};
 use crate::env;
 use crate::output::{self, Summary};
 

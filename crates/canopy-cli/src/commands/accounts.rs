@@ -7,7 +7,7 @@ use canopy_model::AccountState;
 use clap::Subcommand;
 
 use super::{Ctx, Outcome};
-use crate::cli::{TableFormat, Yes};
+use crate::args::{TableFormat, Yes};
 use crate::output;
 
 #[derive(Debug, Subcommand)]

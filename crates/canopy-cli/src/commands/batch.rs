@@ -14,7 +14,7 @@ use canopy_engine::accounts::plan::{
 use clap::Args;
 
 use super::{Ctx, Outcome};
-use crate::cli::{SummaryFormat, Yes};
+use crate::args::{SummaryFormat, Yes};
 use crate::env;
 use crate::printer::Printer;
 

@@ -7,7 +7,7 @@ use canopy_model::AccountId;
 use clap::Args;
 
 use super::{Ctx, Outcome};
-use crate::cli::{AccountScope, AccountSelection, TableFormat, Yes};
+use crate::args::{AccountScope, AccountSelection, TableFormat, Yes};
 use crate::output;
 
 #[derive(Debug, Args)]

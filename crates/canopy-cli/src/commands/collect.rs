@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::lake::{self, ExportTarget, ShardArgs};
 use super::{Ctx, Outcome};
-use crate::cli::{AccountScope, SummaryFormat};
+use crate::args::{AccountScope, SummaryFormat};
 use crate::output::{self, CollectSummary};
 use crate::progress::CollectProgress;
 use crate::settings::DEFAULT_CONCURRENCY;

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{Ctx, Outcome};
-use crate::cli::{AccountScope, SummaryFormat};
+use crate::args::{AccountScope, SummaryFormat};
 use crate::output::{self, CredreportSummary};
 use crate::progress::CredreportProgress;
 use crate::settings::DEFAULT_CONCURRENCY;

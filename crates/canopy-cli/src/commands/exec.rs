@@ -14,7 +14,7 @@ use clap::Args;
 use futures::StreamExt;
 
 use super::{Ctx, Outcome};
-use crate::cli::AccountScope;
+use crate::args::AccountScope;
 use crate::settings::DEFAULT_CONCURRENCY;
 
 #[derive(Debug, Args)]

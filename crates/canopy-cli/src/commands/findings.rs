@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{Ctx, Outcome};
-use crate::cli::{SummaryFormat, Yes};
+use crate::args::{SummaryFormat, Yes};
 use crate::output;
 
 #[derive(Debug, Subcommand)]

@@ -15,7 +15,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::{Ctx, Outcome};
-use crate::cli::SummaryFormat;
+use crate::args::SummaryFormat;
 use crate::{env, output};
 
 /// Which share of the accounts a worker takes.

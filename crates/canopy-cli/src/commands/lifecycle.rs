@@ -8,7 +8,7 @@ use canopy_engine::accounts::batch as account_batch;
 use canopy_engine::accounts::ops::{self as account_ops, ClosePlan, InvitePlan};
 
 use super::{Ctx, Outcome};
-use crate::cli::{TableFormat, Yes};
+use crate::args::{TableFormat, Yes};
 use crate::output;
 
 pub async fn move_account(ctx: &Ctx, account: &str, to: &str, yes: Yes) -> Result<Outcome> {

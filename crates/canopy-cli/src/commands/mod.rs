@@ -30,9 +30,8 @@ use canopy_engine::select::{self, Selection};
 use canopy_engine::sync::{self, Freshness};
 use canopy_model::OrgSnapshot;
 use canopy_store::Store;
-use clap::CommandFactory;
 
-use crate::cli::{AccountScope, Cli, Command};
+use crate::args::AccountScope;
 use crate::printer::Printer;
 use crate::progress::SyncProgress;
 use crate::settings::Settings;
@@ -72,39 +71,15 @@ pub struct Ctx {
     handed: tokio::sync::OnceCell<HandedSnapshots>,
 }
 
-pub async fn run(cli: Cli) -> Result<Outcome> {
-    if let Command::Completions { shell } = cli.command {
-        let mut cmd = Cli::command();
-        clap_complete::generate(shell, &mut cmd, "canopy", &mut std::io::stdout());
-        return Ok(Outcome::Success);
-    }
-    let settings = Settings::load(&cli.global)?;
-    let ctx = Ctx {
-        printer: Printer::new(settings.quiet),
-        settings,
-        handed: tokio::sync::OnceCell::new(),
-    };
-    match cli.command {
-        Command::Org(command) => org::exec(&ctx, command).await,
-        Command::Accounts(command) => accounts::exec(&ctx, command).await,
-        Command::Access(command) => access::exec(&ctx, command).await,
-        Command::Config(command) => config::exec(&ctx, command).await,
-        Command::Collect(args) => collect::exec(&ctx, args).await,
-        Command::Query(args) => query::query(&ctx, args),
-        Command::Tables(args) => query::tables(&ctx, args),
-        Command::Schema(args) => query::schema(&ctx, args),
-        Command::Export(args) => lake::export(&ctx, args).await,
-        Command::Import(args) => lake::import(&ctx, args).await,
-        Command::Report(command) => query::report(&ctx, command),
-        Command::Credreport(command) => credreport::exec(&ctx, command).await,
-        Command::Policy(command) => policy::exec(&ctx, command).await,
-        Command::Findings(command) => findings::exec(&ctx, command).await,
-        Command::Exec(args) => exec::exec(&ctx, args).await,
-        Command::Completions { .. } => Ok(Outcome::Success),
-    }
-}
-
 impl Ctx {
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            printer: Printer::new(settings.quiet),
+            settings,
+            handed: tokio::sync::OnceCell::new(),
+        }
+    }
+
     pub fn open_store(&self) -> Result<Store> {
         Ok(canopy_engine::open_store(&self.settings.db)?)
     }
@@ -235,7 +210,7 @@ impl Ctx {
 
 /// Whether to make `writes` changes: `--yes`, or the user's answer on a terminal; without a
 /// terminal and without `--yes`, an error that says so.
-pub fn confirm(writes: usize, yes: crate::cli::Yes) -> Result<bool> {
+pub fn confirm(writes: usize, yes: crate::args::Yes) -> Result<bool> {
     if yes.yes {
         return Ok(true);
     }

@@ -8,7 +8,7 @@ use canopy_model::OrgSnapshot;
 use clap::Subcommand;
 
 use super::{Ctx, Outcome};
-use crate::cli::{SummaryFormat, TreeFormat};
+use crate::args::{SummaryFormat, TreeFormat};
 use crate::output::{self, SyncSummary};
 use crate::progress::SyncProgress;
 use crate::settings::DEFAULT_SYNC_CONCURRENCY;

@@ -16,7 +16,7 @@ use canopy_policy::{
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use crate::cli::SummaryFormat;
+use crate::args::SummaryFormat;
 use crate::commands::{Ctx, Outcome};
 use crate::output;
 

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{Ctx, Outcome};
-use crate::cli::TableFormat;
+use crate::args::TableFormat;
 use crate::output;
 
 /// `canopy query "SQL"`.
