@@ -63,6 +63,17 @@ pub enum Hint {
     PermissionSet,
 }
 
+/// Where an OU was looked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OuWithin {
+    /// One organization (its id).
+    Organization(String),
+    /// Every synced organization.
+    Synced,
+    /// An account selection's OU, matched in every synced organization.
+    Selection,
+}
+
 /// What an operation can fail with as a whole (per-payer failures are in the reports instead).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -74,12 +85,13 @@ pub enum EngineError {
     Aws(#[from] canopy_aws::AwsError),
     #[error(transparent)]
     Lake(#[from] canopy_lake::LakeError),
-    /// No OU of the synced organizations (or of the one named) is `ou` (an id or a name path).
-    #[error("{}", match org {
-        Some(org) => format!("no OU `{ou}` in organization `{org}`; see `canopy org tree`"),
-        None => format!("no OU matches `{ou}`; give an id (ou-...) or a name path such as `Sports/Baseball` (see `canopy org tree`)"),
+    /// No OU is `ou` (an id or a name path) where it was looked for.
+    #[error("{}", match within {
+        OuWithin::Organization(org) => format!("no OU `{ou}` in organization `{org}`; see `canopy org tree`"),
+        OuWithin::Synced => format!("no OU `{ou}` in the synced organizations; see `canopy org tree`"),
+        OuWithin::Selection => format!("no OU matches `{ou}`; give an id (ou-...) or a name path such as `Sports/Baseball` (see `canopy org tree`)"),
     })]
-    NoSuchOu { ou: String, org: Option<String> },
+    NoSuchOu { ou: String, within: OuWithin },
     #[error("`{ou}` names {} OUs ({}); give the OU's id", ids.len(), ids.join(", "))]
     AmbiguousOu { ou: String, ids: Vec<String> },
     /// No synced account has this id or name.

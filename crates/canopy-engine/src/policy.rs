@@ -429,7 +429,7 @@ pub fn boundary(
                     None => {
                         return Err(EngineError::NoSuchOu {
                             ou: wanted.clone(),
-                            org: None,
+                            within: crate::OuWithin::Synced,
                         });
                     }
                 }

@@ -59,7 +59,7 @@ pub fn select(
         if nodes.is_empty() {
             return Err(EngineError::NoSuchOu {
                 ou: ou.clone(),
-                org: None,
+                within: crate::OuWithin::Selection,
             });
         }
         records.retain(|r| {

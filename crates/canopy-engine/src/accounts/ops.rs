@@ -70,7 +70,7 @@ pub fn find_ou(snapshot: &OrgSnapshot, text: &str) -> Result<String, EngineError
         [one] => Ok((*one).to_owned()),
         [] => Err(EngineError::NoSuchOu {
             ou: text.to_owned(),
-            org: Some(snapshot.organization.id.to_string()),
+            within: crate::OuWithin::Organization(snapshot.organization.id.to_string()),
         }),
         many => Err(EngineError::AmbiguousOu {
             ou: text.to_owned(),
