@@ -8,6 +8,7 @@
 mod collectors;
 mod credreport;
 mod deliver;
+mod document;
 mod error;
 mod findings;
 mod identity;

@@ -5,7 +5,7 @@ use canopy_model::inventory::{Cell, Row};
 use canopy_model::table::{Column, Scope, TableDef};
 use serde_json::Value;
 
-use crate::collectors::policy_json;
+use crate::document::policy_json;
 use crate::error::AwsError;
 use crate::retry::call;
 use crate::session::AccountSession;

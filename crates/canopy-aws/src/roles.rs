@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::collectors::policy_json;
+use crate::document::policy_json;
 use crate::error::AwsError;
 use crate::page::paginate;
 use crate::retry::call;

@@ -4,6 +4,9 @@
 
 use std::path::PathBuf;
 
+use anyhow::{Result, anyhow, bail};
+use canopy_aws::PrincipalKind;
+use canopy_engine::accounts::plan::Principal;
 use clap::{Args, ValueEnum};
 
 use crate::env;
@@ -99,4 +102,23 @@ pub enum TreeFormat {
 pub enum SummaryFormat {
     Text,
     Json,
+}
+
+/// `--principal user:NAME` or `group:NAME`.
+pub fn principal(text: &str) -> Result<Principal> {
+    let (kind, name) = text
+        .split_once(':')
+        .ok_or_else(|| anyhow!("--principal `{text}`: write user:NAME or group:NAME"))?;
+    let kind = match kind {
+        "user" => PrincipalKind::User,
+        "group" => PrincipalKind::Group,
+        _ => bail!("--principal `{text}`: write user:NAME or group:NAME"),
+    };
+    if name.trim().is_empty() {
+        bail!("--principal `{text}`: the name is empty");
+    }
+    Ok(Principal {
+        kind,
+        name: name.trim().to_owned(),
+    })
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::Partition;
-use crate::table::TableDef;
+use crate::table::{ColumnType, TableDef};
 
 /// One value of a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,6 +227,71 @@ pub fn home_region(partition: &Partition) -> &'static str {
 /// Rows counted by table.
 pub type RowCounts = BTreeMap<String, u64>;
 
+/// A row that does not fit its table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a row for `{table}` {why}")]
+pub struct RowMismatch {
+    pub table: &'static str,
+    pub why: String,
+}
+
+impl ColumnType {
+    /// Whether a cell of this kind may stand in a column of this type: null anywhere; text in
+    /// text, timestamp (RFC 3339) and address columns; a whole number in integer and double
+    /// columns.
+    pub fn holds(self, cell: &Cell) -> bool {
+        match cell {
+            Cell::Null => true,
+            Cell::Text(_) => matches!(self, Self::Text | Self::Timestamp | Self::Inet | Self::Cidr),
+            Cell::Int(_) => matches!(self, Self::Int | Self::Double),
+            Cell::Double(_) => self == Self::Double,
+            Cell::Bool(_) => self == Self::Bool,
+            Cell::Json(_) => self == Self::Json,
+        }
+    }
+}
+
+impl TableDef {
+    /// Checks that `row` carries exactly this table's row columns, in order, and a value in
+    /// every required one.
+    pub fn check(&self, row: &Row) -> Result<(), RowMismatch> {
+        let mismatch = |why: String| RowMismatch {
+            table: self.name,
+            why,
+        };
+        let mut cells = row.0.iter();
+        for column in self.row_columns() {
+            match cells.next() {
+                Some((name, cell)) if *name == column.name => {
+                    if column.required && *cell == Cell::Null {
+                        return Err(mismatch(format!("has no value for `{name}`")));
+                    }
+                    if !column.ty.holds(cell) {
+                        return Err(mismatch(format!(
+                            "has {} in `{name}`, a {} column",
+                            cell.kind(),
+                            column.ty.postgres()
+                        )));
+                    }
+                }
+                Some((name, _)) => {
+                    return Err(mismatch(format!(
+                        "has `{name}` where the definition has `{}`",
+                        column.name
+                    )));
+                }
+                None => return Err(mismatch(format!("lacks `{}`", column.name))),
+            }
+        }
+        match cells.next() {
+            Some((name, _)) => Err(mismatch(format!(
+                "has `{name}`, which the definition does not"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +347,79 @@ mod tests {
             JsonText::from(serde_json::json!({"b": [1], "a": {"c": "x y"}}))
         );
         assert_eq!(format!("{text:?}"), text.as_str());
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+    use crate::table::{Column, Scope};
+
+    const THINGS: TableDef = TableDef {
+        name: "aws_thing",
+        scope: Scope::Regional,
+        description: "Things",
+        columns: &[Column::text("thing_id", "The id").required(), Column::TAGS],
+        actions: &["thing:ListThings"],
+        filled_by: "collect",
+    };
+
+    #[test]
+    fn rows_must_carry_exactly_the_defined_columns() {
+        let good = Row::default()
+            .with("thing_id", Cell::Text("t-1".into()))
+            .with("tags", Cell::Null);
+        assert_eq!(THINGS.check(&good), Ok(()));
+        let misspelt = Row::default()
+            .with("thing_idd", Cell::Text("t-1".into()))
+            .with("tags", Cell::Null);
+        assert!(
+            THINGS
+                .check(&misspelt)
+                .unwrap_err()
+                .to_string()
+                .contains("has `thing_idd` where the definition has `thing_id`")
+        );
+        let short = Row::default().with("thing_id", Cell::Text("t-1".into()));
+        assert!(
+            THINGS
+                .check(&short)
+                .unwrap_err()
+                .why
+                .contains("lacks `tags`")
+        );
+        let wrong = Row::default()
+            .with("thing_id", Cell::Int(1))
+            .with("tags", Cell::Null);
+        assert!(
+            THINGS
+                .check(&wrong)
+                .unwrap_err()
+                .why
+                .contains("has an integer in `thing_id`, a text column")
+        );
+        let long = good.clone().with("extra", Cell::Null);
+        assert!(THINGS.check(&long).unwrap_err().why.contains("`extra`"));
+        let null_id = Row::default()
+            .with("thing_id", Cell::Null)
+            .with("tags", Cell::Null);
+        assert!(THINGS.check(&null_id).unwrap_err().why.contains("no value"));
+    }
+
+    #[test]
+    fn account_scoped_rows_carry_their_region() {
+        let def = TableDef {
+            scope: Scope::Account,
+            ..THINGS
+        };
+        let carried: Vec<&str> = def.row_columns().map(|c| c.name).collect();
+        assert_eq!(carried, ["thing_id", "tags", "region"]);
+        let regional: Vec<&str> = THINGS.row_columns().map(|c| c.name).collect();
+        assert_eq!(regional, ["thing_id", "tags"]);
+        let stored: Vec<&str> = def.stored_columns().map(|c| c.name).collect();
+        assert_eq!(
+            stored,
+            ["thing_id", "tags", "account_id", "region", "collected_at"]
+        );
     }
 }

@@ -29,7 +29,6 @@ mod eks;
 mod elasticache;
 mod elb;
 mod iam;
-pub(crate) use iam::policy_json;
 mod iam_auth;
 mod iam_keys;
 mod kms;

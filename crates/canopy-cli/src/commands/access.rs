@@ -5,12 +5,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Result, anyhow, bail};
-use canopy_aws::PrincipalKind;
+use anyhow::{Result, bail};
 use canopy_engine::access::assign::{self as access, AccessPlan, Change};
 use canopy_engine::access::assignments::Writer;
 use canopy_engine::accounts::journal::Journal;
-use canopy_engine::accounts::plan::Principal;
 use clap::{Args, Subcommand};
 
 use super::{Ctx, Outcome};
@@ -83,24 +81,6 @@ pub struct AccessArgs {
     pub format: SummaryFormat,
 }
 
-pub(crate) fn principal(text: &str) -> Result<Principal> {
-    let (kind, name) = text
-        .split_once(':')
-        .ok_or_else(|| anyhow!("--principal `{text}`: write user:NAME or group:NAME"))?;
-    let kind = match kind {
-        "user" => PrincipalKind::User,
-        "group" => PrincipalKind::Group,
-        _ => bail!("--principal `{text}`: write user:NAME or group:NAME"),
-    };
-    if name.trim().is_empty() {
-        bail!("--principal `{text}`: the name is empty");
-    }
-    Ok(Principal {
-        kind,
-        name: name.trim().to_owned(),
-    })
-}
-
 fn print_plan(out: &mut impl Write, plan: &AccessPlan) -> Result<()> {
     let verb = match plan.change {
         Change::Assign => ("assign", "skip: assigned"),
@@ -131,7 +111,7 @@ pub async fn exec(ctx: &Ctx, command: AccessCommand) -> Result<Outcome> {
         AccessCommand::External(args) => return super::access_matrix::external(ctx, args).await,
         AccessCommand::Can(args) => return super::access_matrix::can(ctx, args).await,
     };
-    let who = principal(&args.principal)?;
+    let who = crate::args::principal(&args.principal)?;
     let scope = AccountScope {
         role: None,
         select: args.select.clone(),

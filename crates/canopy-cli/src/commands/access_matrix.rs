@@ -432,7 +432,7 @@ pub struct CanArgs {
 }
 
 pub async fn can(ctx: &Ctx, args: CanArgs) -> Result<Outcome> {
-    let who = super::access::principal(&args.principal)?;
+    let who = crate::args::principal(&args.principal)?;
     let mut context = Vec::new();
     for pair in &args.context {
         let Some((k, v)) = pair.split_once('=') else {
