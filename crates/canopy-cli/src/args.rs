@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use canopy_aws::PrincipalKind;
-use canopy_engine::accounts::plan::Principal;
+use canopy_engine::access::Principal;
 use clap::{Args, ValueEnum};
 
 use crate::env;

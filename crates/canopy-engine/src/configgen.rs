@@ -12,7 +12,7 @@ use canopy_render::configs::{
 use canopy_render::managed;
 use canopy_render::naming::{NameTemplate, Naming, assign};
 
-use crate::EngineError;
+use crate::error::EngineError;
 
 /// What to generate and where.
 #[derive(Debug, Clone)]

@@ -33,7 +33,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::EngineError;
+use crate::error::EngineError;
 
 /// An account to work in. Only the engine makes targets ([`crate::select::targets`]), and only
 /// of ACTIVE accounts.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use canopy_aws::{AwsSession, Contact, Contacts, Finding, RoleSpec, SecurityHub};
 use canopy_model::{AccountId, AccountRecord, OrgSnapshot};
 
-use crate::EngineError;
+use crate::error::EngineError;
 use canopy_model::Stop;
 
 /// AWS's limits on BatchUpdateFindings.

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::destination::Destination;
-use crate::{EngineError, Hint};
+use crate::error::{EngineError, Hint};
 
 /// The organization snapshots file's format name and version.
 pub const SNAPSHOT_FORMAT: &str = "canopy-organizations/1";

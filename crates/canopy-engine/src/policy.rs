@@ -7,7 +7,7 @@ use canopy_model::{Account, AccountId, OrgSnapshot, Organization, TargetType};
 use canopy_policy::{Context, Explanation, Policy, PolicySet, Principal, Request, ScpLevel};
 use serde_json::{Value, json};
 
-use crate::EngineError;
+use crate::error::EngineError;
 
 /// The SCP policy type.
 pub const SCP: &str = "SERVICE_CONTROL_POLICY";
@@ -429,7 +429,7 @@ pub fn boundary(
                     None => {
                         return Err(EngineError::NoSuchOu {
                             ou: wanted.clone(),
-                            within: crate::OuWithin::Synced,
+                            within: crate::error::OuWithin::Synced,
                         });
                     }
                 }

@@ -9,7 +9,7 @@ use canopy_model::{
     AccountId, AccountRecord, AccountState, Membership, OrgId, OrgSnapshot, Shard, account_records,
 };
 
-use crate::EngineError;
+use crate::error::EngineError;
 use crate::fanout::Target;
 
 /// A selection of accounts; empty fields select everything.
@@ -59,7 +59,7 @@ pub fn select(
         if nodes.is_empty() {
             return Err(EngineError::NoSuchOu {
                 ou: ou.clone(),
-                within: crate::OuWithin::Selection,
+                within: crate::error::OuWithin::Selection,
             });
         }
         records.retain(|r| {

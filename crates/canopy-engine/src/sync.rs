@@ -10,7 +10,7 @@ use canopy_model::{AccountId, OrgId, OrgSnapshot};
 use canopy_store::Store;
 use time::{Duration, OffsetDateTime};
 
-use crate::EngineError;
+use crate::error::EngineError;
 
 /// Whose organizations to sync.
 #[derive(Debug, Clone)]

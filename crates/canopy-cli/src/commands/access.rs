@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use canopy_engine::access::assign::{self as access, AccessPlan, Change};
 use canopy_engine::access::assignments::Writer;
-use canopy_engine::accounts::journal::Journal;
+use canopy_engine::journal::Journal;
 use clap::{Args, Subcommand};
 
 use super::{Ctx, Outcome};

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use canopy_engine::accounts::apply::{self as account_apply, ApplyReporter};
 use canopy_engine::accounts::batch::{self as account_batch, AccountBatch, RowOutcome};
-use canopy_engine::accounts::journal::Journal;
 use canopy_engine::accounts::plan::{
     self as account_plan, BatchOptions, Plan, PlanError, Prepared,
 };
+use canopy_engine::journal::Journal;
 use clap::Args;
 
 use super::{Ctx, Outcome};

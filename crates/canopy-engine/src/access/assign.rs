@@ -6,10 +6,10 @@
 use canopy_aws::{AwsSession, IdentityCenter, PrincipalKind, RoleSpec};
 use canopy_model::AccountId;
 
+use crate::access::Principal;
 use crate::access::assignments::Writer;
-use crate::accounts::plan::Principal;
+use crate::error::{EngineError, Hint};
 use crate::fanout::Target;
-use crate::{EngineError, Hint};
 
 /// Which way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

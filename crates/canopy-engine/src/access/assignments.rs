@@ -13,8 +13,8 @@ use canopy_model::AccountId;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use crate::EngineError;
-use crate::accounts::journal::Journal;
+use crate::error::EngineError;
+use crate::journal::Journal;
 use canopy_model::Stop;
 
 /// At most this many account assignments outstanding (AWS's limit).

@@ -14,9 +14,9 @@ use canopy_model::{AccountId, OrgSnapshot};
 use canopy_policy::Policy;
 use canopy_store::{Store, UnitKey};
 
-use crate::accounts::plan::Principal;
+use crate::access::Principal;
+use crate::error::{EngineError, Hint};
 use crate::policy::{SimulateInput, Simulation, simulate};
-use crate::{EngineError, Hint};
 
 /// What to decide.
 #[derive(Debug, Clone)]

@@ -471,7 +471,7 @@ pub struct ExternalReport {
 pub fn analyze(
     store: &mut canopy_store::Store,
     snapshots: &[OrgSnapshot],
-) -> Result<ExternalReport, crate::EngineError> {
+) -> Result<ExternalReport, crate::error::EngineError> {
     let zone = Zone::of(snapshots);
     let policies = store.collected_policies()?;
     let found: Vec<ExternalAccess> = policies

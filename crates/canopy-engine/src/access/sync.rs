@@ -13,7 +13,7 @@ use canopy_aws::{
 use canopy_model::{AccountId, OrgSnapshot};
 use canopy_store::{RunStatus, RunTotals, Store, UnitError, UnitKey};
 
-use crate::EngineError;
+use crate::error::EngineError;
 
 /// Where to look for each organization's instance.
 #[derive(Debug, Clone, PartialEq, Eq)]

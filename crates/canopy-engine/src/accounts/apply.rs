@@ -16,10 +16,11 @@ use canopy_model::AccountId;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use crate::EngineError;
+use crate::access::Principal;
 use crate::access::assignments::{Polling, Writer, aws_failure};
-use crate::accounts::journal::Journal;
-use crate::accounts::plan::{LiveOrg, Prepared, Principal, RowPlan, Step};
+use crate::accounts::plan::{LiveOrg, Prepared, RowPlan, Step};
+use crate::error::EngineError;
+use crate::journal::Journal;
 use canopy_model::Stop;
 
 /// At most this many CreateAccount requests in progress per organization (AWS's limit).

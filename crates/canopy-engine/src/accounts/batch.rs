@@ -152,12 +152,12 @@ pub struct RowProblem {
     pub problem: String,
     pub fix: String,
     /// A further fix, when one of the front end's options gives it.
-    pub hint: Option<crate::Hint>,
+    pub hint: Option<crate::error::Hint>,
 }
 
 impl RowProblem {
     /// The same problem, with a further fix the front end words.
-    pub fn with_hint(self, hint: crate::Hint) -> Self {
+    pub fn with_hint(self, hint: crate::error::Hint) -> Self {
         Self {
             hint: Some(hint),
             ..self

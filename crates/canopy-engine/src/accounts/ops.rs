@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use canopy_aws::{AwsSession, Closed, Invitation, Invited, Moved, OrgAdmin, RoleSpec};
 use canopy_model::{AccountId, OrgSnapshot};
 
-use crate::{EngineError, Hint};
+use crate::error::{EngineError, Hint};
 use canopy_model::Stop;
 
 /// An account named by id or exact name, in its organization.
@@ -70,7 +70,7 @@ pub fn find_ou(snapshot: &OrgSnapshot, text: &str) -> Result<String, EngineError
         [one] => Ok((*one).to_owned()),
         [] => Err(EngineError::NoSuchOu {
             ou: text.to_owned(),
-            within: crate::OuWithin::Organization(snapshot.organization.id.to_string()),
+            within: crate::error::OuWithin::Organization(snapshot.organization.id.to_string()),
         }),
         many => Err(EngineError::AmbiguousOu {
             ou: text.to_owned(),

@@ -20,8 +20,9 @@ use canopy_aws::{
 use canopy_model::{AccountId, OrgId, OrgSnapshot};
 use serde_json::{Value, json};
 
-use crate::EngineError;
+use crate::access::Principal;
 use crate::accounts::batch::{AccountBatch, BatchColumn, BatchRow, OrgUnitRef, RowProblem};
+use crate::error::EngineError;
 
 /// What the plan is made with, beside the file.
 #[derive(Debug, Clone)]
@@ -39,23 +40,6 @@ pub struct BatchOptions {
     /// The organization of rows that name none (a management account id, an organization id,
     /// or the account it was synced through): the one payer the user named for the batch.
     pub payer: Option<String>,
-}
-
-/// A principal of an assignment, by the name the file gives.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Principal {
-    pub kind: PrincipalKind,
-    /// The user's email or the group's display name.
-    pub name: String,
-}
-
-impl std::fmt::Display for Principal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.kind {
-            PrincipalKind::User => write!(f, "user:{}", self.name),
-            PrincipalKind::Group => write!(f, "group:{}", self.name),
-        }
-    }
 }
 
 /// One step of a row.
@@ -796,7 +780,7 @@ async fn identity_steps(
                     format!("no permission set for group `{group}`"),
                     "add a PermissionSet column",
                 )
-                .with_hint(crate::Hint::PermissionSet),
+                .with_hint(crate::error::Hint::PermissionSet),
             ]));
         };
         wanted.push((
@@ -822,7 +806,7 @@ async fn identity_steps(
                     ),
                     "enable Identity Center",
                 )
-                .with_hint(crate::Hint::SsoRegion),
+                .with_hint(crate::error::Hint::SsoRegion),
             ]));
         };
         let Some(set_arn) = lo.permission_sets.get(&set).cloned() else {

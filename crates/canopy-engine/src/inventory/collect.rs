@@ -11,7 +11,7 @@ use canopy_model::table::{Scope, TableDef};
 use canopy_store::Store;
 use futures::future::BoxFuture;
 
-use crate::EngineError;
+use crate::error::EngineError;
 pub use crate::fanout::{
     Failure, FanOutOptions, FanOutReport, FanOutReporter, Quiet, Reach, RegionChoice, Target,
 };

@@ -18,8 +18,8 @@ use futures::future::BoxFuture;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::EngineError;
 use crate::destination::Destination;
+use crate::error::EngineError;
 use crate::fanout::{Failure, FanOutOptions, FanOutReporter, Job, Outcome, Ready};
 pub use crate::fanout::{Reach, Target};
 

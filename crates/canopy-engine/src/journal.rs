@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::EngineError;
+use crate::error::EngineError;
 
 /// The open journal.
 #[derive(Debug)]
