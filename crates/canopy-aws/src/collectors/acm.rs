@@ -69,7 +69,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::text(x.domain.as_deref())),
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|o| o.tags()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 fn validations(items: &[DomainValidation]) -> Value {
@@ -103,7 +102,7 @@ fn transparency_logging(options: &aws_sdk_acm::types::CertificateOptions) -> Opt
 }
 
 pub(super) async fn certificates(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     // without a key-type filter, ListCertificates lists only RSA_1024 and RSA_2048 certificates
     let every_key = Filters::builder()
         .set_key_types(Some(

@@ -77,7 +77,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|t| t.tags()).flat_map(|t| t.items()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 fn quantity_items(quantity: i32, items: Vec<Value>) -> Value {

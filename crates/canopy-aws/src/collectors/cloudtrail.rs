@@ -65,11 +65,10 @@ table! {
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
-    C::partition(),
 }
 
 pub(super) async fn trails(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let out = unit
         .call("cloudtrail:DescribeTrails", || {
             client.describe_trails().include_shadow_trails(true).send()

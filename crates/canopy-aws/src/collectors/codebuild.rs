@@ -131,7 +131,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::TAGS, |x, _| tags_of(x.p.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// Projects per BatchGetProjects call (AWS's maximum).
@@ -166,7 +165,7 @@ fn artifacts(a: &ProjectArtifacts) -> Value {
 }
 
 pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let names = unit
         .list(
             "codebuild:ListProjects",

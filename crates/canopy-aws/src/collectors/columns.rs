@@ -141,8 +141,9 @@ impl<T> Table<T> {
 }
 
 /// Declares a table: `NAME: Item = Scope "table" [actions], "description";`, then its columns,
-/// one per line, each `C::<type>("name", "words", reader)` (`C` is `Col<Item>` inside), or
-/// `in LIST` for a column list made elsewhere. The definition's columns derive from the
+/// one per line, each `C::<type>("name", "words", reader)` (`C` is `Col<Item>` inside), and
+/// `partition` after them, as every table has it; or `in LIST` for a column list made
+/// elsewhere (which ends with its own `partition`). The definition's columns derive from the
 /// typed ones at compile time. A table filled by another command than `collect` says
 /// `, filled by WHO` after its description.
 macro_rules! table {
@@ -169,9 +170,8 @@ macro_rules! table {
         table! {
             $(#[$doc])* $vis $name: $item = $scope $table $actions, $desc $(, filled by $by)?;
             in {
-                #[allow(dead_code)]
                 type C = $crate::collectors::columns::Col<$item>;
-                &[$($col),+]
+                &[$($col),+, C::partition()]
             }
         }
     };

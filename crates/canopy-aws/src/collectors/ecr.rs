@@ -48,14 +48,13 @@ table! {
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|o| o.tags()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// Repositories per BatchGetRepositoryScanningConfiguration call (AWS's maximum).
 const SCANNING_BATCH: usize = 25;
 
 pub(super) async fn repositories(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "ecr:DescribeRepositories",

@@ -47,11 +47,10 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.f.name().unwrap_or(&x.id).to_owned())),
     C::common(Column::TAGS, |x, _| tags_of(x.f.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 pub(super) async fn file_systems(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "elasticfilesystem:DescribeFileSystems",

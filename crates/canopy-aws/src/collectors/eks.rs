@@ -55,11 +55,10 @@ table! {
     C::common(Column::TAGS, |x, _| tag_map(x.c().and_then(|c| c.tags()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let names = unit
         .list(
             "eks:ListClusters",

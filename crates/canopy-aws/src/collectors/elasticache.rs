@@ -118,7 +118,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|t| t.tag_list()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 fn endpoint(e: Option<&Endpoint>) -> Option<Value> {
@@ -126,7 +125,7 @@ fn endpoint(e: Option<&Endpoint>) -> Option<Value> {
 }
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "elasticache:DescribeCacheClusters",

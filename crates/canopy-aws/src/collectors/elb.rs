@@ -238,7 +238,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::TAGS, |x, _| tags_of(x.pairs())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// A load balancer's tags, as (key, value) pairs.
@@ -248,7 +247,7 @@ type TagPairs = Vec<(Option<String>, Option<String>)>;
 const TAGS_PER_CALL: usize = 20;
 
 pub(super) async fn load_balancers(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let mut listed = unit
         .list(
             "elasticloadbalancing:DescribeLoadBalancers",

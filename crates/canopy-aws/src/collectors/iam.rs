@@ -70,7 +70,6 @@ table! {
     C::common(Column::TAGS, |x, _| tags_of(x.tags())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.r.role_name().to_owned())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.r.arn()]))),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_iam_account_password_policy`.
@@ -92,7 +91,6 @@ table! {
     C::bool("require_numbers", "Whether a digit is required", |x, _| Cell::Bool(x.p.require_numbers())),
     C::bool("require_symbols", "Whether a symbol is required", |x, _| Cell::Bool(x.p.require_symbols())),
     C::bool("require_uppercase_characters", "Whether an upper-case letter is required", |x, _| Cell::Bool(x.p.require_uppercase_characters())),
-    C::partition(),
 }
 
 /// What GetAccountSummary answers: its counts by key.
@@ -146,7 +144,6 @@ table! {
     C::int("users", "Users", |x, _| x.count("Users")),
     C::int("users_quota", "Users quota", |x, _| x.count("UsersQuota")),
     C::int("versions_per_policy_quota", "Versions a policy may have", |x, _| x.count("VersionsPerPolicyQuota")),
-    C::partition(),
 }
 
 pub(super) async fn password_policy(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
@@ -265,7 +262,6 @@ table! {
     C::json("organization_available_policy_types", "Policy types enabled on the root, as [{\"Type\", \"Status\"}]", |x, _| x.org.as_ref().map_or(Cell::Null, |m| Cell::json(Value::Array(m.enabled_policy_types.iter().map(|t| json!({"Type": t, "Status": "ENABLED"})).collect())))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.aliases.first().cloned().unwrap_or_else(|| x.account.clone()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// `aws_account`: the aliases from IAM, the organization from the synced snapshot.

@@ -64,7 +64,6 @@ table! {
     C::common(Column::TAGS, |x, _| tags_of(x.u.tags().iter())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name().to_owned())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.u.arn().unwrap_or_default()]))),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_iam_group`: its details and its members.
@@ -93,7 +92,6 @@ table! {
     C::json("users", "The group's members: [{\"UserName\", \"UserId\", \"Arn\", \"Path\", \"CreateDate\"}]", |x, _| Cell::json(Value::Array(x.members.clone()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name().to_owned())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.g.arn().unwrap_or_default()]))),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_iam_policy`.
@@ -130,7 +128,6 @@ table! {
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.to_owned())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 struct Details {

@@ -32,7 +32,6 @@ table! {
     C::text("access_key_last_used_region", "The region the key was last used in (`N/A` when never)", |k, _| Cell::text(k.last_used.as_ref().map(|u| u.region()))),
     C::common(Column::TITLE, |k, _| Cell::text(k.key.access_key_id())),
     C::common(Column::AKAS, |k, _| Cell::json(json!([k.arn]))),
-    C::partition(),
 }
 
 /// The account's IAM users, as ListUsers pages them.

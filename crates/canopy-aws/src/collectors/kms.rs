@@ -76,11 +76,10 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.title.clone())),
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 pub(super) async fn keys(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let mut listed: Vec<(String, String)> = Vec::new();
     unit.paginate(
         "kms:ListKeys",

@@ -136,11 +136,10 @@ table! {
             .collect(),
     ))
 }),
-    C::partition(),
 }
 
 pub(super) async fn functions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "lambda:ListFunctions",

@@ -65,11 +65,10 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::TAGS, |x, _| tags_of(x.tags .iter().map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 pub(super) async fn log_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "logs:DescribeLogGroups",

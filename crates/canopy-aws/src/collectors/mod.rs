@@ -226,6 +226,12 @@ impl Unit<'_> {
         }
     }
 
+    /// An SDK client for this unit's region, with its account's credentials (`make` is the
+    /// client's `new`).
+    fn client<C: Clone + Send + Sync + 'static>(&self, make: fn(&aws_config::SdkConfig) -> C) -> C {
+        self.session.client(self.region, make)
+    }
+
     /// What this unit's rows are read in.
     fn cx(&self) -> columns::RowCtx<'_> {
         columns::RowCtx {

@@ -147,14 +147,13 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::TAGS, |x, _| tags_of(x.tags.iter().flat_map(|t| t.tag_list()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// Domains per DescribeDomains call (AWS's maximum).
 const DOMAINS_PER_CALL: usize = 5;
 
 pub(super) async fn domains(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let listed = unit
         .call("es:ListDomainNames", || client.list_domain_names().send())
         .await?;

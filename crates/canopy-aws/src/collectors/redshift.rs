@@ -224,7 +224,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
     C::common(Column::TAGS, |x, _| tags_of(x.c.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// The cluster a scheduled action acts on.
@@ -238,7 +237,7 @@ fn target_cluster(action: &ScheduledAction) -> Option<&str> {
 }
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "redshift:DescribeClusters",

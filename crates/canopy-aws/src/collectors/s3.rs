@@ -72,7 +72,6 @@ table! {
     C::common(Column::TAGS, |x, _| super::tags_of(x.tags.iter())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.b.name.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// A bucket as listed.

@@ -50,11 +50,10 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::TAGS, |x, _| tags_of(x.s.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 pub(super) async fn secrets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "secretsmanager:ListSecrets",

@@ -44,7 +44,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
     C::common(Column::TAGS, |x, _| tag_map(x.d.as_ref().and_then(|d| d.tags()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_securityhub_hub`.
@@ -66,7 +65,6 @@ table! {
     C::common(Column::TAGS, |x, _| tag_map(x.tags.as_ref().and_then(|t| t.tags()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.arn.rsplit('/').next().unwrap_or("default").to_owned())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_accessanalyzer_analyzer`.
@@ -88,7 +86,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.a.name().to_owned())),
     C::common(Column::TAGS, |x, _| tag_map(x.a.tags())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.a.arn()]))),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_config_configuration_recorder`.
@@ -114,7 +111,6 @@ table! {
     C::json("status", "Its status: {\"Recording\", \"LastStatus\", \"LastStartTime\", \"LastStopTime\", \"LastErrorCode\", ...}", |x, _| json_cell(x.status.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
-    C::partition(),
 }
 
 fn status<T: AsRef<str>>(value: Option<T>) -> Value {

@@ -76,7 +76,6 @@ table! {
     C::common(Column::TITLE, |t, _| Cell::Text(t.arn.clone())),
     C::common(Column::TAGS, |t, _| tags_of(t.tag_pairs())),
     C::common(Column::AKAS, |t, _| Cell::json(json!([t.arn]))),
-    C::partition(),
 }
 
 fn json_attribute(attributes: &HashMap<String, String>, key: &str) -> Option<Value> {

@@ -64,11 +64,10 @@ table! {
     C::common(Column::TAGS, |x, _| tag_map(x.tags.as_ref().and_then(|o| o.tags()))),
     C::common(Column::TITLE, |x, _| Cell::Text(x.url.clone())),
     C::common(Column::AKAS, |x, _| x.arn.clone().map_or(Cell::Null, |a| Cell::json(json!([a])))),
-    C::partition(),
 }
 
 pub(super) async fn queues(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let urls = unit
         .list(
             "sqs:ListQueues",

@@ -78,7 +78,6 @@ table! {
     C::common(Column::TAGS, |a, _| tags_of(a.acl.tags())),
     C::common(Column::TITLE, |a, _| Cell::Text(name_or(a.acl.tags(), a.id()).to_owned())),
     C::common(Column::AKAS, |a, _| Cell::json(json!([a.arn]))),
-    C::partition(),
 }
 
 pub(super) async fn network_acls(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {

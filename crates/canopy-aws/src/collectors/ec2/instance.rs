@@ -203,7 +203,6 @@ table! {
     C::common(Column::TAGS_SRC, |x, _| tags_src(x.i.tags())),
     C::common(Column::TAGS, |x, _| tags_of(x.i.tags())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
-    C::partition(),
 }
 
 pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {

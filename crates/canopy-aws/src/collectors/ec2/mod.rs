@@ -23,7 +23,7 @@ use crate::retry::call;
 use crate::session::AccountSession;
 
 pub(super) fn client(unit: &Unit<'_>) -> Client {
-    unit.session.client(unit.region, Client::new)
+    unit.client(Client::new)
 }
 
 pub(super) fn group_identifiers(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
@@ -86,7 +86,6 @@ table! {
     C::text("opt_in_status", "opt-in-not-required, opted-in or not-opted-in", |(r, _), _| Cell::Text(r.opt_in_status.clone())),
     C::common(Column::TITLE, |(r, _), _| Cell::Text(r.name.clone())),
     C::common(Column::AKAS, |(_, arn), _| Cell::json(json!([arn]))),
-    C::partition(),
 }
 
 /// `aws_region`: the account's regions of its partition, from the discovery the fan-out made

@@ -69,7 +69,6 @@ table! {
     C::common(Column::TAGS_SRC, |x, _| tags_src(x.tag_list())),
     C::common(Column::TAGS, |x, _| tags_of(x.tag_list())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
-    C::partition(),
 }
 
 pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
@@ -143,7 +142,6 @@ table! {
     C::common(Column::TAGS_SRC, |x, _| tags_src(x.t.tags())),
     C::common(Column::TAGS, |x, _| tags_of(x.t.tags())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_vpc_route`.
@@ -175,7 +173,6 @@ table! {
     C::text("origin", "Origin", |x, _| Cell::variant(x.r.origin())),
     C::text("state", "State", |x, _| Cell::variant(x.r.state())),
     C::common(Column::TITLE, |x, _| Cell::Text(format!("{}_{}", x.id, route_key(&x.r)))),
-    C::partition(),
 }
 
 pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
@@ -299,7 +296,6 @@ table! {
     C::common(Column::TAGS_SRC, |x, _| tags_src(x.tag_list())),
     C::common(Column::TAGS, |x, _| tags_of(x.tag_list())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
-    C::partition(),
 }
 
 pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {

@@ -33,7 +33,6 @@ table! {
     C::common(Column::TAGS_SRC, |x, _| tags_src(x.g.tags())),
     C::common(Column::TAGS, |x, _| tags_of(x.g.tags())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.to_owned())),
-    C::partition(),
 }
 
 /// A security group's rules with AWS's member names (absent members are null, as Steampipe
@@ -146,7 +145,6 @@ table! {
     C::text("prefix_list_id", "The prefix list it allows", |x, _| Cell::text(x.r.prefix_list_id())),
     C::common(Column::TITLE, |x, _| x.title_cell.clone()),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.aka]))),
-    C::partition(),
 }
 
 /// Steampipe's unique name for a rule (its title, and the end of its aka): direction and

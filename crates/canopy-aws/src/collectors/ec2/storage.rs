@@ -63,7 +63,6 @@ table! {
     C::common(Column::TAGS, |x, _| crate::collectors::tags_of(x.v.tags().iter())),
     C::common(Column::TITLE, |x, _| Cell::Text(name_or(x.v.tags(), &x.id).to_owned())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_ebs_snapshot`.
@@ -101,7 +100,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.clone())),
     C::common(Column::TAGS, |x, _| crate::collectors::tags_of(x.s.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_ec2_ami`.
@@ -156,7 +154,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::Text(x.i.name().unwrap_or(&x.id).to_owned())),
     C::common(Column::TAGS, |x, _| crate::collectors::tags_of(x.i.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 fn product_codes(codes: &[ProductCode]) -> Cell {

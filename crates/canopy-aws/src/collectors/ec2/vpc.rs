@@ -42,7 +42,6 @@ table! {
     C::common(Column::TAGS_SRC, |x, _| tags_src(x.v.tags())),
     C::common(Column::TAGS, |x, _| tags_of(x.v.tags())),
     C::common(Column::TITLE, |x, _| Cell::Text(name_or(x.v.tags(), &x.id).to_owned())),
-    C::partition(),
 }
 
 pub(super) async fn vpcs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
@@ -140,7 +139,6 @@ table! {
     C::common(Column::TAGS_SRC, |x, _| tags_src(x.n.tags())),
     C::common(Column::TAGS, |x, _| tags_of(x.n.tags())),
     C::common(Column::TITLE, |x, _| Cell::Text(name_or(x.n.tags(), &x.id).to_owned())),
-    C::partition(),
 }
 
 pub(super) async fn subnets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
@@ -222,7 +220,6 @@ table! {
     C::common(Column::TAGS_SRC, |x, _| tags_src(x.f.tags())),
     C::common(Column::TAGS, |x, _| tags_of(x.f.tags())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
-    C::partition(),
 }
 
 pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
@@ -309,7 +306,6 @@ table! {
     C::common(Column::TAGS_SRC, |x, _| tags_src(x.e.tags())),
     C::common(Column::TAGS, |x, _| tags_of(x.e.tags())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.id.to_owned())),
-    C::partition(),
 }
 
 pub(super) async fn vpc_endpoints(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {

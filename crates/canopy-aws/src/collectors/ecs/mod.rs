@@ -61,7 +61,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::text(x.c.cluster_name())),
     C::common(Column::TAGS, |x, _| tags_of(x.c.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_ecs_service`.
@@ -150,7 +149,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::text(x.s.service_name())),
     C::common(Column::TAGS, |x, _| tags_of(x.s.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// Clusters per DescribeClusters call, services per DescribeServices call (AWS's maxima).
@@ -237,7 +235,7 @@ async fn cluster_arns(unit: &Unit<'_>, client: &Client) -> Result<Vec<String>, A
 
 /// Clusters and their services from one cluster listing (two tables, one ListClusters).
 pub(super) async fn clusters_and_services(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let arns = cluster_arns(&unit, &client).await?;
     let mut out = clusters(unit, &client, &arns).await?;
     out.extend(services(unit, &client, &arns).await?);

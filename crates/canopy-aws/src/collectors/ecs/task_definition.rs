@@ -92,7 +92,6 @@ table! {
     C::common(Column::TITLE, |x, _| Cell::text(x.family_revision.as_deref())),
     C::common(Column::TAGS, |x, _| tags_of(x.tags().iter())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.arn]))),
-    C::partition(),
 }
 
 /// A container definition, its environment variables' values left out (they are often
@@ -166,7 +165,7 @@ fn compat(v: &[aws_sdk_ecs::types::Compatibility]) -> Cell {
 }
 
 pub(super) async fn task_definitions(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = unit.session.client(unit.region, Client::new);
+    let client = unit.client(Client::new);
     let arns = unit
         .list(
             "ecs:ListTaskDefinitions",

@@ -115,7 +115,6 @@ table! {
     C::common(Column::TAGS, |x, _| tags_of(x.c.tag_list())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| x.arn.clone().map_or(Cell::Null, |a| Cell::json(json!([a])))),
-    C::partition(),
 }
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {

@@ -39,7 +39,7 @@ const LOG_EXPORTS: Column = Column::json(
 );
 
 fn client(unit: &Unit<'_>) -> Client {
-    unit.session.client(unit.region, Client::new)
+    unit.client(Client::new)
 }
 
 fn vpc_groups(groups: &[VpcSecurityGroupMembership]) -> Cell {

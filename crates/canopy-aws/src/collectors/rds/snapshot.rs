@@ -63,7 +63,6 @@ table! {
     C::common(Column::TAGS, |x, _| tags_of(x.s.tag_list())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| x.arn.clone().map_or(Cell::Null, |a| Cell::json(json!([a])))),
-    C::partition(),
 }
 
 /// What is read of one row of `aws_rds_db_cluster_snapshot`.
@@ -106,7 +105,6 @@ table! {
     C::common(Column::TAGS, |x, _| tags_of(x.s.tag_list())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.name.clone())),
     C::common(Column::AKAS, |x, _| x.arn.clone().map_or(Cell::Null, |a| Cell::json(json!([a])))),
-    C::partition(),
 }
 
 fn attributes<'a>(names_values: impl Iterator<Item = (Option<&'a str>, &'a [String])>) -> Value {

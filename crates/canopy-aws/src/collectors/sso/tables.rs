@@ -40,7 +40,6 @@ table! {
     C::text("status", "The instance's status", |x, _| Cell::variant(x.it.status())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.instance.clone())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.instance]))),
-    C::partition(),
 }
 
 /// What is read of one permission set: its description, inline policy and tags.
@@ -75,7 +74,6 @@ table! {
     C::common(Column::TAGS, |x, _| tags_of(x.it.pairs())),
     C::common(Column::TITLE, |x, _| Cell::text(x.it.set.as_ref().and_then(|s| s.name()))),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.it.arn]))),
-    C::partition(),
 }
 
 table! {
@@ -87,7 +85,6 @@ table! {
     C::text("instance_arn", "The Identity Center instance", |x, _| Cell::Text(x.instance.clone())),
     C::text("managed_policy_arn", "The policy's ARN", |x, _| Cell::text(x.it.1.arn())).required(),
     C::common(Column::TITLE, |x, _| Cell::text(x.it.1.name())),
-    C::partition(),
 }
 
 table! {
@@ -99,7 +96,6 @@ table! {
     C::text("instance_arn", "The Identity Center instance", |x, _| Cell::Text(x.instance.clone())),
     C::text("path", "The policy's path (`/` when none was given)", |x, _| Cell::Text(x.it.1.path().unwrap_or("/").to_owned())),
     C::common(Column::TITLE, |x, _| Cell::Text(x.it.1.name().to_owned())),
-    C::partition(),
 }
 
 table! {
@@ -111,7 +107,6 @@ table! {
     C::text("permission_set_arn", "The permission set", |x, _| Cell::Text(x.it.1.clone())).required(),
     C::text("principal_type", "USER or GROUP", |x, _| Cell::Text(x.it.2.to_owned())).required(),
     C::text("principal_id", "The user's or group's id", |x, _| Cell::Text(x.it.3.clone())).required(),
-    C::partition(),
 }
 
 table! {
@@ -122,7 +117,6 @@ table! {
     C::text("instance_arn", "The Identity Center instance", |x, _| Cell::Text(x.instance.clone())),
     C::text("target_account_id", "The account it is provisioned to", |x, _| Cell::Text(x.it.1.clone())).required(),
     C::bool("outdated", "The permission set changed since it was last provisioned to this account", |x, _| Cell::Bool(x.it.2)).required(),
-    C::partition(),
 }
 
 table! {
@@ -144,7 +138,6 @@ table! {
     C::json("external_ids", "Ids given by an external identity provider, as JSON", |x, _| crate::collectors::json_cell(external_ids(x.it.external_ids()))),
     C::json("phone_numbers", "Phone numbers, as JSON", |x, _| phones(x.it.phone_numbers())),
     C::common(Column::TITLE, |x, _| Cell::text(x.it.user_name())),
-    C::partition(),
 }
 
 table! {
@@ -158,7 +151,6 @@ table! {
     C::text("external_ids", "Ids given by an external identity provider (JSON text, as Steampipe declares it)", |x, _| Cell::text(external_ids(x.it.external_ids()).map(|v| v.to_string()))),
     C::common(Column::TITLE, |x, _| Cell::text(x.it.display_name())),
     C::common(Column::AKAS, |x, _| Cell::json(json!([x.it.group_id()]))),
-    C::partition(),
 }
 
 table! {
@@ -170,7 +162,6 @@ table! {
     C::text("group_id", "The group", |x, _| Cell::Text(x.it.0.clone())).required(),
     C::text("member_id", "The user", |x, _| Cell::Text(x.it.1.clone())).required(),
     C::common(Column::TITLE, |x, _| Cell::text(x.it.2.membership_id())),
-    C::partition(),
 }
 
 /// Every table `access sync` fills, in the order its batches come.
