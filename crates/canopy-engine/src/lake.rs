@@ -377,7 +377,7 @@ pub struct ExportRequest {
     pub accounts: u64,
 }
 
-/// What an export wrote.
+/// What an export wrote; as JSON, its summary (`export --format json`).
 #[derive(Debug, Clone)]
 pub struct ExportReport {
     /// Where the manifest is.
@@ -385,6 +385,58 @@ pub struct ExportReport {
     pub manifest: Manifest,
     /// Bytes the store's file takes, to compare with the Parquet files.
     pub store_bytes: u64,
+}
+
+impl ExportReport {
+    /// Parquet files written (a table without rows has none).
+    pub fn files(&self) -> usize {
+        self.manifest
+            .tables
+            .values()
+            .filter(|t| t.file.is_some())
+            .count()
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.manifest.tables.values().map(|t| t.rows).sum()
+    }
+
+    /// Bytes of Parquet written.
+    pub fn bytes(&self) -> u64 {
+        self.manifest.tables.values().map(|t| t.bytes).sum()
+    }
+}
+
+impl Serialize for ExportReport {
+    fn serialize<S: serde::Serializer>(&self, to: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Summary<'a> {
+            manifest: &'a str,
+            run: &'a str,
+            dt: &'a str,
+            shard: String,
+            files: usize,
+            rows: u64,
+            bytes: u64,
+            store_bytes: u64,
+            errors: u64,
+            tables: &'a BTreeMap<String, canopy_lake::TableFile>,
+        }
+        let m = &self.manifest;
+        Summary {
+            manifest: &self.manifest_at,
+            run: &m.run,
+            dt: &m.dt,
+            shard: m.shard.to_string(),
+            files: self.files(),
+            rows: self.rows(),
+            bytes: self.bytes(),
+            store_bytes: self.store_bytes,
+            errors: m.errors,
+            tables: &m.tables,
+        }
+        .serialize(to)
+    }
 }
 
 fn wanted(names: &[String], table: &str) -> bool {
@@ -527,15 +579,17 @@ pub struct ImportRequest {
     pub run: Option<RunId>,
 }
 
-/// What an import loaded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What an import loaded; as JSON, its summary (`import --format json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     pub run: String,
     pub dt: String,
     pub shards: u32,
+    pub organizations: usize,
+    /// Rows loaded, in every table.
+    pub rows: u64,
     /// Tables replaced, with the rows loaded into each.
     pub tables: BTreeMap<String, u64>,
-    pub organizations: usize,
 }
 
 /// Loads every shard of one exported run into `store`, in one transaction: the organization
@@ -653,8 +707,9 @@ pub async fn import(
         run: run.to_string(),
         dt,
         shards: count,
-        tables: BTreeMap::new(),
         organizations: organizations.len(),
+        rows: 0,
+        tables: BTreeMap::new(),
     };
     let mut import = store.importer()?;
     for snapshot in &organizations {
@@ -690,6 +745,7 @@ pub async fn import(
             import.table(&name, &[])?;
         }
         *report.tables.entry(name).or_insert(0) += rows;
+        report.rows += rows;
     }
     import.commit()?;
     Ok(report)

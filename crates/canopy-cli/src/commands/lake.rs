@@ -139,31 +139,21 @@ pub async fn export_store(
         .await
         .with_context(|| format!("cannot export to `{}`", request.out))?;
     let m = &report.manifest;
-    let files = m.tables.values().filter(|t| t.file.is_some()).count();
-    let rows: u64 = m.tables.values().map(|t| t.rows).sum();
-    let bytes: u64 = m.tables.values().map(|t| t.bytes).sum();
     let line = format!(
-        "exported shard {} of run {} (dt={}): {files} table(s), {rows} row(s), {bytes} bytes of Parquet (the store: {} bytes); manifest {}",
-        m.shard, m.run, m.dt, report.store_bytes, report.manifest_at
+        "exported shard {} of run {} (dt={}): {} table(s), {} row(s), {} bytes of Parquet (the store: {} bytes); manifest {}",
+        m.shard,
+        m.run,
+        m.dt,
+        report.files(),
+        report.rows(),
+        report.bytes(),
+        report.store_bytes,
+        report.manifest_at
     );
     let mut out = std::io::stdout().lock();
     match format {
         None => ctx.printer.note(&line),
-        Some(SummaryFormat::Json) => output::json(
-            &mut out,
-            &json!({
-                "manifest": report.manifest_at,
-                "run": m.run,
-                "dt": m.dt,
-                "shard": m.shard.to_string(),
-                "files": files,
-                "rows": rows,
-                "bytes": bytes,
-                "store_bytes": report.store_bytes,
-                "errors": m.errors,
-                "tables": m.tables,
-            }),
-        )?,
+        Some(SummaryFormat::Json) => output::json(&mut out, &report)?,
         Some(SummaryFormat::Text) => writeln!(out, "{line}")?,
     }
     Ok(report)
@@ -198,20 +188,10 @@ pub async fn import(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
     )
     .await
     .with_context(|| format!("cannot import `{}`", args.from))?;
-    let rows: u64 = report.tables.values().sum();
+    let rows = report.rows;
     let mut out = std::io::stdout().lock();
     match args.format {
-        SummaryFormat::Json => output::json(
-            &mut out,
-            &json!({
-                "run": report.run,
-                "dt": report.dt,
-                "shards": report.shards,
-                "organizations": report.organizations,
-                "rows": rows,
-                "tables": report.tables,
-            }),
-        )?,
+        SummaryFormat::Json => output::json(&mut out, &report)?,
         SummaryFormat::Text => writeln!(
             out,
             "imported run {} (dt={}, {} shard(s)) into `{}`: {} organization(s), {} table(s), {rows} row(s)",
