@@ -184,7 +184,7 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     .send()
             })
             .await?;
-        for p in out.projects() {
+        for p in out.projects.unwrap_or_default() {
             let environment = p.environment().map(|e| {
                 json!({
                     "Certificate": e.certificate(),
@@ -244,12 +244,12 @@ pub(super) async fn projects(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
             let name = p.name().unwrap_or_default().to_owned();
             rows.push(PROJECTS.row(
                 &Project {
-                    p: p.clone(),
                     environment,
                     logs,
                     webhook,
                     arn,
                     name,
+                    p,
                 },
                 unit.cx(),
             ));

@@ -95,11 +95,11 @@ pub(super) async fn network_acls(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
         },
         |out| out.next_token(),
         |out| {
-            for acl in out.network_acls() {
+            for acl in out.network_acls.unwrap_or_default() {
                 let id = acl.network_acl_id().unwrap_or_default();
                 let item = Acl {
                     arn: unit.arn("ec2", &format!("network-acl/{id}")),
-                    acl: acl.clone(),
+                    acl,
                 };
                 rows.push(NETWORK_ACLS.row(&item, cx));
             }

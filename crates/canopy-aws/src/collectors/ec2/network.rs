@@ -85,7 +85,7 @@ pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, Aws
         },
         |out| out.next_token(),
         |out| {
-            for n in out.network_interfaces() {
+            for n in out.network_interfaces.unwrap_or_default() {
                 let id = n.network_interface_id().unwrap_or_default();
                 let private_ips: Vec<Value> = n
             .private_ip_addresses()
@@ -105,10 +105,10 @@ pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, Aws
                     .collect();
                 rows.push(NETWORK_INTERFACES.row(
                     &Eni {
-                        n: n.clone(),
                         id: id.to_owned(),
                         private_ips,
                         ipv6,
+                        n,
                     },
                     unit.cx(),
                 ));
@@ -190,7 +190,7 @@ pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
         },
         |out| out.next_token(),
         |out| {
-            for t in out.route_tables() {
+            for t in out.route_tables.unwrap_or_default() {
                 let id = t.route_table_id().unwrap_or_default();
                 let vpc = t.vpc_id();
                 let associations: Vec<Value> = t
@@ -242,11 +242,11 @@ pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError>
                         akas_cell: Cell::json(json!([
                             unit.arn("ec2", &format!("route-table/{id}"))
                         ])),
-                        t: t.clone(),
                         id: id.to_owned(),
                         associations,
                         route_json,
                         vgws,
+                        t,
                     },
                     unit.cx(),
                 ));
@@ -312,7 +312,7 @@ pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
         },
         |out| out.next_token(),
         |out| {
-            for g in out.internet_gateways() {
+            for g in out.internet_gateways.unwrap_or_default() {
                 let id = g.internet_gateway_id().unwrap_or_default();
 
                 let attachments: Vec<Value> = g
@@ -325,9 +325,9 @@ pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsE
                         akas_cell: Cell::json(json!([
                             unit.arn("ec2", &format!("internet-gateway/{id}"))
                         ])),
-                        g: g.clone(),
                         id: id.to_owned(),
                         attachments,
+                        g,
                     },
                     unit.cx(),
                 ));

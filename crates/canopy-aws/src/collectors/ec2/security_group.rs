@@ -87,16 +87,16 @@ pub(super) async fn security_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsErr
         },
         |out| out.next_token(),
         |out| {
-            for g in out.security_groups() {
+            for g in out.security_groups.unwrap_or_default() {
                 let id = g.group_id().unwrap_or_default();
                 let name = g.group_name().unwrap_or_default();
                 let arn = unit.arn("ec2", &format!("security-group/{id}"));
                 rows.push(SECURITY_GROUPS.row(
                     &SecurityGroup {
-                        g: g.clone(),
                         id: id.to_owned(),
                         name: name.to_owned(),
                         arn,
+                        g,
                     },
                     unit.cx(),
                 ));
@@ -189,10 +189,10 @@ pub(super) async fn security_group_rules(unit: Unit<'_>) -> Result<Vec<Batch>, A
         },
         |out| out.next_token(),
         |out| {
-            for r in out.security_group_rules() {
+            for r in out.security_group_rules.unwrap_or_default() {
                 let id = r.security_group_rule_id().unwrap_or_default();
                 let owner = r.group_owner_id().unwrap_or(unit.session.account.as_str());
-                let hash = rule_hash(r);
+                let hash = rule_hash(&r);
                 let aka = canopy_model::Arn {
                     partition: unit.session.partition.as_str(),
                     service: "ec2",
@@ -204,11 +204,11 @@ pub(super) async fn security_group_rules(unit: Unit<'_>) -> Result<Vec<Batch>, A
                 let egress = r.is_egress().unwrap_or(false);
                 rows.push(SECURITY_GROUP_RULES.row(
                     &SgRule {
-                        r: r.clone(),
                         id: id.to_owned(),
                         egress,
                         title_cell: Cell::Text(format!("{id}_{hash}")),
                         aka,
+                        r,
                     },
                     unit.cx(),
                 ));

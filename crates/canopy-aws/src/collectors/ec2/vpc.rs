@@ -58,7 +58,7 @@ pub(super) async fn vpcs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         },
         |out| out.next_token(),
         |out| {
-            for v in out.vpcs() {
+            for v in out.vpcs.unwrap_or_default() {
                 let id = v.vpc_id().unwrap_or_default();
                 let arn = unit.arn("ec2", &format!("vpc/{id}"));
                 let ipv4: Vec<Value> = v
@@ -93,11 +93,11 @@ pub(super) async fn vpcs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     .collect();
                 rows.push(VPCS.row(
                     &Vpc {
-                        v: v.clone(),
                         id: id.to_owned(),
                         arn,
                         ipv4,
                         ipv6,
+                        v,
                     },
                     unit.cx(),
                 ));
@@ -155,7 +155,7 @@ pub(super) async fn subnets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         },
         |out| out.next_token(),
         |out| {
-            for n in out.subnets() {
+            for n in out.subnets.unwrap_or_default() {
                 let id = n.subnet_id().unwrap_or_default();
                 let arn = n
                     .subnet_arn()
@@ -177,10 +177,10 @@ pub(super) async fn subnets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                     .collect();
                 rows.push(SUBNETS.row(
                     &Subnet {
-                        n: n.clone(),
                         id: id.to_owned(),
                         arn,
                         ipv6,
+                        n,
                     },
                     unit.cx(),
                 ));
@@ -236,7 +236,7 @@ pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
         },
         |out| out.next_token(),
         |out| {
-            for f in out.flow_logs() {
+            for f in out.flow_logs.unwrap_or_default() {
                 let id = f.flow_log_id().unwrap_or_default();
                 // an S3 destination is the bucket's ARN, with an optional folder after `/`
                 let bucket = f
@@ -253,9 +253,9 @@ pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
                 rows.push(FLOW_LOGS.row(
                     &FlowLog {
                         akas: Cell::json(json!([unit.arn("ec2", &format!("vpc-flow-log/{id}"))])),
-                        f: f.clone(),
                         id: id.to_owned(),
                         bucket,
+                        f,
                     },
                     unit.cx(),
                 ));
@@ -322,7 +322,7 @@ pub(super) async fn vpc_endpoints(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
         },
         |out| out.next_token(),
         |out| {
-            for e in out.vpc_endpoints() {
+            for e in out.vpc_endpoints.unwrap_or_default() {
                 let id = e.vpc_endpoint_id().unwrap_or_default();
                 let (policy, policy_std) = policy_cells(e.policy_document());
                 let groups: Vec<Value> = e
@@ -338,12 +338,12 @@ pub(super) async fn vpc_endpoints(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError
                 rows.push(VPC_ENDPOINTS.row(
                     &Endpoint {
                         arn: unit.arn("ec2", &format!("vpc-endpoint/{id}")),
-                        e: e.clone(),
                         id: id.to_owned(),
                         policy,
                         policy_std,
                         groups,
                         dns,
+                        e,
                     },
                     unit.cx(),
                 ));

@@ -262,7 +262,7 @@ async fn clusters(
                     .send()
             })
             .await?;
-        for c in out.clusters() {
+        for c in out.clusters.unwrap_or_default() {
             let exec = c
                 .configuration()
                 .and_then(|k| k.execute_command_configuration())
@@ -280,14 +280,7 @@ async fn clusters(
                     })
                 });
             let arn = c.cluster_arn().unwrap_or_default().to_owned();
-            rows.push(CLUSTERS.row(
-                &Cluster {
-                    c: c.clone(),
-                    exec,
-                    arn,
-                },
-                unit.cx(),
-            ));
+            rows.push(CLUSTERS.row(&Cluster { exec, arn, c }, unit.cx()));
         }
     }
     Ok(vec![CLUSTERS.batch(rows)])
