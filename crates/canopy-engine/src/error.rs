@@ -92,6 +92,10 @@ pub enum EngineError {
     /// Where one file goes names something else (`what`: "a folder, not a file", ...).
     #[error("`{at}` names {what}")]
     NotAFile { at: String, what: &'static str },
+    #[error(
+        "shard {shard} holds no account: there are fewer selected active accounts ({accounts}) than shards"
+    )]
+    EmptyShard { shard: String, accounts: usize },
     #[error("{at}: too many runs in the same second")]
     RunsTooFast { at: String },
     #[error("no manifest of run `{run}` under `{root}`; runs there: {runs}")]

@@ -115,3 +115,16 @@ pub fn targets(snapshots: &[OrgSnapshot], selection: &Selection) -> Result<Targe
 pub fn shard(targets: Vec<Target>, shard: Shard) -> Vec<Target> {
     shard.take(targets, |t| t.account.clone())
 }
+
+/// The shard's part of `targets`, refused when it holds none (more shards than accounts).
+pub fn shard_of(targets: Vec<Target>, of: Shard) -> Result<Vec<Target>, EngineError> {
+    let all = targets.len();
+    let mine = shard(targets, of);
+    if mine.is_empty() {
+        return Err(EngineError::EmptyShard {
+            shard: of.to_string(),
+            accounts: all,
+        });
+    }
+    Ok(mine)
+}

@@ -1,12 +1,11 @@
 //! `canopy collect`: inventory from every active account and region into the store.
 
 use anyhow::{Context, Result, bail};
-use canopy_engine::inventory::collect::{self, CollectRequest, Reach, RegionChoice};
+use canopy_engine::inventory::collect::{self, CollectRequest};
 use canopy_engine::lake::ExportRequest;
 use canopy_engine::select;
 use canopy_model::Shard;
 use clap::Args;
-use serde_json::json;
 
 use super::lake::{self, ExportTarget, ShardArgs};
 use super::{Ctx, Outcome};
@@ -79,38 +78,17 @@ pub async fn exec(ctx: &Ctx, args: CollectArgs) -> Result<Outcome> {
     let targets = match shard {
         Some(shard) => {
             let all = targets.len();
-            let mine = select::shard(targets, shard);
+            let mine = select::shard_of(targets, shard)?;
             ctx.printer.note(&format!(
                 "shard {shard}: {} of the {all} selected active account(s)",
                 mine.len()
             ));
-            if mine.is_empty() {
-                bail!(
-                    "shard {shard} holds no account: there are fewer selected active accounts ({all}) than shards"
-                );
-            }
             mine
         }
         None => targets,
     };
     let accounts = targets.len();
-    let asked = json!({
-        "tables": collectors.iter().map(|c| c.table().name).collect::<Vec<_>>(),
-        "regions": match &regions { RegionChoice::All => json!("all"), RegionChoice::List(l) => json!(l) },
-        "role": role.name,
-        "accounts": accounts,
-        "concurrency": args.concurrency,
-        "shard": shard.map(|s| s.to_string()),
-    });
-    let request = CollectRequest {
-        reach: Reach {
-            targets,
-            role,
-            asked,
-        },
-        collectors,
-        regions,
-    };
+    let request = CollectRequest::new(targets, role, collectors, regions, args.concurrency, shard);
     let concurrency = usize::from(args.concurrency);
     let aws = ctx.fan_out_aws(concurrency).await;
     let progress = CollectProgress::new(ctx.printer, accounts, aws.stats());

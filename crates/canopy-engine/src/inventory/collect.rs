@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use canopy_aws::{AwsSession, Collector, Refusals, Unit};
+use canopy_model::Shard;
 use canopy_model::inventory::GLOBAL_REGION;
 use canopy_model::table::{Scope, TableDef};
 use canopy_store::Store;
@@ -82,6 +83,41 @@ pub struct CollectRequest {
     pub reach: Reach,
     pub collectors: Vec<&'static Collector>,
     pub regions: RegionChoice,
+}
+
+impl CollectRequest {
+    /// The request to collect with `collectors` in `regions` of `targets` (the shard's, when
+    /// the run is one), through `role`; what was asked (tables, regions, role, accounts,
+    /// requests in flight, shard) is recorded with the run.
+    pub fn new(
+        targets: Vec<Target>,
+        role: canopy_aws::RoleSpec,
+        collectors: Vec<&'static Collector>,
+        regions: RegionChoice,
+        concurrency: u16,
+        shard: Option<Shard>,
+    ) -> Self {
+        let asked = serde_json::json!({
+            "tables": collectors.iter().map(|c| c.table().name).collect::<Vec<_>>(),
+            "regions": match &regions {
+                RegionChoice::All => serde_json::json!("all"),
+                RegionChoice::List(l) => serde_json::json!(l),
+            },
+            "role": role.name,
+            "accounts": targets.len(),
+            "concurrency": concurrency,
+            "shard": shard.map(|s| s.to_string()),
+        });
+        Self {
+            reach: Reach {
+                targets,
+                role,
+                asked,
+            },
+            collectors,
+            regions,
+        }
+    }
 }
 
 /// Fan-out tuning for `concurrency` requests in flight. An account in the window holds its
