@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::{Result, bail};
-use canopy_engine::access::sync::{self as access_sync, AccessSyncReport, SsoRegion};
+use canopy_engine::access::sync::{self as access_sync, AccessSyncReport, COUNTED, SsoRegion};
 use canopy_model::AccountId;
 use canopy_store::{AccessOf, Store};
 use clap::Args;
@@ -63,61 +63,9 @@ pub struct DriftArgs {
 
 struct SyncSummary<'a>(&'a AccessSyncReport);
 
-fn rows_of(rows: &[(&'static str, usize)], table: &str) -> usize {
-    rows.iter()
-        .find(|(t, _)| *t == table)
-        .map_or(0, |(_, n)| *n)
-}
-
-const COUNTED: &[(&str, &str)] = &[
-    ("users", "aws_identitystore_user"),
-    ("groups", "aws_identitystore_group"),
-    ("memberships", "aws_identitystore_group_membership"),
-    ("permission_sets", "aws_ssoadmin_permission_set"),
-    ("assignments", "aws_ssoadmin_account_assignment"),
-];
-
 impl Summary for SyncSummary<'_> {
     fn json(&self) -> serde_json::Value {
-        let orgs: Vec<_> = self
-            .0
-            .orgs
-            .iter()
-            .map(|o| match &o.outcome {
-                Ok(Some(s)) => {
-                    let mut counts = serde_json::Map::new();
-                    for (key, table) in COUNTED {
-                        counts.insert((*key).into(), json!(rows_of(&s.rows, table)));
-                    }
-                    json!({
-                        "org_id": o.org_id,
-                        "account_id": o.account.to_string(),
-                        "status": "ok",
-                        "instance_arn": s.instance_arn,
-                        "region": s.region,
-                        "rows": counts,
-                        "enumeration": s.enumeration.as_str(),
-                        "provisioned_pairs": s.pairs,
-                        "outdated": s.outdated,
-                        "principals": s.principals,
-                        "requests": s.requests,
-                        "seconds": (s.elapsed.as_secs_f64() * 10.0).round() / 10.0,
-                    })
-                }
-                Ok(None) => json!({
-                    "org_id": o.org_id,
-                    "account_id": o.account.to_string(),
-                    "status": "no instance",
-                }),
-                Err(e) => json!({
-                    "org_id": o.org_id,
-                    "account_id": o.account.to_string(),
-                    "status": "error",
-                    "error": {"operation": e.operation, "code": e.code, "message": e.message},
-                }),
-            })
-            .collect();
-        json!({ "organizations": orgs })
+        self.0.to_json()
     }
 
     fn text(&self, mut out: &mut dyn Write) -> Result<()> {
@@ -131,7 +79,7 @@ impl Summary for SyncSummary<'_> {
                     Ok(Some(s)) => {
                         row.push(s.region.clone());
                         for (_, table) in COUNTED {
-                            row.push(rows_of(&s.rows, table).to_string());
+                            row.push(s.rows_of(table).to_string());
                         }
                         row.push(s.enumeration.as_str().to_owned());
                         row.push(s.requests.to_string());

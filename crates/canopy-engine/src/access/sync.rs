@@ -64,6 +64,78 @@ impl AccessSyncReport {
     }
 }
 
+/// The tables a sync's summary counts, each with its name there.
+pub const COUNTED: &[(&str, &str)] = &[
+    ("users", "aws_identitystore_user"),
+    ("groups", "aws_identitystore_group"),
+    ("memberships", "aws_identitystore_group_membership"),
+    ("permission_sets", "aws_ssoadmin_permission_set"),
+    ("assignments", "aws_ssoadmin_account_assignment"),
+];
+
+impl SyncedInstance {
+    /// Rows stored in `table` (0 when none).
+    pub fn rows_of(&self, table: &str) -> usize {
+        self.rows
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+impl serde::Serialize for AccessSyncReport {
+    fn serialize<S: serde::Serializer>(&self, to: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(to)
+    }
+}
+
+impl AccessSyncReport {
+    /// As JSON: `{"organizations": [...]}`, each organization with its status (`ok`, `no
+    /// instance` or `error`) and, when synced, its instance, the rows counted, how it
+    /// enumerated, its requests and seconds.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let orgs: Vec<serde_json::Value> = self
+            .orgs
+            .iter()
+            .map(|o| match &o.outcome {
+                Ok(Some(s)) => {
+                    let counts: serde_json::Map<String, serde_json::Value> = COUNTED
+                        .iter()
+                        .map(|(key, table)| ((*key).to_owned(), json!(s.rows_of(table))))
+                        .collect();
+                    json!({
+                        "org_id": o.org_id,
+                        "account_id": o.account.to_string(),
+                        "status": "ok",
+                        "instance_arn": s.instance_arn,
+                        "region": s.region,
+                        "rows": counts,
+                        "enumeration": s.enumeration.as_str(),
+                        "provisioned_pairs": s.pairs,
+                        "outdated": s.outdated,
+                        "principals": s.principals,
+                        "requests": s.requests,
+                        "seconds": (s.elapsed.as_secs_f64() * 10.0).round() / 10.0,
+                    })
+                }
+                Ok(None) => json!({
+                    "org_id": o.org_id,
+                    "account_id": o.account.to_string(),
+                    "status": "no instance",
+                }),
+                Err(e) => json!({
+                    "org_id": o.org_id,
+                    "account_id": o.account.to_string(),
+                    "status": "error",
+                    "error": {"operation": e.operation, "code": e.code, "message": e.message},
+                }),
+            })
+            .collect();
+        json!({ "organizations": orgs })
+    }
+}
+
 /// The account that reads `snapshot`'s instance: `admin` when it belongs to that organization
 /// (a delegated administrator of Identity Center), else the management account.
 fn reader(snapshot: &OrgSnapshot, admin: Option<&AccountId>) -> AccountId {
