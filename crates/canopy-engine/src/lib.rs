@@ -50,8 +50,6 @@ pub fn tables() -> &'static [&'static canopy_model::table::TableDef] {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
 
     #[test]
@@ -87,11 +85,7 @@ mod tests {
 
     /// Steampipe's table list, beside the checkout (or `CANOPY_STEAMPIPE_DIR`), when it is there.
     fn steampipe_tables() -> Option<serde_json::Value> {
-        let dir = std::env::var_os("CANOPY_STEAMPIPE_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/steampipe")
-            });
+        let dir = canopy_testkit::steampipe_dir()?;
         let text = std::fs::read_to_string(dir.join("aws_tables.json")).ok()?;
         serde_json::from_str(&text).ok()
     }

@@ -13,16 +13,7 @@ use std::path::PathBuf;
 use canopy_store::{Collected, Store};
 
 fn steampipe_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CANOPY_STEAMPIPE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            // the running test's checkout (a reused build keeps the path it was built in)
-            std::env::var_os("CARGO_MANIFEST_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-                .join("../../../shared/steampipe")
-        });
-    dir.join("aws_tables.json").is_file().then_some(dir)
+    canopy_testkit::steampipe_dir().filter(|dir| dir.join("aws_tables.json").is_file())
 }
 
 #[test]
@@ -78,12 +69,7 @@ fn the_docs_examples_run_after_translation() {
         }
     }
     let store = Store::open(&path, &[]).unwrap();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("doc_examples"))
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
+    let files = canopy_testkit::doc_examples(&dir);
     let (mut all, mut ran) = (0usize, 0usize);
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     for file in &files {

@@ -33,6 +33,30 @@ pub fn workspace_root() -> PathBuf {
         .expect("the workspace holds testkit/moto_server.py")
 }
 
+/// Steampipe's table list and the plugin docs' example queries: `../shared/steampipe` beside the
+/// checkout, or where `CANOPY_STEAMPIPE_DIR` says, when that folder is there. The suite passes
+/// without it: each case that reads it is skipped with one line saying so.
+pub fn steampipe_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("CANOPY_STEAMPIPE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/steampipe"));
+    dir.is_dir().then_some(dir)
+}
+
+/// The plugin docs' example queries under `dir` (`doc_examples/*.sql`), in name order.
+pub fn doc_examples(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("doc_examples"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
 /// The venv's python, with boto3 and the emulator installed (for ad-hoc changes in tests).
 pub fn venv_python() -> PathBuf {
     let out = Command::new(workspace_root().join("scripts/emulator-env"))

@@ -116,10 +116,7 @@ fn estate(s: &Sandbox) -> Value {
 }
 
 fn steampipe_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CANOPY_STEAMPIPE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| canopy_testkit::workspace_root().join("../shared/steampipe"));
-    dir.join("doc_examples").is_dir().then_some(dir)
+    canopy_testkit::steampipe_dir().filter(|dir| dir.join("doc_examples").is_dir())
 }
 
 /// Every table of the store (inventory and organization views), copied into PostgreSQL.
@@ -319,12 +316,7 @@ fn steampipe_queries_return_what_postgresql_returns() {
     };
     let mut per_table: BTreeMap<String, (usize, usize, usize, usize)> = BTreeMap::new();
     let mut misses: Vec<(String, String)> = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("doc_examples"))
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
+    let files = canopy_testkit::doc_examples(&dir);
     let implemented: BTreeSet<&str> = tables.iter().map(String::as_str).collect();
     for file in files {
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
