@@ -68,14 +68,18 @@ pub enum EngineError {
         "no permission set `{name}` in organization `{org}`'s Identity Center (names are case-sensitive)"
     )]
     NoPermissionSet { name: String, org: String },
-    #[error("no {principal} in organization `{org}`'s Identity Center")]
+    #[error(
+        "no {principal} in organization `{org}`'s Identity Center; check the name (a user by email, a group by its display name)"
+    )]
     NoPrincipal { principal: String, org: String },
     /// `account` is "name (id)".
     #[error(
         "{account} is the management account of `{org}`: it cannot be closed as a member; close the organization's other accounts and delete the organization first"
     )]
     CloseManagement { account: String, org: String },
-    #[error("{account} is no longer in organization `{org}`")]
+    #[error(
+        "{account} is no longer in organization `{org}`; sync it again (`canopy org sync`) to see where it went"
+    )]
     LeftOrganization { account: String, org: String },
     /// A table name that matches none; `known` lists the choices when they are few enough to say.
     #[error("{}", if known.is_empty() {
@@ -96,7 +100,7 @@ pub enum EngineError {
         "shard {shard} holds no account: there are fewer selected active accounts ({accounts}) than shards"
     )]
     EmptyShard { shard: String, accounts: usize },
-    #[error("{at}: too many runs in the same second")]
+    #[error("{at}: too many runs in the same second; run it again in a second")]
     RunsTooFast { at: String },
     #[error("no manifest of run `{run}` under `{root}`; runs there: {runs}")]
     NoSuchRun {
@@ -111,7 +115,9 @@ pub enum EngineError {
         missing.join(", ")
     )]
     IncompleteRun { run: String, missing: Vec<String> },
-    #[error("SCP `{name}` ({id}) cannot be read: {why}")]
+    #[error(
+        "SCP `{name}` ({id}) cannot be read: {why}; sync again (`canopy org sync`), and check the policy in Organizations if it stays"
+    )]
     UnreadableScp {
         name: String,
         id: String,

@@ -119,7 +119,7 @@ fn run_folder(out: &Path, at: OffsetDateTime) -> Result<PathBuf, EngineError> {
     }
     Err(EngineError::File {
         path: parent,
-        why: "too many runs in the same second".to_owned(),
+        why: "too many runs in the same second; run it again in a second".to_owned(),
     })
 }
 

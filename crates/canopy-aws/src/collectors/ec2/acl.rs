@@ -2,12 +2,13 @@
 //! "no network ACL admits remote administration from anywhere"). Each column is declared once,
 //! with the way it is read from an [`Acl`].
 
+use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::NetworkAcl;
 use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::{client, name_or};
+use super::name_or;
 use crate::collectors::{Unit, tags_of, tags_src};
 use crate::error::AwsError;
 
@@ -81,7 +82,7 @@ table! {
 }
 
 pub(super) async fn network_acls(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let cx = unit.cx();
     let mut rows: Vec<Row> = Vec::new();
     unit.paginate(

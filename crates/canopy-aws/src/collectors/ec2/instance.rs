@@ -13,7 +13,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::{client, group_identifiers};
+use super::group_identifiers;
 use crate::collectors::{Unit, json_cell, tags_of, tags_src, time, time_text};
 use crate::error::AwsError;
 
@@ -206,7 +206,7 @@ table! {
 }
 
 pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     // each page becomes rows at once (the SDK's instances are several times their rows' size,
     // and a huge account lists thousands); the status and the detail calls fill theirs after
     let mut rows: Vec<Row> = Vec::new();

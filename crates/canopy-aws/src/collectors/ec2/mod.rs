@@ -22,10 +22,6 @@ use crate::pace::ApiBuckets;
 use crate::retry::call;
 use crate::session::AccountSession;
 
-pub(super) fn client(unit: &Unit<'_>) -> Client {
-    unit.client(Client::new)
-}
-
 pub(super) fn group_identifiers(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Cell {
     Cell::json(Value::Array(
         groups

@@ -1,6 +1,7 @@
 //! The EC2 network around the VPCs: network interfaces, route tables and their routes, internet
 //! gateways.
 
+use aws_sdk_ec2::Client;
 use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::Column;
 use serde_json::{Value, json};
@@ -8,7 +9,7 @@ use serde_json::{Value, json};
 use crate::collectors::{Unit, tags_of, tags_src, time};
 use crate::error::AwsError;
 
-use super::{client, group_identifiers};
+use super::group_identifiers;
 
 /// What is read of one row of `aws_ec2_network_interface`.
 struct Eni {
@@ -72,7 +73,7 @@ table! {
 }
 
 pub(super) async fn network_interfaces(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeNetworkInterfaces",
@@ -176,7 +177,7 @@ table! {
 }
 
 pub(super) async fn route_tables(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let mut tables = Vec::new();
     let mut routes = Vec::new();
     unit.paginate(
@@ -299,7 +300,7 @@ table! {
 }
 
 pub(super) async fn internet_gateways(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeInternetGateways",

@@ -1,13 +1,12 @@
 //! Security groups and their rules, each rule a row of its own.
 
+use aws_sdk_ec2::Client;
 use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::Column;
 use serde_json::{Value, json};
 
 use crate::collectors::{Unit, tags_of, tags_src};
 use crate::error::AwsError;
-
-use super::client;
 
 /// What is read of one row of `aws_vpc_security_group`.
 struct SecurityGroup {
@@ -74,7 +73,7 @@ fn permissions(rules: &[aws_sdk_ec2::types::IpPermission]) -> Cell {
 }
 
 pub(super) async fn security_groups(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeSecurityGroups",
@@ -176,7 +175,7 @@ fn rule_hash(r: &aws_sdk_ec2::types::SecurityGroupRule) -> String {
 }
 
 pub(super) async fn security_group_rules(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeSecurityGroupRules",

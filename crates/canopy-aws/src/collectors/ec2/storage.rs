@@ -3,6 +3,7 @@
 //! a volume's auto-enable-IO and product codes, who may create volumes from a snapshot, who may
 //! launch an image (the public-sharing questions security teams ask).
 
+use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
     BlockDeviceMapping, ImageAttributeName, ProductCode, SnapshotAttributeName, VolumeAttributeName,
 };
@@ -10,7 +11,7 @@ use canopy_model::inventory::{Batch, Cell, Row};
 use canopy_model::table::Column;
 use serde_json::{Value, json};
 
-use super::{client, name_or};
+use super::name_or;
 use crate::collectors::{Unit, time, time_text};
 use crate::error::AwsError;
 
@@ -179,7 +180,7 @@ fn text_time(text: Option<&str>) -> Cell {
 }
 
 pub(super) async fn volumes(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "ec2:DescribeVolumes",
@@ -238,7 +239,7 @@ pub(super) async fn volumes(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 }
 
 pub(super) async fn snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "ec2:DescribeSnapshots",
@@ -329,7 +330,7 @@ fn block_devices(mappings: &[BlockDeviceMapping]) -> Cell {
 }
 
 pub(super) async fn images(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "ec2:DescribeImages",

@@ -1,5 +1,6 @@
 //! VPCs and what lives in them: subnets, flow logs, endpoints.
 
+use aws_sdk_ec2::Client;
 use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::Column;
 use serde_json::{Value, json};
@@ -7,7 +8,7 @@ use serde_json::{Value, json};
 use crate::collectors::{Unit, policy_cells, tags_of, tags_src, time};
 use crate::error::AwsError;
 
-use super::{client, name_or};
+use super::name_or;
 
 fn state_json(state: Option<&str>, message: Option<&str>) -> Value {
     match (state, message) {
@@ -45,7 +46,7 @@ table! {
 }
 
 pub(super) async fn vpcs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeVpcs",
@@ -142,7 +143,7 @@ table! {
 }
 
 pub(super) async fn subnets(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeSubnets",
@@ -223,7 +224,7 @@ table! {
 }
 
 pub(super) async fn flow_logs(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeFlowLogs",
@@ -309,7 +310,7 @@ table! {
 }
 
 pub(super) async fn vpc_endpoints(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let mut rows = Vec::new();
     unit.paginate(
         "ec2:DescribeVpcEndpoints",

@@ -1,5 +1,6 @@
 //! RDS DB clusters, with the region's pending maintenance.
 
+use aws_sdk_rds::Client;
 use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::Column;
 use serde_json::{Value, json};
@@ -10,7 +11,7 @@ use crate::error::AwsError;
 
 use super::{
     DOMAIN_MEMBERSHIPS, LOG_EXPORTS, PENDING_MAINTENANCE, VPC_SECURITY_GROUPS, certificate_details,
-    client, domains, log_exports, pending_maintenance, vpc_groups,
+    domains, log_exports, pending_maintenance, vpc_groups,
 };
 
 /// What is read of one row of `aws_rds_db_cluster`.
@@ -118,7 +119,7 @@ table! {
 }
 
 pub(super) async fn clusters(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "rds:DescribeDBClusters",

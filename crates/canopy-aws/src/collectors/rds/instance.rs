@@ -1,5 +1,6 @@
 //! RDS DB instances, with the region's pending maintenance and CA certificates.
 
+use aws_sdk_rds::Client;
 use std::collections::HashMap;
 
 use canopy_model::inventory::{Batch, Cell};
@@ -11,7 +12,7 @@ use crate::collectors::{tags_of, tags_src};
 use crate::error::AwsError;
 
 use super::{
-    DOMAIN_MEMBERSHIPS, LOG_EXPORTS, PENDING_MAINTENANCE, VPC_SECURITY_GROUPS, certificate, client,
+    DOMAIN_MEMBERSHIPS, LOG_EXPORTS, PENDING_MAINTENANCE, VPC_SECURITY_GROUPS, certificate,
     domains, log_exports, pending_maintenance, processors, vpc_groups,
 };
 
@@ -117,7 +118,7 @@ table! {
 }
 
 pub(super) async fn instances(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "rds:DescribeDBInstances",

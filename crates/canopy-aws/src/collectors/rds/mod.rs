@@ -38,10 +38,6 @@ const LOG_EXPORTS: Column = Column::json(
     "Log types exported to CloudWatch Logs",
 );
 
-fn client(unit: &Unit<'_>) -> Client {
-    unit.client(Client::new)
-}
-
 fn vpc_groups(groups: &[VpcSecurityGroupMembership]) -> Cell {
     list_of(
         groups,

@@ -1,5 +1,6 @@
 //! RDS DB and cluster snapshots, each manual one with who may restore it.
 
+use aws_sdk_rds::Client;
 use aws_sdk_rds::types::{DbClusterSnapshotAttribute, DbSnapshotAttribute};
 use canopy_model::inventory::{Batch, Cell};
 use canopy_model::table::Column;
@@ -9,7 +10,7 @@ use crate::collectors::{Unit, json_cell, strings, time};
 use crate::collectors::{tags_of, tags_src};
 use crate::error::AwsError;
 
-use super::{client, processors};
+use super::processors;
 
 const SNAPSHOT_ATTRIBUTES: &str = "Sharing: [{\"AttributeName\": \"restore\", \"AttributeValues\": [account ids, or \"all\" when public]}]";
 
@@ -135,7 +136,7 @@ fn shareable(snapshot_type: Option<&str>) -> bool {
 }
 
 pub(super) async fn snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "rds:DescribeDBSnapshots",
@@ -192,7 +193,7 @@ pub(super) async fn snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
 }
 
 pub(super) async fn cluster_snapshots(unit: Unit<'_>) -> Result<Vec<Batch>, AwsError> {
-    let client = client(&unit);
+    let client = unit.client(Client::new);
     let listed = unit
         .list(
             "rds:DescribeDBClusterSnapshots",
